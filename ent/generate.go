@@ -1,0 +1,4 @@
+// Package ent holds the generated data layer; ent/schema is its source.
+package ent
+
+//go:generate go run -mod=mod entc.go

@@ -1,0 +1,80 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
+)
+
+// Device is a smart lock or opener of the account.
+type Device struct{ ent.Schema }
+
+func (Device) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: "dev"}, timeMixin{}, tenantMixin{}}
+}
+
+func (Device) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Annotations(entgql.OrderField("NAME")).
+			Comment("The device's display name, e.g. \"Front door\"."),
+		field.Enum("type").
+			GoType(enum.DeviceType("")).
+			Default(string(enum.DeviceTypeSmartLock)).
+			Annotations(entgql.Type("DeviceType")).
+			Comment("The kind of device. Defaults to SMART_LOCK."),
+		field.String("time_zone").
+			Validate(validateTimeZone).
+			Annotations(entgql.OrderField("TIME_ZONE")).
+			Comment("The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone."),
+		field.String("vendor_id").
+			Optional().
+			Nillable().
+			MaxLen(200).
+			Comment("The device's identifier at its vendor, if any."),
+	}
+}
+
+func (Device) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("permissions", Permission.Type).
+			Annotations(
+				entsql.OnDelete(entsql.Cascade),
+				entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+			).
+			Comment("The permissions on this device, one per user."),
+	}
+}
+
+func (Device) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(),
+		entgql.RelayConnection(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
+
+func validateTimeZone(s string) error {
+	// "Local" and "" are accepted by time.LoadLocation but name no zone.
+	if s == "" || s == "Local" {
+		return errBadTimeZone
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return errBadTimeZone
+	}
+	return nil
+}
+
+// Policy keeps the rows of one account to that account.
+func (Device) Policy() ent.Policy { return auth.TenantPolicy() }

@@ -1,0 +1,44 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph/model"
+	"github.com/latchkey/latchkey/internal/access"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
+)
+
+// invitationStatus derives EXPIRED from the clock, so no job has to flip it.
+func invitationStatus(inv *ent.Invitation, now time.Time) enum.InvitationStatus {
+	if inv.Status == enum.InvitationPending && !now.Before(inv.ExpiresAt) {
+		return enum.InvitationExpired
+	}
+	return inv.Status
+}
+
+func clockString(m *int16) *string {
+	if m == nil {
+		return nil
+	}
+	s := access.FormatClock(int(*m))
+	return &s
+}
+
+func viewer(ctx context.Context) (*auth.Viewer, error) {
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return nil, apperr.ErrUnauthenticated
+	}
+	return v, nil
+}
+
+func viewerRole(v *auth.Viewer) model.ViewerRole {
+	if v.Role == auth.RoleAdmin {
+		return model.ViewerRoleAdmin
+	}
+	return model.ViewerRoleUser
+}

@@ -1,0 +1,134 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/privacy"
+	"github.com/latchkey/latchkey/internal/apperr"
+)
+
+// ErrorPresenter turns every resolver error into a client error with an
+// extensions.code. Errors Latchkey does not know are logged and masked:
+// no driver, SQL, Ent or Go text reaches a client.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := present(err)
+		if out.Extensions["code"] == apperr.Internal {
+			log.ErrorContext(ctx, "internal error", "err", err, "path", graphql.GetPath(ctx).String())
+		}
+		if out.Path == nil {
+			out.Path = graphql.GetPath(ctx)
+		}
+		return out
+	}
+}
+
+// RecoverFunc logs a panic in a resolver with its stack and answers
+// INTERNAL; the transaction middleware then rolls back.
+func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(), "stack", string(debug.Stack()))
+		return apperr.New(apperr.Internal, "internal error")
+	}
+}
+
+func present(err error) *gqlerror.Error {
+	var (
+		ae   *apperr.Error
+		ge   *gqlerror.Error
+		ve   *ent.ValidationError
+		code = apperr.Internal
+		msg  = "internal error"
+		ext  = map[string]any{}
+	)
+	switch {
+	case errors.As(err, &ae):
+		code, msg = ae.Code, ae.Error()
+		if ae.Field != "" {
+			ext["field"] = ae.Field
+		}
+	case errors.As(err, &ge) && ge.Err == nil:
+		// gqlgen's own errors (parsing, validation, arguments) and entgql's
+		// node errors are written for clients already.
+		if ge.Extensions == nil || ge.Extensions["code"] == nil {
+			ge.Extensions = mergeExt(ge.Extensions, "code", apperr.BadUserInput)
+		}
+		return ge
+	case errors.As(err, &ve):
+		field := "input." + camel(ve.Name)
+		code, msg = apperr.BadUserInput, fmt.Sprintf("%s: %s", field, validationReason(ve))
+		ext["field"] = field
+	case ent.IsNotFound(err):
+		code, msg = apperr.NotFound, "not found"
+	case ent.IsConstraintError(err):
+		code, msg = apperr.Conflict, conflictMessage(err)
+	case errors.Is(err, privacy.Deny):
+		code, msg = apperr.Forbidden, "this token may not do that"
+	}
+	ext["code"] = code
+	return &gqlerror.Error{Message: msg, Extensions: ext}
+}
+
+func mergeExt(m map[string]any, k string, v any) map[string]any {
+	if m == nil {
+		m = map[string]any{}
+	}
+	m[k] = v
+	return m
+}
+
+// validationReason keeps the reason of an Ent validator but drops Ent's
+// own wording around it.
+func validationReason(ve *ent.ValidationError) string {
+	inner := errors.Unwrap(ve)
+	for inner != nil && errors.Unwrap(inner) != nil {
+		inner = errors.Unwrap(inner)
+	}
+	if inner == nil {
+		return "is invalid"
+	}
+	s := inner.Error()
+	switch {
+	case strings.Contains(s, "value is less than the required length"):
+		return "must not be empty"
+	case strings.Contains(s, "value is greater than the required length"):
+		return "is too long"
+	case strings.Contains(s, "invalid enum value"):
+		return "is not a valid value"
+	}
+	return s
+}
+
+// conflictMessage names the rule a unique-constraint violation broke. Both
+// drivers name the index columns in their messages; the text itself is
+// never shown.
+func conflictMessage(err error) string {
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "email"):
+		return "a user with this email already exists in the account"
+	case strings.Contains(s, "device_id"):
+		return "the user already has a live permission on this device"
+	}
+	return "the change conflicts with existing data"
+}
+
+// camel turns an Ent field name (time_zone) into its GraphQL name (timeZone).
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}

@@ -1,0 +1,29 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/auth"
+)
+
+// CreateAccount creates an account with its first admin token and returns
+// the token's secret, which is not stored and cannot be shown again.
+func CreateAccount(ctx context.Context, client *ent.Client, name string) (*ent.Account, string, error) {
+	ctx = auth.SystemContext(ctx)
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer func() { _ = tx.Rollback() }()
+	acc, err := tx.Account.Create().SetName(name).Save(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("create account: %w", err)
+	}
+	secret, hash := auth.NewToken()
+	if err := tx.APIToken.Create().SetAccountID(acc.ID).SetTokenHash(hash).Exec(ctx); err != nil {
+		return nil, "", fmt.Errorf("create token: %w", err)
+	}
+	return acc, secret, tx.Commit()
+}

@@ -1,0 +1,146 @@
+// Package app assembles Latchkey: the database, the GraphQL handler with its
+// limits and error handling, authentication, CORS and the health checks.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/invite"
+)
+
+// Page sizes of every connection.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// Config is everything the server is configured with.
+type Config struct {
+	// DatabaseURL is a postgres:// URL or a SQLite file; empty for DefaultDatabase.
+	DatabaseURL string
+	// AllowedOrigins lists the browser origins allowed by CORS ("*" for any).
+	AllowedOrigins []string
+	// InviteSecret keys the hashes of invitation codes.
+	InviteSecret []byte
+	Logger       *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// App is a running Latchkey instance.
+type App struct {
+	Client  *ent.Client
+	DB      *sql.DB
+	handler http.Handler
+}
+
+// New opens and migrates the database and builds the HTTP handler.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	hasher, err := invite.NewHasher(cfg.InviteSecret)
+	if err != nil {
+		return nil, err
+	}
+	client, db, err := OpenDB(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, client); err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	a := &App{Client: client, DB: db}
+	a.handler = a.routes(cfg, codeIssuer{hasher})
+	return a, nil
+}
+
+// Handler serves the API, the IDE and the health checks.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Close closes the database.
+func (a *App) Close() error { return a.Client.Close() }
+
+func (a *App) routes(cfg Config, codes codeIssuer) http.Handler {
+	gql := handler.New(graph.NewSchema(graph.Options{Client: a.Client, Codes: codes, Now: cfg.Now}))
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.SetParserTokenLimit(5000)
+	gql.Use(extension.Introspection{})
+	gql.Use(graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize})
+	gql.Use(entgql.Transactioner{TxOpener: a.Client})
+	gql.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger))
+	gql.SetRecoverFunc(graph.RecoverFunc(cfg.Logger))
+
+	mux := http.NewServeMux()
+	mux.Handle("/query", authenticate(a.Client, gql))
+	mux.Handle("GET /{$}", playground.Handler("Latchkey", "/query"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+
+	return cors.New(cors.Options{
+		AllowedOrigins: cfg.AllowedOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept"},
+		MaxAge:         600,
+	}).Handler(mux)
+}
+
+// ready reports whether the database answers within a second.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := a.DB.PingContext(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// codeIssuer makes invitation codes and their keyed hashes.
+type codeIssuer struct{ hasher *invite.Hasher }
+
+func (c codeIssuer) Issue() (string, string, error) {
+	code, err := invite.NewCode()
+	if err != nil {
+		return "", "", err
+	}
+	canonical, ok := invite.Normalize(code)
+	if !ok {
+		return "", "", errors.New("invite: generated code does not normalize")
+	}
+	return code, c.hasher.Hash(canonical), nil
+}

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq"     // PostgreSQL driver "postgres"
+	_ "modernc.org/sqlite"    // SQLite driver "sqlite"
+
+	"github.com/latchkey/latchkey/ent"
+	_ "github.com/latchkey/latchkey/ent/runtime" // registers schema hooks and privacy policies
+)
+
+// DefaultDatabase is the embedded SQLite file used when DATABASE_URL is empty.
+const DefaultDatabase = "latchkey.db"
+
+// sqlitePragmas make SQLite fit for a server: foreign keys enforced, WAL so
+// that readers do not block the writer, writers that wait instead of
+// failing, and transactions that take the write lock up front.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// OpenDB opens the database named by url: a postgres:// URL, or a SQLite
+// file path (optionally prefixed with sqlite: or file:), by default
+// DefaultDatabase.
+func OpenDB(url string) (*ent.Client, *sql.DB, error) {
+	drv, dsn := "sqlite", ""
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		drv, dsn = "postgres", url
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		if path == "" {
+			path = DefaultDatabase
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		dsn = "file:" + path + sep + sqlitePragmas
+	}
+	db, err := sql.Open(drv, dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s database: %w", drv, err)
+	}
+	dia := dialect.SQLite
+	if drv == "postgres" {
+		dia = dialect.Postgres
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	return client, db, nil
+}
+
+// Migrate brings the database schema up to date with the Ent schema.
+func Migrate(ctx context.Context, client *ent.Client) error {
+	if err := client.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("migrate database schema: %w", err)
+	}
+	return nil
+}

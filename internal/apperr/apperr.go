@@ -1,0 +1,62 @@
+// Package apperr defines the errors Latchkey shows to API clients. Each
+// carries one of the codes of the API contract; the GraphQL error presenter
+// turns it into extensions.code, and masks every error that is not one of these.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the machine-readable class of an error (extensions.code).
+type Code string
+
+// The error codes of the API contract.
+const (
+	Unauthenticated   Code = "UNAUTHENTICATED"
+	Forbidden         Code = "FORBIDDEN"
+	NotFound          Code = "NOT_FOUND"
+	BadUserInput      Code = "BAD_USER_INPUT"
+	Conflict          Code = "CONFLICT"
+	RateLimited       Code = "RATE_LIMITED"
+	InvitationInvalid Code = "INVITATION_INVALID"
+	Internal          Code = "INTERNAL"
+)
+
+// Error is an error meant for the API client. Field names the input field
+// at fault (a path such as "input.deviceIDs[3]") when there is one.
+type Error struct {
+	Code    Code
+	Message string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s", e.Field, e.Message)
+	}
+	return e.Message
+}
+
+// New returns an error of the given code.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns a BAD_USER_INPUT error about one input field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// As returns the client error inside err, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// ErrUnauthenticated is returned when a call needs credentials it lacks.
+var ErrUnauthenticated = New(Unauthenticated, "a valid API token is required")
+
+// ErrForbidden is returned when the credentials do not allow the operation.
+var ErrForbidden = New(Forbidden, "this token may not do that")

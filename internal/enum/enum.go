@@ -1,0 +1,165 @@
+// Package enum holds the enumerations shared by the Ent schema and the
+// GraphQL contract. Each type stores its GraphQL name in the database, so the
+// two never need a mapping table.
+package enum
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// Language is the language of a user's mails and of an invitation.
+type Language string
+
+// Languages a mail can be written in.
+const (
+	LanguageEN Language = "EN"
+	LanguageDE Language = "DE"
+	LanguageES Language = "ES"
+	LanguageFR Language = "FR"
+	LanguageIT Language = "IT"
+	LanguageNL Language = "NL"
+	LanguageCS Language = "CS"
+	LanguageSK Language = "SK"
+)
+
+// DeviceType is the kind of hardware a device is.
+type DeviceType string
+
+// Device types.
+const (
+	DeviceTypeSmartLock DeviceType = "SMART_LOCK"
+	DeviceTypeOpener    DeviceType = "OPENER"
+	DeviceTypeSmartDoor DeviceType = "SMART_DOOR"
+	DeviceTypeBox       DeviceType = "BOX"
+)
+
+// Origin tells where a user record came from.
+type Origin string
+
+// Origins.
+const (
+	OriginWeb Origin = "WEB"
+	OriginApp Origin = "APP"
+)
+
+// PermissionStatus is the life-cycle state of a permission.
+type PermissionStatus string
+
+// Permission states.
+const (
+	PermissionPending PermissionStatus = "PENDING"
+	PermissionActive  PermissionStatus = "ACTIVE"
+	PermissionRevoked PermissionStatus = "REVOKED"
+)
+
+// InvitationStatus is the life-cycle state of an invitation. EXPIRED is
+// never stored: it is derived from expiresAt by the server's clock.
+type InvitationStatus string
+
+// Invitation states.
+const (
+	InvitationPending  InvitationStatus = "PENDING"
+	InvitationRedeemed InvitationStatus = "REDEEMED"
+	InvitationExpired  InvitationStatus = "EXPIRED"
+	InvitationRevoked  InvitationStatus = "REVOKED"
+)
+
+// Weekday is a day of the week in GraphQL form.
+type Weekday string
+
+// Weekdays, Monday first.
+const (
+	Monday    Weekday = "MONDAY"
+	Tuesday   Weekday = "TUESDAY"
+	Wednesday Weekday = "WEDNESDAY"
+	Thursday  Weekday = "THURSDAY"
+	Friday    Weekday = "FRIDAY"
+	Saturday  Weekday = "SATURDAY"
+	Sunday    Weekday = "SUNDAY"
+)
+
+var (
+	languages          = []Language{LanguageEN, LanguageDE, LanguageES, LanguageFR, LanguageIT, LanguageNL, LanguageCS, LanguageSK}
+	deviceTypes        = []DeviceType{DeviceTypeSmartLock, DeviceTypeOpener, DeviceTypeSmartDoor, DeviceTypeBox}
+	origins            = []Origin{OriginWeb, OriginApp}
+	permissionStatuses = []PermissionStatus{PermissionPending, PermissionActive, PermissionRevoked}
+	invitationStatuses = []InvitationStatus{InvitationPending, InvitationRedeemed, InvitationExpired, InvitationRevoked}
+	// AllWeekdays lists the days Monday first, the order of the vendor bitmask.
+	AllWeekdays = []Weekday{Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday}
+)
+
+func names[T ~string](all []T) []string {
+	out := make([]string, len(all))
+	for i, v := range all {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func unmarshal[T ~string](dst *T, v any, all []T) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enum must be a string, got %T", v)
+	}
+	if !slices.Contains(all, T(s)) {
+		return fmt.Errorf("%q is not a valid value", s)
+	}
+	*dst = T(s)
+	return nil
+}
+
+func marshal[T ~string](w io.Writer, v T) { _, _ = io.WriteString(w, strconv.Quote(string(v))) }
+
+// Values lists the valid languages (used by Ent for the column check).
+func (Language) Values() []string { return names(languages) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *Language) UnmarshalGQL(v any) error { return unmarshal(e, v, languages) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e Language) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid device types.
+func (DeviceType) Values() []string { return names(deviceTypes) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *DeviceType) UnmarshalGQL(v any) error { return unmarshal(e, v, deviceTypes) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e DeviceType) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid origins.
+func (Origin) Values() []string { return names(origins) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *Origin) UnmarshalGQL(v any) error { return unmarshal(e, v, origins) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e Origin) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid permission states.
+func (PermissionStatus) Values() []string { return names(permissionStatuses) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *PermissionStatus) UnmarshalGQL(v any) error { return unmarshal(e, v, permissionStatuses) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e PermissionStatus) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid invitation states.
+func (InvitationStatus) Values() []string { return names(invitationStatuses) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *InvitationStatus) UnmarshalGQL(v any) error { return unmarshal(e, v, invitationStatuses) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e InvitationStatus) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *Weekday) UnmarshalGQL(v any) error { return unmarshal(e, v, AllWeekdays) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e Weekday) MarshalGQL(w io.Writer) { marshal(w, e) }

@@ -1,0 +1,182 @@
+// Package grant holds the administrator's write paths for permissions: the
+// batch grant with its invitation, partial updates, revocation, and the
+// deletes that revoke. Every function expects a transactional client and
+// leaves all-or-nothing to the caller's transaction.
+package grant
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/device"
+	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// MaxDevices is the most devices one grant may cover.
+const MaxDevices = 500
+
+// InvitationTTL is how long an invitation code can be redeemed.
+const InvitationTTL = 48 * time.Hour
+
+// Input is a batch grant.
+type Input struct {
+	UserID        pulid.ID
+	DeviceIDs     []pulid.ID
+	RemoteAllowed *bool
+	Restrictions  *RestrictionsInput
+	Language      *enum.Language
+}
+
+// Result is what a grant created.
+type Result struct {
+	Permissions []*ent.Permission
+	Invitation  *ent.Invitation
+	// Code is the invitation code in plain text; it exists only here and
+	// must leave the server only to the invited person.
+	Code string
+}
+
+// Codes issues invitation codes.
+type Codes interface {
+	// Issue returns a new code and the keyed hash to store for it.
+	Issue() (code, hash string, err error)
+}
+
+// Grant gives the user one permission per device, all with the same flags
+// and restrictions, plus one invitation covering them. It issues a fixed
+// number of statements whatever the number of devices.
+func Grant(ctx context.Context, c *ent.Client, codes Codes, now time.Time, in Input) (*Result, error) {
+	if err := checkDeviceList(in.DeviceIDs); err != nil {
+		return nil, err
+	}
+	r, err := Restrictions{}.apply(in.Restrictions, "input.restrictions")
+	if err != nil {
+		return nil, err
+	}
+	u, err := c.User.Get(ctx, in.UserID)
+	if ent.IsNotFound(err) {
+		return nil, &apperr.Error{Code: apperr.NotFound, Field: "input.userID", Message: fmt.Sprintf("no user %s", in.UserID)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	devices, err := loadDevices(ctx, c, in.DeviceIDs)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNotGranted(ctx, c, u.ID, in.DeviceIDs, devices); err != nil {
+		return nil, err
+	}
+	lang := u.Language
+	if in.Language != nil {
+		lang = *in.Language
+	}
+	code, hash, err := codes.Issue()
+	if err != nil {
+		return nil, err
+	}
+	inv, err := c.Invitation.Create().
+		SetUserID(u.ID).
+		SetLanguage(lang).
+		SetCodeHash(hash).
+		SetExpiresAt(now.Add(InvitationTTL)).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	remote := in.RemoteAllowed != nil && *in.RemoteAllowed
+	builders := make([]*ent.PermissionCreate, len(in.DeviceIDs))
+	for i, id := range in.DeviceIDs {
+		builders[i] = c.Permission.Create().
+			SetUserID(u.ID).
+			SetDeviceID(id).
+			SetInvitationID(inv.ID).
+			SetRemoteAllowed(remote).
+			SetNillableValidFrom(r.ValidFrom).
+			SetNillableValidUntil(r.ValidUntil).
+			SetNillableWeekdays(r.Weekdays).
+			SetNillableDailyFrom(r.DailyFrom).
+			SetNillableDailyUntil(r.DailyUntil)
+	}
+	perms, err := c.Permission.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range perms {
+		p.Edges.User = u
+		p.Edges.Device = devices[p.DeviceID]
+		p.Edges.Invitation = inv
+	}
+	inv.Edges.User = u
+	inv.Edges.Permissions = perms
+	return &Result{Permissions: perms, Invitation: inv, Code: code}, nil
+}
+
+func checkDeviceList(ids []pulid.ID) error {
+	switch {
+	case len(ids) == 0:
+		return apperr.Invalid("input.deviceIDs", "must name at least one device")
+	case len(ids) > MaxDevices:
+		return apperr.Invalid("input.deviceIDs", "names %d devices; one grant covers at most %d", len(ids), MaxDevices)
+	}
+	seen := make(map[pulid.ID]int, len(ids))
+	for i, id := range ids {
+		if j, dup := seen[id]; dup {
+			return apperr.Invalid(fmt.Sprintf("input.deviceIDs[%d]", i), "device %s is listed twice (also at index %d)", id, j)
+		}
+		seen[id] = i
+	}
+	return nil
+}
+
+// loadDevices fetches the devices in one query; an ID that is unknown or
+// belongs to another account is reported with its index.
+func loadDevices(ctx context.Context, c *ent.Client, ids []pulid.ID) (map[pulid.ID]*ent.Device, error) {
+	list, err := c.Device.Query().Where(device.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[pulid.ID]*ent.Device, len(list))
+	for _, d := range list {
+		byID[d.ID] = d
+	}
+	for i, id := range ids {
+		if byID[id] == nil {
+			return nil, &apperr.Error{Code: apperr.NotFound, Field: fmt.Sprintf("input.deviceIDs[%d]", i), Message: fmt.Sprintf("no device %s", id)}
+		}
+	}
+	return byID, nil
+}
+
+func checkNotGranted(ctx context.Context, c *ent.Client, user pulid.ID, ids []pulid.ID, devices map[pulid.ID]*ent.Device) error {
+	existing, err := c.Permission.Query().
+		Where(
+			permission.UserID(user),
+			permission.DeviceIDIn(ids...),
+			permission.StatusNEQ(enum.PermissionRevoked),
+		).
+		Select(permission.FieldDeviceID).
+		Strings(ctx)
+	if err != nil || len(existing) == 0 {
+		return err
+	}
+	has := make(map[pulid.ID]bool, len(existing))
+	for _, id := range existing {
+		has[pulid.ID(id)] = true
+	}
+	for i, id := range ids {
+		if has[id] {
+			return &apperr.Error{
+				Code:    apperr.Conflict,
+				Field:   fmt.Sprintf("input.deviceIDs[%d]", i),
+				Message: fmt.Sprintf("the user already has a permission on device %q (%s); update or revoke it instead", devices[id].Name, id),
+			}
+		}
+	}
+	return nil
+}

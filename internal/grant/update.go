@@ -1,0 +1,80 @@
+package grant
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// Patch changes some fields of a permission; nil and unset fields keep
+// their values. Restrictions set to null clears every restriction.
+type Patch struct {
+	RemoteAllowed *bool
+	Enabled       *bool
+	Restrictions  graphql.Omittable[*RestrictionsInput]
+}
+
+// Update applies p to the permission and returns it as stored.
+func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch) (*ent.Permission, error) {
+	cur, err := c.Permission.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status == enum.PermissionRevoked {
+		return nil, apperr.New(apperr.Conflict, "permission %s is revoked; grant a new one instead", id)
+	}
+	r := RestrictionsOf(cur)
+	if in, set := p.Restrictions.ValueOK(); set {
+		if in == nil {
+			r = Restrictions{}
+		} else if r, err = r.apply(in, "input.restrictions"); err != nil {
+			return nil, err
+		}
+	}
+	upd := c.Permission.UpdateOneID(id).
+		SetNillableRemoteAllowed(p.RemoteAllowed).
+		SetNillableEnabled(p.Enabled)
+	setOrClear(r.ValidFrom, upd.SetValidFrom, upd.ClearValidFrom)
+	setOrClear(r.ValidUntil, upd.SetValidUntil, upd.ClearValidUntil)
+	setOrClear(r.Weekdays, upd.SetWeekdays, upd.ClearWeekdays)
+	setOrClear(r.DailyFrom, upd.SetDailyFrom, upd.ClearDailyFrom)
+	setOrClear(r.DailyUntil, upd.SetDailyUntil, upd.ClearDailyUntil)
+	return upd.Save(ctx)
+}
+
+func setOrClear[T any, B any](v *T, set func(T) B, clear func() B) {
+	if v != nil {
+		set(*v)
+	} else {
+		clear()
+	}
+}
+
+// Revoke revokes a permission for good; a pending invitation left with no
+// live permission is revoked with it. Revoking twice is a no-op.
+func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, error) {
+	p, err := c.Permission.Get(ctx, id)
+	if err != nil || p.Status == enum.PermissionRevoked {
+		return p, err
+	}
+	p, err = c.Permission.UpdateOne(p).SetStatus(enum.PermissionRevoked).Save(ctx)
+	if err != nil || p.InvitationID == nil {
+		return p, err
+	}
+	_, err = c.Invitation.Update().
+		Where(
+			invitation.ID(*p.InvitationID),
+			invitation.StatusEQ(enum.InvitationPending),
+			invitation.Not(invitation.HasPermissionsWith(permission.StatusNEQ(enum.PermissionRevoked))),
+		).
+		SetStatus(enum.InvitationRevoked).
+		Save(ctx)
+	return p, err
+}

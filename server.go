@@ -1,0 +1,148 @@
+// Command latchkey is the Latchkey GraphQL server for smart-lock access
+// permissions.
+//
+//	latchkey                              serve the API (PORT, default 8080)
+//	latchkey account create --name NAME   create an account, print its admin token
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // device time zones must resolve on hosts without a zone database
+
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/invite"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(os.Args[1:], os.Stdout, log); err != nil {
+		fmt.Fprintln(os.Stderr, "latchkey:", err)
+		os.Exit(1)
+	}
+}
+
+// config reads the environment; see the README for each variable.
+func config(log *slog.Logger) (app.Config, error) {
+	cfg := app.Config{
+		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		AllowedOrigins: splitList(envOr("ALLOWED_ORIGINS", "*")),
+		Logger:         log,
+	}
+	var err error
+	if s := os.Getenv("INVITE_SECRET"); s != "" {
+		cfg.InviteSecret, err = invite.ParseSecret(s)
+	} else {
+		cfg.InviteSecret, err = invite.LoadOrCreateSecret(envOr("INVITE_SECRET_FILE", "latchkey.secret"))
+	}
+	return cfg, err
+}
+
+func run(args []string, stdout io.Writer, log *slog.Logger) error {
+	cfg, err := config(log)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(args) == 0 || args[0] == "serve":
+		return serve(cfg, log)
+	case len(args) >= 2 && args[0] == "account" && args[1] == "create":
+		return createAccount(cfg, args[2:], stdout)
+	}
+	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME)", strings.Join(args, " "))
+}
+
+func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
+	name := fs.String("name", "", "the account's name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return errors.New("account create: --name is required")
+	}
+	ctx := context.Background()
+	client, _, err := app.OpenDB(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	if err := app.Migrate(ctx, client); err != nil {
+		return err
+	}
+	_, token, err := app.CreateAccount(ctx, client, strings.TrimSpace(*name))
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
+}
+
+func serve(cfg app.Config, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv := &http.Server{
+		Addr:              ":" + envOr("PORT", "8080"),
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("latchkey listening", "addr", srv.Addr, "database", describeDB(cfg.DatabaseURL))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func describeDB(url string) string {
+	if strings.HasPrefix(url, "postgres") {
+		return "postgres"
+	}
+	if url == "" {
+		return "sqlite " + app.DefaultDatabase
+	}
+	return "sqlite " + url
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
