@@ -153,4 +153,3 @@ func withDefaultFirst(args ast.ArgumentList, n int) ast.ArgumentList {
 		Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(n)},
 	})
 }
-

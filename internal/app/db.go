@@ -8,8 +8,8 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"     // PostgreSQL driver "postgres"
-	_ "modernc.org/sqlite"    // SQLite driver "sqlite"
+	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/latchkey/latchkey/ent"
 	_ "github.com/latchkey/latchkey/ent/runtime" // registers schema hooks and privacy policies

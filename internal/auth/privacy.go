@@ -72,7 +72,6 @@ func stampAccount(ctx context.Context, m ent.Mutation) error {
 	return privacy.Skip
 }
 
-
 // filterToViewer narrows every query and update to the rows the viewer may
 // see. Rows of other accounts are filtered out, never refused, so a foreign
 // ID behaves exactly like one that does not exist.
