@@ -1,0 +1,287 @@
+// Package testenv runs Latchkey end to end for tests: a real HTTP server
+// over a fresh database, on SQLite always and on PostgreSQL when
+// LATCHKEY_TEST_POSTGRES names a database URL.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// PostgresEnv names the variable that enables the PostgreSQL runs.
+const PostgresEnv = "LATCHKEY_TEST_POSTGRES"
+
+// Each runs f once per configured database, as parallel subtests named
+// "sqlite" and "postgres". Each call of f gets a database of its own.
+func Each(t *testing.T, f func(t *testing.T, databaseURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		f(t, filepath.Join(t.TempDir(), "latchkey.db"))
+	})
+	if base := os.Getenv(PostgresEnv); base != "" {
+		t.Run("postgres", func(t *testing.T) {
+			t.Parallel()
+			f(t, postgresSchema(t, base))
+		})
+	}
+}
+
+// postgresSchema creates a schema of its own for one test and returns a URL
+// whose connections use it; the schema is dropped when the test ends.
+func postgresSchema(t *testing.T, base string) string {
+	t.Helper()
+	db, err := sql.Open("postgres", base)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	defer db.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("%s is set but PostgreSQL is unusable: %v", PostgresEnv, err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("postgres", base)
+		if err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			_ = db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", PostgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Env is one running server with its database.
+type Env struct {
+	T      *testing.T
+	App    *app.App
+	Server *httptest.Server
+	clock  atomic.Int64
+}
+
+// Start runs a server over the database at databaseURL.
+func Start(t *testing.T, databaseURL string) *Env {
+	t.Helper()
+	e := &Env{T: t}
+	e.clock.Store(time.Now().UnixNano())
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	a, err := app.New(context.Background(), app.Config{
+		DatabaseURL:    databaseURL,
+		AllowedOrigins: []string{"https://admin.example.com"},
+		InviteSecret:   secret,
+		Logger:         slog.New(slog.NewTextHandler(t.Output(), nil)),
+		Now:            e.Now,
+	})
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	e.App = a
+	e.Server = httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		e.Server.Close()
+		_ = a.Close()
+	})
+	return e
+}
+
+// Now is the server's clock.
+func (e *Env) Now() time.Time { return time.Unix(0, e.clock.Load()) }
+
+// Advance moves the server's clock.
+func (e *Env) Advance(d time.Duration) { e.clock.Add(int64(d)) }
+
+// Account is a test account with its admin token.
+type Account struct {
+	ID    pulid.ID
+	Token string
+}
+
+// Account creates an account with an admin token.
+func (e *Env) Account(name string) Account {
+	e.T.Helper()
+	acc, token, err := app.CreateAccount(context.Background(), e.App.Client, name)
+	if err != nil {
+		e.T.Fatalf("create account: %v", err)
+	}
+	return Account{ID: acc.ID, Token: token}
+}
+
+// Admin returns a context acting as the account's admin, for seeding data
+// directly through Ent (under the same privacy rules as the API).
+func (a Account) Admin() context.Context {
+	return auth.NewContext(context.Background(), &auth.Viewer{AccountID: a.ID, Role: auth.RoleAdmin})
+}
+
+// Devices creates n devices in the account in one statement and returns their IDs.
+func (e *Env) Devices(a Account, n int, zone string) []pulid.ID {
+	e.T.Helper()
+	b := make([]*ent.DeviceCreate, n)
+	for i := range b {
+		b[i] = e.App.Client.Device.Create().SetName(fmt.Sprintf("Door %03d", i)).SetTimeZone(zone)
+	}
+	ds, err := e.App.Client.Device.CreateBulk(b...).Save(a.Admin())
+	if err != nil {
+		e.T.Fatalf("create devices: %v", err)
+	}
+	ids := make([]pulid.ID, n)
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+// Response is a GraphQL response.
+type Response struct {
+	Status int             `json:"-"`
+	Body   []byte          `json:"-"`
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Error is one GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the extensions.code of the first error, or "".
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Field returns the extensions.field of the first error, or "".
+func (r *Response) Field() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	f, _ := r.Errors[0].Extensions["field"].(string)
+	return f
+}
+
+// leaks are fragments of driver, ORM and runtime messages that must never
+// reach a client.
+var leaks = []string{"pq:", "sqlite", "SQLITE", "ent:", "sql:", "runtime error", "goroutine", "constraint failed", "violates"}
+
+// Do posts a GraphQL request with the token (none if empty).
+func (e *Env) Do(token, query string, vars map[string]any) *Response {
+	e.T.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := e.Server.Client().Do(req)
+	if err != nil {
+		e.T.Fatalf("post: %v", err)
+	}
+	defer res.Body.Close()
+	r := &Response{Status: res.StatusCode}
+	r.Body, _ = io.ReadAll(res.Body)
+	if err := json.Unmarshal(r.Body, r); err != nil {
+		e.T.Fatalf("decode %q: %v", r.Body, err)
+	}
+	for _, leak := range leaks {
+		if strings.Contains(string(r.Body), leak) {
+			e.T.Errorf("response leaks internal text %q: %s", leak, r.Body)
+		}
+	}
+	return r
+}
+
+// MustDo is Do that fails the test on any GraphQL error and decodes data into out.
+func (e *Env) MustDo(token, query string, vars map[string]any, out any) {
+	e.T.Helper()
+	r := e.Do(token, query, vars)
+	if len(r.Errors) > 0 {
+		e.T.Fatalf("unexpected errors: %s", r.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			e.T.Fatalf("decode data %s: %v", r.Data, err)
+		}
+	}
+}
+
+// Counts is the number of rows in each table that API calls write.
+type Counts struct {
+	Accounts, Users, Devices, Permissions, Invitations int
+}
+
+// Counts reads the row counts of the whole database, across accounts.
+func (e *Env) Counts() Counts {
+	e.T.Helper()
+	ctx := auth.SystemContext(context.Background())
+	c := e.App.Client
+	var n Counts
+	var err error
+	count := func(dst *int, f func(context.Context) (int, error)) {
+		if err == nil {
+			*dst, err = f(ctx)
+		}
+	}
+	count(&n.Accounts, c.Account.Query().Count)
+	count(&n.Users, c.User.Query().Count)
+	count(&n.Devices, c.Device.Query().Count)
+	count(&n.Permissions, c.Permission.Query().Count)
+	count(&n.Invitations, c.Invitation.Query().Count)
+	if err != nil {
+		e.T.Fatalf("count rows: %v", err)
+	}
+	return n
+}
+
+// Snapshot renders every user, device, permission and invitation row, to
+// check that a rejected call changed nothing.
+func (e *Env) Snapshot() string {
+	e.T.Helper()
+	ctx := auth.SystemContext(context.Background())
+	c := e.App.Client
+	users, err1 := c.User.Query().Order(ent.Asc("id")).All(ctx)
+	devs, err2 := c.Device.Query().Order(ent.Asc("id")).All(ctx)
+	perms, err3 := c.Permission.Query().Order(ent.Asc("id")).All(ctx)
+	invs, err4 := c.Invitation.Query().Order(ent.Asc("id")).All(ctx)
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			e.T.Fatalf("snapshot: %v", err)
+		}
+	}
+	return fmt.Sprint(users, devs, perms, invs)
+}
