@@ -59,6 +59,7 @@ func ids(list []pulid.ID) []any {
 // empty) and checks that it wrote nothing.
 func expectRejected(t *testing.T, e *testenv.Env, token, query string, vars map[string]any, code, field string) *testenv.Response {
 	t.Helper()
+	e = e.For(t)
 	before, snap := e.Counts(), e.Snapshot()
 	r := e.Do(token, query, vars)
 	if r.Code() != code {

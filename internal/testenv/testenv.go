@@ -87,13 +87,20 @@ type Env struct {
 	T      *testing.T
 	App    *app.App
 	Server *httptest.Server
-	clock  atomic.Int64
+	clock  *atomic.Int64
+}
+
+// For returns the same environment reporting to t, for use in subtests.
+func (e *Env) For(t *testing.T) *Env {
+	c := *e
+	c.T = t
+	return &c
 }
 
 // Start runs a server over the database at databaseURL.
 func Start(t *testing.T, databaseURL string) *Env {
 	t.Helper()
-	e := &Env{T: t}
+	e := &Env{T: t, clock: new(atomic.Int64)}
 	e.clock.Store(time.Now().UnixNano())
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
