@@ -87,7 +87,9 @@ func TestTenantIsolation(t *testing.T) {
 					t.Errorf("nested user %s", edge.Node.User.ID)
 				}
 			}
-			var viewer struct{ Viewer struct{ Account struct{ ID string } } }
+			var viewer struct {
+				Viewer struct{ Account struct{ ID string } }
+			}
 			e.MustDo(acme.Token, `{ viewer { account { id } } }`, nil, &viewer)
 			if viewer.Viewer.Account.ID != string(acme.ID) {
 				t.Errorf("viewer account %s", viewer.Viewer.Account.ID)

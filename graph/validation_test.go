@@ -142,4 +142,3 @@ func TestUpdatePermissionValidation(t *testing.T) {
 		})
 	})
 }
-
