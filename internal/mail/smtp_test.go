@@ -1,0 +1,466 @@
+package mail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net"
+	netmail "net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+	gomail "github.com/wneessen/go-mail"
+)
+
+// A received message, as recorded by testBackend.
+type received struct {
+	authUser string
+	from     string
+	rcpts    []string
+	data     []byte
+}
+
+// testBackend is an SMTP server backend that requires AUTH PLAIN with one
+// user and records the messages it accepts.
+type testBackend struct {
+	user, pass string
+
+	mu   sync.Mutex
+	msgs []received
+}
+
+func (b *testBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &testSession{b: b}, nil }
+
+func (b *testBackend) messages() []received {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]received(nil), b.msgs...)
+}
+
+type testSession struct {
+	b   *testBackend
+	cur received
+}
+
+func (s *testSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *testSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if username != s.b.user || password != s.b.pass {
+			return errors.New("invalid credentials")
+		}
+		s.cur.authUser = username
+		return nil
+	}), nil
+}
+
+func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
+	if s.cur.authUser == "" {
+		return smtp.ErrAuthRequired
+	}
+	s.cur.from = from
+	return nil
+}
+
+func (s *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.rcpts = append(s.cur.rcpts, to)
+	return nil
+}
+
+func (s *testSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.cur.data = data
+	s.b.mu.Lock()
+	s.b.msgs = append(s.b.msgs, s.cur)
+	s.b.mu.Unlock()
+	return nil
+}
+
+func (s *testSession) Reset() { s.cur = received{authUser: s.cur.authUser} }
+
+func (s *testSession) Logout() error { return nil }
+
+// startSMTPServer runs an in-process SMTP server on a free loopback port
+// that allows AUTH PLAIN without TLS, and returns its port.
+func startSMTPServer(t *testing.T, be *testBackend) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := smtp.NewServer(be)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	srv.MaxMessageBytes = 1 << 20
+	srv.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// parsedMail is a received message taken apart.
+type parsedMail struct {
+	header netmail.Header
+	parts  map[string]string // media type → decoded body
+}
+
+func parseMail(t *testing.T, data []byte) parsedMail {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("parsing message: %v\n%s", err, data)
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q, want multipart/alternative\n%s", mediaType, data)
+	}
+	p := parsedMail{header: msg.Header, parts: map[string]string{}}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt, pparams, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs := strings.ToLower(pparams["charset"]); cs != "utf-8" {
+			t.Errorf("%s part has charset %q", pt, cs)
+		}
+		body, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.parts[pt] = strings.ReplaceAll(string(body), "\r\n", "\n")
+	}
+	return p
+}
+
+func TestSMTPSenderDeliversInvitation(t *testing.T) {
+	be := &testBackend{user: "mailer", pass: "s3cret-Pa55"}
+	port := startSMTPServer(t, be)
+
+	sender, err := NewSMTPSender(fmt.Sprintf("smtp://mailer:s3cret-Pa55@127.0.0.1:%d?tls=none", port), "Latchkey <noreply@latchkey.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := testInvitation("DE")
+	m, err := RenderInvitation(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.To, m.ToName = "anna@example.com", "Anna Müller"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := sender.Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+
+	msgs := be.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("server received %d messages", len(msgs))
+	}
+	got := msgs[0]
+	if got.authUser != "mailer" {
+		t.Errorf("authenticated as %q", got.authUser)
+	}
+	if got.from != "noreply@latchkey.example" {
+		t.Errorf("MAIL FROM %q", got.from)
+	}
+	if len(got.rcpts) != 1 || got.rcpts[0] != "anna@example.com" {
+		t.Errorf("RCPT TO %q", got.rcpts)
+	}
+
+	p := parseMail(t, got.data)
+	subject, err := new(mime.WordDecoder).DecodeHeader(p.header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != m.Subject {
+		t.Errorf("Subject %q, want %q", subject, m.Subject)
+	}
+	to, err := p.header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Address != "anna@example.com" || to[0].Name != "Anna Müller" {
+		t.Errorf("To %v (%v)", to, err)
+	}
+	from, err := p.header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Address != "noreply@latchkey.example" || from[0].Name != "Latchkey" {
+		t.Errorf("From %v (%v)", from, err)
+	}
+	if p.header.Get("Date") == "" || p.header.Get("Message-Id") == "" {
+		t.Errorf("Date or Message-ID missing: %v", p.header)
+	}
+	text := p.parts["text/plain"]
+	for _, s := range []string{testCode, "Ihr Einladungscode", "Haustür", "Mo–Fr 22:00–06:00 (Europe/Berlin)", inv.Link} {
+		if !strings.Contains(text, s) {
+			t.Errorf("text part lacks %q:\n%s", s, text)
+		}
+	}
+	if text != strings.ReplaceAll(m.Text, "\r\n", "\n") {
+		t.Errorf("text part differs from the rendered text:\n%q\n%q", text, m.Text)
+	}
+	html := p.parts["text/html"]
+	if !strings.Contains(html, testCode) || !strings.Contains(html, "<html") {
+		t.Errorf("HTML part:\n%s", html)
+	}
+}
+
+func TestSMTPSenderWrongPassword(t *testing.T) {
+	be := &testBackend{user: "mailer", pass: "right-password"}
+	port := startSMTPServer(t, be)
+	sender, err := NewSMTPSender(fmt.Sprintf("smtp://mailer:Wr0ng-Passw0rd@127.0.0.1:%d?tls=none", port), "noreply@latchkey.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sender.Send(context.Background(), Message{To: "a@example.com", Subject: "x", Text: "x"})
+	if err == nil {
+		t.Fatal("sent with a wrong password")
+	}
+	if strings.Contains(err.Error(), "Wr0ng-Passw0rd") {
+		t.Errorf("error contains the password: %v", err)
+	}
+	if !strings.Contains(err.Error(), "AUTH") {
+		t.Errorf("error does not say authentication failed: %v", err)
+	}
+	if len(be.messages()) != 0 {
+		t.Error("server accepted a message")
+	}
+}
+
+func TestSMTPSenderMandatoryTLSWithoutSTARTTLS(t *testing.T) {
+	be := &testBackend{user: "mailer", pass: "Pa55-w0rd-X"}
+	port := startSMTPServer(t, be) // no TLS configured, so no STARTTLS
+	sender, err := NewSMTPSender(fmt.Sprintf("smtp://mailer:Pa55-w0rd-X@127.0.0.1:%d?tls=mandatory", port), "noreply@latchkey.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sender.Send(context.Background(), Message{To: "a@example.com", Subject: "x", Text: "x"})
+	if err == nil {
+		t.Fatal("sent without TLS although TLS is mandatory")
+	}
+	if !strings.Contains(err.Error(), "STARTTLS") || strings.Contains(err.Error(), "Pa55-w0rd-X") {
+		t.Errorf("error %q", err)
+	}
+}
+
+func TestSMTPSenderClosedPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+
+	const password = "hunter2-Very-Secret"
+	for _, u := range []string{
+		fmt.Sprintf("smtp://mailer:%s@127.0.0.1:%d?tls=none", password, port),
+		fmt.Sprintf("smtp://mailer:%s@127.0.0.1:%d", password, port),
+		fmt.Sprintf("smtps://mailer:%s@127.0.0.1:%d?timeout=5s", password, port),
+	} {
+		sender, err := NewSMTPSender(u, "noreply@latchkey.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sender.Send(context.Background(), Message{To: "anna@example.com", Subject: "x", Text: "x"})
+		if err == nil {
+			t.Fatalf("%s: sending to a closed port succeeded", strings.ReplaceAll(u, password, "…"))
+		}
+		msg := err.Error()
+		if strings.Contains(msg, password) {
+			t.Errorf("error contains the password: %s", msg)
+		}
+		if !strings.Contains(msg, fmt.Sprintf("127.0.0.1:%d", port)) || !strings.Contains(msg, "anna@example.com") {
+			t.Errorf("error does not say what failed: %s", msg)
+		}
+		var opErr *net.OpError
+		if !errors.As(err, &opErr) {
+			t.Errorf("error does not wrap the network error: %#v", err)
+		}
+	}
+}
+
+func TestSMTPSenderTimeout(t *testing.T) {
+	// A server that accepts connections and never says anything.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	stop := make(chan struct{})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Go(func() {
+				<-stop
+				c.Close()
+			})
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		close(stop)
+		conns.Wait()
+	})
+	port := l.Addr().(*net.TCPAddr).Port
+
+	sender, err := NewSMTPSender(fmt.Sprintf("smtp://127.0.0.1:%d?tls=none&timeout=300ms", port), "noreply@latchkey.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = sender.Send(context.Background(), Message{To: "a@example.com", Subject: "x", Text: "x"})
+	if err == nil {
+		t.Fatal("send to a silent server succeeded")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("send gave up after %v, timeout is 300ms", d)
+	}
+}
+
+func TestNewSMTPSenderURL(t *testing.T) {
+	cases := []struct {
+		url      string
+		host     string
+		port     int
+		implicit bool
+		policy   gomail.TLSPolicy
+		user     string
+		password string
+		timeout  time.Duration
+	}{
+		{"smtp://mail.example.com", "mail.example.com", 587, false, gomail.TLSOpportunistic, "", "", DefaultSendTimeout},
+		{"smtp://u:p@mail.example.com:25", "mail.example.com", 25, false, gomail.TLSOpportunistic, "u", "p", DefaultSendTimeout},
+		{"SMTP://u%40example.com:p%3Aw%2Fd%40x@mail.example.com:587/", "mail.example.com", 587, false, gomail.TLSOpportunistic, "u@example.com", "p:w/d@x", DefaultSendTimeout},
+		{"smtp://mail.example.com?tls=mandatory", "mail.example.com", 587, false, gomail.TLSMandatory, "", "", DefaultSendTimeout},
+		{"smtp://mail.example.com:1025?tls=none&timeout=5s", "mail.example.com", 1025, false, gomail.NoTLS, "", "", 5 * time.Second},
+		{"smtps://u:p@mail.example.com", "mail.example.com", 465, true, gomail.TLSMandatory, "u", "p", DefaultSendTimeout},
+		{"smtps://mail.example.com:2465?tls=mandatory", "mail.example.com", 2465, true, gomail.TLSMandatory, "", "", DefaultSendTimeout},
+		{"smtp://[::1]:2525?tls=none", "::1", 2525, false, gomail.NoTLS, "", "", DefaultSendTimeout},
+	}
+	for _, c := range cases {
+		s, err := newSMTPSender(c.url, "noreply@example.com")
+		if err != nil {
+			t.Errorf("%s: %v", c.url, err)
+			continue
+		}
+		if s.host != c.host || s.port != c.port || s.implicit != c.implicit || s.policy != c.policy ||
+			s.user != c.user || s.password != c.password || s.timeout != c.timeout {
+			t.Errorf("%s: got %+v", c.url, *s)
+		}
+		if strings.Contains(s.String(), ":"+c.password+"@") && c.password != "" {
+			t.Errorf("String() shows the password: %s", s)
+		}
+	}
+
+	const password = "Sup3r-S3cret"
+	bad := []string{
+		"",
+		"mail.example.com",
+		"http://mail.example.com",
+		"smtp://",
+		"smtp:///path",
+		"smtp://user:" + password + "@mail.example.com:99999",
+		"smtp://user:" + password + "@mail.example.com:port",
+		"smtp://user:" + password + "@mail.example.com/path",
+		"smtp://user:" + password + "@mail.example.com?tls=maybe",
+		"smtp://user:" + password + "@mail.example.com?timeout=soon",
+		"smtp://user:" + password + "@mail.example.com?timeout=-1s",
+		"smtp://user:" + password + "@mail.example.com?verify=no",
+		"smtps://user:" + password + "@mail.example.com?tls=none",
+		"smtp://:" + password + "@mail.example.com",
+		"smtp://user:" + password + "%zz@mail.example.com",
+		"smtp://user:" + password + "@mail.exa mple.com",
+		"smtp://user:" + password + "\x7f@mail.example.com",
+	}
+	for _, u := range bad {
+		_, err := NewSMTPSender(u, "noreply@example.com")
+		if err == nil {
+			t.Errorf("%q accepted", u)
+			continue
+		}
+		if strings.Contains(err.Error(), password) {
+			t.Errorf("%q: error contains the password: %v", strings.ReplaceAll(u, password, "…"), err)
+		}
+	}
+
+	for _, from := range []string{"", "not an address", "a@b.example, c@d.example"} {
+		if _, err := NewSMTPSender("smtp://mail.example.com", from); err == nil {
+			t.Errorf("sender address %q accepted", from)
+		}
+	}
+}
+
+func TestSMTPSenderRejectsBadMessages(t *testing.T) {
+	s, err := NewSMTPSender("smtp://127.0.0.1:1?tls=none", "noreply@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]Message{
+		"no recipient":  {Subject: "x", Text: "x"},
+		"bad recipient": {To: "not an address", Subject: "x", Text: "x"},
+		"no body":       {To: "a@example.com", Subject: "x"},
+	} {
+		if err := s.Send(context.Background(), m); err == nil || strings.Contains(err.Error(), "dial") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestLogSender(t *testing.T) {
+	var buf bytes.Buffer
+	s := LogSender{Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	m := Message{To: "anna@example.com", ToName: "Anna", Subject: "Your invitation", Text: "Code: " + testCode + "\nBye", HTML: "<p>x</p>"}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"anna@example.com", "Your invitation", testCode, "Bye"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q: %s", want, out)
+		}
+	}
+
+	// A nil Logger falls back to slog.Default.
+	var def bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&def, nil)))
+	defer slog.SetDefault(old)
+	var sender Sender = LogSender{}
+	if err := sender.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def.String(), testCode) {
+		t.Errorf("default log lacks the message: %s", def.String())
+	}
+}
