@@ -36,9 +36,13 @@ func main() {
 // config reads the environment; see the README for each variable.
 func config(log *slog.Logger) (app.Config, error) {
 	cfg := app.Config{
-		DatabaseURL:    os.Getenv("DATABASE_URL"),
-		AllowedOrigins: splitList(envOr("ALLOWED_ORIGINS", "*")),
-		Logger:         log,
+		DatabaseURL:        os.Getenv("DATABASE_URL"),
+		AllowedOrigins:     splitList(envOr("ALLOWED_ORIGINS", "*")),
+		PublicURL:          envOr("PUBLIC_URL", "http://localhost:"+envOr("PORT", "8080")),
+		InviteLinkTemplate: os.Getenv("INVITE_LINK_TEMPLATE"),
+		SMTPURL:            os.Getenv("SMTP_URL"),
+		MailFrom:           envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
+		Logger:             log,
 	}
 	var err error
 	if s := os.Getenv("INVITE_SECRET"); s != "" {
@@ -108,6 +112,9 @@ func serve(cfg app.Config, log *slog.Logger) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	mailDone := make(chan struct{})
+	go func() { a.Run(ctx); close(mailDone) }()
+	defer func() { <-mailDone }()
 	log.Info("latchkey listening", "addr", srv.Addr, "database", describeDB(cfg.DatabaseURL))
 	select {
 	case err := <-errc:

@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/user"
 )
@@ -82,6 +83,7 @@ func checkColumn(t, c string) error {
 			account.Table:    account.ValidColumn,
 			device.Table:     device.ValidColumn,
 			invitation.Table: invitation.ValidColumn,
+			outbox.Table:     outbox.ValidColumn,
 			permission.Table: permission.ValidColumn,
 			user.Table:       user.ValidColumn,
 		})

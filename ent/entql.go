@@ -7,6 +7,7 @@ import (
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/ent/user"
@@ -19,7 +20,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 6)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 7)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -94,10 +95,39 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldLanguage:   {Type: field.TypeEnum, Column: invitation.FieldLanguage},
 			invitation.FieldStatus:     {Type: field.TypeEnum, Column: invitation.FieldStatus},
 			invitation.FieldExpiresAt:  {Type: field.TypeTime, Column: invitation.FieldExpiresAt},
+			invitation.FieldDelivery:   {Type: field.TypeEnum, Column: invitation.FieldDelivery},
 			invitation.FieldRedeemedAt: {Type: field.TypeTime, Column: invitation.FieldRedeemedAt},
 		},
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   outbox.Table,
+			Columns: outbox.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: outbox.FieldID,
+			},
+		},
+		Type: "Outbox",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			outbox.FieldCreatedAt:     {Type: field.TypeTime, Column: outbox.FieldCreatedAt},
+			outbox.FieldUpdatedAt:     {Type: field.TypeTime, Column: outbox.FieldUpdatedAt},
+			outbox.FieldAccountID:     {Type: field.TypeString, Column: outbox.FieldAccountID},
+			outbox.FieldInvitationID:  {Type: field.TypeString, Column: outbox.FieldInvitationID},
+			outbox.FieldToAddress:     {Type: field.TypeString, Column: outbox.FieldToAddress},
+			outbox.FieldToName:        {Type: field.TypeString, Column: outbox.FieldToName},
+			outbox.FieldSubject:       {Type: field.TypeString, Column: outbox.FieldSubject},
+			outbox.FieldTextBody:      {Type: field.TypeString, Column: outbox.FieldTextBody},
+			outbox.FieldHTMLBody:      {Type: field.TypeString, Column: outbox.FieldHTMLBody},
+			outbox.FieldStatus:        {Type: field.TypeEnum, Column: outbox.FieldStatus},
+			outbox.FieldAttempts:      {Type: field.TypeInt, Column: outbox.FieldAttempts},
+			outbox.FieldLastError:     {Type: field.TypeString, Column: outbox.FieldLastError},
+			outbox.FieldNextAttemptAt: {Type: field.TypeTime, Column: outbox.FieldNextAttemptAt},
+			outbox.FieldLeaseUntil:    {Type: field.TypeTime, Column: outbox.FieldLeaseUntil},
+			outbox.FieldSentAt:        {Type: field.TypeTime, Column: outbox.FieldSentAt},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -124,7 +154,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDailyUntil:    {Type: field.TypeInt16, Column: permission.FieldDailyUntil},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -227,6 +257,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Invitation",
 		"Permission",
+	)
+	graph.MustAddE(
+		"mails",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+		},
+		"Invitation",
+		"Outbox",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   outbox.AccountTable,
+			Columns: []string{outbox.AccountColumn},
+			Bidi:    false,
+		},
+		"Outbox",
+		"Account",
+	)
+	graph.MustAddE(
+		"invitation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   outbox.InvitationTable,
+			Columns: []string{outbox.InvitationColumn},
+			Bidi:    false,
+		},
+		"Outbox",
+		"Invitation",
 	)
 	graph.MustAddE(
 		"account",
@@ -669,6 +735,11 @@ func (f *InvitationFilter) WhereExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(invitation.FieldExpiresAt))
 }
 
+// WhereDelivery applies the entql string predicate on the delivery field.
+func (f *InvitationFilter) WhereDelivery(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldDelivery))
+}
+
 // WhereRedeemedAt applies the entql time.Time predicate on the redeemed_at field.
 func (f *InvitationFilter) WhereRedeemedAt(p entql.TimeP) {
 	f.Where(p.Field(invitation.FieldRedeemedAt))
@@ -716,6 +787,163 @@ func (f *InvitationFilter) WhereHasPermissionsWith(preds ...predicate.Permission
 	})))
 }
 
+// WhereHasMails applies a predicate to check if query has an edge mails.
+func (f *InvitationFilter) WhereHasMails() {
+	f.Where(entql.HasEdge("mails"))
+}
+
+// WhereHasMailsWith applies a predicate to check if query has an edge mails with a given conditions (other predicates).
+func (f *InvitationFilter) WhereHasMailsWith(preds ...predicate.Outbox) {
+	f.Where(entql.HasEdgeWith("mails", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *OutboxQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OutboxQuery builder.
+func (_q *OutboxQuery) Filter() *OutboxFilter {
+	return &OutboxFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OutboxMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OutboxMutation builder.
+func (m *OutboxMutation) Filter() *OutboxFilter {
+	return &OutboxFilter{config: m.config, predicateAdder: m}
+}
+
+// OutboxFilter provides a generic filtering capability at runtime for OutboxQuery.
+type OutboxFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OutboxFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *OutboxFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OutboxFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(outbox.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *OutboxFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(outbox.FieldUpdatedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *OutboxFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldAccountID))
+}
+
+// WhereInvitationID applies the entql string predicate on the invitation_id field.
+func (f *OutboxFilter) WhereInvitationID(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldInvitationID))
+}
+
+// WhereToAddress applies the entql string predicate on the to_address field.
+func (f *OutboxFilter) WhereToAddress(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldToAddress))
+}
+
+// WhereToName applies the entql string predicate on the to_name field.
+func (f *OutboxFilter) WhereToName(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldToName))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *OutboxFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldSubject))
+}
+
+// WhereTextBody applies the entql string predicate on the text_body field.
+func (f *OutboxFilter) WhereTextBody(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldTextBody))
+}
+
+// WhereHTMLBody applies the entql string predicate on the html_body field.
+func (f *OutboxFilter) WhereHTMLBody(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldHTMLBody))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *OutboxFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldStatus))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *OutboxFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(outbox.FieldAttempts))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *OutboxFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldLastError))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *OutboxFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(outbox.FieldNextAttemptAt))
+}
+
+// WhereLeaseUntil applies the entql time.Time predicate on the lease_until field.
+func (f *OutboxFilter) WhereLeaseUntil(p entql.TimeP) {
+	f.Where(p.Field(outbox.FieldLeaseUntil))
+}
+
+// WhereSentAt applies the entql time.Time predicate on the sent_at field.
+func (f *OutboxFilter) WhereSentAt(p entql.TimeP) {
+	f.Where(p.Field(outbox.FieldSentAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *OutboxFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *OutboxFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInvitation applies a predicate to check if query has an edge invitation.
+func (f *OutboxFilter) WhereHasInvitation() {
+	f.Where(entql.HasEdge("invitation"))
+}
+
+// WhereHasInvitationWith applies a predicate to check if query has an edge invitation with a given conditions (other predicates).
+func (f *OutboxFilter) WhereHasInvitationWith(preds ...predicate.Invitation) {
+	f.Where(entql.HasEdgeWith("invitation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *PermissionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -745,7 +973,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -911,7 +1139,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

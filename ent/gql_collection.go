@@ -467,6 +467,11 @@ func (_q *InvitationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, invitation.FieldExpiresAt)
 				fieldSeen[invitation.FieldExpiresAt] = struct{}{}
 			}
+		case "delivery":
+			if _, ok := fieldSeen[invitation.FieldDelivery]; !ok {
+				selectedFields = append(selectedFields, invitation.FieldDelivery)
+				fieldSeen[invitation.FieldDelivery] = struct{}{}
+			}
 		case "redeemedAt":
 			if _, ok := fieldSeen[invitation.FieldRedeemedAt]; !ok {
 				selectedFields = append(selectedFields, invitation.FieldRedeemedAt)

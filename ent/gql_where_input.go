@@ -486,6 +486,12 @@ type InvitationWhereInput struct {
 	ExpiresAtLT    *time.Time  `json:"expiresAtLT,omitempty"`
 	ExpiresAtLTE   *time.Time  `json:"expiresAtLTE,omitempty"`
 
+	// "delivery" field predicates.
+	Delivery      *enum.DeliveryStatus  `json:"delivery,omitempty"`
+	DeliveryNEQ   *enum.DeliveryStatus  `json:"deliveryNEQ,omitempty"`
+	DeliveryIn    []enum.DeliveryStatus `json:"deliveryIn,omitempty"`
+	DeliveryNotIn []enum.DeliveryStatus `json:"deliveryNotIn,omitempty"`
+
 	// "redeemed_at" field predicates.
 	RedeemedAt       *time.Time  `json:"redeemedAt,omitempty"`
 	RedeemedAtNEQ    *time.Time  `json:"redeemedAtNEQ,omitempty"`
@@ -724,6 +730,18 @@ func (i *InvitationWhereInput) P() (predicate.Invitation, error) {
 	}
 	if i.ExpiresAtLTE != nil {
 		predicates = append(predicates, invitation.ExpiresAtLTE(*i.ExpiresAtLTE))
+	}
+	if i.Delivery != nil {
+		predicates = append(predicates, invitation.DeliveryEQ(*i.Delivery))
+	}
+	if i.DeliveryNEQ != nil {
+		predicates = append(predicates, invitation.DeliveryNEQ(*i.DeliveryNEQ))
+	}
+	if len(i.DeliveryIn) > 0 {
+		predicates = append(predicates, invitation.DeliveryIn(i.DeliveryIn...))
+	}
+	if len(i.DeliveryNotIn) > 0 {
+		predicates = append(predicates, invitation.DeliveryNotIn(i.DeliveryNotIn...))
 	}
 	if i.RedeemedAt != nil {
 		predicates = append(predicates, invitation.RedeemedAtEQ(*i.RedeemedAt))

@@ -37,6 +37,8 @@ type Invitation struct {
 	Status enum.InvitationStatus `json:"status,omitempty"`
 	// The code cannot be redeemed from this instant on: 48 hours after it was issued.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), or NONE when the caller delivers the code itself.
+	Delivery enum.DeliveryStatus `json:"delivery,omitempty"`
 	// When the code was redeemed.
 	RedeemedAt *time.Time `json:"redeemed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -53,13 +55,16 @@ type InvitationEdges struct {
 	User *User `json:"user,omitempty"`
 	// The permissions the code activates.
 	Permissions []*Permission `json:"permissions,omitempty"`
+	// Mails holds the value of the mails edge.
+	Mails []*Outbox `json:"mails,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedPermissions map[string][]*Permission
+	namedMails       map[string][]*Outbox
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -93,6 +98,15 @@ func (e InvitationEdges) PermissionsOrErr() ([]*Permission, error) {
 	return nil, &NotLoadedError{edge: "permissions"}
 }
 
+// MailsOrErr returns the Mails value or an error if the edge
+// was not loaded in eager-loading.
+func (e InvitationEdges) MailsOrErr() ([]*Outbox, error) {
+	if e.loadedTypes[3] {
+		return e.Mails, nil
+	}
+	return nil, &NotLoadedError{edge: "mails"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Invitation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -100,7 +114,7 @@ func (*Invitation) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case invitation.FieldID, invitation.FieldAccountID, invitation.FieldUserID:
 			values[i] = new(pulid.ID)
-		case invitation.FieldCodeHash, invitation.FieldLanguage, invitation.FieldStatus:
+		case invitation.FieldCodeHash, invitation.FieldLanguage, invitation.FieldStatus, invitation.FieldDelivery:
 			values[i] = new(sql.NullString)
 		case invitation.FieldCreatedAt, invitation.FieldUpdatedAt, invitation.FieldExpiresAt, invitation.FieldRedeemedAt:
 			values[i] = new(sql.NullTime)
@@ -173,6 +187,12 @@ func (_m *Invitation) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExpiresAt = value.Time
 			}
+		case invitation.FieldDelivery:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field delivery", values[i])
+			} else if value.Valid {
+				_m.Delivery = enum.DeliveryStatus(value.String)
+			}
 		case invitation.FieldRedeemedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field redeemed_at", values[i])
@@ -206,6 +226,11 @@ func (_m *Invitation) QueryUser() *UserQuery {
 // QueryPermissions queries the "permissions" edge of the Invitation entity.
 func (_m *Invitation) QueryPermissions() *PermissionQuery {
 	return NewInvitationClient(_m.config).QueryPermissions(_m)
+}
+
+// QueryMails queries the "mails" edge of the Invitation entity.
+func (_m *Invitation) QueryMails() *OutboxQuery {
+	return NewInvitationClient(_m.config).QueryMails(_m)
 }
 
 // Update returns a builder for updating this Invitation.
@@ -254,6 +279,9 @@ func (_m *Invitation) String() string {
 	builder.WriteString("expires_at=")
 	builder.WriteString(_m.ExpiresAt.Format(time.ANSIC))
 	builder.WriteString(", ")
+	builder.WriteString("delivery=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Delivery))
+	builder.WriteString(", ")
 	if v := _m.RedeemedAt; v != nil {
 		builder.WriteString("redeemed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
@@ -283,6 +311,30 @@ func (_m *Invitation) appendNamedPermissions(name string, edges ...*Permission) 
 		_m.Edges.namedPermissions[name] = []*Permission{}
 	} else {
 		_m.Edges.namedPermissions[name] = append(_m.Edges.namedPermissions[name], edges...)
+	}
+}
+
+// NamedMails returns the Mails named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Invitation) NamedMails(name string) ([]*Outbox, error) {
+	if _m.Edges.namedMails == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMails[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Invitation) appendNamedMails(name string, edges ...*Outbox) {
+	if _m.Edges.namedMails == nil {
+		_m.Edges.namedMails = make(map[string][]*Outbox)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMails[name] = []*Outbox{}
+	} else {
+		_m.Edges.namedMails[name] = append(_m.Edges.namedMails[name], edges...)
 	}
 }
 

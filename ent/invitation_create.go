@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -100,6 +101,20 @@ func (_c *InvitationCreate) SetExpiresAt(v time.Time) *InvitationCreate {
 	return _c
 }
 
+// SetDelivery sets the "delivery" field.
+func (_c *InvitationCreate) SetDelivery(v enum.DeliveryStatus) *InvitationCreate {
+	_c.mutation.SetDelivery(v)
+	return _c
+}
+
+// SetNillableDelivery sets the "delivery" field if the given value is not nil.
+func (_c *InvitationCreate) SetNillableDelivery(v *enum.DeliveryStatus) *InvitationCreate {
+	if v != nil {
+		_c.SetDelivery(*v)
+	}
+	return _c
+}
+
 // SetRedeemedAt sets the "redeemed_at" field.
 func (_c *InvitationCreate) SetRedeemedAt(v time.Time) *InvitationCreate {
 	_c.mutation.SetRedeemedAt(v)
@@ -151,6 +166,21 @@ func (_c *InvitationCreate) AddPermissions(v ...*Permission) *InvitationCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddPermissionIDs(ids...)
+}
+
+// AddMailIDs adds the "mails" edge to the Outbox entity by IDs.
+func (_c *InvitationCreate) AddMailIDs(ids ...pulid.ID) *InvitationCreate {
+	_c.mutation.AddMailIDs(ids...)
+	return _c
+}
+
+// AddMails adds the "mails" edges to the Outbox entity.
+func (_c *InvitationCreate) AddMails(v ...*Outbox) *InvitationCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMailIDs(ids...)
 }
 
 // Mutation returns the InvitationMutation object of the builder.
@@ -208,6 +238,10 @@ func (_c *InvitationCreate) defaults() error {
 		v := invitation.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Delivery(); !ok {
+		v := invitation.DefaultDelivery
+		_c.mutation.SetDelivery(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if invitation.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized invitation.DefaultID (forgotten import ent/runtime?)")
@@ -253,6 +287,14 @@ func (_c *InvitationCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "Invitation.expires_at"`)}
+	}
+	if _, ok := _c.mutation.Delivery(); !ok {
+		return &ValidationError{Name: "delivery", err: errors.New(`ent: missing required field "Invitation.delivery"`)}
+	}
+	if v, ok := _c.mutation.Delivery(); ok {
+		if err := invitation.DeliveryValidator(v); err != nil {
+			return &ValidationError{Name: "delivery", err: fmt.Errorf(`ent: validator failed for field "Invitation.delivery": %w`, err)}
+		}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Invitation.account"`)}
@@ -320,6 +362,10 @@ func (_c *InvitationCreate) createSpec() (*Invitation, *sqlgraph.CreateSpec) {
 		_spec.SetField(invitation.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = value
 	}
+	if value, ok := _c.mutation.Delivery(); ok {
+		_spec.SetField(invitation.FieldDelivery, field.TypeEnum, value)
+		_node.Delivery = value
+	}
 	if value, ok := _c.mutation.RedeemedAt(); ok {
 		_spec.SetField(invitation.FieldRedeemedAt, field.TypeTime, value)
 		_node.RedeemedAt = &value
@@ -367,6 +413,22 @@ func (_c *InvitationCreate) createSpec() (*Invitation, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MailsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -483,6 +545,18 @@ func (u *InvitationUpsert) SetExpiresAt(v time.Time) *InvitationUpsert {
 // UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
 func (u *InvitationUpsert) UpdateExpiresAt() *InvitationUpsert {
 	u.SetExcluded(invitation.FieldExpiresAt)
+	return u
+}
+
+// SetDelivery sets the "delivery" field.
+func (u *InvitationUpsert) SetDelivery(v enum.DeliveryStatus) *InvitationUpsert {
+	u.Set(invitation.FieldDelivery, v)
+	return u
+}
+
+// UpdateDelivery sets the "delivery" field to the value that was provided on create.
+func (u *InvitationUpsert) UpdateDelivery() *InvitationUpsert {
+	u.SetExcluded(invitation.FieldDelivery)
 	return u
 }
 
@@ -628,6 +702,20 @@ func (u *InvitationUpsertOne) SetExpiresAt(v time.Time) *InvitationUpsertOne {
 func (u *InvitationUpsertOne) UpdateExpiresAt() *InvitationUpsertOne {
 	return u.Update(func(s *InvitationUpsert) {
 		s.UpdateExpiresAt()
+	})
+}
+
+// SetDelivery sets the "delivery" field.
+func (u *InvitationUpsertOne) SetDelivery(v enum.DeliveryStatus) *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetDelivery(v)
+	})
+}
+
+// UpdateDelivery sets the "delivery" field to the value that was provided on create.
+func (u *InvitationUpsertOne) UpdateDelivery() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateDelivery()
 	})
 }
 
@@ -943,6 +1031,20 @@ func (u *InvitationUpsertBulk) SetExpiresAt(v time.Time) *InvitationUpsertBulk {
 func (u *InvitationUpsertBulk) UpdateExpiresAt() *InvitationUpsertBulk {
 	return u.Update(func(s *InvitationUpsert) {
 		s.UpdateExpiresAt()
+	})
+}
+
+// SetDelivery sets the "delivery" field.
+func (u *InvitationUpsertBulk) SetDelivery(v enum.DeliveryStatus) *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetDelivery(v)
+	})
+}
+
+// UpdateDelivery sets the "delivery" field to the value that was provided on create.
+func (u *InvitationUpsertBulk) UpdateDelivery() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateDelivery()
 	})
 }
 

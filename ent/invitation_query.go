@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/ent/user"
@@ -32,9 +33,11 @@ type InvitationQuery struct {
 	withAccount          *AccountQuery
 	withUser             *UserQuery
 	withPermissions      *PermissionQuery
+	withMails            *OutboxQuery
 	loadTotal            []func(context.Context, []*Invitation) error
 	modifiers            []func(*sql.Selector)
 	withNamedPermissions map[string]*PermissionQuery
+	withNamedMails       map[string]*OutboxQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *InvitationQuery) QueryPermissions() *PermissionQuery {
 			sqlgraph.From(invitation.Table, invitation.FieldID, selector),
 			sqlgraph.To(permission.Table, permission.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, invitation.PermissionsTable, invitation.PermissionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMails chains the current query on the "mails" edge.
+func (_q *InvitationQuery) QueryMails() *OutboxQuery {
+	query := (&OutboxClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(invitation.Table, invitation.FieldID, selector),
+			sqlgraph.To(outbox.Table, outbox.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, invitation.MailsTable, invitation.MailsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *InvitationQuery) Clone() *InvitationQuery {
 		withAccount:     _q.withAccount.Clone(),
 		withUser:        _q.withUser.Clone(),
 		withPermissions: _q.withPermissions.Clone(),
+		withMails:       _q.withMails.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -368,6 +394,17 @@ func (_q *InvitationQuery) WithPermissions(opts ...func(*PermissionQuery)) *Invi
 		opt(query)
 	}
 	_q.withPermissions = query
+	return _q
+}
+
+// WithMails tells the query-builder to eager-load the nodes that are connected to
+// the "mails" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InvitationQuery) WithMails(opts ...func(*OutboxQuery)) *InvitationQuery {
+	query := (&OutboxClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMails = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *InvitationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 	var (
 		nodes       = []*Invitation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withAccount != nil,
 			_q.withUser != nil,
 			_q.withPermissions != nil,
+			_q.withMails != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -501,10 +539,24 @@ func (_q *InvitationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 			return nil, err
 		}
 	}
+	if query := _q.withMails; query != nil {
+		if err := _q.loadMails(ctx, query, nodes,
+			func(n *Invitation) { n.Edges.Mails = []*Outbox{} },
+			func(n *Invitation, e *Outbox) { n.Edges.Mails = append(n.Edges.Mails, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPermissions {
 		if err := _q.loadPermissions(ctx, query, nodes,
 			func(n *Invitation) { n.appendNamedPermissions(name) },
 			func(n *Invitation, e *Permission) { n.appendNamedPermissions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMails {
+		if err := _q.loadMails(ctx, query, nodes,
+			func(n *Invitation) { n.appendNamedMails(name) },
+			func(n *Invitation, e *Outbox) { n.appendNamedMails(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -589,6 +641,39 @@ func (_q *InvitationQuery) loadPermissions(ctx context.Context, query *Permissio
 	}
 	query.Where(predicate.Permission(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(invitation.PermissionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.InvitationID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "invitation_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "invitation_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *InvitationQuery) loadMails(ctx context.Context, query *OutboxQuery, nodes []*Invitation, init func(*Invitation), assign func(*Invitation, *Outbox)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Invitation)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(outbox.FieldInvitationID)
+	}
+	query.Where(predicate.Outbox(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(invitation.MailsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -738,6 +823,20 @@ func (_q *InvitationQuery) WithNamedPermissions(name string, opts ...func(*Permi
 		_q.withNamedPermissions = make(map[string]*PermissionQuery)
 	}
 	_q.withNamedPermissions[name] = query
+	return _q
+}
+
+// WithNamedMails tells the query-builder to eager-load the nodes that are connected to the "mails"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InvitationQuery) WithNamedMails(name string, opts ...func(*OutboxQuery)) *InvitationQuery {
+	query := (&OutboxClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMails == nil {
+		_q.withNamedMails = make(map[string]*OutboxQuery)
+	}
+	_q.withNamedMails[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -93,6 +94,20 @@ func (_u *InvitationUpdate) SetNillableExpiresAt(v *time.Time) *InvitationUpdate
 	return _u
 }
 
+// SetDelivery sets the "delivery" field.
+func (_u *InvitationUpdate) SetDelivery(v enum.DeliveryStatus) *InvitationUpdate {
+	_u.mutation.SetDelivery(v)
+	return _u
+}
+
+// SetNillableDelivery sets the "delivery" field if the given value is not nil.
+func (_u *InvitationUpdate) SetNillableDelivery(v *enum.DeliveryStatus) *InvitationUpdate {
+	if v != nil {
+		_u.SetDelivery(*v)
+	}
+	return _u
+}
+
 // SetRedeemedAt sets the "redeemed_at" field.
 func (_u *InvitationUpdate) SetRedeemedAt(v time.Time) *InvitationUpdate {
 	_u.mutation.SetRedeemedAt(v)
@@ -128,6 +143,21 @@ func (_u *InvitationUpdate) AddPermissions(v ...*Permission) *InvitationUpdate {
 	return _u.AddPermissionIDs(ids...)
 }
 
+// AddMailIDs adds the "mails" edge to the Outbox entity by IDs.
+func (_u *InvitationUpdate) AddMailIDs(ids ...pulid.ID) *InvitationUpdate {
+	_u.mutation.AddMailIDs(ids...)
+	return _u
+}
+
+// AddMails adds the "mails" edges to the Outbox entity.
+func (_u *InvitationUpdate) AddMails(v ...*Outbox) *InvitationUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMailIDs(ids...)
+}
+
 // Mutation returns the InvitationMutation object of the builder.
 func (_u *InvitationUpdate) Mutation() *InvitationMutation {
 	return _u.mutation
@@ -152,6 +182,27 @@ func (_u *InvitationUpdate) RemovePermissions(v ...*Permission) *InvitationUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePermissionIDs(ids...)
+}
+
+// ClearMails clears all "mails" edges to the Outbox entity.
+func (_u *InvitationUpdate) ClearMails() *InvitationUpdate {
+	_u.mutation.ClearMails()
+	return _u
+}
+
+// RemoveMailIDs removes the "mails" edge to Outbox entities by IDs.
+func (_u *InvitationUpdate) RemoveMailIDs(ids ...pulid.ID) *InvitationUpdate {
+	_u.mutation.RemoveMailIDs(ids...)
+	return _u
+}
+
+// RemoveMails removes "mails" edges to Outbox entities.
+func (_u *InvitationUpdate) RemoveMails(v ...*Outbox) *InvitationUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMailIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -208,6 +259,11 @@ func (_u *InvitationUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Invitation.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Delivery(); ok {
+		if err := invitation.DeliveryValidator(v); err != nil {
+			return &ValidationError{Name: "delivery", err: fmt.Errorf(`ent: validator failed for field "Invitation.delivery": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Invitation.account"`)
 	}
@@ -243,6 +299,9 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(invitation.FieldExpiresAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Delivery(); ok {
+		_spec.SetField(invitation.FieldDelivery, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.RedeemedAt(); ok {
 		_spec.SetField(invitation.FieldRedeemedAt, field.TypeTime, value)
@@ -288,6 +347,51 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMailsIDs(); len(nodes) > 0 && !_u.mutation.MailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MailsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -377,6 +481,20 @@ func (_u *InvitationUpdateOne) SetNillableExpiresAt(v *time.Time) *InvitationUpd
 	return _u
 }
 
+// SetDelivery sets the "delivery" field.
+func (_u *InvitationUpdateOne) SetDelivery(v enum.DeliveryStatus) *InvitationUpdateOne {
+	_u.mutation.SetDelivery(v)
+	return _u
+}
+
+// SetNillableDelivery sets the "delivery" field if the given value is not nil.
+func (_u *InvitationUpdateOne) SetNillableDelivery(v *enum.DeliveryStatus) *InvitationUpdateOne {
+	if v != nil {
+		_u.SetDelivery(*v)
+	}
+	return _u
+}
+
 // SetRedeemedAt sets the "redeemed_at" field.
 func (_u *InvitationUpdateOne) SetRedeemedAt(v time.Time) *InvitationUpdateOne {
 	_u.mutation.SetRedeemedAt(v)
@@ -412,6 +530,21 @@ func (_u *InvitationUpdateOne) AddPermissions(v ...*Permission) *InvitationUpdat
 	return _u.AddPermissionIDs(ids...)
 }
 
+// AddMailIDs adds the "mails" edge to the Outbox entity by IDs.
+func (_u *InvitationUpdateOne) AddMailIDs(ids ...pulid.ID) *InvitationUpdateOne {
+	_u.mutation.AddMailIDs(ids...)
+	return _u
+}
+
+// AddMails adds the "mails" edges to the Outbox entity.
+func (_u *InvitationUpdateOne) AddMails(v ...*Outbox) *InvitationUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMailIDs(ids...)
+}
+
 // Mutation returns the InvitationMutation object of the builder.
 func (_u *InvitationUpdateOne) Mutation() *InvitationMutation {
 	return _u.mutation
@@ -436,6 +569,27 @@ func (_u *InvitationUpdateOne) RemovePermissions(v ...*Permission) *InvitationUp
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePermissionIDs(ids...)
+}
+
+// ClearMails clears all "mails" edges to the Outbox entity.
+func (_u *InvitationUpdateOne) ClearMails() *InvitationUpdateOne {
+	_u.mutation.ClearMails()
+	return _u
+}
+
+// RemoveMailIDs removes the "mails" edge to Outbox entities by IDs.
+func (_u *InvitationUpdateOne) RemoveMailIDs(ids ...pulid.ID) *InvitationUpdateOne {
+	_u.mutation.RemoveMailIDs(ids...)
+	return _u
+}
+
+// RemoveMails removes "mails" edges to Outbox entities.
+func (_u *InvitationUpdateOne) RemoveMails(v ...*Outbox) *InvitationUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMailIDs(ids...)
 }
 
 // Where appends a list predicates to the InvitationUpdate builder.
@@ -505,6 +659,11 @@ func (_u *InvitationUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Invitation.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Delivery(); ok {
+		if err := invitation.DeliveryValidator(v); err != nil {
+			return &ValidationError{Name: "delivery", err: fmt.Errorf(`ent: validator failed for field "Invitation.delivery": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Invitation.account"`)
 	}
@@ -558,6 +717,9 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(invitation.FieldExpiresAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Delivery(); ok {
+		_spec.SetField(invitation.FieldDelivery, field.TypeEnum, value)
+	}
 	if value, ok := _u.mutation.RedeemedAt(); ok {
 		_spec.SetField(invitation.FieldRedeemedAt, field.TypeTime, value)
 	}
@@ -602,6 +764,51 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMailsIDs(); len(nodes) > 0 && !_u.mutation.MailsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MailsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invitation.MailsTable,
+			Columns: []string{invitation.MailsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(outbox.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -15,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/ent/user"
@@ -35,6 +36,7 @@ const (
 	TypeAccount    = "Account"
 	TypeDevice     = "Device"
 	TypeInvitation = "Invitation"
+	TypeOutbox     = "Outbox"
 	TypePermission = "Permission"
 	TypeUser       = "User"
 )
@@ -2032,6 +2034,7 @@ type InvitationMutation struct {
 	language           *enum.Language
 	status             *enum.InvitationStatus
 	expires_at         *time.Time
+	delivery           *enum.DeliveryStatus
 	redeemed_at        *time.Time
 	clearedFields      map[string]struct{}
 	account            *pulid.ID
@@ -2041,6 +2044,9 @@ type InvitationMutation struct {
 	permissions        map[pulid.ID]struct{}
 	removedpermissions map[pulid.ID]struct{}
 	clearedpermissions bool
+	mails              map[pulid.ID]struct{}
+	removedmails       map[pulid.ID]struct{}
+	clearedmails       bool
 	done               bool
 	oldValue           func(context.Context) (*Invitation, error)
 	predicates         []predicate.Invitation
@@ -2438,6 +2444,42 @@ func (m *InvitationMutation) ResetExpiresAt() {
 	m.expires_at = nil
 }
 
+// SetDelivery sets the "delivery" field.
+func (m *InvitationMutation) SetDelivery(es enum.DeliveryStatus) {
+	m.delivery = &es
+}
+
+// Delivery returns the value of the "delivery" field in the mutation.
+func (m *InvitationMutation) Delivery() (r enum.DeliveryStatus, exists bool) {
+	v := m.delivery
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDelivery returns the old "delivery" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldDelivery(ctx context.Context) (v enum.DeliveryStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDelivery is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDelivery requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDelivery: %w", err)
+	}
+	return oldValue.Delivery, nil
+}
+
+// ResetDelivery resets all changes to the "delivery" field.
+func (m *InvitationMutation) ResetDelivery() {
+	m.delivery = nil
+}
+
 // SetRedeemedAt sets the "redeemed_at" field.
 func (m *InvitationMutation) SetRedeemedAt(t time.Time) {
 	m.redeemed_at = &t
@@ -2595,6 +2637,60 @@ func (m *InvitationMutation) ResetPermissions() {
 	m.removedpermissions = nil
 }
 
+// AddMailIDs adds the "mails" edge to the Outbox entity by ids.
+func (m *InvitationMutation) AddMailIDs(ids ...pulid.ID) {
+	if m.mails == nil {
+		m.mails = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.mails[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMails clears the "mails" edge to the Outbox entity.
+func (m *InvitationMutation) ClearMails() {
+	m.clearedmails = true
+}
+
+// MailsCleared reports if the "mails" edge to the Outbox entity was cleared.
+func (m *InvitationMutation) MailsCleared() bool {
+	return m.clearedmails
+}
+
+// RemoveMailIDs removes the "mails" edge to the Outbox entity by IDs.
+func (m *InvitationMutation) RemoveMailIDs(ids ...pulid.ID) {
+	if m.removedmails == nil {
+		m.removedmails = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.mails, ids[i])
+		m.removedmails[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMails returns the removed IDs of the "mails" edge to the Outbox entity.
+func (m *InvitationMutation) RemovedMailsIDs() (ids []pulid.ID) {
+	for id := range m.removedmails {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MailsIDs returns the "mails" edge IDs in the mutation.
+func (m *InvitationMutation) MailsIDs() (ids []pulid.ID) {
+	for id := range m.mails {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMails resets all changes to the "mails" edge.
+func (m *InvitationMutation) ResetMails() {
+	m.mails = nil
+	m.clearedmails = false
+	m.removedmails = nil
+}
+
 // Where appends a list predicates to the InvitationMutation builder.
 func (m *InvitationMutation) Where(ps ...predicate.Invitation) {
 	m.predicates = append(m.predicates, ps...)
@@ -2629,7 +2725,7 @@ func (m *InvitationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvitationMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, invitation.FieldCreatedAt)
 	}
@@ -2653,6 +2749,9 @@ func (m *InvitationMutation) Fields() []string {
 	}
 	if m.expires_at != nil {
 		fields = append(fields, invitation.FieldExpiresAt)
+	}
+	if m.delivery != nil {
+		fields = append(fields, invitation.FieldDelivery)
 	}
 	if m.redeemed_at != nil {
 		fields = append(fields, invitation.FieldRedeemedAt)
@@ -2681,6 +2780,8 @@ func (m *InvitationMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case invitation.FieldExpiresAt:
 		return m.ExpiresAt()
+	case invitation.FieldDelivery:
+		return m.Delivery()
 	case invitation.FieldRedeemedAt:
 		return m.RedeemedAt()
 	}
@@ -2708,6 +2809,8 @@ func (m *InvitationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldStatus(ctx)
 	case invitation.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case invitation.FieldDelivery:
+		return m.OldDelivery(ctx)
 	case invitation.FieldRedeemedAt:
 		return m.OldRedeemedAt(ctx)
 	}
@@ -2774,6 +2877,13 @@ func (m *InvitationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetExpiresAt(v)
+		return nil
+	case invitation.FieldDelivery:
+		v, ok := value.(enum.DeliveryStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDelivery(v)
 		return nil
 	case invitation.FieldRedeemedAt:
 		v, ok := value.(time.Time)
@@ -2864,6 +2974,9 @@ func (m *InvitationMutation) ResetField(name string) error {
 	case invitation.FieldExpiresAt:
 		m.ResetExpiresAt()
 		return nil
+	case invitation.FieldDelivery:
+		m.ResetDelivery()
+		return nil
 	case invitation.FieldRedeemedAt:
 		m.ResetRedeemedAt()
 		return nil
@@ -2873,7 +2986,7 @@ func (m *InvitationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *InvitationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.account != nil {
 		edges = append(edges, invitation.EdgeAccount)
 	}
@@ -2882,6 +2995,9 @@ func (m *InvitationMutation) AddedEdges() []string {
 	}
 	if m.permissions != nil {
 		edges = append(edges, invitation.EdgePermissions)
+	}
+	if m.mails != nil {
+		edges = append(edges, invitation.EdgeMails)
 	}
 	return edges
 }
@@ -2904,15 +3020,24 @@ func (m *InvitationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case invitation.EdgeMails:
+		ids := make([]ent.Value, 0, len(m.mails))
+		for id := range m.mails {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *InvitationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedpermissions != nil {
 		edges = append(edges, invitation.EdgePermissions)
+	}
+	if m.removedmails != nil {
+		edges = append(edges, invitation.EdgeMails)
 	}
 	return edges
 }
@@ -2927,13 +3052,19 @@ func (m *InvitationMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case invitation.EdgeMails:
+		ids := make([]ent.Value, 0, len(m.removedmails))
+		for id := range m.removedmails {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *InvitationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedaccount {
 		edges = append(edges, invitation.EdgeAccount)
 	}
@@ -2942,6 +3073,9 @@ func (m *InvitationMutation) ClearedEdges() []string {
 	}
 	if m.clearedpermissions {
 		edges = append(edges, invitation.EdgePermissions)
+	}
+	if m.clearedmails {
+		edges = append(edges, invitation.EdgeMails)
 	}
 	return edges
 }
@@ -2956,6 +3090,8 @@ func (m *InvitationMutation) EdgeCleared(name string) bool {
 		return m.cleareduser
 	case invitation.EdgePermissions:
 		return m.clearedpermissions
+	case invitation.EdgeMails:
+		return m.clearedmails
 	}
 	return false
 }
@@ -2987,8 +3123,1314 @@ func (m *InvitationMutation) ResetEdge(name string) error {
 	case invitation.EdgePermissions:
 		m.ResetPermissions()
 		return nil
+	case invitation.EdgeMails:
+		m.ResetMails()
+		return nil
 	}
 	return fmt.Errorf("unknown Invitation edge %s", name)
+}
+
+// OutboxMutation represents an operation that mutates the Outbox nodes in the graph.
+type OutboxMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	to_address        *string
+	to_name           *string
+	subject           *string
+	text_body         *string
+	html_body         *string
+	status            *enum.DeliveryStatus
+	attempts          *int
+	addattempts       *int
+	last_error        *string
+	next_attempt_at   *time.Time
+	lease_until       *time.Time
+	sent_at           *time.Time
+	clearedFields     map[string]struct{}
+	account           *pulid.ID
+	clearedaccount    bool
+	invitation        *pulid.ID
+	clearedinvitation bool
+	done              bool
+	oldValue          func(context.Context) (*Outbox, error)
+	predicates        []predicate.Outbox
+}
+
+var _ ent.Mutation = (*OutboxMutation)(nil)
+
+// outboxOption allows management of the mutation configuration using functional options.
+type outboxOption func(*OutboxMutation)
+
+// newOutboxMutation creates new mutation for the Outbox entity.
+func newOutboxMutation(c config, op Op, opts ...outboxOption) *OutboxMutation {
+	m := &OutboxMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOutbox,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOutboxID sets the ID field of the mutation.
+func withOutboxID(id pulid.ID) outboxOption {
+	return func(m *OutboxMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Outbox
+		)
+		m.oldValue = func(ctx context.Context) (*Outbox, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Outbox.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOutbox sets the old Outbox of the mutation.
+func withOutbox(node *Outbox) outboxOption {
+	return func(m *OutboxMutation) {
+		m.oldValue = func(context.Context) (*Outbox, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OutboxMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OutboxMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Outbox entities.
+func (m *OutboxMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OutboxMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OutboxMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Outbox.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OutboxMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OutboxMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OutboxMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OutboxMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OutboxMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OutboxMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *OutboxMutation) SetAccountID(pu pulid.ID) {
+	m.account = &pu
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *OutboxMutation) AccountID() (r pulid.ID, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldAccountID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *OutboxMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetInvitationID sets the "invitation_id" field.
+func (m *OutboxMutation) SetInvitationID(pu pulid.ID) {
+	m.invitation = &pu
+}
+
+// InvitationID returns the value of the "invitation_id" field in the mutation.
+func (m *OutboxMutation) InvitationID() (r pulid.ID, exists bool) {
+	v := m.invitation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvitationID returns the old "invitation_id" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldInvitationID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvitationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvitationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvitationID: %w", err)
+	}
+	return oldValue.InvitationID, nil
+}
+
+// ClearInvitationID clears the value of the "invitation_id" field.
+func (m *OutboxMutation) ClearInvitationID() {
+	m.invitation = nil
+	m.clearedFields[outbox.FieldInvitationID] = struct{}{}
+}
+
+// InvitationIDCleared returns if the "invitation_id" field was cleared in this mutation.
+func (m *OutboxMutation) InvitationIDCleared() bool {
+	_, ok := m.clearedFields[outbox.FieldInvitationID]
+	return ok
+}
+
+// ResetInvitationID resets all changes to the "invitation_id" field.
+func (m *OutboxMutation) ResetInvitationID() {
+	m.invitation = nil
+	delete(m.clearedFields, outbox.FieldInvitationID)
+}
+
+// SetToAddress sets the "to_address" field.
+func (m *OutboxMutation) SetToAddress(s string) {
+	m.to_address = &s
+}
+
+// ToAddress returns the value of the "to_address" field in the mutation.
+func (m *OutboxMutation) ToAddress() (r string, exists bool) {
+	v := m.to_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToAddress returns the old "to_address" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldToAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToAddress: %w", err)
+	}
+	return oldValue.ToAddress, nil
+}
+
+// ResetToAddress resets all changes to the "to_address" field.
+func (m *OutboxMutation) ResetToAddress() {
+	m.to_address = nil
+}
+
+// SetToName sets the "to_name" field.
+func (m *OutboxMutation) SetToName(s string) {
+	m.to_name = &s
+}
+
+// ToName returns the value of the "to_name" field in the mutation.
+func (m *OutboxMutation) ToName() (r string, exists bool) {
+	v := m.to_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToName returns the old "to_name" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldToName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToName: %w", err)
+	}
+	return oldValue.ToName, nil
+}
+
+// ResetToName resets all changes to the "to_name" field.
+func (m *OutboxMutation) ResetToName() {
+	m.to_name = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *OutboxMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *OutboxMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *OutboxMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetTextBody sets the "text_body" field.
+func (m *OutboxMutation) SetTextBody(s string) {
+	m.text_body = &s
+}
+
+// TextBody returns the value of the "text_body" field in the mutation.
+func (m *OutboxMutation) TextBody() (r string, exists bool) {
+	v := m.text_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTextBody returns the old "text_body" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldTextBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTextBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTextBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTextBody: %w", err)
+	}
+	return oldValue.TextBody, nil
+}
+
+// ResetTextBody resets all changes to the "text_body" field.
+func (m *OutboxMutation) ResetTextBody() {
+	m.text_body = nil
+}
+
+// SetHTMLBody sets the "html_body" field.
+func (m *OutboxMutation) SetHTMLBody(s string) {
+	m.html_body = &s
+}
+
+// HTMLBody returns the value of the "html_body" field in the mutation.
+func (m *OutboxMutation) HTMLBody() (r string, exists bool) {
+	v := m.html_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHTMLBody returns the old "html_body" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldHTMLBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHTMLBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHTMLBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHTMLBody: %w", err)
+	}
+	return oldValue.HTMLBody, nil
+}
+
+// ResetHTMLBody resets all changes to the "html_body" field.
+func (m *OutboxMutation) ResetHTMLBody() {
+	m.html_body = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *OutboxMutation) SetStatus(es enum.DeliveryStatus) {
+	m.status = &es
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *OutboxMutation) Status() (r enum.DeliveryStatus, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldStatus(ctx context.Context) (v enum.DeliveryStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *OutboxMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *OutboxMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *OutboxMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *OutboxMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *OutboxMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *OutboxMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *OutboxMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *OutboxMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldLastError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *OutboxMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[outbox.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *OutboxMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[outbox.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *OutboxMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, outbox.FieldLastError)
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *OutboxMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *OutboxMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *OutboxMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (m *OutboxMutation) SetLeaseUntil(t time.Time) {
+	m.lease_until = &t
+}
+
+// LeaseUntil returns the value of the "lease_until" field in the mutation.
+func (m *OutboxMutation) LeaseUntil() (r time.Time, exists bool) {
+	v := m.lease_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseUntil returns the old "lease_until" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldLeaseUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseUntil: %w", err)
+	}
+	return oldValue.LeaseUntil, nil
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (m *OutboxMutation) ClearLeaseUntil() {
+	m.lease_until = nil
+	m.clearedFields[outbox.FieldLeaseUntil] = struct{}{}
+}
+
+// LeaseUntilCleared returns if the "lease_until" field was cleared in this mutation.
+func (m *OutboxMutation) LeaseUntilCleared() bool {
+	_, ok := m.clearedFields[outbox.FieldLeaseUntil]
+	return ok
+}
+
+// ResetLeaseUntil resets all changes to the "lease_until" field.
+func (m *OutboxMutation) ResetLeaseUntil() {
+	m.lease_until = nil
+	delete(m.clearedFields, outbox.FieldLeaseUntil)
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *OutboxMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *OutboxMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ClearSentAt clears the value of the "sent_at" field.
+func (m *OutboxMutation) ClearSentAt() {
+	m.sent_at = nil
+	m.clearedFields[outbox.FieldSentAt] = struct{}{}
+}
+
+// SentAtCleared returns if the "sent_at" field was cleared in this mutation.
+func (m *OutboxMutation) SentAtCleared() bool {
+	_, ok := m.clearedFields[outbox.FieldSentAt]
+	return ok
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *OutboxMutation) ResetSentAt() {
+	m.sent_at = nil
+	delete(m.clearedFields, outbox.FieldSentAt)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *OutboxMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[outbox.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *OutboxMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *OutboxMutation) AccountIDs() (ids []pulid.ID) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *OutboxMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearInvitation clears the "invitation" edge to the Invitation entity.
+func (m *OutboxMutation) ClearInvitation() {
+	m.clearedinvitation = true
+	m.clearedFields[outbox.FieldInvitationID] = struct{}{}
+}
+
+// InvitationCleared reports if the "invitation" edge to the Invitation entity was cleared.
+func (m *OutboxMutation) InvitationCleared() bool {
+	return m.InvitationIDCleared() || m.clearedinvitation
+}
+
+// InvitationIDs returns the "invitation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InvitationID instead. It exists only for internal usage by the builders.
+func (m *OutboxMutation) InvitationIDs() (ids []pulid.ID) {
+	if id := m.invitation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInvitation resets all changes to the "invitation" edge.
+func (m *OutboxMutation) ResetInvitation() {
+	m.invitation = nil
+	m.clearedinvitation = false
+}
+
+// Where appends a list predicates to the OutboxMutation builder.
+func (m *OutboxMutation) Where(ps ...predicate.Outbox) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OutboxMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OutboxMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Outbox, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OutboxMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OutboxMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Outbox).
+func (m *OutboxMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OutboxMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.created_at != nil {
+		fields = append(fields, outbox.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, outbox.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, outbox.FieldAccountID)
+	}
+	if m.invitation != nil {
+		fields = append(fields, outbox.FieldInvitationID)
+	}
+	if m.to_address != nil {
+		fields = append(fields, outbox.FieldToAddress)
+	}
+	if m.to_name != nil {
+		fields = append(fields, outbox.FieldToName)
+	}
+	if m.subject != nil {
+		fields = append(fields, outbox.FieldSubject)
+	}
+	if m.text_body != nil {
+		fields = append(fields, outbox.FieldTextBody)
+	}
+	if m.html_body != nil {
+		fields = append(fields, outbox.FieldHTMLBody)
+	}
+	if m.status != nil {
+		fields = append(fields, outbox.FieldStatus)
+	}
+	if m.attempts != nil {
+		fields = append(fields, outbox.FieldAttempts)
+	}
+	if m.last_error != nil {
+		fields = append(fields, outbox.FieldLastError)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, outbox.FieldNextAttemptAt)
+	}
+	if m.lease_until != nil {
+		fields = append(fields, outbox.FieldLeaseUntil)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, outbox.FieldSentAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OutboxMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case outbox.FieldCreatedAt:
+		return m.CreatedAt()
+	case outbox.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case outbox.FieldAccountID:
+		return m.AccountID()
+	case outbox.FieldInvitationID:
+		return m.InvitationID()
+	case outbox.FieldToAddress:
+		return m.ToAddress()
+	case outbox.FieldToName:
+		return m.ToName()
+	case outbox.FieldSubject:
+		return m.Subject()
+	case outbox.FieldTextBody:
+		return m.TextBody()
+	case outbox.FieldHTMLBody:
+		return m.HTMLBody()
+	case outbox.FieldStatus:
+		return m.Status()
+	case outbox.FieldAttempts:
+		return m.Attempts()
+	case outbox.FieldLastError:
+		return m.LastError()
+	case outbox.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case outbox.FieldLeaseUntil:
+		return m.LeaseUntil()
+	case outbox.FieldSentAt:
+		return m.SentAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OutboxMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case outbox.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case outbox.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case outbox.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case outbox.FieldInvitationID:
+		return m.OldInvitationID(ctx)
+	case outbox.FieldToAddress:
+		return m.OldToAddress(ctx)
+	case outbox.FieldToName:
+		return m.OldToName(ctx)
+	case outbox.FieldSubject:
+		return m.OldSubject(ctx)
+	case outbox.FieldTextBody:
+		return m.OldTextBody(ctx)
+	case outbox.FieldHTMLBody:
+		return m.OldHTMLBody(ctx)
+	case outbox.FieldStatus:
+		return m.OldStatus(ctx)
+	case outbox.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case outbox.FieldLastError:
+		return m.OldLastError(ctx)
+	case outbox.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case outbox.FieldLeaseUntil:
+		return m.OldLeaseUntil(ctx)
+	case outbox.FieldSentAt:
+		return m.OldSentAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Outbox field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case outbox.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case outbox.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case outbox.FieldAccountID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case outbox.FieldInvitationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvitationID(v)
+		return nil
+	case outbox.FieldToAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToAddress(v)
+		return nil
+	case outbox.FieldToName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToName(v)
+		return nil
+	case outbox.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case outbox.FieldTextBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTextBody(v)
+		return nil
+	case outbox.FieldHTMLBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHTMLBody(v)
+		return nil
+	case outbox.FieldStatus:
+		v, ok := value.(enum.DeliveryStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case outbox.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case outbox.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case outbox.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case outbox.FieldLeaseUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseUntil(v)
+		return nil
+	case outbox.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Outbox field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OutboxMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, outbox.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OutboxMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case outbox.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case outbox.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Outbox numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OutboxMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(outbox.FieldInvitationID) {
+		fields = append(fields, outbox.FieldInvitationID)
+	}
+	if m.FieldCleared(outbox.FieldLastError) {
+		fields = append(fields, outbox.FieldLastError)
+	}
+	if m.FieldCleared(outbox.FieldLeaseUntil) {
+		fields = append(fields, outbox.FieldLeaseUntil)
+	}
+	if m.FieldCleared(outbox.FieldSentAt) {
+		fields = append(fields, outbox.FieldSentAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OutboxMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OutboxMutation) ClearField(name string) error {
+	switch name {
+	case outbox.FieldInvitationID:
+		m.ClearInvitationID()
+		return nil
+	case outbox.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case outbox.FieldLeaseUntil:
+		m.ClearLeaseUntil()
+		return nil
+	case outbox.FieldSentAt:
+		m.ClearSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Outbox nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OutboxMutation) ResetField(name string) error {
+	switch name {
+	case outbox.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case outbox.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case outbox.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case outbox.FieldInvitationID:
+		m.ResetInvitationID()
+		return nil
+	case outbox.FieldToAddress:
+		m.ResetToAddress()
+		return nil
+	case outbox.FieldToName:
+		m.ResetToName()
+		return nil
+	case outbox.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case outbox.FieldTextBody:
+		m.ResetTextBody()
+		return nil
+	case outbox.FieldHTMLBody:
+		m.ResetHTMLBody()
+		return nil
+	case outbox.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case outbox.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case outbox.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case outbox.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case outbox.FieldLeaseUntil:
+		m.ResetLeaseUntil()
+		return nil
+	case outbox.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Outbox field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OutboxMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, outbox.EdgeAccount)
+	}
+	if m.invitation != nil {
+		edges = append(edges, outbox.EdgeInvitation)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OutboxMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case outbox.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case outbox.EdgeInvitation:
+		if id := m.invitation; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OutboxMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OutboxMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OutboxMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, outbox.EdgeAccount)
+	}
+	if m.clearedinvitation {
+		edges = append(edges, outbox.EdgeInvitation)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OutboxMutation) EdgeCleared(name string) bool {
+	switch name {
+	case outbox.EdgeAccount:
+		return m.clearedaccount
+	case outbox.EdgeInvitation:
+		return m.clearedinvitation
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OutboxMutation) ClearEdge(name string) error {
+	switch name {
+	case outbox.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case outbox.EdgeInvitation:
+		m.ClearInvitation()
+		return nil
+	}
+	return fmt.Errorf("unknown Outbox unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OutboxMutation) ResetEdge(name string) error {
+	switch name {
+	case outbox.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case outbox.EdgeInvitation:
+		m.ResetInvitation()
+		return nil
+	}
+	return fmt.Errorf("unknown Outbox edge %s", name)
 }
 
 // PermissionMutation represents an operation that mutates the Permission nodes in the graph.

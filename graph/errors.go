@@ -56,6 +56,9 @@ func present(err error) *gqlerror.Error {
 		if ae.Field != "" {
 			ext["field"] = ae.Field
 		}
+		if ae.RetryAfter > 0 {
+			ext["retryAfter"] = ae.RetryAfter
+		}
 	case errors.As(err, &ge) && ge.Err == nil:
 		// gqlgen's own errors (parsing, validation, arguments) and entgql's
 		// node errors are written for clients already.

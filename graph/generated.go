@@ -88,12 +88,14 @@ type ComplexityRoot struct {
 	}
 
 	GrantPermissionPayload struct {
+		Code        func(childComplexity int) int
 		Invitation  func(childComplexity int) int
 		Permissions func(childComplexity int) int
 	}
 
 	Invitation struct {
 		CreatedAt   func(childComplexity int) int
+		Delivery    func(childComplexity int) int
 		ExpiresAt   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Language    func(childComplexity int) int
@@ -122,6 +124,8 @@ type ComplexityRoot struct {
 		DeleteDevice     func(childComplexity int, id pulid.ID) int
 		DeleteUser       func(childComplexity int, id pulid.ID) int
 		GrantPermission  func(childComplexity int, input grant.Input) int
+		RedeemInvitation func(childComplexity int, code string) int
+		ResendInvitation func(childComplexity int, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) int
 		RevokePermission func(childComplexity int, id pulid.ID) int
 		UpdateDevice     func(childComplexity int, id pulid.ID, input ent.UpdateDeviceInput) int
 		UpdatePermission func(childComplexity int, id pulid.ID, input grant.Patch) int
@@ -170,6 +174,17 @@ type ComplexityRoot struct {
 		Permissions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) int
 		Users       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer      func(childComplexity int) int
+	}
+
+	RedeemInvitationPayload struct {
+		Permissions func(childComplexity int) int
+		Token       func(childComplexity int) int
+		User        func(childComplexity int) int
+	}
+
+	ResendInvitationPayload struct {
+		Code       func(childComplexity int) int
+		Invitation func(childComplexity int) int
 	}
 
 	Restrictions struct {
@@ -221,6 +236,8 @@ type MutationResolver interface {
 	CreateDevice(ctx context.Context, input ent.CreateDeviceInput) (*ent.Device, error)
 	UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput) (*ent.Device, error)
 	DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error)
+	RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error)
+	ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) (*grant.Result, error)
 	GrantPermission(ctx context.Context, input grant.Input) (*grant.Result, error)
 	UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch) (*ent.Permission, error)
 	RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error)
@@ -412,6 +429,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeviceEdge.Node(childComplexity), true
 
+	case "GrantPermissionPayload.code":
+		if e.ComplexityRoot.GrantPermissionPayload.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantPermissionPayload.Code(childComplexity), true
 	case "GrantPermissionPayload.invitation":
 		if e.ComplexityRoot.GrantPermissionPayload.Invitation == nil {
 			break
@@ -431,6 +454,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invitation.CreatedAt(childComplexity), true
+	case "Invitation.delivery":
+		if e.ComplexityRoot.Invitation.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Delivery(childComplexity), true
 	case "Invitation.expiresAt":
 		if e.ComplexityRoot.Invitation.ExpiresAt == nil {
 			break
@@ -578,6 +607,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantPermission(childComplexity, args["input"].(grant.Input)), true
+	case "Mutation.redeemInvitation":
+		if e.ComplexityRoot.Mutation.RedeemInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeemInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedeemInvitation(childComplexity, args["code"].(string)), true
+	case "Mutation.resendInvitation":
+		if e.ComplexityRoot.Mutation.ResendInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendInvitation(childComplexity, args["id"].(pulid.ID), args["language"].(*enum.Language), args["delivery"].(*enum.DeliveryMethod)), true
 	case "Mutation.revokePermission":
 		if e.ComplexityRoot.Mutation.RevokePermission == nil {
 			break
@@ -832,6 +883,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RedeemInvitationPayload.permissions":
+		if e.ComplexityRoot.RedeemInvitationPayload.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeemInvitationPayload.Permissions(childComplexity), true
+	case "RedeemInvitationPayload.token":
+		if e.ComplexityRoot.RedeemInvitationPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeemInvitationPayload.Token(childComplexity), true
+	case "RedeemInvitationPayload.user":
+		if e.ComplexityRoot.RedeemInvitationPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeemInvitationPayload.User(childComplexity), true
+
+	case "ResendInvitationPayload.code":
+		if e.ComplexityRoot.ResendInvitationPayload.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResendInvitationPayload.Code(childComplexity), true
+	case "ResendInvitationPayload.invitation":
+		if e.ComplexityRoot.ResendInvitationPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResendInvitationPayload.Invitation(childComplexity), true
 
 	case "Restrictions.dailyFrom":
 		if e.ComplexityRoot.Restrictions.DailyFrom == nil {
@@ -1192,6 +1275,15 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+"""
+DeliveryStatus is enum for the field delivery
+"""
+enum DeliveryStatus @goModel(model: "github.com/latchkey/latchkey/internal/enum.DeliveryStatus") {
+  NONE
+  QUEUED
+  SENT
+  FAILED
+}
 type Device implements Node {
   id: ID!
   """
@@ -1434,6 +1526,10 @@ type Invitation implements Node {
   """
   expiresAt: Time!
   """
+  How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), or NONE when the caller delivers the code itself.
+  """
+  delivery: DeliveryStatus!
+  """
   When the code was redeemed.
   """
   redeemedAt: Time
@@ -1607,6 +1703,13 @@ input InvitationWhereInput {
   expiresAtGTE: Time
   expiresAtLT: Time
   expiresAtLTE: Time
+  """
+  delivery field predicates
+  """
+  delivery: DeliveryStatus
+  deliveryNEQ: DeliveryStatus
+  deliveryIn: [DeliveryStatus!]
+  deliveryNotIn: [DeliveryStatus!]
   """
   redeemed_at field predicates
   """
@@ -2061,10 +2164,6 @@ type Query {
   ): UserConnection!
 }
 """
-The builtin Time type
-"""
-scalar Time
-"""
 UpdateDeviceInput is used for update Device object.
 Input was generated by ent.
 """
@@ -2344,12 +2443,57 @@ input UserWhereInput {
   hasInvitationsWith: [InvitationWhereInput!]
 }
 `, BuiltIn: false},
-	{Name: "../schema/invitation.graphql", Input: `extend type Invitation {
+	{Name: "../schema/invitation.graphql", Input: `extend type Mutation {
+  """
+  Redeems an invitation code from the mobile app. Needs no admin token. On
+  success the invitation is REDEEMED, its permissions are ACTIVE, and the
+  payload carries a token that acts as the invited user (it reads the user's
+  own user, permissions and devices, nothing else). An unknown, expired,
+  used or revoked code fails with INVITATION_INVALID; too many failures from
+  one address fail with RATE_LIMITED (extensions.retryAfter in seconds), even
+  for a valid code. One operation may redeem at most once.
+  """
+  redeemInvitation(code: String!): RedeemInvitationPayload!
+  """
+  Issues a new code and a new 48-hour window for a pending or expired
+  invitation, optionally in another language, and queues a new mail. The
+  old code stops working.
+  """
+  resendInvitation(id: ID!, language: Language, delivery: Delivery): ResendInvitationPayload!
+}
+
+extend type Invitation {
   """
   PENDING until redeemed; REDEEMED, REVOKED, or EXPIRED once expiresAt has
   passed unredeemed (by the server's clock).
   """
   status: InvitationStatus!
+}
+
+"""
+The result of redeemInvitation.
+"""
+type RedeemInvitationPayload {
+  """
+  A token that acts as the invited user. Send it as Authorization: Bearer.
+  """
+  token: String!
+  user: User!
+  """
+  The permissions the code activated, with their devices.
+  """
+  permissions: [Permission!]!
+}
+
+"""
+The result of resendInvitation.
+"""
+type ResendInvitationPayload {
+  invitation: Invitation!
+  """
+  The new code, only when delivery is NONE.
+  """
+  code: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/permission.graphql", Input: `extend type Mutation {
@@ -2474,6 +2618,26 @@ input GrantPermissionInput {
   The language of the invitation mail. Default: the user's language.
   """
   language: Language
+  """
+  How the code reaches the user. Default EMAIL: it is mailed, and never
+  shown to the caller. NONE: no mail; the code is returned once in the
+  payload, for integrators who deliver it themselves.
+  """
+  delivery: Delivery
+}
+
+"""
+How an invitation code reaches the invited person.
+"""
+enum Delivery {
+  """
+  An invitation mail with the code and the activation link.
+  """
+  EMAIL
+  """
+  No mail: the code is returned once to the caller.
+  """
+  NONE
 }
 
 """
@@ -2488,6 +2652,10 @@ type GrantPermissionPayload {
   The invitation that delivers all of them with one code.
   """
   invitation: Invitation!
+  """
+  The invitation code, only when delivery is NONE; it cannot be read again.
+  """
+  code: String
 }
 
 """
@@ -2504,6 +2672,11 @@ The operations that change data. Every mutation is all-or-nothing: when it
 returns an error, nothing was written.
 """
 type Mutation
+
+"""
+An instant, in RFC 3339 form ("2026-03-01T08:00:00Z").
+"""
+scalar Time
 `, BuiltIn: false},
 	{Name: "../schema/user.graphql", Input: `extend type Mutation {
   """
@@ -2666,6 +2839,8 @@ func (ec *executionContext) childFields_GrantPermissionPayload(ctx context.Conte
 		return ec.fieldContext_GrantPermissionPayload_permissions(ctx, field)
 	case "invitation":
 		return ec.fieldContext_GrantPermissionPayload_invitation(ctx, field)
+	case "code":
+		return ec.fieldContext_GrantPermissionPayload_code(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GrantPermissionPayload", field.Name)
 }
@@ -2684,6 +2859,8 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 		return ec.fieldContext_Invitation_language(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_Invitation_expiresAt(ctx, field)
+	case "delivery":
+		return ec.fieldContext_Invitation_delivery(ctx, field)
 	case "redeemedAt":
 		return ec.fieldContext_Invitation_redeemedAt(ctx, field)
 	case "user":
@@ -2784,6 +2961,28 @@ func (ec *executionContext) childFields_PermissionEdge(ctx context.Context, fiel
 		return ec.fieldContext_PermissionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PermissionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RedeemInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_RedeemInvitationPayload_token(ctx, field)
+	case "user":
+		return ec.fieldContext_RedeemInvitationPayload_user(ctx, field)
+	case "permissions":
+		return ec.fieldContext_RedeemInvitationPayload_permissions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RedeemInvitationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResendInvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_ResendInvitationPayload_invitation(ctx, field)
+	case "code":
+		return ec.fieldContext_ResendInvitationPayload_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResendInvitationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Restrictions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3151,6 +3350,50 @@ func (ec *executionContext) field_Mutation_grantPermission_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_redeemInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resendInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*enum.Language, error) {
+			return ec.unmarshalOLanguage2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "delivery",
+		func(ctx context.Context, v any) (*enum.DeliveryMethod, error) {
+			return ec.unmarshalODelivery2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryMethod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["delivery"] = arg2
 	return args, nil
 }
 
@@ -4292,6 +4535,29 @@ func (ec *executionContext) fieldContext_GrantPermissionPayload_invitation(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _GrantPermissionPayload_code(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantPermissionPayload_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GrantPermissionPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4428,6 +4694,29 @@ func (ec *executionContext) _Invitation_expiresAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Invitation_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Invitation_delivery(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invitation_delivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.DeliveryStatus) graphql.Marshaler {
+			return ec.marshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invitation_delivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invitation", field, false, false, "DeliveryStatus")
 }
 
 func (ec *executionContext) _Invitation_redeemedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
@@ -4820,6 +5109,94 @@ func (ec *executionContext) fieldContext_Mutation_deleteDevice(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_redeemInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redeemInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RedeemInvitation(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *grant.Redemption) graphql.Marshaler {
+			return ec.marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRedemption(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redeemInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RedeemInvitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_redeemInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendInvitation(ctx, fc.Args["id"].(pulid.ID), fc.Args["language"].(*enum.Language), fc.Args["delivery"].(*enum.DeliveryMethod))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *grant.Result) graphql.Marshaler {
+			return ec.marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResendInvitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6029,6 +6406,148 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RedeemInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemInvitationPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RedeemInvitationPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RedeemInvitationPayload_user(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemInvitationPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RedeemInvitationPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RedeemInvitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RedeemInvitationPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemInvitationPayload_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RedeemInvitationPayload_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RedeemInvitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResendInvitationPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResendInvitationPayload_invitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invitation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+			return ec.marshalNInvitation2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐInvitation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResendInvitationPayload_invitation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResendInvitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invitation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResendInvitationPayload_code(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResendInvitationPayload_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *grant.Restrictions) (ret graphql.Marshaler) {
@@ -8486,7 +9005,7 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userID", "deviceIDs", "remoteAllowed", "restrictions", "language"}
+	fieldsInOrder := [...]string{"userID", "deviceIDs", "remoteAllowed", "restrictions", "language", "delivery"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8528,6 +9047,13 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 				return it, err
 			}
 			it.Language = data
+		case "delivery":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("delivery"))
+			data, err := ec.unmarshalODelivery2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Delivery = data
 		}
 	}
 	return it, nil
@@ -8609,7 +9135,7 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDEqualFold", "userIDContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "redeemedAt", "redeemedAtNEQ", "redeemedAtIn", "redeemedAtNotIn", "redeemedAtGT", "redeemedAtGTE", "redeemedAtLT", "redeemedAtLTE", "redeemedAtIsNil", "redeemedAtNotNil", "hasUser", "hasUserWith", "hasPermissions", "hasPermissionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDEqualFold", "userIDContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "delivery", "deliveryNEQ", "deliveryIn", "deliveryNotIn", "redeemedAt", "redeemedAtNEQ", "redeemedAtIn", "redeemedAtNotIn", "redeemedAtGT", "redeemedAtGTE", "redeemedAtLT", "redeemedAtLTE", "redeemedAtIsNil", "redeemedAtNotNil", "hasUser", "hasUserWith", "hasPermissions", "hasPermissionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8980,6 +9506,34 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.ExpiresAtLTE = data
+		case "delivery":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("delivery"))
+			data, err := ec.unmarshalODeliveryStatus2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Delivery = data
+		case "deliveryNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNEQ"))
+			data, err := ec.unmarshalODeliveryStatus2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNEQ = data
+		case "deliveryIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryIn"))
+			data, err := ec.unmarshalODeliveryStatus2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryIn = data
+		case "deliveryNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryNotIn"))
+			data, err := ec.unmarshalODeliveryStatus2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryNotIn = data
 		case "redeemedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeemedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -10898,6 +11452,11 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "code":
+			out.Values[i] = ec._GrantPermissionPayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10953,6 +11512,11 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 			}
 		case "expiresAt":
 			out.Values[i] = ec._Invitation_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "delivery":
+			out.Values[i] = ec._Invitation_delivery(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -11113,6 +11677,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteDevice":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redeemInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redeemInvitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendInvitation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11476,6 +12054,87 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var redeemInvitationPayloadImplementors = []string{"RedeemInvitationPayload"}
+
+func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Redemption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, redeemInvitationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RedeemInvitationPayload")
+		case "token":
+			out.Values[i] = ec._RedeemInvitationPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._RedeemInvitationPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "permissions":
+			out.Values[i] = ec._RedeemInvitationPayload_permissions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resendInvitationPayloadImplementors = []string{"ResendInvitationPayload"}
+
+func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resendInvitationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResendInvitationPayload")
+		case "invitation":
+			out.Values[i] = ec._ResendInvitationPayload_invitation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ResendInvitationPayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12186,6 +12845,16 @@ func (ec *executionContext) marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkey
 	return ec._DeleteUserPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx context.Context, v any) (enum.DeliveryStatus, error) {
+	var res enum.DeliveryStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v enum.DeliveryStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx context.Context, sel ast.SelectionSet, v *ent.Device) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Device!")
@@ -12445,6 +13114,22 @@ func (ec *executionContext) marshalNPermissionStatus2githubᚗcomᚋlatchkeyᚋl
 func (ec *executionContext) unmarshalNPermissionWhereInput2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermissionWhereInput(ctx context.Context, v any) (*ent.PermissionWhereInput, error) {
 	res, err := ec.unmarshalInputPermissionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRedemption(ctx context.Context, sel ast.SelectionSet, v *grant.Redemption) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RedeemInvitationPayload!")
+		return graphql.Null
+	}
+	return ec._RedeemInvitationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx context.Context, sel ast.SelectionSet, v *grant.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResendInvitationPayload!")
+		return graphql.Null
+	}
+	return ec._ResendInvitationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v *grant.Restrictions) graphql.Marshaler {
@@ -12743,6 +13428,74 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 }
 
 func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODelivery2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryMethod(ctx context.Context, v any) (*enum.DeliveryMethod, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.DeliveryMethod)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODelivery2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryMethod(ctx context.Context, sel ast.SelectionSet, v *enum.DeliveryMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODeliveryStatus2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatusᚄ(ctx context.Context, v any) ([]enum.DeliveryStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.DeliveryStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODeliveryStatus2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.DeliveryStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODeliveryStatus2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx context.Context, v any) (*enum.DeliveryStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.DeliveryStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeliveryStatus2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v *enum.DeliveryStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

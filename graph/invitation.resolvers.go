@@ -10,9 +10,21 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // Status is the resolver for the status field.
 func (r *invitationResolver) Status(ctx context.Context, obj *ent.Invitation) (enum.InvitationStatus, error) {
 	return invitationStatus(obj, r.now()), nil
+}
+
+// RedeemInvitation is the resolver for the redeemInvitation field.
+func (r *mutationResolver) RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error) {
+	return r.grants.Redeem(ctx, ent.FromContext(ctx), code)
+}
+
+// ResendInvitation is the resolver for the resendInvitation field.
+func (r *mutationResolver) ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) (*grant.Result, error) {
+	return r.grants.Resend(ctx, ent.FromContext(ctx), id, language, delivery)
 }

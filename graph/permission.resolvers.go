@@ -16,7 +16,7 @@ import (
 
 // GrantPermission is the resolver for the grantPermission field.
 func (r *mutationResolver) GrantPermission(ctx context.Context, input grant.Input) (*grant.Result, error) {
-	return grant.Grant(ctx, ent.FromContext(ctx), r.codes, r.now(), input)
+	return r.grants.Grant(ctx, ent.FromContext(ctx), input)
 }
 
 // UpdatePermission is the resolver for the updatePermission field.

@@ -15,25 +15,14 @@ import (
 // Resolver wires the resolvers to their dependencies; it holds no state.
 type Resolver struct {
 	client *ent.Client
-	codes  grant.Codes
+	grants *grant.Service
 	now    func() time.Time
 }
 
-// Options is what the schema needs from the server.
-type Options struct {
-	Client *ent.Client
-	Codes  grant.Codes
-	// Now is the server's clock; nil means time.Now.
-	Now func() time.Time
-}
-
-// NewSchema returns the executable schema.
-func NewSchema(cfg Options) graphql.ExecutableSchema {
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
+// NewSchema returns the executable schema. The service's clock is the
+// server's clock.
+func NewSchema(client *ent.Client, grants *grant.Service) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
-		Resolvers: &Resolver{client: cfg.Client, codes: cfg.Codes, now: now},
+		Resolvers: &Resolver{client: client, grants: grants, now: grants.Now},
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/ent/user"
@@ -181,6 +182,33 @@ func (f TraverseInvitation) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.InvitationQuery", q)
 }
 
+// The OutboxFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxFunc func(context.Context, *ent.OutboxQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxQuery", q)
+}
+
+// The TraverseOutbox type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutbox func(context.Context, *ent.OutboxQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutbox) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutbox) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxQuery", q)
+}
+
 // The PermissionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PermissionFunc func(context.Context, *ent.PermissionQuery) (ent.Value, error)
 
@@ -246,6 +274,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DeviceQuery, predicate.Device, device.OrderOption]{typ: ent.TypeDevice, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
+	case *ent.OutboxQuery:
+		return &query[*ent.OutboxQuery, predicate.Outbox, outbox.OrderOption]{typ: ent.TypeOutbox, tq: q}, nil
 	case *ent.PermissionQuery:
 		return &query[*ent.PermissionQuery, predicate.Permission, permission.OrderOption]{typ: ent.TypePermission, tq: q}, nil
 	case *ent.UserQuery:

@@ -35,6 +35,8 @@ const (
 	FieldStatus = "status"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
 	FieldExpiresAt = "expires_at"
+	// FieldDelivery holds the string denoting the delivery field in the database.
+	FieldDelivery = "delivery"
 	// FieldRedeemedAt holds the string denoting the redeemed_at field in the database.
 	FieldRedeemedAt = "redeemed_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -43,6 +45,8 @@ const (
 	EdgeUser = "user"
 	// EdgePermissions holds the string denoting the permissions edge name in mutations.
 	EdgePermissions = "permissions"
+	// EdgeMails holds the string denoting the mails edge name in mutations.
+	EdgeMails = "mails"
 	// Table holds the table name of the invitation in the database.
 	Table = "invitations"
 	// AccountTable is the table that holds the account relation/edge.
@@ -66,6 +70,13 @@ const (
 	PermissionsInverseTable = "permissions"
 	// PermissionsColumn is the table column denoting the permissions relation/edge.
 	PermissionsColumn = "invitation_id"
+	// MailsTable is the table that holds the mails relation/edge.
+	MailsTable = "outboxes"
+	// MailsInverseTable is the table name for the Outbox entity.
+	// It exists in this package in order to avoid circular dependency with the "outbox" package.
+	MailsInverseTable = "outboxes"
+	// MailsColumn is the table column denoting the mails relation/edge.
+	MailsColumn = "invitation_id"
 )
 
 // Columns holds all SQL columns for invitation fields.
@@ -79,6 +90,7 @@ var Columns = []string{
 	FieldLanguage,
 	FieldStatus,
 	FieldExpiresAt,
+	FieldDelivery,
 	FieldRedeemedAt,
 }
 
@@ -132,6 +144,18 @@ func StatusValidator(s enum.InvitationStatus) error {
 	}
 }
 
+const DefaultDelivery enum.DeliveryStatus = "QUEUED"
+
+// DeliveryValidator is a validator for the "delivery" field enum values. It is called by the builders before save.
+func DeliveryValidator(d enum.DeliveryStatus) error {
+	switch d {
+	case "NONE", "QUEUED", "SENT", "FAILED":
+		return nil
+	default:
+		return fmt.Errorf("invitation: invalid enum value for delivery field: %q", d)
+	}
+}
+
 // OrderOption defines the ordering options for the Invitation queries.
 type OrderOption func(*sql.Selector)
 
@@ -180,6 +204,11 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
 }
 
+// ByDelivery orders the results by the delivery field.
+func ByDelivery(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDelivery, opts...).ToFunc()
+}
+
 // ByRedeemedAt orders the results by the redeemed_at field.
 func ByRedeemedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRedeemedAt, opts...).ToFunc()
@@ -212,6 +241,20 @@ func ByPermissions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPermissionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByMailsCount orders the results by mails count.
+func ByMailsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newMailsStep(), opts...)
+	}
+}
+
+// ByMails orders the results by mails terms.
+func ByMails(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMailsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -233,6 +276,13 @@ func newPermissionsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, PermissionsTable, PermissionsColumn),
 	)
 }
+func newMailsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MailsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, MailsTable, MailsColumn),
+	)
+}
 
 var (
 	// enum.Language must implement graphql.Marshaler.
@@ -246,4 +296,11 @@ var (
 	_ graphql.Marshaler = (*enum.InvitationStatus)(nil)
 	// enum.InvitationStatus must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*enum.InvitationStatus)(nil)
+)
+
+var (
+	// enum.DeliveryStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.DeliveryStatus)(nil)
+	// enum.DeliveryStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.DeliveryStatus)(nil)
 )

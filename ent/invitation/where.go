@@ -477,6 +477,36 @@ func ExpiresAtLTE(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldLTE(FieldExpiresAt, v))
 }
 
+// DeliveryEQ applies the EQ predicate on the "delivery" field.
+func DeliveryEQ(v enum.DeliveryStatus) predicate.Invitation {
+	vc := v
+	return predicate.Invitation(sql.FieldEQ(FieldDelivery, vc))
+}
+
+// DeliveryNEQ applies the NEQ predicate on the "delivery" field.
+func DeliveryNEQ(v enum.DeliveryStatus) predicate.Invitation {
+	vc := v
+	return predicate.Invitation(sql.FieldNEQ(FieldDelivery, vc))
+}
+
+// DeliveryIn applies the In predicate on the "delivery" field.
+func DeliveryIn(vs ...enum.DeliveryStatus) predicate.Invitation {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Invitation(sql.FieldIn(FieldDelivery, v...))
+}
+
+// DeliveryNotIn applies the NotIn predicate on the "delivery" field.
+func DeliveryNotIn(vs ...enum.DeliveryStatus) predicate.Invitation {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Invitation(sql.FieldNotIn(FieldDelivery, v...))
+}
+
 // RedeemedAtEQ applies the EQ predicate on the "redeemed_at" field.
 func RedeemedAtEQ(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldRedeemedAt, v))
@@ -588,6 +618,29 @@ func HasPermissions() predicate.Invitation {
 func HasPermissionsWith(preds ...predicate.Permission) predicate.Invitation {
 	return predicate.Invitation(func(s *sql.Selector) {
 		step := newPermissionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMails applies the HasEdge predicate on the "mails" edge.
+func HasMails() predicate.Invitation {
+	return predicate.Invitation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, MailsTable, MailsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMailsWith applies the HasEdge predicate on the "mails" edge with a given conditions (other predicates).
+func HasMailsWith(preds ...predicate.Outbox) predicate.Invitation {
+	return predicate.Invitation(func(s *sql.Selector) {
+		step := newMailsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -100,6 +100,7 @@ var (
 		{Name: "language", Type: field.TypeEnum, Enums: []string{"EN", "DE", "ES", "FR", "IT", "NL", "CS", "SK"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "REDEEMED", "EXPIRED", "REVOKED"}, Default: "PENDING"},
 		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "delivery", Type: field.TypeEnum, Enums: []string{"NONE", "QUEUED", "SENT", "FAILED"}, Default: "QUEUED"},
 		{Name: "redeemed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString},
@@ -112,13 +113,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invitations_accounts_account",
-				Columns:    []*schema.Column{InvitationsColumns[8]},
+				Columns:    []*schema.Column{InvitationsColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invitations_users_invitations",
-				Columns:    []*schema.Column{InvitationsColumns[9]},
+				Columns:    []*schema.Column{InvitationsColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -127,7 +128,58 @@ var (
 			{
 				Name:    "invitation_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{InvitationsColumns[8]},
+				Columns: []*schema.Column{InvitationsColumns[9]},
+			},
+		},
+	}
+	// OutboxesColumns holds the columns for the "outboxes" table.
+	OutboxesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "to_address", Type: field.TypeString},
+		{Name: "to_name", Type: field.TypeString, Default: ""},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "text_body", Type: field.TypeString, Size: 2147483647},
+		{Name: "html_body", Type: field.TypeString, Size: 2147483647},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"NONE", "QUEUED", "SENT", "FAILED"}, Default: "QUEUED"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Nullable: true},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "invitation_id", Type: field.TypeString, Nullable: true},
+		{Name: "account_id", Type: field.TypeString},
+	}
+	// OutboxesTable holds the schema information for the "outboxes" table.
+	OutboxesTable = &schema.Table{
+		Name:       "outboxes",
+		Columns:    OutboxesColumns,
+		PrimaryKey: []*schema.Column{OutboxesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "outboxes_invitations_mails",
+				Columns:    []*schema.Column{OutboxesColumns[14]},
+				RefColumns: []*schema.Column{InvitationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "outboxes_accounts_account",
+				Columns:    []*schema.Column{OutboxesColumns[15]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outbox_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxesColumns[15]},
+			},
+			{
+				Name:    "outbox_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxesColumns[8], OutboxesColumns[11]},
 			},
 		},
 	}
@@ -249,6 +301,7 @@ var (
 		AccountsTable,
 		DevicesTable,
 		InvitationsTable,
+		OutboxesTable,
 		PermissionsTable,
 		UsersTable,
 	}
@@ -260,6 +313,8 @@ func init() {
 	DevicesTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[1].RefTable = UsersTable
+	OutboxesTable.ForeignKeys[0].RefTable = InvitationsTable
+	OutboxesTable.ForeignKeys[1].RefTable = AccountsTable
 	PermissionsTable.ForeignKeys[0].RefTable = DevicesTable
 	PermissionsTable.ForeignKeys[1].RefTable = InvitationsTable
 	PermissionsTable.ForeignKeys[2].RefTable = AccountsTable

@@ -207,6 +207,30 @@ func (f InvitationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InvitationMutation", m)
 }
 
+// The OutboxQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OutboxQueryRuleFunc func(context.Context, *ent.OutboxQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OutboxQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OutboxQuery", q)
+}
+
+// The OutboxMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OutboxMutationRuleFunc func(context.Context, *ent.OutboxMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OutboxMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OutboxMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OutboxMutation", m)
+}
+
 // The PermissionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PermissionQueryRuleFunc func(context.Context, *ent.PermissionQuery) error
@@ -298,6 +322,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
 		return q.Filter(), nil
+	case *ent.OutboxQuery:
+		return q.Filter(), nil
 	case *ent.PermissionQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -316,6 +342,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.DeviceMutation:
 		return m.Filter(), nil
 	case *ent.InvitationMutation:
+		return m.Filter(), nil
+	case *ent.OutboxMutation:
 		return m.Filter(), nil
 	case *ent.PermissionMutation:
 		return m.Filter(), nil

@@ -10,6 +10,7 @@ import (
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/schema"
 	"github.com/latchkey/latchkey/ent/user"
@@ -191,6 +192,44 @@ func init() {
 	invitationDescID := invitationMixinFields0[0].Descriptor()
 	// invitation.DefaultID holds the default value on creation for the id field.
 	invitation.DefaultID = invitationDescID.Default.(func() pulid.ID)
+	outboxMixin := schema.Outbox{}.Mixin()
+	outbox.Policy = privacy.NewPolicies(schema.Outbox{})
+	outbox.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := outbox.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	outboxMixinFields0 := outboxMixin[0].Fields()
+	_ = outboxMixinFields0
+	outboxMixinFields1 := outboxMixin[1].Fields()
+	_ = outboxMixinFields1
+	outboxFields := schema.Outbox{}.Fields()
+	_ = outboxFields
+	// outboxDescCreatedAt is the schema descriptor for created_at field.
+	outboxDescCreatedAt := outboxMixinFields1[0].Descriptor()
+	// outbox.DefaultCreatedAt holds the default value on creation for the created_at field.
+	outbox.DefaultCreatedAt = outboxDescCreatedAt.Default.(func() time.Time)
+	// outboxDescUpdatedAt is the schema descriptor for updated_at field.
+	outboxDescUpdatedAt := outboxMixinFields1[1].Descriptor()
+	// outbox.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	outbox.DefaultUpdatedAt = outboxDescUpdatedAt.Default.(func() time.Time)
+	// outbox.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	outbox.UpdateDefaultUpdatedAt = outboxDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// outboxDescToName is the schema descriptor for to_name field.
+	outboxDescToName := outboxFields[2].Descriptor()
+	// outbox.DefaultToName holds the default value on creation for the to_name field.
+	outbox.DefaultToName = outboxDescToName.Default.(string)
+	// outboxDescAttempts is the schema descriptor for attempts field.
+	outboxDescAttempts := outboxFields[7].Descriptor()
+	// outbox.DefaultAttempts holds the default value on creation for the attempts field.
+	outbox.DefaultAttempts = outboxDescAttempts.Default.(int)
+	// outboxDescID is the schema descriptor for id field.
+	outboxDescID := outboxMixinFields0[0].Descriptor()
+	// outbox.DefaultID holds the default value on creation for the id field.
+	outbox.DefaultID = outboxDescID.Default.(func() pulid.ID)
 	permissionMixin := schema.Permission{}.Mixin()
 	permission.Policy = privacy.NewPolicies(schema.Permission{})
 	permission.Hooks[0] = func(next ent.Mutator) ent.Mutator {

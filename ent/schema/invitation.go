@@ -40,6 +40,11 @@ func (Invitation) Fields() []ent.Field {
 		field.Time("expires_at").
 			Annotations(entgql.OrderField("EXPIRES_AT")).
 			Comment("The code cannot be redeemed from this instant on: 48 hours after it was issued."),
+		field.Enum("delivery").
+			GoType(enum.DeliveryStatus("")).
+			Default(string(enum.DeliveryQueued)).
+			Annotations(entgql.Type("DeliveryStatus")).
+			Comment("How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), or NONE when the caller delivers the code itself."),
 		field.Time("redeemed_at").
 			Optional().
 			Nillable().
@@ -54,6 +59,8 @@ func (Invitation) Edges() []ent.Edge {
 		edge.To("permissions", Permission.Type).
 			Annotations(entsql.OnDelete(entsql.SetNull), entgql.RelayConnection()).
 			Comment("The permissions the code activates."),
+		edge.To("mails", Outbox.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -22,7 +22,11 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/invite"
+	"github.com/latchkey/latchkey/internal/mail"
+	"github.com/latchkey/latchkey/internal/outbox"
+	"github.com/latchkey/latchkey/internal/ratelimit"
 )
 
 // Page sizes of every connection.
@@ -39,15 +43,25 @@ type Config struct {
 	AllowedOrigins []string
 	// InviteSecret keys the hashes of invitation codes.
 	InviteSecret []byte
-	Logger       *slog.Logger
+	// PublicURL is where clients reach the server; activation links point here.
+	PublicURL string
+	// InviteLinkTemplate overrides the activation link ({base}, {code}).
+	InviteLinkTemplate string
+	// SMTPURL configures mail delivery (smtp://user:pass@host:587); empty
+	// writes every mail to the log instead.
+	SMTPURL  string
+	MailFrom string
+	Logger   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // App is a running Latchkey instance.
 type App struct {
-	Client  *ent.Client
-	DB      *sql.DB
+	Client *ent.Client
+	DB     *sql.DB
+	// Mailer sends queued mail; Run starts it, tests call RunOnce.
+	Mailer  *outbox.Worker
 	handler http.Handler
 }
 
@@ -68,10 +82,40 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		_ = client.Close()
 		return nil, err
 	}
+	var sender mail.Sender = mail.LogSender{Logger: cfg.Logger}
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			_ = client.Close()
+			return nil, err
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	a := &App{Client: client, DB: db}
-	a.handler = a.routes(cfg, codeIssuer{hasher})
+	a.Mailer = &outbox.Worker{
+		Client:      client,
+		Sender:      sender,
+		Log:         cfg.Logger,
+		Now:         cfg.Now,
+		SkipLocked:  isPostgres(cfg.DatabaseURL),
+		Batch:       20,
+		MaxAttempts: 8,
+		Backoff:     outbox.ExponentialBackoff,
+		Lease:       2 * time.Minute,
+	}
+	grants := &grant.Service{
+		Codes:    codeIssuer{hasher},
+		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate},
+		Failures: &ratelimit.Failures{Max: 10, Window: time.Minute, Now: cfg.Now},
+		Now:      cfg.Now,
+	}
+	a.handler = a.routes(cfg, grants)
 	return a, nil
 }
+
+// Run sends queued mail until ctx ends.
+func (a *App) Run(ctx context.Context) { a.Mailer.Run(ctx, time.Second) }
 
 // Handler serves the API, the IDE and the health checks.
 func (a *App) Handler() http.Handler { return a.handler }
@@ -79,8 +123,8 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Close closes the database.
 func (a *App) Close() error { return a.Client.Close() }
 
-func (a *App) routes(cfg Config, codes codeIssuer) http.Handler {
-	gql := handler.New(graph.NewSchema(graph.Options{Client: a.Client, Codes: codes, Now: cfg.Now}))
+func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
+	gql := handler.New(graph.NewSchema(a.Client, grants))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
@@ -88,6 +132,7 @@ func (a *App) routes(cfg Config, codes codeIssuer) http.Handler {
 	gql.SetParserTokenLimit(5000)
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize})
+	gql.Use(graph.SingleRedeem{})
 	gql.Use(entgql.Transactioner{TxOpener: a.Client})
 	gql.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger))
 	gql.SetRecoverFunc(graph.RecoverFunc(cfg.Logger))
@@ -95,6 +140,7 @@ func (a *App) routes(cfg Config, codes codeIssuer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/query", authenticate(a.Client, gql))
 	mux.Handle("GET /{$}", playground.Handler("Latchkey", "/query"))
+	mux.HandleFunc("GET /invite/{code}", invitePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -143,4 +189,12 @@ func (c codeIssuer) Issue() (string, string, error) {
 		return "", "", errors.New("invite: generated code does not normalize")
 	}
 	return code, c.hasher.Hash(canonical), nil
+}
+
+func (c codeIssuer) Hash(typed string) (string, bool) {
+	canonical, ok := invite.Normalize(typed)
+	if !ok {
+		return "", false
+	}
+	return c.hasher.Hash(canonical), true
 }

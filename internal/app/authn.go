@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 
@@ -15,9 +16,13 @@ import (
 // what needs a viewer); a token that is wrong gets 401 at once.
 func authenticate(client *ent.Client, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			addr = r.RemoteAddr
+		}
 		h := r.Header.Get("Authorization")
 		if h == "" {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), nil, addr)))
 			return
 		}
 		scheme, secret, _ := strings.Cut(h, " ")
@@ -30,7 +35,7 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 			unauthenticated(w, "the API token is not valid")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
+		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v, addr)))
 	})
 }
 

@@ -29,7 +29,7 @@ const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma
 func OpenDB(url string) (*ent.Client, *sql.DB, error) {
 	drv, dsn := "sqlite", ""
 	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+	case isPostgres(url):
 		drv, dsn = "postgres", url
 	default:
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
@@ -62,4 +62,8 @@ func Migrate(ctx context.Context, client *ent.Client) error {
 		return fmt.Errorf("migrate database schema: %w", err)
 	}
 	return nil
+}
+
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }

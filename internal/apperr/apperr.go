@@ -29,6 +29,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// RetryAfter is, for RATE_LIMITED, the seconds to wait before trying again.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {

@@ -114,6 +114,11 @@ var filterToViewer = privacy.FilterFunc(func(ctx context.Context, f privacy.Filt
 		if user {
 			f.WhereUserID(self)
 		}
+	case *ent.OutboxFilter:
+		f.WhereAccountID(account)
+		if user {
+			return privacy.Denyf("mail is not readable by users")
+		}
 	default:
 		return privacy.Denyf("no tenant filter for %T", f)
 	}

@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -28,15 +29,47 @@ type Viewer struct {
 	UserID pulid.ID
 }
 
-type viewerKey struct{}
+// slot holds the viewer of one request. An anonymous request starts with an
+// empty slot that Become may fill once (after a redeemed invitation).
+type slot struct {
+	v    atomic.Pointer[Viewer]
+	addr string
+}
 
-// NewContext returns ctx carrying v.
-func NewContext(ctx context.Context, v *Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
+type slotKey struct{}
+
+// NewContext returns ctx carrying v (nil for an anonymous caller) and the
+// client's network address.
+func NewContext(ctx context.Context, v *Viewer, clientAddr ...string) context.Context {
+	s := &slot{}
+	s.v.Store(v)
+	if len(clientAddr) > 0 {
+		s.addr = clientAddr[0]
+	}
+	return context.WithValue(ctx, slotKey{}, s)
 }
 
 // FromContext returns the viewer of ctx, or nil for an anonymous caller.
 func FromContext(ctx context.Context) *Viewer {
-	v, _ := ctx.Value(viewerKey{}).(*Viewer)
-	return v
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+		return s.v.Load()
+	}
+	return nil
+}
+
+// ClientAddr returns the network address of the request's client, or "".
+func ClientAddr(ctx context.Context) string {
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+		return s.addr
+	}
+	return ""
+}
+
+// Become makes an anonymous request act as v from now on, so that the rest
+// of its response is read with v's rights. It does nothing to a request
+// that already has a viewer.
+func Become(ctx context.Context, v *Viewer) {
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+		s.v.CompareAndSwap(nil, v)
+	}
 }

@@ -67,6 +67,28 @@ const (
 	InvitationRevoked  InvitationStatus = "REVOKED"
 )
 
+// DeliveryStatus tells how far an invitation mail has got.
+type DeliveryStatus string
+
+// Delivery states.
+const (
+	// DeliveryNone: no mail is sent; the caller delivers the code itself.
+	DeliveryNone   DeliveryStatus = "NONE"
+	DeliveryQueued DeliveryStatus = "QUEUED"
+	DeliverySent   DeliveryStatus = "SENT"
+	DeliveryFailed DeliveryStatus = "FAILED"
+)
+
+// DeliveryMethod is how an invitation code reaches the invited person.
+type DeliveryMethod string
+
+// Delivery methods.
+const (
+	DeliveryEmail DeliveryMethod = "EMAIL"
+	// DeliveryByCaller returns the code once to the caller, who delivers it.
+	DeliveryByCaller DeliveryMethod = "NONE"
+)
+
 // Weekday is a day of the week in GraphQL form.
 type Weekday string
 
@@ -87,6 +109,8 @@ var (
 	origins            = []Origin{OriginWeb, OriginApp}
 	permissionStatuses = []PermissionStatus{PermissionPending, PermissionActive, PermissionRevoked}
 	invitationStatuses = []InvitationStatus{InvitationPending, InvitationRedeemed, InvitationExpired, InvitationRevoked}
+	deliveryStatuses   = []DeliveryStatus{DeliveryNone, DeliveryQueued, DeliverySent, DeliveryFailed}
+	deliveryMethods    = []DeliveryMethod{DeliveryEmail, DeliveryByCaller}
 	// AllWeekdays lists the days Monday first, the order of the vendor bitmask.
 	AllWeekdays = []Weekday{Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday}
 )
@@ -157,6 +181,21 @@ func (e *InvitationStatus) UnmarshalGQL(v any) error { return unmarshal(e, v, in
 
 // MarshalGQL implements graphql.Marshaler.
 func (e InvitationStatus) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid delivery states.
+func (DeliveryStatus) Values() []string { return names(deliveryStatuses) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *DeliveryStatus) UnmarshalGQL(v any) error { return unmarshal(e, v, deliveryStatuses) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e DeliveryStatus) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *DeliveryMethod) UnmarshalGQL(v any) error { return unmarshal(e, v, deliveryMethods) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e DeliveryMethod) MarshalGQL(w io.Writer) { marshal(w, e) }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (e *Weekday) UnmarshalGQL(v any) error { return unmarshal(e, v, AllWeekdays) }

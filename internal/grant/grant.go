@@ -30,27 +30,45 @@ type Input struct {
 	RemoteAllowed *bool
 	Restrictions  *RestrictionsInput
 	Language      *enum.Language
+	Delivery      *enum.DeliveryMethod
 }
 
 // Result is what a grant created.
 type Result struct {
 	Permissions []*ent.Permission
 	Invitation  *ent.Invitation
-	// Code is the invitation code in plain text; it exists only here and
-	// must leave the server only to the invited person.
-	Code string
+	// Code is the invitation code in plain text, set only when the caller
+	// delivers it (DeliveryByCaller); otherwise it leaves only in the mail.
+	Code *string
 }
 
-// Codes issues invitation codes.
+// Codes issues invitation codes and hashes the ones people type in.
 type Codes interface {
 	// Issue returns a new code and the keyed hash to store for it.
 	Issue() (code, hash string, err error)
+	// Hash returns the stored hash of a typed code, false if it cannot be one.
+	Hash(typed string) (string, bool)
+}
+
+// Mailer queues the invitation mail in the caller's transaction.
+type Mailer interface {
+	// Enqueue needs the invitation's user, permissions and devices loaded.
+	Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invitation, code string, now time.Time) error
+}
+
+// Service holds what the permission life cycle needs besides the database.
+type Service struct {
+	Codes    Codes
+	Mailer   Mailer
+	Failures Limiter
+	Now      func() time.Time
 }
 
 // Grant gives the user one permission per device, all with the same flags
-// and restrictions, plus one invitation covering them. It issues a fixed
-// number of statements whatever the number of devices.
-func Grant(ctx context.Context, c *ent.Client, codes Codes, now time.Time, in Input) (*Result, error) {
+// and restrictions, plus one invitation covering them, and queues its mail.
+// It issues a fixed number of statements whatever the number of devices.
+func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, error) {
+	now := s.Now()
 	if err := checkDeviceList(in.DeviceIDs); err != nil {
 		return nil, err
 	}
@@ -76,14 +94,20 @@ func Grant(ctx context.Context, c *ent.Client, codes Codes, now time.Time, in In
 	if in.Language != nil {
 		lang = *in.Language
 	}
-	code, hash, err := codes.Issue()
+	code, hash, err := s.Codes.Issue()
 	if err != nil {
 		return nil, err
+	}
+	byCaller := in.Delivery != nil && *in.Delivery == enum.DeliveryByCaller
+	delivery := enum.DeliveryQueued
+	if byCaller {
+		delivery = enum.DeliveryNone
 	}
 	inv, err := c.Invitation.Create().
 		SetUserID(u.ID).
 		SetLanguage(lang).
 		SetCodeHash(hash).
+		SetDelivery(delivery).
 		SetExpiresAt(now.Add(InvitationTTL)).
 		Save(ctx)
 	if err != nil {
@@ -114,7 +138,13 @@ func Grant(ctx context.Context, c *ent.Client, codes Codes, now time.Time, in In
 	}
 	inv.Edges.User = u
 	inv.Edges.Permissions = perms
-	return &Result{Permissions: perms, Invitation: inv, Code: code}, nil
+	if byCaller {
+		return &Result{Permissions: perms, Invitation: inv, Code: &code}, nil
+	}
+	if err := s.Mailer.Enqueue(ctx, c, inv, code, now); err != nil {
+		return nil, err
+	}
+	return &Result{Permissions: perms, Invitation: inv}, nil
 }
 
 func checkDeviceList(ids []pulid.ID) error {

@@ -97,20 +97,36 @@ func (e *Env) For(t *testing.T) *Env {
 	return &c
 }
 
+// Option changes the server's configuration.
+type Option func(*app.Config)
+
+// WithSMTP sends mail through the SMTP server at url.
+func WithSMTP(url string) Option {
+	return func(c *app.Config) { c.SMTPURL, c.MailFrom = url, "Latchkey <no-reply@latchkey.test>" }
+}
+
+// WithLogger sends the server's log to l.
+func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
+
 // Start runs a server over the database at databaseURL.
-func Start(t *testing.T, databaseURL string) *Env {
+func Start(t *testing.T, databaseURL string, opts ...Option) *Env {
 	t.Helper()
 	e := &Env{T: t, clock: new(atomic.Int64)}
 	e.clock.Store(time.Now().UnixNano())
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	a, err := app.New(context.Background(), app.Config{
+	cfg := app.Config{
 		DatabaseURL:    databaseURL,
 		AllowedOrigins: []string{"https://admin.example.com"},
 		InviteSecret:   secret,
+		PublicURL:      "https://locks.example.com",
 		Logger:         slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Now:            e.Now,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}

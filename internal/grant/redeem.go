@@ -1,0 +1,153 @@
+package grant
+
+import (
+	"context"
+	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
+	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// Limiter counts failed redemptions per client address.
+type Limiter interface {
+	Blocked(key string) (bool, time.Duration)
+	Fail(key string)
+}
+
+// errInvalidCode is the one answer to every code that does not redeem, so
+// that a guesser learns nothing about why.
+var errInvalidCode = apperr.New(apperr.InvitationInvalid, "the invitation code is not valid")
+
+// Redemption is what redeeming a code gives the app.
+type Redemption struct {
+	// Token acts as the user: it reads the user's own data and nothing else.
+	Token       string
+	User        *ent.User
+	Permissions []*ent.Permission
+}
+
+// Redeem activates the permissions of the invitation with this code and
+// issues a token scoped to its user. Single use is decided by one
+// conditional UPDATE, so of two concurrent redemptions exactly one wins.
+func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Redemption, error) {
+	addr := auth.ClientAddr(ctx)
+	if blocked, wait := s.Failures.Blocked(addr); blocked {
+		secs := int(wait.Round(time.Second) / time.Second)
+		return nil, &apperr.Error{Code: apperr.RateLimited, Message: "too many invalid codes from this address; try again later", RetryAfter: max(secs, 1)}
+	}
+	hash, ok := s.Codes.Hash(code)
+	if !ok {
+		s.Failures.Fail(addr)
+		return nil, errInvalidCode
+	}
+	now := s.Now()
+	sys := auth.SystemContext(ctx)
+	n, err := c.Invitation.Update().
+		Where(
+			invitation.CodeHash(hash),
+			invitation.StatusEQ(enum.InvitationPending),
+			invitation.ExpiresAtGT(now),
+		).
+		SetStatus(enum.InvitationRedeemed).
+		SetRedeemedAt(now).
+		Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if n != 1 {
+		s.Failures.Fail(addr)
+		return nil, errInvalidCode
+	}
+	inv, err := c.Invitation.Query().Where(invitation.CodeHash(hash)).WithUser().Only(sys)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Permission.Update().
+		Where(permission.InvitationID(inv.ID), permission.StatusEQ(enum.PermissionPending)).
+		SetStatus(enum.PermissionActive).
+		Save(sys); err != nil {
+		return nil, err
+	}
+	perms, err := c.Permission.Query().
+		Where(permission.InvitationID(inv.ID), permission.StatusEQ(enum.PermissionActive)).
+		WithDevice().
+		Order(ent.Asc(permission.FieldID)).
+		All(sys)
+	if err != nil {
+		return nil, err
+	}
+	secret, tokenHash := auth.NewToken()
+	if err := c.APIToken.Create().
+		SetAccountID(inv.AccountID).
+		SetUserID(inv.UserID).
+		SetName("app").
+		SetTokenHash(tokenHash).
+		Exec(sys); err != nil {
+		return nil, err
+	}
+	// The rest of this response is read with the new token's rights.
+	auth.Become(ctx, &auth.Viewer{AccountID: inv.AccountID, Role: auth.RoleUser, UserID: inv.UserID})
+	return &Redemption{Token: secret, User: inv.Edges.User, Permissions: perms}, nil
+}
+
+// Resend issues a new code and a new 48-hour window for a pending or
+// expired invitation, optionally in another language; the old code stops
+// working and mail not yet sent with it is withdrawn.
+func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *enum.Language, method *enum.DeliveryMethod) (*Result, error) {
+	inv, err := c.Invitation.Query().
+		Where(invitation.ID(id)).
+		WithUser().
+		WithPermissions(func(q *ent.PermissionQuery) {
+			q.Where(permission.StatusNEQ(enum.PermissionRevoked)).WithDevice().Order(ent.Asc(permission.FieldID))
+		}).
+		Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Status != enum.InvitationPending {
+		return nil, apperr.New(apperr.Conflict, "invitation %s is %s; only a pending or expired invitation can be resent", id, inv.Status)
+	}
+	now := s.Now()
+	code, hash, err := s.Codes.Issue()
+	if err != nil {
+		return nil, err
+	}
+	byCaller := method != nil && *method == enum.DeliveryByCaller
+	delivery := enum.DeliveryQueued
+	if byCaller {
+		delivery = enum.DeliveryNone
+	}
+	upd := c.Invitation.UpdateOne(inv).
+		SetCodeHash(hash).
+		SetExpiresAt(now.Add(InvitationTTL)).
+		SetDelivery(delivery)
+	if lang != nil {
+		upd.SetLanguage(*lang)
+	}
+	updated, err := upd.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	updated.Edges = inv.Edges
+	if err := c.Outbox.Update().
+		Where(outbox.InvitationID(id), outbox.StatusEQ(enum.DeliveryQueued)).
+		SetStatus(enum.DeliveryFailed).
+		SetLastError("superseded by a resent invitation").
+		SetTextBody("").
+		SetHTMLBody("").
+		Exec(ctx); err != nil {
+		return nil, err
+	}
+	res := &Result{Permissions: inv.Edges.Permissions, Invitation: updated}
+	if byCaller {
+		res.Code = &code
+		return res, nil
+	}
+	return res, s.Mailer.Enqueue(ctx, c, updated, code, now)
+}

@@ -1,0 +1,86 @@
+// Package outbox delivers mail through a database table: a mail is written
+// in the same transaction as what it announces, and senders on any number
+// of instances deliver it with retries, without sending it twice.
+package outbox
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/mail"
+)
+
+// DefaultLinkTemplate is the activation link: {code} is replaced by the
+// code, {base} by the server's public URL.
+const DefaultLinkTemplate = "{base}/invite/{code}"
+
+// Invitations writes invitation mails into the outbox.
+type Invitations struct {
+	// PublicURL is where the server is reached, e.g. https://locks.example.com.
+	PublicURL string
+	// LinkTemplate is the activation link; DefaultLinkTemplate if empty.
+	LinkTemplate string
+}
+
+// Link returns the activation link for a code.
+func (q Invitations) Link(code string) string {
+	t := q.LinkTemplate
+	if t == "" {
+		t = DefaultLinkTemplate
+	}
+	return strings.NewReplacer("{base}", strings.TrimRight(q.PublicURL, "/"), "{code}", url.PathEscape(code)).Replace(t)
+}
+
+// Enqueue renders the mail of an invitation and queues it. The invitation's
+// user, permissions and their devices must be loaded.
+func (q Invitations) Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invitation, code string, now time.Time) error {
+	acc, err := c.Account.Get(ctx, inv.AccountID)
+	if err != nil {
+		return err
+	}
+	u := inv.Edges.User
+	m := mail.Invitation{
+		Language:    string(inv.Language),
+		AccountName: acc.Name,
+		UserName:    u.Name,
+		Code:        code,
+		Link:        q.Link(code),
+		ExpiresAt:   inv.ExpiresAt,
+	}
+	for _, p := range inv.Edges.Permissions {
+		if p.Status == enum.PermissionRevoked {
+			continue
+		}
+		d := mail.Device{
+			Name:          p.Edges.Device.Name,
+			TimeZone:      p.Edges.Device.TimeZone,
+			ValidFrom:     p.ValidFrom,
+			ValidUntil:    p.ValidUntil,
+			RemoteAllowed: p.RemoteAllowed,
+		}
+		if p.Weekdays != nil {
+			d.Weekdays = *p.Weekdays
+		}
+		if p.DailyFrom != nil && p.DailyUntil != nil {
+			d.HasWindow, d.DailyFrom, d.DailyUntil = true, int(*p.DailyFrom), int(*p.DailyUntil)
+		}
+		m.Devices = append(m.Devices, d)
+	}
+	msg, err := mail.RenderInvitation(m)
+	if err != nil {
+		return err
+	}
+	return c.Outbox.Create().
+		SetInvitationID(inv.ID).
+		SetToAddress(u.Email).
+		SetToName(u.Name).
+		SetSubject(msg.Subject).
+		SetTextBody(msg.Text).
+		SetHTMLBody(msg.HTML).
+		SetNextAttemptAt(now).
+		Exec(ctx)
+}
