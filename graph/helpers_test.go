@@ -76,3 +76,5 @@ func expectRejected(t *testing.T, e *testenv.Env, token, query string, vars map[
 	}
 	return r
 }
+
+func asID(s string) pulid.ID { return pulid.ID(s) }

@@ -132,7 +132,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.SetParserTokenLimit(5000)
 	gql.Use(extension.Introspection{})
 	gql.Use(graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize})
-	gql.Use(graph.SingleRedeem{})
+	gql.Use(graph.MutationGuard{})
 	gql.Use(entgql.Transactioner{TxOpener: a.Client})
 	gql.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger))
 	gql.SetRecoverFunc(graph.RecoverFunc(cfg.Logger))

@@ -1,0 +1,337 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/ent/outbox"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/testenv"
+	"github.com/latchkey/latchkey/internal/testenv/smtptest"
+)
+
+const redeem = `mutation($code: String!) { redeemInvitation(code: $code) { token user { id email } permissions { status device { name } } } }`
+
+type redeemed struct {
+	RedeemInvitation struct {
+		Token       string
+		User        struct{ ID, Email string }
+		Permissions []struct {
+			Status string
+			Device struct{ Name string }
+		}
+	}
+}
+
+var codePattern = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
+
+// syncBuffer collects the server's log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestInvitationByMail goes from a grant to a mail received over SMTP, to
+// the code read from that mail, to a redeemed invitation and a user token.
+func TestInvitationByMail(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		smtp := smtptest.Start(t, "127.0.0.1:0")
+		var logs syncBuffer
+		e := testenv.Start(t, db, testenv.WithSMTP(smtp.URL()), testenv.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		acme := e.Account("Acme Housing")
+		ada := newUser(e, acme.Token, "Ada Lovelace", "ada@example.com")
+		newUser(e, acme.Token, "Bob", "bob@example.com")
+		devs := e.Devices(acme, 3, "Europe/Berlin")
+		e.Devices(acme, 1, "UTC") // not granted: the user must not see it
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": ada, "deviceIDs": ids(devs), "language": "FR"}}, &g)
+
+		if n, err := e.App.Mailer.RunOnce(context.Background()); err != nil || n != 1 {
+			t.Fatalf("sender: %d mails, %v", n, err)
+		}
+		msgs := smtp.Messages()
+		if len(msgs) != 1 || len(msgs[0].Recipients) != 1 || msgs[0].Recipients[0] != "ada@example.com" {
+			t.Fatalf("received %+v", msgs)
+		}
+		subject, text, html, err := msgs[0].Parts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := codePattern.FindString(text)
+		if code == "" || !strings.Contains(html, code) || !strings.Contains(text, "https://locks.example.com/invite/"+code) {
+			t.Fatalf("no code or link in the mail:\n%s", text)
+		}
+		if !strings.Contains(text, "Acme Housing") || !strings.Contains(text, "Door 000") || !strings.Contains(subject+text, "invitation") && !strings.Contains(subject+text, "Invitation") {
+			t.Errorf("mail lacks account, devices or subject: %q\n%s", subject, text)
+		}
+		var inv struct{ Node struct{ Delivery string } }
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on Invitation { delivery } } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, &inv)
+		if inv.Node.Delivery != "SENT" {
+			t.Errorf("delivery = %s", inv.Node.Delivery)
+		}
+
+		// The app redeems the code as typed on a phone: lower case, no dashes.
+		var r redeemed
+		e.MustDo("", redeem, map[string]any{"code": strings.ToLower(strings.ReplaceAll(code, "-", " "))}, &r)
+		rr := r.RedeemInvitation
+		if rr.Token == "" || rr.User.ID != ada || len(rr.Permissions) != 3 {
+			t.Fatalf("redeem: %+v", rr)
+		}
+		for _, p := range rr.Permissions {
+			if p.Status != "ACTIVE" || p.Device.Name == "" {
+				t.Errorf("redeemed permission %+v", p)
+			}
+		}
+		if again := e.Do("", redeem, map[string]any{"code": code}); again.Code() != "INVITATION_INVALID" {
+			t.Errorf("second redemption: %s", again.Body)
+		}
+
+		// The user's token reads its own data and nothing else.
+		var own struct {
+			Viewer struct {
+				Role string
+				User struct{ ID string }
+			}
+			Users       struct{ TotalCount int }
+			Devices     struct{ TotalCount int }
+			Permissions struct{ TotalCount int }
+		}
+		e.MustDo(rr.Token, `{ viewer { role user { id } } users { totalCount } devices { totalCount } permissions { totalCount } }`, nil, &own)
+		if own.Viewer.Role != "USER" || own.Viewer.User.ID != ada || own.Users.TotalCount != 1 || own.Devices.TotalCount != 3 || own.Permissions.TotalCount != 3 {
+			t.Errorf("user token sees: %+v", own)
+		}
+		for _, q := range []string{
+			`mutation { createUser(input: {name: "X", email: "x@example.com"}) { id } }`,
+			fmt.Sprintf(`mutation { grantPermission(input: {userID: %q, deviceIDs: [%q]}) { invitation { id } } }`, ada, devs[0]),
+			fmt.Sprintf(`mutation { revokePermission(id: %q) { id } }`, g.GrantPermission.Permissions[0].ID),
+		} {
+			expectRejected(t, e, rr.Token, q, nil, "FORBIDDEN", "")
+		}
+
+		// No plaintext code survives outside the mail itself.
+		for _, m := range e.App.Client.Outbox.Query().Where(outbox.InvitationID(asID(g.GrantPermission.Invitation.ID))).AllX(auth.SystemContext(context.Background())) {
+			if strings.Contains(m.TextBody+m.HTMLBody, code) {
+				t.Error("the outbox keeps the code after sending")
+			}
+		}
+		if strings.Contains(logs.String(), code) || strings.Contains(logs.String(), strings.ReplaceAll(code, "-", "")) {
+			t.Error("the server log contains the code")
+		}
+		if strings.Contains(e.Snapshot(), code) || strings.Contains(e.Snapshot(), strings.ReplaceAll(code, "-", "")) {
+			t.Error("a database row contains the code")
+		}
+	})
+}
+
+// TestInvitationExpiryWindow: a code works 48 h − 1 s after it was issued,
+// not 48 h + 1 s.
+func TestInvitationExpiryWindow(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		devs := e.Devices(acme, 2, "UTC")
+		issue := func(email string, dev int) string {
+			user := newUser(e, acme.Token, email, email)
+			var g grantResult
+			var out struct{ GrantPermission struct{ Code string } }
+			e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
+				map[string]any{"in": map[string]any{"userID": user, "deviceIDs": []any{string(devs[dev])}, "delivery": "NONE"}}, &out)
+			_ = g
+			return out.GrantPermission.Code
+		}
+		early, late := issue("a@example.com", 0), issue("b@example.com", 1)
+		if early == "" || late == "" {
+			t.Fatal("delivery NONE returned no code")
+		}
+		e.Advance(48*time.Hour - time.Second)
+		e.MustDo("", redeem, map[string]any{"code": early}, nil)
+		e.Advance(2 * time.Second)
+		expectRejected(t, e, "", redeem, map[string]any{"code": late}, "INVITATION_INVALID", "")
+	})
+}
+
+// TestConcurrentRedemption: of two simultaneous redemptions of one code,
+// exactly one succeeds.
+func TestConcurrentRedemption(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		for round := range 5 {
+			user := newUser(e, acme.Token, "U", fmt.Sprintf("u%d@example.com", round))
+			var out struct{ GrantPermission struct{ Code string } }
+			e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
+				map[string]any{"in": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC")), "delivery": "NONE"}}, &out)
+			codes := make([]string, 2)
+			var wg sync.WaitGroup
+			for i := range codes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i] = e.Do("", redeem, map[string]any{"code": out.GrantPermission.Code}).Code()
+				}()
+			}
+			wg.Wait()
+			if !(codes[0] == "" && codes[1] == "INVITATION_INVALID" || codes[1] == "" && codes[0] == "INVITATION_INVALID") {
+				t.Fatalf("round %d: outcomes %q", round, codes)
+			}
+		}
+	})
+}
+
+// TestMailRetriedUntilServerIsUp: with the SMTP server down the mail stays
+// queued with its error; once the server is up, the retry delivers it.
+func TestMailRetriedUntilServerIsUp(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		_ = l.Close() // nothing listens here until the server starts below
+		down := &smtptest.Server{User: "mailer", Pass: "s3cret", Addr: addr}
+		e := testenv.Start(t, db, testenv.WithSMTP(down.URL()))
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, &g)
+		ctx := auth.SystemContext(context.Background())
+		mailRow := func() (int, string, string) {
+			m := e.App.Client.Outbox.Query().OnlyX(ctx)
+			last := ""
+			if m.LastError != nil {
+				last = *m.LastError
+			}
+			return m.Attempts, string(m.Status), last
+		}
+		delivery := func() string {
+			var inv struct{ Node struct{ Delivery string } }
+			e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on Invitation { delivery } } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, &inv)
+			return inv.Node.Delivery
+		}
+
+		if n, _ := e.App.Mailer.RunOnce(ctx); n != 1 {
+			t.Fatalf("first round attempted %d", n)
+		}
+		attempts, status, last := mailRow()
+		if attempts != 1 || status != "QUEUED" || last == "" || strings.Contains(last, "s3cret") || delivery() != "QUEUED" {
+			t.Fatalf("after a failed attempt: %d %s %q %s", attempts, status, last, delivery())
+		}
+		// Not due again before the backoff has passed.
+		if n, _ := e.App.Mailer.RunOnce(ctx); n != 0 {
+			t.Errorf("retried before the backoff: %d", n)
+		}
+		up := smtptest.Start(t, addr)
+		e.Advance(5 * time.Second)
+		if n, err := e.App.Mailer.RunOnce(ctx); n != 1 || err != nil {
+			t.Fatalf("retry: %d %v", n, err)
+		}
+		attempts, status, _ = mailRow()
+		if attempts != 2 || status != "SENT" || len(up.Messages()) != 1 || delivery() != "SENT" {
+			t.Errorf("after the retry: attempts %d, status %s, received %d, delivery %s", attempts, status, len(up.Messages()), delivery())
+		}
+	})
+}
+
+// TestRedeemRateLimit: ten failures in a minute lock the address out, even
+// for a valid code, until the window has passed.
+func TestRedeemRateLimit(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		var out struct{ GrantPermission struct{ Code string } }
+		e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
+			map[string]any{"in": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC")), "delivery": "NONE"}}, &out)
+		for i := range 10 {
+			if r := e.Do("", redeem, map[string]any{"code": fmt.Sprintf("0000-0000-0000-%04d", i)}); r.Code() != "INVITATION_INVALID" {
+				t.Fatalf("guess %d: %s", i, r.Body)
+			}
+		}
+		r := expectRejected(t, e, "", redeem, map[string]any{"code": out.GrantPermission.Code}, "RATE_LIMITED", "")
+		if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 60 {
+			t.Errorf("retryAfter = %v", r.Errors[0].Extensions["retryAfter"])
+		}
+		e.Advance(time.Minute)
+		e.MustDo("", redeem, map[string]any{"code": out.GrantPermission.Code}, nil)
+	})
+}
+
+// TestRedeemOncePerOperation: aliases cannot try several codes at once.
+func TestRedeemOncePerOperation(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		var out struct{ GrantPermission struct{ Code string } }
+		e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
+			map[string]any{"in": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC")), "delivery": "NONE"}}, &out)
+		expectRejected(t, e, "", `mutation($c: String!) { a: redeemInvitation(code: "0000-0000-0000-0000") { token } b: redeemInvitation(code: $c) { token } }`,
+			map[string]any{"c": out.GrantPermission.Code}, "BAD_USER_INPUT", "")
+	})
+}
+
+// TestResend: a resent invitation has a new code and window; the old code
+// stops working and a new mail is queued in the chosen language.
+func TestResend(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		smtp := smtptest.Start(t, "127.0.0.1:0")
+		e := testenv.Start(t, db, testenv.WithSMTP(smtp.URL()))
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, &g)
+		ctx := context.Background()
+		if _, err := e.App.Mailer.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.Advance(50 * time.Hour) // expired
+		var rs struct {
+			ResendInvitation struct {
+				Invitation struct{ Status, Language, ExpiresAt, Delivery string }
+			}
+		}
+		e.MustDo(acme.Token, `mutation($id: ID!) { resendInvitation(id: $id, language: CS) { invitation { status language expiresAt delivery } } }`,
+			map[string]any{"id": g.GrantPermission.Invitation.ID}, &rs)
+		ri := rs.ResendInvitation.Invitation
+		if ri.Status != "PENDING" || ri.Language != "CS" || ri.Delivery != "QUEUED" {
+			t.Errorf("resent: %+v", ri)
+		}
+		if _, err := e.App.Mailer.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		msgs := smtp.Messages()
+		if len(msgs) != 2 {
+			t.Fatalf("%d mails", len(msgs))
+		}
+		_, oldText, _, _ := msgs[0].Parts()
+		_, newText, _, _ := msgs[1].Parts()
+		oldCode, newCode := codePattern.FindString(oldText), codePattern.FindString(newText)
+		if oldCode == newCode || newCode == "" {
+			t.Fatalf("codes %q %q", oldCode, newCode)
+		}
+		expectRejected(t, e, "", redeem, map[string]any{"code": oldCode}, "INVITATION_INVALID", "")
+		e.MustDo("", redeem, map[string]any{"code": newCode}, nil)
+		expectRejected(t, e, acme.Token, `mutation($id: ID!) { resendInvitation(id: $id) { code } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, "CONFLICT", "")
+	})
+}
+
