@@ -334,4 +334,3 @@ func TestResend(t *testing.T) {
 		expectRejected(t, e, acme.Token, `mutation($id: ID!) { resendInvitation(id: $id) { code } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, "CONFLICT", "")
 	})
 }
-
