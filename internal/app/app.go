@@ -22,6 +22,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/mail"
@@ -51,7 +52,9 @@ type Config struct {
 	// writes every mail to the log instead.
 	SMTPURL  string
 	MailFrom string
-	Logger   *slog.Logger
+	// MaxBodyBytes bounds request bodies (HTTP 413 beyond); 0 means 1 MiB.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -138,7 +141,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.SetRecoverFunc(graph.RecoverFunc(cfg.Logger))
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", authenticate(a.Client, gql))
+	mux.Handle("/query", edge.Guard(authenticate(a.Client, gql), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes}))
 	mux.Handle("GET /{$}", playground.Handler("Latchkey", "/query"))
 	mux.HandleFunc("GET /invite/{code}", invitePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
