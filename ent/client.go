@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
@@ -34,6 +35,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIToken is the client for interacting with the APIToken builders.
 	APIToken *APITokenClient
+	// AccessEvent is the client for interacting with the AccessEvent builders.
+	AccessEvent *AccessEventClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
 	// Device is the client for interacting with the Device builders.
@@ -58,6 +61,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIToken = NewAPITokenClient(c.config)
+	c.AccessEvent = NewAccessEventClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.Device = NewDeviceClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
@@ -154,15 +158,16 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		APIToken:   NewAPITokenClient(cfg),
-		Account:    NewAccountClient(cfg),
-		Device:     NewDeviceClient(cfg),
-		Invitation: NewInvitationClient(cfg),
-		Outbox:     NewOutboxClient(cfg),
-		Permission: NewPermissionClient(cfg),
-		User:       NewUserClient(cfg),
+		ctx:         ctx,
+		config:      cfg,
+		APIToken:    NewAPITokenClient(cfg),
+		AccessEvent: NewAccessEventClient(cfg),
+		Account:     NewAccountClient(cfg),
+		Device:      NewDeviceClient(cfg),
+		Invitation:  NewInvitationClient(cfg),
+		Outbox:      NewOutboxClient(cfg),
+		Permission:  NewPermissionClient(cfg),
+		User:        NewUserClient(cfg),
 	}, nil
 }
 
@@ -180,15 +185,16 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		APIToken:   NewAPITokenClient(cfg),
-		Account:    NewAccountClient(cfg),
-		Device:     NewDeviceClient(cfg),
-		Invitation: NewInvitationClient(cfg),
-		Outbox:     NewOutboxClient(cfg),
-		Permission: NewPermissionClient(cfg),
-		User:       NewUserClient(cfg),
+		ctx:         ctx,
+		config:      cfg,
+		APIToken:    NewAPITokenClient(cfg),
+		AccessEvent: NewAccessEventClient(cfg),
+		Account:     NewAccountClient(cfg),
+		Device:      NewDeviceClient(cfg),
+		Invitation:  NewInvitationClient(cfg),
+		Outbox:      NewOutboxClient(cfg),
+		Permission:  NewPermissionClient(cfg),
+		User:        NewUserClient(cfg),
 	}, nil
 }
 
@@ -218,7 +224,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.Account, c.Device, c.Invitation, c.Outbox, c.Permission, c.User,
+		c.APIToken, c.AccessEvent, c.Account, c.Device, c.Invitation, c.Outbox,
+		c.Permission, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -228,7 +235,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.Account, c.Device, c.Invitation, c.Outbox, c.Permission, c.User,
+		c.APIToken, c.AccessEvent, c.Account, c.Device, c.Invitation, c.Outbox,
+		c.Permission, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -239,6 +247,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APITokenMutation:
 		return c.APIToken.mutate(ctx, m)
+	case *AccessEventMutation:
+		return c.AccessEvent.mutate(ctx, m)
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
 	case *DeviceMutation:
@@ -419,6 +429,204 @@ func (c *APITokenClient) mutate(ctx context.Context, m *APITokenMutation) (Value
 		return (&APITokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIToken mutation op: %q", m.Op())
+	}
+}
+
+// AccessEventClient is a client for the AccessEvent schema.
+type AccessEventClient struct {
+	config
+}
+
+// NewAccessEventClient returns a client for the AccessEvent from the given config.
+func NewAccessEventClient(c config) *AccessEventClient {
+	return &AccessEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accessevent.Hooks(f(g(h())))`.
+func (c *AccessEventClient) Use(hooks ...Hook) {
+	c.hooks.AccessEvent = append(c.hooks.AccessEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accessevent.Intercept(f(g(h())))`.
+func (c *AccessEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccessEvent = append(c.inters.AccessEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AccessEvent entity.
+func (c *AccessEventClient) Create() *AccessEventCreate {
+	mutation := newAccessEventMutation(c.config, OpCreate)
+	return &AccessEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccessEvent entities.
+func (c *AccessEventClient) CreateBulk(builders ...*AccessEventCreate) *AccessEventCreateBulk {
+	return &AccessEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccessEventClient) MapCreateBulk(slice any, setFunc func(*AccessEventCreate, int)) *AccessEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccessEventCreateBulk{err: fmt.Errorf("calling to AccessEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccessEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccessEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccessEvent.
+func (c *AccessEventClient) Update() *AccessEventUpdate {
+	mutation := newAccessEventMutation(c.config, OpUpdate)
+	return &AccessEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccessEventClient) UpdateOne(_m *AccessEvent) *AccessEventUpdateOne {
+	mutation := newAccessEventMutation(c.config, OpUpdateOne, withAccessEvent(_m))
+	return &AccessEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccessEventClient) UpdateOneID(id pulid.ID) *AccessEventUpdateOne {
+	mutation := newAccessEventMutation(c.config, OpUpdateOne, withAccessEventID(id))
+	return &AccessEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccessEvent.
+func (c *AccessEventClient) Delete() *AccessEventDelete {
+	mutation := newAccessEventMutation(c.config, OpDelete)
+	return &AccessEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccessEventClient) DeleteOne(_m *AccessEvent) *AccessEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccessEventClient) DeleteOneID(id pulid.ID) *AccessEventDeleteOne {
+	builder := c.Delete().Where(accessevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccessEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AccessEvent.
+func (c *AccessEventClient) Query() *AccessEventQuery {
+	return &AccessEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccessEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccessEvent entity by its id.
+func (c *AccessEventClient) Get(ctx context.Context, id pulid.ID) (*AccessEvent, error) {
+	return c.Query().Where(accessevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccessEventClient) GetX(ctx context.Context, id pulid.ID) *AccessEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a AccessEvent.
+func (c *AccessEventClient) QueryAccount(_m *AccessEvent) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accessevent.Table, accessevent.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, accessevent.AccountTable, accessevent.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a AccessEvent.
+func (c *AccessEventClient) QueryUser(_m *AccessEvent) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accessevent.Table, accessevent.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, accessevent.UserTable, accessevent.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDevice queries the device edge of a AccessEvent.
+func (c *AccessEventClient) QueryDevice(_m *AccessEvent) *DeviceQuery {
+	query := (&DeviceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accessevent.Table, accessevent.FieldID, id),
+			sqlgraph.To(device.Table, device.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, accessevent.DeviceTable, accessevent.DeviceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPermission queries the permission edge of a AccessEvent.
+func (c *AccessEventClient) QueryPermission(_m *AccessEvent) *PermissionQuery {
+	query := (&PermissionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accessevent.Table, accessevent.FieldID, id),
+			sqlgraph.To(permission.Table, permission.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, accessevent.PermissionTable, accessevent.PermissionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AccessEventClient) Hooks() []Hook {
+	hooks := c.hooks.AccessEvent
+	return append(hooks[:len(hooks):len(hooks)], accessevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccessEventClient) Interceptors() []Interceptor {
+	return c.inters.AccessEvent
+}
+
+func (c *AccessEventClient) mutate(ctx context.Context, m *AccessEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccessEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccessEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccessEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccessEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccessEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -689,6 +897,22 @@ func (c *DeviceClient) QueryPermissions(_m *Device) *PermissionQuery {
 			sqlgraph.From(device.Table, device.FieldID, id),
 			sqlgraph.To(permission.Table, permission.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, device.PermissionsTable, device.PermissionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvents queries the events edge of a Device.
+func (c *DeviceClient) QueryEvents(_m *Device) *AccessEventQuery {
+	query := (&AccessEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(device.Table, device.FieldID, id),
+			sqlgraph.To(accessevent.Table, accessevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, device.EventsTable, device.EventsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1258,6 +1482,22 @@ func (c *PermissionClient) QueryInvitation(_m *Permission) *InvitationQuery {
 	return query
 }
 
+// QueryEvents queries the events edge of a Permission.
+func (c *PermissionClient) QueryEvents(_m *Permission) *AccessEventQuery {
+	query := (&AccessEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(permission.Table, permission.FieldID, id),
+			sqlgraph.To(accessevent.Table, accessevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, permission.EventsTable, permission.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PermissionClient) Hooks() []Hook {
 	hooks := c.hooks.Permission
@@ -1440,6 +1680,22 @@ func (c *UserClient) QueryInvitations(_m *User) *InvitationQuery {
 	return query
 }
 
+// QueryEvents queries the events edge of a User.
+func (c *UserClient) QueryEvents(_m *User) *AccessEventQuery {
+	query := (&AccessEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(accessevent.Table, accessevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.EventsTable, user.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryTokens queries the tokens edge of a User.
 func (c *UserClient) QueryTokens(_m *User) *APITokenQuery {
 	query := (&APITokenClient{config: c.config}).Query()
@@ -1485,10 +1741,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, Account, Device, Invitation, Outbox, Permission, User []ent.Hook
+		APIToken, AccessEvent, Account, Device, Invitation, Outbox, Permission,
+		User []ent.Hook
 	}
 	inters struct {
-		APIToken, Account, Device, Invitation, Outbox, Permission,
+		APIToken, AccessEvent, Account, Device, Invitation, Outbox, Permission,
 		User []ent.Interceptor
 	}
 )

@@ -46,13 +46,16 @@ type DeviceEdges struct {
 	Account *Account `json:"account,omitempty"`
 	// The permissions on this device, one per user.
 	Permissions []*Permission `json:"permissions,omitempty"`
+	// Decisions on requests to operate this device, newest first.
+	Events []*AccessEvent `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
 	namedPermissions map[string][]*Permission
+	namedEvents      map[string][]*AccessEvent
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -73,6 +76,15 @@ func (e DeviceEdges) PermissionsOrErr() ([]*Permission, error) {
 		return e.Permissions, nil
 	}
 	return nil, &NotLoadedError{edge: "permissions"}
+}
+
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e DeviceEdges) EventsOrErr() ([]*AccessEvent, error) {
+	if e.loadedTypes[2] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -173,6 +185,11 @@ func (_m *Device) QueryPermissions() *PermissionQuery {
 	return NewDeviceClient(_m.config).QueryPermissions(_m)
 }
 
+// QueryEvents queries the "events" edge of the Device entity.
+func (_m *Device) QueryEvents() *AccessEventQuery {
+	return NewDeviceClient(_m.config).QueryEvents(_m)
+}
+
 // Update returns a builder for updating this Device.
 // Note that you need to call Device.Unwrap() before calling this method if this Device
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -243,6 +260,30 @@ func (_m *Device) appendNamedPermissions(name string, edges ...*Permission) {
 		_m.Edges.namedPermissions[name] = []*Permission{}
 	} else {
 		_m.Edges.namedPermissions[name] = append(_m.Edges.namedPermissions[name], edges...)
+	}
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Device) NamedEvents(name string) ([]*AccessEvent, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Device) appendNamedEvents(name string, edges ...*AccessEvent) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*AccessEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*AccessEvent{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/permission"
@@ -30,9 +31,11 @@ type DeviceQuery struct {
 	predicates           []predicate.Device
 	withAccount          *AccountQuery
 	withPermissions      *PermissionQuery
+	withEvents           *AccessEventQuery
 	loadTotal            []func(context.Context, []*Device) error
 	modifiers            []func(*sql.Selector)
 	withNamedPermissions map[string]*PermissionQuery
+	withNamedEvents      map[string]*AccessEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -106,6 +109,28 @@ func (_q *DeviceQuery) QueryPermissions() *PermissionQuery {
 			sqlgraph.From(device.Table, device.FieldID, selector),
 			sqlgraph.To(permission.Table, permission.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, device.PermissionsTable, device.PermissionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *DeviceQuery) QueryEvents() *AccessEventQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(device.Table, device.FieldID, selector),
+			sqlgraph.To(accessevent.Table, accessevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, device.EventsTable, device.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -307,6 +332,7 @@ func (_q *DeviceQuery) Clone() *DeviceQuery {
 		predicates:      append([]predicate.Device{}, _q.predicates...),
 		withAccount:     _q.withAccount.Clone(),
 		withPermissions: _q.withPermissions.Clone(),
+		withEvents:      _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -332,6 +358,17 @@ func (_q *DeviceQuery) WithPermissions(opts ...func(*PermissionQuery)) *DeviceQu
 		opt(query)
 	}
 	_q.withPermissions = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *DeviceQuery) WithEvents(opts ...func(*AccessEventQuery)) *DeviceQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -419,9 +456,10 @@ func (_q *DeviceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Devic
 	var (
 		nodes       = []*Device{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withAccount != nil,
 			_q.withPermissions != nil,
+			_q.withEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -458,10 +496,24 @@ func (_q *DeviceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Devic
 			return nil, err
 		}
 	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Device) { n.Edges.Events = []*AccessEvent{} },
+			func(n *Device, e *AccessEvent) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPermissions {
 		if err := _q.loadPermissions(ctx, query, nodes,
 			func(n *Device) { n.appendNamedPermissions(name) },
 			func(n *Device, e *Permission) { n.appendNamedPermissions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Device) { n.appendNamedEvents(name) },
+			func(n *Device, e *AccessEvent) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -517,6 +569,36 @@ func (_q *DeviceQuery) loadPermissions(ctx context.Context, query *PermissionQue
 	}
 	query.Where(predicate.Permission(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(device.PermissionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.DeviceID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "device_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *DeviceQuery) loadEvents(ctx context.Context, query *AccessEventQuery, nodes []*Device, init func(*Device), assign func(*Device, *AccessEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Device)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(accessevent.FieldDeviceID)
+	}
+	query.Where(predicate.AccessEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(device.EventsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -660,6 +742,20 @@ func (_q *DeviceQuery) WithNamedPermissions(name string, opts ...func(*Permissio
 		_q.withNamedPermissions = make(map[string]*PermissionQuery)
 	}
 	_q.withNamedPermissions[name] = query
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *DeviceQuery) WithNamedEvents(name string, opts ...func(*AccessEventQuery)) *DeviceQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*AccessEventQuery)
+	}
+	_q.withNamedEvents[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
@@ -79,13 +80,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apitoken.Table:   apitoken.ValidColumn,
-			account.Table:    account.ValidColumn,
-			device.Table:     device.ValidColumn,
-			invitation.Table: invitation.ValidColumn,
-			outbox.Table:     outbox.ValidColumn,
-			permission.Table: permission.ValidColumn,
-			user.Table:       user.ValidColumn,
+			apitoken.Table:    apitoken.ValidColumn,
+			accessevent.Table: accessevent.ValidColumn,
+			account.Table:     account.ValidColumn,
+			device.Table:      device.ValidColumn,
+			invitation.Table:  invitation.ValidColumn,
+			outbox.Table:      outbox.ValidColumn,
+			permission.Table:  permission.ValidColumn,
+			user.Table:        user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

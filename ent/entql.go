@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
@@ -20,7 +21,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 7)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 8)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -42,6 +43,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   accessevent.Table,
+			Columns: accessevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: accessevent.FieldID,
+			},
+		},
+		Type: "AccessEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			accessevent.FieldAccountID:    {Type: field.TypeString, Column: accessevent.FieldAccountID},
+			accessevent.FieldUserID:       {Type: field.TypeString, Column: accessevent.FieldUserID},
+			accessevent.FieldDeviceID:     {Type: field.TypeString, Column: accessevent.FieldDeviceID},
+			accessevent.FieldPermissionID: {Type: field.TypeString, Column: accessevent.FieldPermissionID},
+			accessevent.FieldAction:       {Type: field.TypeEnum, Column: accessevent.FieldAction},
+			accessevent.FieldRemote:       {Type: field.TypeBool, Column: accessevent.FieldRemote},
+			accessevent.FieldAllowed:      {Type: field.TypeBool, Column: accessevent.FieldAllowed},
+			accessevent.FieldReason:       {Type: field.TypeEnum, Column: accessevent.FieldReason},
+			accessevent.FieldOccurredAt:   {Type: field.TypeTime, Column: accessevent.FieldOccurredAt},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
 			Columns: account.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -56,7 +79,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			account.FieldName:      {Type: field.TypeString, Column: account.FieldName},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   device.Table,
 			Columns: device.Columns,
@@ -76,7 +99,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			device.FieldVendorID:  {Type: field.TypeString, Column: device.FieldVendorID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -99,7 +122,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRedeemedAt: {Type: field.TypeTime, Column: invitation.FieldRedeemedAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outbox.Table,
 			Columns: outbox.Columns,
@@ -127,7 +150,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outbox.FieldSentAt:        {Type: field.TypeTime, Column: outbox.FieldSentAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -154,7 +177,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDailyUntil:    {Type: field.TypeInt16, Column: permission.FieldDailyUntil},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -203,6 +226,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   accessevent.AccountTable,
+			Columns: []string{accessevent.AccountColumn},
+			Bidi:    false,
+		},
+		"AccessEvent",
+		"Account",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   accessevent.UserTable,
+			Columns: []string{accessevent.UserColumn},
+			Bidi:    false,
+		},
+		"AccessEvent",
+		"User",
+	)
+	graph.MustAddE(
+		"device",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   accessevent.DeviceTable,
+			Columns: []string{accessevent.DeviceColumn},
+			Bidi:    false,
+		},
+		"AccessEvent",
+		"Device",
+	)
+	graph.MustAddE(
+		"permission",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   accessevent.PermissionTable,
+			Columns: []string{accessevent.PermissionColumn},
+			Bidi:    false,
+		},
+		"AccessEvent",
+		"Permission",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   device.AccountTable,
 			Columns: []string{device.AccountColumn},
 			Bidi:    false,
@@ -221,6 +292,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Device",
 		"Permission",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   device.EventsTable,
+			Columns: []string{device.EventsColumn},
+			Bidi:    false,
+		},
+		"Device",
+		"AccessEvent",
 	)
 	graph.MustAddE(
 		"account",
@@ -343,6 +426,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Invitation",
 	)
 	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   permission.EventsTable,
+			Columns: []string{permission.EventsColumn},
+			Bidi:    false,
+		},
+		"Permission",
+		"AccessEvent",
+	)
+	graph.MustAddE(
 		"account",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -377,6 +472,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"Invitation",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EventsTable,
+			Columns: []string{user.EventsColumn},
+			Bidi:    false,
+		},
+		"User",
+		"AccessEvent",
 	)
 	graph.MustAddE(
 		"tokens",
@@ -498,6 +605,147 @@ func (f *APITokenFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AccessEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AccessEventQuery builder.
+func (_q *AccessEventQuery) Filter() *AccessEventFilter {
+	return &AccessEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AccessEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AccessEventMutation builder.
+func (m *AccessEventMutation) Filter() *AccessEventFilter {
+	return &AccessEventFilter{config: m.config, predicateAdder: m}
+}
+
+// AccessEventFilter provides a generic filtering capability at runtime for AccessEventQuery.
+type AccessEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AccessEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AccessEventFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldID))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *AccessEventFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldAccountID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *AccessEventFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldUserID))
+}
+
+// WhereDeviceID applies the entql string predicate on the device_id field.
+func (f *AccessEventFilter) WhereDeviceID(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldDeviceID))
+}
+
+// WherePermissionID applies the entql string predicate on the permission_id field.
+func (f *AccessEventFilter) WherePermissionID(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldPermissionID))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *AccessEventFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldAction))
+}
+
+// WhereRemote applies the entql bool predicate on the remote field.
+func (f *AccessEventFilter) WhereRemote(p entql.BoolP) {
+	f.Where(p.Field(accessevent.FieldRemote))
+}
+
+// WhereAllowed applies the entql bool predicate on the allowed field.
+func (f *AccessEventFilter) WhereAllowed(p entql.BoolP) {
+	f.Where(p.Field(accessevent.FieldAllowed))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *AccessEventFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldReason))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *AccessEventFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(accessevent.FieldOccurredAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *AccessEventFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *AccessEventFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *AccessEventFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *AccessEventFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDevice applies a predicate to check if query has an edge device.
+func (f *AccessEventFilter) WhereHasDevice() {
+	f.Where(entql.HasEdge("device"))
+}
+
+// WhereHasDeviceWith applies a predicate to check if query has an edge device with a given conditions (other predicates).
+func (f *AccessEventFilter) WhereHasDeviceWith(preds ...predicate.Device) {
+	f.Where(entql.HasEdgeWith("device", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPermission applies a predicate to check if query has an edge permission.
+func (f *AccessEventFilter) WhereHasPermission() {
+	f.Where(entql.HasEdge("permission"))
+}
+
+// WhereHasPermissionWith applies a predicate to check if query has an edge permission with a given conditions (other predicates).
+func (f *AccessEventFilter) WhereHasPermissionWith(preds ...predicate.Permission) {
+	f.Where(entql.HasEdgeWith("permission", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AccountQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -526,7 +774,7 @@ type AccountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AccountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -581,7 +829,7 @@ type DeviceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DeviceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -655,6 +903,20 @@ func (f *DeviceFilter) WhereHasPermissionsWith(preds ...predicate.Permission) {
 	})))
 }
 
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *DeviceFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *DeviceFilter) WhereHasEventsWith(preds ...predicate.AccessEvent) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *InvitationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -684,7 +946,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -830,7 +1092,7 @@ type OutboxFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -973,7 +1235,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1110,6 +1372,20 @@ func (f *PermissionFilter) WhereHasInvitationWith(preds ...predicate.Invitation)
 	})))
 }
 
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *PermissionFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *PermissionFilter) WhereHasEventsWith(preds ...predicate.AccessEvent) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1139,7 +1415,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1221,6 +1497,20 @@ func (f *UserFilter) WhereHasInvitations() {
 // WhereHasInvitationsWith applies a predicate to check if query has an edge invitations with a given conditions (other predicates).
 func (f *UserFilter) WhereHasInvitationsWith(preds ...predicate.Invitation) {
 	f.Where(entql.HasEdgeWith("invitations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *UserFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *UserFilter) WhereHasEventsWith(preds ...predicate.AccessEvent) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

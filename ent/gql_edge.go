@@ -8,6 +8,30 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (_m *AccessEvent) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *AccessEvent) Device(ctx context.Context) (*Device, error) {
+	result, err := _m.Edges.DeviceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDevice().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *AccessEvent) Permission(ctx context.Context) (*Permission, error) {
+	result, err := _m.Edges.PermissionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPermission().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Device) Permissions(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PermissionOrder, where *PermissionWhereInput,
 ) (*PermissionConnection, error) {
@@ -27,6 +51,27 @@ func (_m *Device) Permissions(
 		return conn, nil
 	}
 	return _m.QueryPermissions().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Device) Events(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AccessEventOrder, where *AccessEventWhereInput,
+) (*AccessEventConnection, error) {
+	opts := []AccessEventPaginateOption{
+		WithAccessEventOrder(orderBy),
+		WithAccessEventFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
+		pager, err := newAccessEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &AccessEventConnection{Edges: []*AccessEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryEvents().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Invitation) User(ctx context.Context) (*User, error) {
@@ -122,4 +167,25 @@ func (_m *User) Invitations(
 		return conn, nil
 	}
 	return _m.QueryInvitations().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *User) Events(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AccessEventOrder, where *AccessEventWhereInput,
+) (*AccessEventConnection, error) {
+	opts := []AccessEventPaginateOption{
+		WithAccessEventOrder(orderBy),
+		WithAccessEventFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
+		pager, err := newAccessEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &AccessEventConnection{Edges: []*AccessEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryEvents().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -101,6 +102,302 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// AccessEventEdge is the edge representation of AccessEvent.
+type AccessEventEdge struct {
+	Node   *AccessEvent `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// AccessEventConnection is the connection containing edges to AccessEvent.
+type AccessEventConnection struct {
+	Edges      []*AccessEventEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *AccessEventConnection) build(nodes []*AccessEvent, pager *accesseventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AccessEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AccessEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AccessEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AccessEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AccessEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AccessEventPaginateOption enables pagination customization.
+type AccessEventPaginateOption func(*accesseventPager) error
+
+// WithAccessEventOrder configures pagination ordering.
+func WithAccessEventOrder(order *AccessEventOrder) AccessEventPaginateOption {
+	if order == nil {
+		order = DefaultAccessEventOrder
+	}
+	o := *order
+	return func(pager *accesseventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAccessEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAccessEventFilter configures pagination filter.
+func WithAccessEventFilter(filter func(*AccessEventQuery) (*AccessEventQuery, error)) AccessEventPaginateOption {
+	return func(pager *accesseventPager) error {
+		if filter == nil {
+			return errors.New("AccessEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type accesseventPager struct {
+	reverse bool
+	order   *AccessEventOrder
+	filter  func(*AccessEventQuery) (*AccessEventQuery, error)
+}
+
+func newAccessEventPager(opts []AccessEventPaginateOption, reverse bool) (*accesseventPager, error) {
+	pager := &accesseventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAccessEventOrder
+	}
+	return pager, nil
+}
+
+func (p *accesseventPager) applyFilter(query *AccessEventQuery) (*AccessEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *accesseventPager) toCursor(_m *AccessEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *accesseventPager) applyCursors(query *AccessEventQuery, after, before *Cursor) (*AccessEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAccessEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *accesseventPager) applyOrder(query *AccessEventQuery) *AccessEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAccessEventOrder.Field {
+		query = query.Order(DefaultAccessEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *accesseventPager) orderExpr(query *AccessEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAccessEventOrder.Field {
+			b.Comma().Ident(DefaultAccessEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AccessEvent.
+func (_m *AccessEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AccessEventPaginateOption,
+) (*AccessEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAccessEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AccessEventConnection{Edges: []*AccessEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AccessEventOrderFieldOccurredAt orders AccessEvent by occurred_at.
+	AccessEventOrderFieldOccurredAt = &AccessEventOrderField{
+		Value: func(_m *AccessEvent) (ent.Value, error) {
+			return _m.OccurredAt, nil
+		},
+		column: accessevent.FieldOccurredAt,
+		toTerm: accessevent.ByOccurredAt,
+		toCursor: func(_m *AccessEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.OccurredAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AccessEventOrderField) String() string {
+	var str string
+	switch f.column {
+	case AccessEventOrderFieldOccurredAt.column:
+		str = "OCCURRED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AccessEventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AccessEventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AccessEventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "OCCURRED_AT":
+		*f = *AccessEventOrderFieldOccurredAt
+	default:
+		return fmt.Errorf("%s is not a valid AccessEventOrderField", str)
+	}
+	return nil
+}
+
+// AccessEventOrderField defines the ordering field of AccessEvent.
+type AccessEventOrderField struct {
+	// Value extracts the ordering value from the given AccessEvent.
+	Value    func(*AccessEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) accessevent.OrderOption
+	toCursor func(*AccessEvent) Cursor
+}
+
+// AccessEventOrder defines the ordering of AccessEvent.
+type AccessEventOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *AccessEventOrderField `json:"field"`
+}
+
+// DefaultAccessEventOrder is the default ordering of AccessEvent.
+var DefaultAccessEventOrder = &AccessEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AccessEventOrderField{
+		Value: func(_m *AccessEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: accessevent.FieldID,
+		toTerm: accessevent.ByID,
+		toCursor: func(_m *AccessEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AccessEvent into AccessEventEdge.
+func (_m *AccessEvent) ToEdge(order *AccessEventOrder) *AccessEventEdge {
+	if order == nil {
+		order = DefaultAccessEventOrder
+	}
+	return &AccessEventEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // AccountEdge is the edge representation of Account.

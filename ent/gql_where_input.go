@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
@@ -15,6 +16,456 @@ import (
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
+
+// AccessEventWhereInput represents a where input for filtering AccessEvent queries.
+type AccessEventWhereInput struct {
+	Predicates []predicate.AccessEvent  `json:"-"`
+	Not        *AccessEventWhereInput   `json:"not,omitempty"`
+	Or         []*AccessEventWhereInput `json:"or,omitempty"`
+	And        []*AccessEventWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "user_id" field predicates.
+	UserID             *pulid.ID  `json:"userID,omitempty"`
+	UserIDNEQ          *pulid.ID  `json:"userIDNEQ,omitempty"`
+	UserIDIn           []pulid.ID `json:"userIDIn,omitempty"`
+	UserIDNotIn        []pulid.ID `json:"userIDNotIn,omitempty"`
+	UserIDGT           *pulid.ID  `json:"userIDGT,omitempty"`
+	UserIDGTE          *pulid.ID  `json:"userIDGTE,omitempty"`
+	UserIDLT           *pulid.ID  `json:"userIDLT,omitempty"`
+	UserIDLTE          *pulid.ID  `json:"userIDLTE,omitempty"`
+	UserIDContains     *pulid.ID  `json:"userIDContains,omitempty"`
+	UserIDHasPrefix    *pulid.ID  `json:"userIDHasPrefix,omitempty"`
+	UserIDHasSuffix    *pulid.ID  `json:"userIDHasSuffix,omitempty"`
+	UserIDEqualFold    *pulid.ID  `json:"userIDEqualFold,omitempty"`
+	UserIDContainsFold *pulid.ID  `json:"userIDContainsFold,omitempty"`
+
+	// "device_id" field predicates.
+	DeviceID             *pulid.ID  `json:"deviceID,omitempty"`
+	DeviceIDNEQ          *pulid.ID  `json:"deviceIDNEQ,omitempty"`
+	DeviceIDIn           []pulid.ID `json:"deviceIDIn,omitempty"`
+	DeviceIDNotIn        []pulid.ID `json:"deviceIDNotIn,omitempty"`
+	DeviceIDGT           *pulid.ID  `json:"deviceIDGT,omitempty"`
+	DeviceIDGTE          *pulid.ID  `json:"deviceIDGTE,omitempty"`
+	DeviceIDLT           *pulid.ID  `json:"deviceIDLT,omitempty"`
+	DeviceIDLTE          *pulid.ID  `json:"deviceIDLTE,omitempty"`
+	DeviceIDContains     *pulid.ID  `json:"deviceIDContains,omitempty"`
+	DeviceIDHasPrefix    *pulid.ID  `json:"deviceIDHasPrefix,omitempty"`
+	DeviceIDHasSuffix    *pulid.ID  `json:"deviceIDHasSuffix,omitempty"`
+	DeviceIDEqualFold    *pulid.ID  `json:"deviceIDEqualFold,omitempty"`
+	DeviceIDContainsFold *pulid.ID  `json:"deviceIDContainsFold,omitempty"`
+
+	// "permission_id" field predicates.
+	PermissionID             *pulid.ID  `json:"permissionID,omitempty"`
+	PermissionIDNEQ          *pulid.ID  `json:"permissionIDNEQ,omitempty"`
+	PermissionIDIn           []pulid.ID `json:"permissionIDIn,omitempty"`
+	PermissionIDNotIn        []pulid.ID `json:"permissionIDNotIn,omitempty"`
+	PermissionIDGT           *pulid.ID  `json:"permissionIDGT,omitempty"`
+	PermissionIDGTE          *pulid.ID  `json:"permissionIDGTE,omitempty"`
+	PermissionIDLT           *pulid.ID  `json:"permissionIDLT,omitempty"`
+	PermissionIDLTE          *pulid.ID  `json:"permissionIDLTE,omitempty"`
+	PermissionIDContains     *pulid.ID  `json:"permissionIDContains,omitempty"`
+	PermissionIDHasPrefix    *pulid.ID  `json:"permissionIDHasPrefix,omitempty"`
+	PermissionIDHasSuffix    *pulid.ID  `json:"permissionIDHasSuffix,omitempty"`
+	PermissionIDIsNil        bool       `json:"permissionIDIsNil,omitempty"`
+	PermissionIDNotNil       bool       `json:"permissionIDNotNil,omitempty"`
+	PermissionIDEqualFold    *pulid.ID  `json:"permissionIDEqualFold,omitempty"`
+	PermissionIDContainsFold *pulid.ID  `json:"permissionIDContainsFold,omitempty"`
+
+	// "action" field predicates.
+	Action      *enum.LockAction  `json:"action,omitempty"`
+	ActionNEQ   *enum.LockAction  `json:"actionNEQ,omitempty"`
+	ActionIn    []enum.LockAction `json:"actionIn,omitempty"`
+	ActionNotIn []enum.LockAction `json:"actionNotIn,omitempty"`
+
+	// "remote" field predicates.
+	Remote    *bool `json:"remote,omitempty"`
+	RemoteNEQ *bool `json:"remoteNEQ,omitempty"`
+
+	// "allowed" field predicates.
+	Allowed    *bool `json:"allowed,omitempty"`
+	AllowedNEQ *bool `json:"allowedNEQ,omitempty"`
+
+	// "reason" field predicates.
+	Reason      *enum.AccessReason  `json:"reason,omitempty"`
+	ReasonNEQ   *enum.AccessReason  `json:"reasonNEQ,omitempty"`
+	ReasonIn    []enum.AccessReason `json:"reasonIn,omitempty"`
+	ReasonNotIn []enum.AccessReason `json:"reasonNotIn,omitempty"`
+
+	// "occurred_at" field predicates.
+	OccurredAt      *time.Time  `json:"occurredAt,omitempty"`
+	OccurredAtNEQ   *time.Time  `json:"occurredAtNEQ,omitempty"`
+	OccurredAtIn    []time.Time `json:"occurredAtIn,omitempty"`
+	OccurredAtNotIn []time.Time `json:"occurredAtNotIn,omitempty"`
+	OccurredAtGT    *time.Time  `json:"occurredAtGT,omitempty"`
+	OccurredAtGTE   *time.Time  `json:"occurredAtGTE,omitempty"`
+	OccurredAtLT    *time.Time  `json:"occurredAtLT,omitempty"`
+	OccurredAtLTE   *time.Time  `json:"occurredAtLTE,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "device" edge predicates.
+	HasDevice     *bool               `json:"hasDevice,omitempty"`
+	HasDeviceWith []*DeviceWhereInput `json:"hasDeviceWith,omitempty"`
+
+	// "permission" edge predicates.
+	HasPermission     *bool                   `json:"hasPermission,omitempty"`
+	HasPermissionWith []*PermissionWhereInput `json:"hasPermissionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AccessEventWhereInput) AddPredicates(predicates ...predicate.AccessEvent) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AccessEventWhereInput filter on the AccessEventQuery builder.
+func (i *AccessEventWhereInput) Filter(q *AccessEventQuery) (*AccessEventQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAccessEventWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAccessEventWhereInput is returned in case the AccessEventWhereInput is empty.
+var ErrEmptyAccessEventWhereInput = errors.New("ent: empty predicate AccessEventWhereInput")
+
+// P returns a predicate for filtering accessevents.
+// An error is returned if the input is empty or invalid.
+func (i *AccessEventWhereInput) P() (predicate.AccessEvent, error) {
+	var predicates []predicate.AccessEvent
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, accessevent.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.AccessEvent, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, accessevent.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.AccessEvent, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, accessevent.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, accessevent.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, accessevent.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, accessevent.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, accessevent.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, accessevent.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, accessevent.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, accessevent.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, accessevent.IDLTE(*i.IDLTE))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, accessevent.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, accessevent.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, accessevent.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, accessevent.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.UserIDGT != nil {
+		predicates = append(predicates, accessevent.UserIDGT(*i.UserIDGT))
+	}
+	if i.UserIDGTE != nil {
+		predicates = append(predicates, accessevent.UserIDGTE(*i.UserIDGTE))
+	}
+	if i.UserIDLT != nil {
+		predicates = append(predicates, accessevent.UserIDLT(*i.UserIDLT))
+	}
+	if i.UserIDLTE != nil {
+		predicates = append(predicates, accessevent.UserIDLTE(*i.UserIDLTE))
+	}
+	if i.UserIDContains != nil {
+		predicates = append(predicates, accessevent.UserIDContains(*i.UserIDContains))
+	}
+	if i.UserIDHasPrefix != nil {
+		predicates = append(predicates, accessevent.UserIDHasPrefix(*i.UserIDHasPrefix))
+	}
+	if i.UserIDHasSuffix != nil {
+		predicates = append(predicates, accessevent.UserIDHasSuffix(*i.UserIDHasSuffix))
+	}
+	if i.UserIDEqualFold != nil {
+		predicates = append(predicates, accessevent.UserIDEqualFold(*i.UserIDEqualFold))
+	}
+	if i.UserIDContainsFold != nil {
+		predicates = append(predicates, accessevent.UserIDContainsFold(*i.UserIDContainsFold))
+	}
+	if i.DeviceID != nil {
+		predicates = append(predicates, accessevent.DeviceIDEQ(*i.DeviceID))
+	}
+	if i.DeviceIDNEQ != nil {
+		predicates = append(predicates, accessevent.DeviceIDNEQ(*i.DeviceIDNEQ))
+	}
+	if len(i.DeviceIDIn) > 0 {
+		predicates = append(predicates, accessevent.DeviceIDIn(i.DeviceIDIn...))
+	}
+	if len(i.DeviceIDNotIn) > 0 {
+		predicates = append(predicates, accessevent.DeviceIDNotIn(i.DeviceIDNotIn...))
+	}
+	if i.DeviceIDGT != nil {
+		predicates = append(predicates, accessevent.DeviceIDGT(*i.DeviceIDGT))
+	}
+	if i.DeviceIDGTE != nil {
+		predicates = append(predicates, accessevent.DeviceIDGTE(*i.DeviceIDGTE))
+	}
+	if i.DeviceIDLT != nil {
+		predicates = append(predicates, accessevent.DeviceIDLT(*i.DeviceIDLT))
+	}
+	if i.DeviceIDLTE != nil {
+		predicates = append(predicates, accessevent.DeviceIDLTE(*i.DeviceIDLTE))
+	}
+	if i.DeviceIDContains != nil {
+		predicates = append(predicates, accessevent.DeviceIDContains(*i.DeviceIDContains))
+	}
+	if i.DeviceIDHasPrefix != nil {
+		predicates = append(predicates, accessevent.DeviceIDHasPrefix(*i.DeviceIDHasPrefix))
+	}
+	if i.DeviceIDHasSuffix != nil {
+		predicates = append(predicates, accessevent.DeviceIDHasSuffix(*i.DeviceIDHasSuffix))
+	}
+	if i.DeviceIDEqualFold != nil {
+		predicates = append(predicates, accessevent.DeviceIDEqualFold(*i.DeviceIDEqualFold))
+	}
+	if i.DeviceIDContainsFold != nil {
+		predicates = append(predicates, accessevent.DeviceIDContainsFold(*i.DeviceIDContainsFold))
+	}
+	if i.PermissionID != nil {
+		predicates = append(predicates, accessevent.PermissionIDEQ(*i.PermissionID))
+	}
+	if i.PermissionIDNEQ != nil {
+		predicates = append(predicates, accessevent.PermissionIDNEQ(*i.PermissionIDNEQ))
+	}
+	if len(i.PermissionIDIn) > 0 {
+		predicates = append(predicates, accessevent.PermissionIDIn(i.PermissionIDIn...))
+	}
+	if len(i.PermissionIDNotIn) > 0 {
+		predicates = append(predicates, accessevent.PermissionIDNotIn(i.PermissionIDNotIn...))
+	}
+	if i.PermissionIDGT != nil {
+		predicates = append(predicates, accessevent.PermissionIDGT(*i.PermissionIDGT))
+	}
+	if i.PermissionIDGTE != nil {
+		predicates = append(predicates, accessevent.PermissionIDGTE(*i.PermissionIDGTE))
+	}
+	if i.PermissionIDLT != nil {
+		predicates = append(predicates, accessevent.PermissionIDLT(*i.PermissionIDLT))
+	}
+	if i.PermissionIDLTE != nil {
+		predicates = append(predicates, accessevent.PermissionIDLTE(*i.PermissionIDLTE))
+	}
+	if i.PermissionIDContains != nil {
+		predicates = append(predicates, accessevent.PermissionIDContains(*i.PermissionIDContains))
+	}
+	if i.PermissionIDHasPrefix != nil {
+		predicates = append(predicates, accessevent.PermissionIDHasPrefix(*i.PermissionIDHasPrefix))
+	}
+	if i.PermissionIDHasSuffix != nil {
+		predicates = append(predicates, accessevent.PermissionIDHasSuffix(*i.PermissionIDHasSuffix))
+	}
+	if i.PermissionIDIsNil {
+		predicates = append(predicates, accessevent.PermissionIDIsNil())
+	}
+	if i.PermissionIDNotNil {
+		predicates = append(predicates, accessevent.PermissionIDNotNil())
+	}
+	if i.PermissionIDEqualFold != nil {
+		predicates = append(predicates, accessevent.PermissionIDEqualFold(*i.PermissionIDEqualFold))
+	}
+	if i.PermissionIDContainsFold != nil {
+		predicates = append(predicates, accessevent.PermissionIDContainsFold(*i.PermissionIDContainsFold))
+	}
+	if i.Action != nil {
+		predicates = append(predicates, accessevent.ActionEQ(*i.Action))
+	}
+	if i.ActionNEQ != nil {
+		predicates = append(predicates, accessevent.ActionNEQ(*i.ActionNEQ))
+	}
+	if len(i.ActionIn) > 0 {
+		predicates = append(predicates, accessevent.ActionIn(i.ActionIn...))
+	}
+	if len(i.ActionNotIn) > 0 {
+		predicates = append(predicates, accessevent.ActionNotIn(i.ActionNotIn...))
+	}
+	if i.Remote != nil {
+		predicates = append(predicates, accessevent.RemoteEQ(*i.Remote))
+	}
+	if i.RemoteNEQ != nil {
+		predicates = append(predicates, accessevent.RemoteNEQ(*i.RemoteNEQ))
+	}
+	if i.Allowed != nil {
+		predicates = append(predicates, accessevent.AllowedEQ(*i.Allowed))
+	}
+	if i.AllowedNEQ != nil {
+		predicates = append(predicates, accessevent.AllowedNEQ(*i.AllowedNEQ))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, accessevent.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, accessevent.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, accessevent.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, accessevent.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.OccurredAt != nil {
+		predicates = append(predicates, accessevent.OccurredAtEQ(*i.OccurredAt))
+	}
+	if i.OccurredAtNEQ != nil {
+		predicates = append(predicates, accessevent.OccurredAtNEQ(*i.OccurredAtNEQ))
+	}
+	if len(i.OccurredAtIn) > 0 {
+		predicates = append(predicates, accessevent.OccurredAtIn(i.OccurredAtIn...))
+	}
+	if len(i.OccurredAtNotIn) > 0 {
+		predicates = append(predicates, accessevent.OccurredAtNotIn(i.OccurredAtNotIn...))
+	}
+	if i.OccurredAtGT != nil {
+		predicates = append(predicates, accessevent.OccurredAtGT(*i.OccurredAtGT))
+	}
+	if i.OccurredAtGTE != nil {
+		predicates = append(predicates, accessevent.OccurredAtGTE(*i.OccurredAtGTE))
+	}
+	if i.OccurredAtLT != nil {
+		predicates = append(predicates, accessevent.OccurredAtLT(*i.OccurredAtLT))
+	}
+	if i.OccurredAtLTE != nil {
+		predicates = append(predicates, accessevent.OccurredAtLTE(*i.OccurredAtLTE))
+	}
+
+	if i.HasUser != nil {
+		p := accessevent.HasUser()
+		if !*i.HasUser {
+			p = accessevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, accessevent.HasUserWith(with...))
+	}
+	if i.HasDevice != nil {
+		p := accessevent.HasDevice()
+		if !*i.HasDevice {
+			p = accessevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDeviceWith) > 0 {
+		with := make([]predicate.Device, 0, len(i.HasDeviceWith))
+		for _, w := range i.HasDeviceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDeviceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, accessevent.HasDeviceWith(with...))
+	}
+	if i.HasPermission != nil {
+		p := accessevent.HasPermission()
+		if !*i.HasPermission {
+			p = accessevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPermissionWith) > 0 {
+		with := make([]predicate.Permission, 0, len(i.HasPermissionWith))
+		for _, w := range i.HasPermissionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPermissionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, accessevent.HasPermissionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAccessEventWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return accessevent.And(predicates...), nil
+	}
+}
 
 // DeviceWhereInput represents a where input for filtering Device queries.
 type DeviceWhereInput struct {
@@ -109,6 +560,10 @@ type DeviceWhereInput struct {
 	// "permissions" edge predicates.
 	HasPermissions     *bool                   `json:"hasPermissions,omitempty"`
 	HasPermissionsWith []*PermissionWhereInput `json:"hasPermissionsWith,omitempty"`
+
+	// "events" edge predicates.
+	HasEvents     *bool                    `json:"hasEvents,omitempty"`
+	HasEventsWith []*AccessEventWhereInput `json:"hasEventsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -407,6 +862,24 @@ func (i *DeviceWhereInput) P() (predicate.Device, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, device.HasPermissionsWith(with...))
+	}
+	if i.HasEvents != nil {
+		p := device.HasEvents()
+		if !*i.HasEvents {
+			p = device.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEventsWith) > 0 {
+		with := make([]predicate.AccessEvent, 0, len(i.HasEventsWith))
+		for _, w := range i.HasEventsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEventsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, device.HasEventsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -1372,6 +1845,10 @@ type UserWhereInput struct {
 	// "invitations" edge predicates.
 	HasInvitations     *bool                   `json:"hasInvitations,omitempty"`
 	HasInvitationsWith []*InvitationWhereInput `json:"hasInvitationsWith,omitempty"`
+
+	// "events" edge predicates.
+	HasEvents     *bool                    `json:"hasEvents,omitempty"`
+	HasEventsWith []*AccessEventWhereInput `json:"hasEventsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1655,6 +2132,24 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, user.HasInvitationsWith(with...))
+	}
+	if i.HasEvents != nil {
+		p := user.HasEvents()
+		if !*i.HasEvents {
+			p = user.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEventsWith) > 0 {
+		with := make([]predicate.AccessEvent, 0, len(i.HasEventsWith))
+		for _, w := range i.HasEventsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEventsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, user.HasEventsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -11,6 +11,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
@@ -32,13 +33,14 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIToken   = "APIToken"
-	TypeAccount    = "Account"
-	TypeDevice     = "Device"
-	TypeInvitation = "Invitation"
-	TypeOutbox     = "Outbox"
-	TypePermission = "Permission"
-	TypeUser       = "User"
+	TypeAPIToken    = "APIToken"
+	TypeAccessEvent = "AccessEvent"
+	TypeAccount     = "Account"
+	TypeDevice      = "Device"
+	TypeInvitation  = "Invitation"
+	TypeOutbox      = "Outbox"
+	TypePermission  = "Permission"
+	TypeUser        = "User"
 )
 
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
@@ -765,6 +767,984 @@ func (m *APITokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIToken edge %s", name)
 }
 
+// AccessEventMutation represents an operation that mutates the AccessEvent nodes in the graph.
+type AccessEventMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	action            *enum.LockAction
+	remote            *bool
+	allowed           *bool
+	reason            *enum.AccessReason
+	occurred_at       *time.Time
+	clearedFields     map[string]struct{}
+	account           *pulid.ID
+	clearedaccount    bool
+	user              *pulid.ID
+	cleareduser       bool
+	device            *pulid.ID
+	cleareddevice     bool
+	permission        *pulid.ID
+	clearedpermission bool
+	done              bool
+	oldValue          func(context.Context) (*AccessEvent, error)
+	predicates        []predicate.AccessEvent
+}
+
+var _ ent.Mutation = (*AccessEventMutation)(nil)
+
+// accesseventOption allows management of the mutation configuration using functional options.
+type accesseventOption func(*AccessEventMutation)
+
+// newAccessEventMutation creates new mutation for the AccessEvent entity.
+func newAccessEventMutation(c config, op Op, opts ...accesseventOption) *AccessEventMutation {
+	m := &AccessEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAccessEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAccessEventID sets the ID field of the mutation.
+func withAccessEventID(id pulid.ID) accesseventOption {
+	return func(m *AccessEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AccessEvent
+		)
+		m.oldValue = func(ctx context.Context) (*AccessEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AccessEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAccessEvent sets the old AccessEvent of the mutation.
+func withAccessEvent(node *AccessEvent) accesseventOption {
+	return func(m *AccessEventMutation) {
+		m.oldValue = func(context.Context) (*AccessEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AccessEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AccessEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AccessEvent entities.
+func (m *AccessEventMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AccessEventMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AccessEventMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AccessEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *AccessEventMutation) SetAccountID(pu pulid.ID) {
+	m.account = &pu
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *AccessEventMutation) AccountID() (r pulid.ID, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldAccountID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *AccessEventMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *AccessEventMutation) SetUserID(pu pulid.ID) {
+	m.user = &pu
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *AccessEventMutation) UserID() (r pulid.ID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldUserID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *AccessEventMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetDeviceID sets the "device_id" field.
+func (m *AccessEventMutation) SetDeviceID(pu pulid.ID) {
+	m.device = &pu
+}
+
+// DeviceID returns the value of the "device_id" field in the mutation.
+func (m *AccessEventMutation) DeviceID() (r pulid.ID, exists bool) {
+	v := m.device
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeviceID returns the old "device_id" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldDeviceID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeviceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeviceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeviceID: %w", err)
+	}
+	return oldValue.DeviceID, nil
+}
+
+// ResetDeviceID resets all changes to the "device_id" field.
+func (m *AccessEventMutation) ResetDeviceID() {
+	m.device = nil
+}
+
+// SetPermissionID sets the "permission_id" field.
+func (m *AccessEventMutation) SetPermissionID(pu pulid.ID) {
+	m.permission = &pu
+}
+
+// PermissionID returns the value of the "permission_id" field in the mutation.
+func (m *AccessEventMutation) PermissionID() (r pulid.ID, exists bool) {
+	v := m.permission
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPermissionID returns the old "permission_id" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldPermissionID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPermissionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPermissionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPermissionID: %w", err)
+	}
+	return oldValue.PermissionID, nil
+}
+
+// ClearPermissionID clears the value of the "permission_id" field.
+func (m *AccessEventMutation) ClearPermissionID() {
+	m.permission = nil
+	m.clearedFields[accessevent.FieldPermissionID] = struct{}{}
+}
+
+// PermissionIDCleared returns if the "permission_id" field was cleared in this mutation.
+func (m *AccessEventMutation) PermissionIDCleared() bool {
+	_, ok := m.clearedFields[accessevent.FieldPermissionID]
+	return ok
+}
+
+// ResetPermissionID resets all changes to the "permission_id" field.
+func (m *AccessEventMutation) ResetPermissionID() {
+	m.permission = nil
+	delete(m.clearedFields, accessevent.FieldPermissionID)
+}
+
+// SetAction sets the "action" field.
+func (m *AccessEventMutation) SetAction(ea enum.LockAction) {
+	m.action = &ea
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *AccessEventMutation) Action() (r enum.LockAction, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldAction(ctx context.Context) (v enum.LockAction, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *AccessEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetRemote sets the "remote" field.
+func (m *AccessEventMutation) SetRemote(b bool) {
+	m.remote = &b
+}
+
+// Remote returns the value of the "remote" field in the mutation.
+func (m *AccessEventMutation) Remote() (r bool, exists bool) {
+	v := m.remote
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemote returns the old "remote" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldRemote(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemote: %w", err)
+	}
+	return oldValue.Remote, nil
+}
+
+// ResetRemote resets all changes to the "remote" field.
+func (m *AccessEventMutation) ResetRemote() {
+	m.remote = nil
+}
+
+// SetAllowed sets the "allowed" field.
+func (m *AccessEventMutation) SetAllowed(b bool) {
+	m.allowed = &b
+}
+
+// Allowed returns the value of the "allowed" field in the mutation.
+func (m *AccessEventMutation) Allowed() (r bool, exists bool) {
+	v := m.allowed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllowed returns the old "allowed" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldAllowed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllowed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllowed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllowed: %w", err)
+	}
+	return oldValue.Allowed, nil
+}
+
+// ResetAllowed resets all changes to the "allowed" field.
+func (m *AccessEventMutation) ResetAllowed() {
+	m.allowed = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *AccessEventMutation) SetReason(er enum.AccessReason) {
+	m.reason = &er
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *AccessEventMutation) Reason() (r enum.AccessReason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldReason(ctx context.Context) (v enum.AccessReason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *AccessEventMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetOccurredAt sets the "occurred_at" field.
+func (m *AccessEventMutation) SetOccurredAt(t time.Time) {
+	m.occurred_at = &t
+}
+
+// OccurredAt returns the value of the "occurred_at" field in the mutation.
+func (m *AccessEventMutation) OccurredAt() (r time.Time, exists bool) {
+	v := m.occurred_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurredAt returns the old "occurred_at" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldOccurredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurredAt: %w", err)
+	}
+	return oldValue.OccurredAt, nil
+}
+
+// ResetOccurredAt resets all changes to the "occurred_at" field.
+func (m *AccessEventMutation) ResetOccurredAt() {
+	m.occurred_at = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *AccessEventMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[accessevent.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *AccessEventMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *AccessEventMutation) AccountIDs() (ids []pulid.ID) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *AccessEventMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *AccessEventMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[accessevent.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *AccessEventMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *AccessEventMutation) UserIDs() (ids []pulid.ID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *AccessEventMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearDevice clears the "device" edge to the Device entity.
+func (m *AccessEventMutation) ClearDevice() {
+	m.cleareddevice = true
+	m.clearedFields[accessevent.FieldDeviceID] = struct{}{}
+}
+
+// DeviceCleared reports if the "device" edge to the Device entity was cleared.
+func (m *AccessEventMutation) DeviceCleared() bool {
+	return m.cleareddevice
+}
+
+// DeviceIDs returns the "device" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DeviceID instead. It exists only for internal usage by the builders.
+func (m *AccessEventMutation) DeviceIDs() (ids []pulid.ID) {
+	if id := m.device; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDevice resets all changes to the "device" edge.
+func (m *AccessEventMutation) ResetDevice() {
+	m.device = nil
+	m.cleareddevice = false
+}
+
+// ClearPermission clears the "permission" edge to the Permission entity.
+func (m *AccessEventMutation) ClearPermission() {
+	m.clearedpermission = true
+	m.clearedFields[accessevent.FieldPermissionID] = struct{}{}
+}
+
+// PermissionCleared reports if the "permission" edge to the Permission entity was cleared.
+func (m *AccessEventMutation) PermissionCleared() bool {
+	return m.PermissionIDCleared() || m.clearedpermission
+}
+
+// PermissionIDs returns the "permission" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PermissionID instead. It exists only for internal usage by the builders.
+func (m *AccessEventMutation) PermissionIDs() (ids []pulid.ID) {
+	if id := m.permission; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPermission resets all changes to the "permission" edge.
+func (m *AccessEventMutation) ResetPermission() {
+	m.permission = nil
+	m.clearedpermission = false
+}
+
+// Where appends a list predicates to the AccessEventMutation builder.
+func (m *AccessEventMutation) Where(ps ...predicate.AccessEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AccessEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AccessEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AccessEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AccessEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AccessEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AccessEvent).
+func (m *AccessEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AccessEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.account != nil {
+		fields = append(fields, accessevent.FieldAccountID)
+	}
+	if m.user != nil {
+		fields = append(fields, accessevent.FieldUserID)
+	}
+	if m.device != nil {
+		fields = append(fields, accessevent.FieldDeviceID)
+	}
+	if m.permission != nil {
+		fields = append(fields, accessevent.FieldPermissionID)
+	}
+	if m.action != nil {
+		fields = append(fields, accessevent.FieldAction)
+	}
+	if m.remote != nil {
+		fields = append(fields, accessevent.FieldRemote)
+	}
+	if m.allowed != nil {
+		fields = append(fields, accessevent.FieldAllowed)
+	}
+	if m.reason != nil {
+		fields = append(fields, accessevent.FieldReason)
+	}
+	if m.occurred_at != nil {
+		fields = append(fields, accessevent.FieldOccurredAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AccessEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case accessevent.FieldAccountID:
+		return m.AccountID()
+	case accessevent.FieldUserID:
+		return m.UserID()
+	case accessevent.FieldDeviceID:
+		return m.DeviceID()
+	case accessevent.FieldPermissionID:
+		return m.PermissionID()
+	case accessevent.FieldAction:
+		return m.Action()
+	case accessevent.FieldRemote:
+		return m.Remote()
+	case accessevent.FieldAllowed:
+		return m.Allowed()
+	case accessevent.FieldReason:
+		return m.Reason()
+	case accessevent.FieldOccurredAt:
+		return m.OccurredAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AccessEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case accessevent.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case accessevent.FieldUserID:
+		return m.OldUserID(ctx)
+	case accessevent.FieldDeviceID:
+		return m.OldDeviceID(ctx)
+	case accessevent.FieldPermissionID:
+		return m.OldPermissionID(ctx)
+	case accessevent.FieldAction:
+		return m.OldAction(ctx)
+	case accessevent.FieldRemote:
+		return m.OldRemote(ctx)
+	case accessevent.FieldAllowed:
+		return m.OldAllowed(ctx)
+	case accessevent.FieldReason:
+		return m.OldReason(ctx)
+	case accessevent.FieldOccurredAt:
+		return m.OldOccurredAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown AccessEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccessEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case accessevent.FieldAccountID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case accessevent.FieldUserID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case accessevent.FieldDeviceID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeviceID(v)
+		return nil
+	case accessevent.FieldPermissionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPermissionID(v)
+		return nil
+	case accessevent.FieldAction:
+		v, ok := value.(enum.LockAction)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case accessevent.FieldRemote:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemote(v)
+		return nil
+	case accessevent.FieldAllowed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllowed(v)
+		return nil
+	case accessevent.FieldReason:
+		v, ok := value.(enum.AccessReason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case accessevent.FieldOccurredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurredAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccessEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AccessEventMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AccessEventMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccessEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AccessEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AccessEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(accessevent.FieldPermissionID) {
+		fields = append(fields, accessevent.FieldPermissionID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AccessEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AccessEventMutation) ClearField(name string) error {
+	switch name {
+	case accessevent.FieldPermissionID:
+		m.ClearPermissionID()
+		return nil
+	}
+	return fmt.Errorf("unknown AccessEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AccessEventMutation) ResetField(name string) error {
+	switch name {
+	case accessevent.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case accessevent.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case accessevent.FieldDeviceID:
+		m.ResetDeviceID()
+		return nil
+	case accessevent.FieldPermissionID:
+		m.ResetPermissionID()
+		return nil
+	case accessevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case accessevent.FieldRemote:
+		m.ResetRemote()
+		return nil
+	case accessevent.FieldAllowed:
+		m.ResetAllowed()
+		return nil
+	case accessevent.FieldReason:
+		m.ResetReason()
+		return nil
+	case accessevent.FieldOccurredAt:
+		m.ResetOccurredAt()
+		return nil
+	}
+	return fmt.Errorf("unknown AccessEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AccessEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.account != nil {
+		edges = append(edges, accessevent.EdgeAccount)
+	}
+	if m.user != nil {
+		edges = append(edges, accessevent.EdgeUser)
+	}
+	if m.device != nil {
+		edges = append(edges, accessevent.EdgeDevice)
+	}
+	if m.permission != nil {
+		edges = append(edges, accessevent.EdgePermission)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AccessEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case accessevent.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case accessevent.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case accessevent.EdgeDevice:
+		if id := m.device; id != nil {
+			return []ent.Value{*id}
+		}
+	case accessevent.EdgePermission:
+		if id := m.permission; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AccessEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AccessEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AccessEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedaccount {
+		edges = append(edges, accessevent.EdgeAccount)
+	}
+	if m.cleareduser {
+		edges = append(edges, accessevent.EdgeUser)
+	}
+	if m.cleareddevice {
+		edges = append(edges, accessevent.EdgeDevice)
+	}
+	if m.clearedpermission {
+		edges = append(edges, accessevent.EdgePermission)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AccessEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case accessevent.EdgeAccount:
+		return m.clearedaccount
+	case accessevent.EdgeUser:
+		return m.cleareduser
+	case accessevent.EdgeDevice:
+		return m.cleareddevice
+	case accessevent.EdgePermission:
+		return m.clearedpermission
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AccessEventMutation) ClearEdge(name string) error {
+	switch name {
+	case accessevent.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case accessevent.EdgeUser:
+		m.ClearUser()
+		return nil
+	case accessevent.EdgeDevice:
+		m.ClearDevice()
+		return nil
+	case accessevent.EdgePermission:
+		m.ClearPermission()
+		return nil
+	}
+	return fmt.Errorf("unknown AccessEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AccessEventMutation) ResetEdge(name string) error {
+	switch name {
+	case accessevent.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case accessevent.EdgeUser:
+		m.ResetUser()
+		return nil
+	case accessevent.EdgeDevice:
+		m.ResetDevice()
+		return nil
+	case accessevent.EdgePermission:
+		m.ResetPermission()
+		return nil
+	}
+	return fmt.Errorf("unknown AccessEvent edge %s", name)
+}
+
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
 	config
@@ -1223,6 +2203,9 @@ type DeviceMutation struct {
 	permissions        map[pulid.ID]struct{}
 	removedpermissions map[pulid.ID]struct{}
 	clearedpermissions bool
+	events             map[pulid.ID]struct{}
+	removedevents      map[pulid.ID]struct{}
+	clearedevents      bool
 	done               bool
 	oldValue           func(context.Context) (*Device, error)
 	predicates         []predicate.Device
@@ -1678,6 +2661,60 @@ func (m *DeviceMutation) ResetPermissions() {
 	m.removedpermissions = nil
 }
 
+// AddEventIDs adds the "events" edge to the AccessEvent entity by ids.
+func (m *DeviceMutation) AddEventIDs(ids ...pulid.ID) {
+	if m.events == nil {
+		m.events = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the AccessEvent entity.
+func (m *DeviceMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the AccessEvent entity was cleared.
+func (m *DeviceMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the AccessEvent entity by IDs.
+func (m *DeviceMutation) RemoveEventIDs(ids ...pulid.ID) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the AccessEvent entity.
+func (m *DeviceMutation) RemovedEventsIDs() (ids []pulid.ID) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *DeviceMutation) EventsIDs() (ids []pulid.ID) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *DeviceMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
 // Where appends a list predicates to the DeviceMutation builder.
 func (m *DeviceMutation) Where(ps ...predicate.Device) {
 	m.predicates = append(m.predicates, ps...)
@@ -1922,12 +2959,15 @@ func (m *DeviceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *DeviceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.account != nil {
 		edges = append(edges, device.EdgeAccount)
 	}
 	if m.permissions != nil {
 		edges = append(edges, device.EdgePermissions)
+	}
+	if m.events != nil {
+		edges = append(edges, device.EdgeEvents)
 	}
 	return edges
 }
@@ -1946,15 +2986,24 @@ func (m *DeviceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case device.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *DeviceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedpermissions != nil {
 		edges = append(edges, device.EdgePermissions)
+	}
+	if m.removedevents != nil {
+		edges = append(edges, device.EdgeEvents)
 	}
 	return edges
 }
@@ -1969,18 +3018,27 @@ func (m *DeviceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case device.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *DeviceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedaccount {
 		edges = append(edges, device.EdgeAccount)
 	}
 	if m.clearedpermissions {
 		edges = append(edges, device.EdgePermissions)
+	}
+	if m.clearedevents {
+		edges = append(edges, device.EdgeEvents)
 	}
 	return edges
 }
@@ -1993,6 +3051,8 @@ func (m *DeviceMutation) EdgeCleared(name string) bool {
 		return m.clearedaccount
 	case device.EdgePermissions:
 		return m.clearedpermissions
+	case device.EdgeEvents:
+		return m.clearedevents
 	}
 	return false
 }
@@ -2017,6 +3077,9 @@ func (m *DeviceMutation) ResetEdge(name string) error {
 		return nil
 	case device.EdgePermissions:
 		m.ResetPermissions()
+		return nil
+	case device.EdgeEvents:
+		m.ResetEvents()
 		return nil
 	}
 	return fmt.Errorf("unknown Device edge %s", name)
@@ -4461,6 +5524,9 @@ type PermissionMutation struct {
 	cleareddevice     bool
 	invitation        *pulid.ID
 	clearedinvitation bool
+	events            map[pulid.ID]struct{}
+	removedevents     map[pulid.ID]struct{}
+	clearedevents     bool
 	done              bool
 	oldValue          func(context.Context) (*Permission, error)
 	predicates        []predicate.Permission
@@ -5323,6 +6389,60 @@ func (m *PermissionMutation) ResetInvitation() {
 	m.clearedinvitation = false
 }
 
+// AddEventIDs adds the "events" edge to the AccessEvent entity by ids.
+func (m *PermissionMutation) AddEventIDs(ids ...pulid.ID) {
+	if m.events == nil {
+		m.events = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the AccessEvent entity.
+func (m *PermissionMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the AccessEvent entity was cleared.
+func (m *PermissionMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the AccessEvent entity by IDs.
+func (m *PermissionMutation) RemoveEventIDs(ids ...pulid.ID) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the AccessEvent entity.
+func (m *PermissionMutation) RemovedEventsIDs() (ids []pulid.ID) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *PermissionMutation) EventsIDs() (ids []pulid.ID) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *PermissionMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
 // Where appends a list predicates to the PermissionMutation builder.
 func (m *PermissionMutation) Where(ps ...predicate.Permission) {
 	m.predicates = append(m.predicates, ps...)
@@ -5755,7 +6875,7 @@ func (m *PermissionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PermissionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.account != nil {
 		edges = append(edges, permission.EdgeAccount)
 	}
@@ -5767,6 +6887,9 @@ func (m *PermissionMutation) AddedEdges() []string {
 	}
 	if m.invitation != nil {
 		edges = append(edges, permission.EdgeInvitation)
+	}
+	if m.events != nil {
+		edges = append(edges, permission.EdgeEvents)
 	}
 	return edges
 }
@@ -5791,25 +6914,42 @@ func (m *PermissionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.invitation; id != nil {
 			return []ent.Value{*id}
 		}
+	case permission.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PermissionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
+	if m.removedevents != nil {
+		edges = append(edges, permission.EdgeEvents)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *PermissionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case permission.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PermissionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedaccount {
 		edges = append(edges, permission.EdgeAccount)
 	}
@@ -5821,6 +6961,9 @@ func (m *PermissionMutation) ClearedEdges() []string {
 	}
 	if m.clearedinvitation {
 		edges = append(edges, permission.EdgeInvitation)
+	}
+	if m.clearedevents {
+		edges = append(edges, permission.EdgeEvents)
 	}
 	return edges
 }
@@ -5837,6 +6980,8 @@ func (m *PermissionMutation) EdgeCleared(name string) bool {
 		return m.cleareddevice
 	case permission.EdgeInvitation:
 		return m.clearedinvitation
+	case permission.EdgeEvents:
+		return m.clearedevents
 	}
 	return false
 }
@@ -5877,6 +7022,9 @@ func (m *PermissionMutation) ResetEdge(name string) error {
 	case permission.EdgeInvitation:
 		m.ResetInvitation()
 		return nil
+	case permission.EdgeEvents:
+		m.ResetEvents()
+		return nil
 	}
 	return fmt.Errorf("unknown Permission edge %s", name)
 }
@@ -5902,6 +7050,9 @@ type UserMutation struct {
 	invitations        map[pulid.ID]struct{}
 	removedinvitations map[pulid.ID]struct{}
 	clearedinvitations bool
+	events             map[pulid.ID]struct{}
+	removedevents      map[pulid.ID]struct{}
+	clearedevents      bool
 	tokens             map[pulid.ID]struct{}
 	removedtokens      map[pulid.ID]struct{}
 	clearedtokens      bool
@@ -6401,6 +7552,60 @@ func (m *UserMutation) ResetInvitations() {
 	m.removedinvitations = nil
 }
 
+// AddEventIDs adds the "events" edge to the AccessEvent entity by ids.
+func (m *UserMutation) AddEventIDs(ids ...pulid.ID) {
+	if m.events == nil {
+		m.events = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the AccessEvent entity.
+func (m *UserMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the AccessEvent entity was cleared.
+func (m *UserMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the AccessEvent entity by IDs.
+func (m *UserMutation) RemoveEventIDs(ids ...pulid.ID) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the AccessEvent entity.
+func (m *UserMutation) RemovedEventsIDs() (ids []pulid.ID) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *UserMutation) EventsIDs() (ids []pulid.ID) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *UserMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
 // AddTokenIDs adds the "tokens" edge to the APIToken entity by ids.
 func (m *UserMutation) AddTokenIDs(ids ...pulid.ID) {
 	if m.tokens == nil {
@@ -6690,7 +7895,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.account != nil {
 		edges = append(edges, user.EdgeAccount)
 	}
@@ -6699,6 +7904,9 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.invitations != nil {
 		edges = append(edges, user.EdgeInvitations)
+	}
+	if m.events != nil {
+		edges = append(edges, user.EdgeEvents)
 	}
 	if m.tokens != nil {
 		edges = append(edges, user.EdgeTokens)
@@ -6726,6 +7934,12 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeTokens:
 		ids := make([]ent.Value, 0, len(m.tokens))
 		for id := range m.tokens {
@@ -6738,12 +7952,15 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedpermissions != nil {
 		edges = append(edges, user.EdgePermissions)
 	}
 	if m.removedinvitations != nil {
 		edges = append(edges, user.EdgeInvitations)
+	}
+	if m.removedevents != nil {
+		edges = append(edges, user.EdgeEvents)
 	}
 	if m.removedtokens != nil {
 		edges = append(edges, user.EdgeTokens)
@@ -6767,6 +7984,12 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeTokens:
 		ids := make([]ent.Value, 0, len(m.removedtokens))
 		for id := range m.removedtokens {
@@ -6779,7 +8002,7 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedaccount {
 		edges = append(edges, user.EdgeAccount)
 	}
@@ -6788,6 +8011,9 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedinvitations {
 		edges = append(edges, user.EdgeInvitations)
+	}
+	if m.clearedevents {
+		edges = append(edges, user.EdgeEvents)
 	}
 	if m.clearedtokens {
 		edges = append(edges, user.EdgeTokens)
@@ -6805,6 +8031,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedpermissions
 	case user.EdgeInvitations:
 		return m.clearedinvitations
+	case user.EdgeEvents:
+		return m.clearedevents
 	case user.EdgeTokens:
 		return m.clearedtokens
 	}
@@ -6834,6 +8062,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeInvitations:
 		m.ResetInvitations()
+		return nil
+	case user.EdgeEvents:
+		m.ResetEvents()
 		return nil
 	case user.EdgeTokens:
 		m.ResetTokens()

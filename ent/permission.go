@@ -67,11 +67,15 @@ type PermissionEdges struct {
 	Device *Device `json:"device,omitempty"`
 	// The invitation that delivers the permission to the user.
 	Invitation *Invitation `json:"invitation,omitempty"`
+	// Events holds the value of the events edge.
+	Events []*AccessEvent `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
+
+	namedEvents map[string][]*AccessEvent
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -116,6 +120,15 @@ func (e PermissionEdges) InvitationOrErr() (*Invitation, error) {
 		return nil, &NotFoundError{label: invitation.Label}
 	}
 	return nil, &NotLoadedError{edge: "invitation"}
+}
+
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e PermissionEdges) EventsOrErr() ([]*AccessEvent, error) {
+	if e.loadedTypes[4] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -279,6 +292,11 @@ func (_m *Permission) QueryInvitation() *InvitationQuery {
 	return NewPermissionClient(_m.config).QueryInvitation(_m)
 }
 
+// QueryEvents queries the "events" edge of the Permission entity.
+func (_m *Permission) QueryEvents() *AccessEventQuery {
+	return NewPermissionClient(_m.config).QueryEvents(_m)
+}
+
 // Update returns a builder for updating this Permission.
 // Note that you need to call Permission.Unwrap() before calling this method if this Permission
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -357,6 +375,30 @@ func (_m *Permission) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Permission) NamedEvents(name string) ([]*AccessEvent, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Permission) appendNamedEvents(name string, edges ...*AccessEvent) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*AccessEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*AccessEvent{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
 }
 
 // Permissions is a parsable slice of Permission.

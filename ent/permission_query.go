@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -25,16 +27,18 @@ import (
 // PermissionQuery is the builder for querying Permission entities.
 type PermissionQuery struct {
 	config
-	ctx            *QueryContext
-	order          []permission.OrderOption
-	inters         []Interceptor
-	predicates     []predicate.Permission
-	withAccount    *AccountQuery
-	withUser       *UserQuery
-	withDevice     *DeviceQuery
-	withInvitation *InvitationQuery
-	loadTotal      []func(context.Context, []*Permission) error
-	modifiers      []func(*sql.Selector)
+	ctx             *QueryContext
+	order           []permission.OrderOption
+	inters          []Interceptor
+	predicates      []predicate.Permission
+	withAccount     *AccountQuery
+	withUser        *UserQuery
+	withDevice      *DeviceQuery
+	withInvitation  *InvitationQuery
+	withEvents      *AccessEventQuery
+	loadTotal       []func(context.Context, []*Permission) error
+	modifiers       []func(*sql.Selector)
+	withNamedEvents map[string]*AccessEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -152,6 +156,28 @@ func (_q *PermissionQuery) QueryInvitation() *InvitationQuery {
 			sqlgraph.From(permission.Table, permission.FieldID, selector),
 			sqlgraph.To(invitation.Table, invitation.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, permission.InvitationTable, permission.InvitationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *PermissionQuery) QueryEvents() *AccessEventQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(permission.Table, permission.FieldID, selector),
+			sqlgraph.To(accessevent.Table, accessevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, permission.EventsTable, permission.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -355,6 +381,7 @@ func (_q *PermissionQuery) Clone() *PermissionQuery {
 		withUser:       _q.withUser.Clone(),
 		withDevice:     _q.withDevice.Clone(),
 		withInvitation: _q.withInvitation.Clone(),
+		withEvents:     _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -402,6 +429,17 @@ func (_q *PermissionQuery) WithInvitation(opts ...func(*InvitationQuery)) *Permi
 		opt(query)
 	}
 	_q.withInvitation = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PermissionQuery) WithEvents(opts ...func(*AccessEventQuery)) *PermissionQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -489,11 +527,12 @@ func (_q *PermissionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*P
 	var (
 		nodes       = []*Permission{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withAccount != nil,
 			_q.withUser != nil,
 			_q.withDevice != nil,
 			_q.withInvitation != nil,
+			_q.withEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -538,6 +577,20 @@ func (_q *PermissionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*P
 	if query := _q.withInvitation; query != nil {
 		if err := _q.loadInvitation(ctx, query, nodes, nil,
 			func(n *Permission, e *Invitation) { n.Edges.Invitation = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Permission) { n.Edges.Events = []*AccessEvent{} },
+			func(n *Permission, e *AccessEvent) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Permission) { n.appendNamedEvents(name) },
+			func(n *Permission, e *AccessEvent) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -668,6 +721,39 @@ func (_q *PermissionQuery) loadInvitation(ctx context.Context, query *Invitation
 	}
 	return nil
 }
+func (_q *PermissionQuery) loadEvents(ctx context.Context, query *AccessEventQuery, nodes []*Permission, init func(*Permission), assign func(*Permission, *AccessEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Permission)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(accessevent.FieldPermissionID)
+	}
+	query.Where(predicate.AccessEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(permission.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PermissionID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "permission_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "permission_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *PermissionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -791,6 +877,20 @@ func (_q *PermissionQuery) ForShare(opts ...sql.LockOption) *PermissionQuery {
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PermissionQuery) WithNamedEvents(name string, opts ...func(*AccessEventQuery)) *PermissionQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*AccessEventQuery)
+	}
+	_q.withNamedEvents[name] = query
 	return _q
 }
 

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// APIToken is the client for interacting with the APIToken builders.
 	APIToken *APITokenClient
+	// AccessEvent is the client for interacting with the AccessEvent builders.
+	AccessEvent *AccessEventClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
 	// Device is the client for interacting with the Device builders.
@@ -160,6 +162,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
+	tx.AccessEvent = NewAccessEventClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)

@@ -48,16 +48,19 @@ type UserEdges struct {
 	Permissions []*Permission `json:"permissions,omitempty"`
 	// The invitations sent to the user, one per grant.
 	Invitations []*Invitation `json:"invitations,omitempty"`
+	// Decisions on the user's requests to operate devices, newest first.
+	Events []*AccessEvent `json:"events,omitempty"`
 	// Tokens holds the value of the tokens edge.
 	Tokens []*APIToken `json:"tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
 	namedPermissions map[string][]*Permission
 	namedInvitations map[string][]*Invitation
+	namedEvents      map[string][]*AccessEvent
 	namedTokens      map[string][]*APIToken
 }
 
@@ -90,10 +93,19 @@ func (e UserEdges) InvitationsOrErr() ([]*Invitation, error) {
 	return nil, &NotLoadedError{edge: "invitations"}
 }
 
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) EventsOrErr() ([]*AccessEvent, error) {
+	if e.loadedTypes[3] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
+}
+
 // TokensOrErr returns the Tokens value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) TokensOrErr() ([]*APIToken, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Tokens, nil
 	}
 	return nil, &NotLoadedError{edge: "tokens"}
@@ -201,6 +213,11 @@ func (_m *User) QueryInvitations() *InvitationQuery {
 	return NewUserClient(_m.config).QueryInvitations(_m)
 }
 
+// QueryEvents queries the "events" edge of the User entity.
+func (_m *User) QueryEvents() *AccessEventQuery {
+	return NewUserClient(_m.config).QueryEvents(_m)
+}
+
 // QueryTokens queries the "tokens" edge of the User entity.
 func (_m *User) QueryTokens() *APITokenQuery {
 	return NewUserClient(_m.config).QueryTokens(_m)
@@ -298,6 +315,30 @@ func (_m *User) appendNamedInvitations(name string, edges ...*Invitation) {
 		_m.Edges.namedInvitations[name] = []*Invitation{}
 	} else {
 		_m.Edges.namedInvitations[name] = append(_m.Edges.namedInvitations[name], edges...)
+	}
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedEvents(name string) ([]*AccessEvent, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedEvents(name string, edges ...*AccessEvent) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*AccessEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*AccessEvent{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -33,11 +34,13 @@ type UserQuery struct {
 	withAccount          *AccountQuery
 	withPermissions      *PermissionQuery
 	withInvitations      *InvitationQuery
+	withEvents           *AccessEventQuery
 	withTokens           *APITokenQuery
 	loadTotal            []func(context.Context, []*User) error
 	modifiers            []func(*sql.Selector)
 	withNamedPermissions map[string]*PermissionQuery
 	withNamedInvitations map[string]*InvitationQuery
+	withNamedEvents      map[string]*AccessEventQuery
 	withNamedTokens      map[string]*APITokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -134,6 +137,28 @@ func (_q *UserQuery) QueryInvitations() *InvitationQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(invitation.Table, invitation.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.InvitationsTable, user.InvitationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *UserQuery) QueryEvents() *AccessEventQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(accessevent.Table, accessevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.EventsTable, user.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +383,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withAccount:     _q.withAccount.Clone(),
 		withPermissions: _q.withPermissions.Clone(),
 		withInvitations: _q.withInvitations.Clone(),
+		withEvents:      _q.withEvents.Clone(),
 		withTokens:      _q.withTokens.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -395,6 +421,17 @@ func (_q *UserQuery) WithInvitations(opts ...func(*InvitationQuery)) *UserQuery 
 		opt(query)
 	}
 	_q.withInvitations = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithEvents(opts ...func(*AccessEventQuery)) *UserQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -493,10 +530,11 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withAccount != nil,
 			_q.withPermissions != nil,
 			_q.withInvitations != nil,
+			_q.withEvents != nil,
 			_q.withTokens != nil,
 		}
 	)
@@ -541,6 +579,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *User) { n.Edges.Events = []*AccessEvent{} },
+			func(n *User, e *AccessEvent) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withTokens; query != nil {
 		if err := _q.loadTokens(ctx, query, nodes,
 			func(n *User) { n.Edges.Tokens = []*APIToken{} },
@@ -559,6 +604,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadInvitations(ctx, query, nodes,
 			func(n *User) { n.appendNamedInvitations(name) },
 			func(n *User, e *Invitation) { n.appendNamedInvitations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *User) { n.appendNamedEvents(name) },
+			func(n *User, e *AccessEvent) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -651,6 +703,36 @@ func (_q *UserQuery) loadInvitations(ctx context.Context, query *InvitationQuery
 	}
 	query.Where(predicate.Invitation(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(user.InvitationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadEvents(ctx context.Context, query *AccessEventQuery, nodes []*User, init func(*User), assign func(*User, *AccessEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(accessevent.FieldUserID)
+	}
+	query.Where(predicate.AccessEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.EventsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -841,6 +923,20 @@ func (_q *UserQuery) WithNamedInvitations(name string, opts ...func(*InvitationQ
 		_q.withNamedInvitations = make(map[string]*InvitationQuery)
 	}
 	_q.withNamedInvitations[name] = query
+	return _q
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedEvents(name string, opts ...func(*AccessEventQuery)) *UserQuery {
+	query := (&AccessEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*AccessEventQuery)
+	}
+	_q.withNamedEvents[name] = query
 	return _q
 }
 

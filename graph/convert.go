@@ -10,6 +10,7 @@ import (
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/lock"
 )
 
 // invitationStatus derives EXPIRED from the clock, so no job has to flip it.
@@ -41,4 +42,18 @@ func viewerRole(v *auth.Viewer) model.ViewerRole {
 		return model.ViewerRoleAdmin
 	}
 	return model.ViewerRoleUser
+}
+
+// schedule summarises a permission's restrictions in its device's zone.
+func schedule(ctx context.Context, p *ent.Permission) (string, error) {
+	d, err := p.Device(ctx)
+	if err != nil {
+		return "", err
+	}
+	loc, err := time.LoadLocation(d.TimeZone)
+	if err != nil {
+		return "", err
+	}
+	rule := lock.RuleOf(p)
+	return access.Schedule(&rule, loc), nil
 }

@@ -23,6 +23,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder,
 	return r.client.Noders(ctx, ids, ent.WithNodeType(nodeType))
 }
 
+// AccessEvents is the resolver for the accessEvents field.
+func (r *queryResolver) AccessEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AccessEventOrder, where *ent.AccessEventWhereInput) (*ent.AccessEventConnection, error) {
+	return r.client.AccessEvent.Query().Paginate(ctx, after, first, before, last, ent.WithAccessEventOrder(orderBy), ent.WithAccessEventFilter(where.Filter))
+}
+
 // Devices is the resolver for the devices field.
 func (r *queryResolver) Devices(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.DeviceOrder, where *ent.DeviceWhereInput) (*ent.DeviceConnection, error) {
 	return r.client.Device.Query().Paginate(ctx, after, first, before, last, ent.WithDeviceOrder(orderBy), ent.WithDeviceFilter(where.Filter))

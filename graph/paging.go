@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,7 +21,13 @@ import (
 // on the operation rather than in each resolver.
 type PageLimit struct {
 	Default, Max int
+	// Order gives connections (by type name, e.g. "AccessEventConnection")
+	// an orderBy for when the client sends none.
+	Order map[string]Order
 }
+
+// Order is a default orderBy: an order field and ASC or DESC.
+type Order struct{ Field, Direction string }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -60,15 +67,15 @@ func (l PageLimit) bound(vars map[string]any, set ast.SelectionSet) (ast.Selecti
 			if err != nil {
 				return nil, false, err
 			}
-			needDefault, err := l.check(vars, s)
+			args, err := l.arguments(vars, s)
 			if err != nil {
 				return nil, false, err
 			}
-			if changed || needDefault {
+			if changed || args != nil {
 				cp := *s
 				cp.SelectionSet = children
-				if needDefault {
-					cp.Arguments = withDefaultFirst(s.Arguments, l.Default)
+				if args != nil {
+					cp.Arguments = args
 				}
 				out[i], touched = &cp, true
 			}
@@ -102,12 +109,12 @@ func (l PageLimit) bound(vars map[string]any, set ast.SelectionSet) (ast.Selecti
 	return out, touched, nil
 }
 
-// check validates the page size of a connection field and reports whether
-// it needs the default.
-func (l PageLimit) check(vars map[string]any, f *ast.Field) (bool, *gqlerror.Error) {
+// arguments validates the page size of a connection field and returns its
+// arguments with the defaults added, or nil when they need none.
+func (l PageLimit) arguments(vars map[string]any, f *ast.Field) (ast.ArgumentList, *gqlerror.Error) {
 	if f.Definition == nil || !strings.HasSuffix(f.Definition.Type.Name(), "Connection") ||
 		f.Definition.Arguments.ForName("first") == nil {
-		return false, nil
+		return nil, nil
 	}
 	args := f.ArgumentMap(vars)
 	first, hasFirst := intArg(args["first"])
@@ -120,10 +127,24 @@ func (l PageLimit) check(vars map[string]any, f *ast.Field) (bool, *gqlerror.Err
 		if a.set && (a.n < 0 || a.n > int64(l.Max)) {
 			err := gqlerror.Errorf("%s.%s: must be between 0 and %d, got %d", f.Alias, a.name, l.Max, a.n)
 			err.Extensions = map[string]any{"code": apperr.BadUserInput, "field": f.Alias + "." + a.name}
-			return false, err
+			return nil, err
 		}
 	}
-	return !hasFirst && !hasLast, nil
+	var out ast.ArgumentList
+	if !hasFirst && !hasLast {
+		out = without(f.Arguments, "first", "last")
+		out = append(out, &ast.Argument{Name: "first", Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(l.Default)}})
+	}
+	if o, ok := l.Order[f.Definition.Type.Name()]; ok && args["orderBy"] == nil {
+		if out == nil {
+			out = f.Arguments
+		}
+		out = append(without(out, "orderBy"), &ast.Argument{Name: "orderBy", Value: &ast.Value{Kind: ast.ObjectValue, Children: ast.ChildValueList{
+			{Name: "field", Value: &ast.Value{Kind: ast.EnumValue, Raw: o.Field}},
+			{Name: "direction", Value: &ast.Value{Kind: ast.EnumValue, Raw: o.Direction}},
+		}}})
+	}
+	return out, nil
 }
 
 func intArg(v any) (int64, bool) {
@@ -141,15 +162,13 @@ func intArg(v any) (int64, bool) {
 	return 0, false
 }
 
-func withDefaultFirst(args ast.ArgumentList, n int) ast.ArgumentList {
-	out := make(ast.ArgumentList, 0, len(args)+1)
+// without returns a copy of args without the named arguments.
+func without(args ast.ArgumentList, names ...string) ast.ArgumentList {
+	out := make(ast.ArgumentList, 0, len(args)+2)
 	for _, a := range args {
-		if a.Name != "first" && a.Name != "last" {
+		if !slices.Contains(names, a.Name) {
 			out = append(out, a)
 		}
 	}
-	return append(out, &ast.Argument{
-		Name:  "first",
-		Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(n)},
-	})
+	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/lock"
 )
 
 //go:generate go run -C .. -mod=mod github.com/99designs/gqlgen generate
@@ -16,13 +17,14 @@ import (
 type Resolver struct {
 	client *ent.Client
 	grants *grant.Service
+	locks  *lock.Service
 	now    func() time.Time
 }
 
 // NewSchema returns the executable schema. The service's clock is the
 // server's clock.
-func NewSchema(client *ent.Client, grants *grant.Service) graphql.ExecutableSchema {
+func NewSchema(client *ent.Client, grants *grant.Service, locks *lock.Service) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
-		Resolvers: &Resolver{client: client, grants: grants, now: grants.Now},
+		Resolvers: &Resolver{client: client, grants: grants, locks: locks, now: grants.Now},
 	})
 }

@@ -46,6 +46,68 @@ var (
 			},
 		},
 	}
+	// AccessEventsColumns holds the columns for the "access_events" table.
+	AccessEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"UNLOCK", "LOCK", "UNLATCH"}},
+		{Name: "remote", Type: field.TypeBool},
+		{Name: "allowed", Type: field.TypeBool},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"ALLOWED", "NO_PERMISSION", "PENDING_INVITATION", "REVOKED", "DISABLED", "NOT_YET_VALID", "EXPIRED", "WRONG_WEEKDAY", "OUTSIDE_TIME_WINDOW", "REMOTE_NOT_ALLOWED"}},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "account_id", Type: field.TypeString},
+		{Name: "device_id", Type: field.TypeString},
+		{Name: "permission_id", Type: field.TypeString, Nullable: true},
+		{Name: "user_id", Type: field.TypeString},
+	}
+	// AccessEventsTable holds the schema information for the "access_events" table.
+	AccessEventsTable = &schema.Table{
+		Name:       "access_events",
+		Columns:    AccessEventsColumns,
+		PrimaryKey: []*schema.Column{AccessEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "access_events_accounts_account",
+				Columns:    []*schema.Column{AccessEventsColumns[6]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "access_events_devices_events",
+				Columns:    []*schema.Column{AccessEventsColumns[7]},
+				RefColumns: []*schema.Column{DevicesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "access_events_permissions_events",
+				Columns:    []*schema.Column{AccessEventsColumns[8]},
+				RefColumns: []*schema.Column{PermissionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "access_events_users_events",
+				Columns:    []*schema.Column{AccessEventsColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accessevent_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccessEventsColumns[6]},
+			},
+			{
+				Name:    "accessevent_device_id_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AccessEventsColumns[7], AccessEventsColumns[5]},
+			},
+			{
+				Name:    "accessevent_user_id_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AccessEventsColumns[9], AccessEventsColumns[5]},
+			},
+		},
+	}
 	// AccountsColumns holds the columns for the "accounts" table.
 	AccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -298,6 +360,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
+		AccessEventsTable,
 		AccountsTable,
 		DevicesTable,
 		InvitationsTable,
@@ -310,6 +373,13 @@ var (
 func init() {
 	APITokensTable.ForeignKeys[0].RefTable = AccountsTable
 	APITokensTable.ForeignKeys[1].RefTable = UsersTable
+	AccessEventsTable.ForeignKeys[0].RefTable = AccountsTable
+	AccessEventsTable.ForeignKeys[1].RefTable = DevicesTable
+	AccessEventsTable.ForeignKeys[2].RefTable = PermissionsTable
+	AccessEventsTable.ForeignKeys[3].RefTable = UsersTable
+	AccessEventsTable.Annotation = &entsql.Annotation{
+		Table: "access_events",
+	}
 	DevicesTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[1].RefTable = UsersTable

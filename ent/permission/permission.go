@@ -55,6 +55,8 @@ const (
 	EdgeDevice = "device"
 	// EdgeInvitation holds the string denoting the invitation edge name in mutations.
 	EdgeInvitation = "invitation"
+	// EdgeEvents holds the string denoting the events edge name in mutations.
+	EdgeEvents = "events"
 	// Table holds the table name of the permission in the database.
 	Table = "permissions"
 	// AccountTable is the table that holds the account relation/edge.
@@ -85,6 +87,13 @@ const (
 	InvitationInverseTable = "invitations"
 	// InvitationColumn is the table column denoting the invitation relation/edge.
 	InvitationColumn = "invitation_id"
+	// EventsTable is the table that holds the events relation/edge.
+	EventsTable = "access_events"
+	// EventsInverseTable is the table name for the AccessEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "accessevent" package.
+	EventsInverseTable = "access_events"
+	// EventsColumn is the table column denoting the events relation/edge.
+	EventsColumn = "permission_id"
 )
 
 // Columns holds all SQL columns for permission fields.
@@ -255,6 +264,20 @@ func ByInvitationField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newInvitationStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByEventsCount orders the results by events count.
+func ByEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEventsStep(), opts...)
+	}
+}
+
+// ByEvents orders the results by events terms.
+func ByEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -281,6 +304,13 @@ func newInvitationStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(InvitationInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, InvitationTable, InvitationColumn),
+	)
+}
+func newEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
 	)
 }
 

@@ -135,6 +135,30 @@ func (f APITokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APITokenMutation", m)
 }
 
+// The AccessEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AccessEventQueryRuleFunc func(context.Context, *ent.AccessEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AccessEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccessEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AccessEventQuery", q)
+}
+
+// The AccessEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AccessEventMutationRuleFunc func(context.Context, *ent.AccessEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AccessEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AccessEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccessEventMutation", m)
+}
+
 // The AccountQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AccountQueryRuleFunc func(context.Context, *ent.AccountQuery) error
@@ -316,6 +340,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.APITokenQuery:
 		return q.Filter(), nil
+	case *ent.AccessEventQuery:
+		return q.Filter(), nil
 	case *ent.AccountQuery:
 		return q.Filter(), nil
 	case *ent.DeviceQuery:
@@ -336,6 +362,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.APITokenMutation:
+		return m.Filter(), nil
+	case *ent.AccessEventMutation:
 		return m.Filter(), nil
 	case *ent.AccountMutation:
 		return m.Filter(), nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
@@ -58,6 +59,28 @@ func init() {
 	apitokenDescID := apitokenMixinFields0[0].Descriptor()
 	// apitoken.DefaultID holds the default value on creation for the id field.
 	apitoken.DefaultID = apitokenDescID.Default.(func() pulid.ID)
+	accesseventMixin := schema.AccessEvent{}.Mixin()
+	accessevent.Policy = privacy.NewPolicies(schema.AccessEvent{})
+	accessevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := accessevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	accesseventMixinFields0 := accesseventMixin[0].Fields()
+	_ = accesseventMixinFields0
+	accesseventFields := schema.AccessEvent{}.Fields()
+	_ = accesseventFields
+	// accesseventDescOccurredAt is the schema descriptor for occurred_at field.
+	accesseventDescOccurredAt := accesseventFields[7].Descriptor()
+	// accessevent.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	accessevent.DefaultOccurredAt = accesseventDescOccurredAt.Default.(func() time.Time)
+	// accesseventDescID is the schema descriptor for id field.
+	accesseventDescID := accesseventMixinFields0[0].Descriptor()
+	// accessevent.DefaultID holds the default value on creation for the id field.
+	accessevent.DefaultID = accesseventDescID.Default.(func() pulid.ID)
 	accountMixin := schema.Account{}.Mixin()
 	account.Policy = privacy.NewPolicies(schema.Account{})
 	account.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -54,6 +54,9 @@ func (Device) Edges() []ent.Edge {
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			).
 			Comment("The permissions on this device, one per user."),
+		edge.To("events", AccessEvent.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Comment("Decisions on requests to operate this device, newest first."),
 	}
 }
 

@@ -59,6 +59,8 @@ func (Permission) Edges() []ent.Edge {
 			Comment("The device the permission opens."),
 		edge.From("invitation", Invitation.Type).Ref("permissions").Field("invitation_id").Unique().
 			Comment("The invitation that delivers the permission to the user."),
+		edge.To("events", AccessEvent.Type).
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

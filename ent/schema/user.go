@@ -66,6 +66,9 @@ func (User) Edges() []ent.Edge {
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 			).
 			Comment("The invitations sent to the user, one per grant."),
+		edge.To("events", AccessEvent.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Comment("Decisions on the user's requests to operate devices, newest first."),
 		edge.From("tokens", APIToken.Type).
 			Ref("user").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),

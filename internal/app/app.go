@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/invite"
+	"github.com/latchkey/latchkey/internal/lock"
 	"github.com/latchkey/latchkey/internal/mail"
 	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/ratelimit"
@@ -64,7 +65,9 @@ type App struct {
 	Client *ent.Client
 	DB     *sql.DB
 	// Mailer sends queued mail; Run starts it, tests call RunOnce.
-	Mailer  *outbox.Worker
+	Mailer *outbox.Worker
+	// Driver moves the devices (simulated: there is no lock hardware here).
+	Driver  *lock.Simulated
 	handler http.Handler
 }
 
@@ -95,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db}
+	a := &App{Client: client, DB: db, Driver: &lock.Simulated{}}
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -127,14 +130,16 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
-	gql := handler.New(graph.NewSchema(a.Client, grants))
+	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Driver: a.Driver, Now: cfg.Now}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(5000)
 	gql.Use(extension.Introspection{})
-	gql.Use(graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize})
+	gql.Use(graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
+		"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
+	}})
 	gql.Use(graph.MutationGuard{})
 	gql.Use(entgql.Transactioner{TxOpener: a.Client})
 	gql.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger))

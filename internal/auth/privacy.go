@@ -114,6 +114,11 @@ var filterToViewer = privacy.FilterFunc(func(ctx context.Context, f privacy.Filt
 		if user {
 			f.WhereUserID(self)
 		}
+	case *ent.AccessEventFilter:
+		f.WhereAccountID(account)
+		if user {
+			f.WhereUserID(self)
+		}
 	case *ent.OutboxFilter:
 		f.WhereAccountID(account)
 		if user {

@@ -89,6 +89,19 @@ const (
 	DeliveryByCaller DeliveryMethod = "NONE"
 )
 
+// LockAction is what a user asks a device to do.
+type LockAction string
+
+// Lock actions.
+const (
+	ActionUnlock  LockAction = "UNLOCK"
+	ActionLock    LockAction = "LOCK"
+	ActionUnlatch LockAction = "UNLATCH"
+)
+
+// AccessReason explains an access decision; the names match access.Reason.
+type AccessReason string
+
 // Weekday is a day of the week in GraphQL form.
 type Weekday string
 
@@ -111,6 +124,8 @@ var (
 	invitationStatuses = []InvitationStatus{InvitationPending, InvitationRedeemed, InvitationExpired, InvitationRevoked}
 	deliveryStatuses   = []DeliveryStatus{DeliveryNone, DeliveryQueued, DeliverySent, DeliveryFailed}
 	deliveryMethods    = []DeliveryMethod{DeliveryEmail, DeliveryByCaller}
+	lockActions        = []LockAction{ActionUnlock, ActionLock, ActionUnlatch}
+	accessReasons      = []AccessReason{"ALLOWED", "NO_PERMISSION", "PENDING_INVITATION", "REVOKED", "DISABLED", "NOT_YET_VALID", "EXPIRED", "WRONG_WEEKDAY", "OUTSIDE_TIME_WINDOW", "REMOTE_NOT_ALLOWED"}
 	// AllWeekdays lists the days Monday first, the order of the vendor bitmask.
 	AllWeekdays = []Weekday{Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday}
 )
@@ -196,6 +211,24 @@ func (e *DeliveryMethod) UnmarshalGQL(v any) error { return unmarshal(e, v, deli
 
 // MarshalGQL implements graphql.Marshaler.
 func (e DeliveryMethod) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid actions.
+func (LockAction) Values() []string { return names(lockActions) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *LockAction) UnmarshalGQL(v any) error { return unmarshal(e, v, lockActions) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e LockAction) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid reasons.
+func (AccessReason) Values() []string { return names(accessReasons) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *AccessReason) UnmarshalGQL(v any) error { return unmarshal(e, v, accessReasons) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e AccessReason) MarshalGQL(w io.Writer) { marshal(w, e) }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (e *Weekday) UnmarshalGQL(v any) error { return unmarshal(e, v, AllWeekdays) }

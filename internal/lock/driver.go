@@ -1,0 +1,80 @@
+// Package lock decides and carries out requests to operate devices: the
+// access decision for a user at an instant, the driver that moves the
+// hardware, and the activity log of every decision.
+package lock
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// State is a device's lock state.
+type State string
+
+// Lock states.
+const (
+	Locked    State = "LOCKED"
+	Unlocked  State = "UNLOCKED"
+	Unlatched State = "UNLATCHED"
+)
+
+// Driver moves a device. A real vendor driver implements it; the decision
+// code never depends on which one runs.
+type Driver interface {
+	Operate(ctx context.Context, device pulid.ID, action enum.LockAction) (State, error)
+}
+
+// Simulated is a driver without hardware: it keeps each device's state in
+// memory (every device starts LOCKED). UNLATCH pulls the latch and leaves
+// the lock unlocked afterwards, as most smart locks do.
+type Simulated struct {
+	mu     sync.Mutex
+	states map[pulid.ID]State
+}
+
+// Operate implements Driver.
+func (s *Simulated) Operate(_ context.Context, device pulid.ID, action enum.LockAction) (State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.states == nil {
+		s.states = map[pulid.ID]State{}
+	}
+	next := Locked
+	switch action {
+	case enum.ActionUnlock:
+		next = Unlocked
+	case enum.ActionUnlatch:
+		next = Unlatched
+	}
+	s.states[device] = next
+	return next, nil
+}
+
+// State returns the simulated state of a device.
+func (s *Simulated) State(device pulid.ID) State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.states[device]; ok {
+		return st
+	}
+	return Locked
+}
+
+// MarshalGQL implements graphql.Marshaler.
+func (s State) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(s))) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (s *State) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok || (State(str) != Locked && State(str) != Unlocked && State(str) != Unlatched) {
+		return fmt.Errorf("%v is not a lock state", v)
+	}
+	*s = State(str)
+	return nil
+}
