@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
@@ -43,7 +45,10 @@ func (s *Service) Check(ctx context.Context, c *ent.Client, userID, deviceID pul
 
 // decide loads the live permission with its device in one query; only
 // without one does it look further, to tell "no permission" from an
-// unknown device or user.
+// unknown device or user. That lookup covers the whole account even for a
+// user's token (which cannot read devices it has no permission on), so
+// that a request for such a device is answered, and logged, as
+// NO_PERMISSION.
 func (s *Service) decide(ctx context.Context, c *ent.Client, userID, deviceID pulid.ID, at time.Time, remote bool) (*Decision, error) {
 	p, err := c.Permission.Query().
 		Where(permission.UserID(userID), permission.DeviceID(deviceID), permission.StatusNEQ(enum.PermissionRevoked)).
@@ -51,10 +56,15 @@ func (s *Service) decide(ctx context.Context, c *ent.Client, userID, deviceID pu
 		Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		if _, err := c.Device.Get(ctx, deviceID); err != nil {
+		v := auth.FromContext(ctx)
+		if v == nil {
+			return nil, apperr.ErrUnauthenticated
+		}
+		sys := auth.SystemContext(ctx)
+		if _, err := c.Device.Query().Where(device.ID(deviceID), device.AccountID(v.AccountID)).Only(sys); err != nil {
 			return nil, notFound(err, "deviceID", "device", deviceID)
 		}
-		if _, err := c.User.Get(ctx, userID); err != nil {
+		if _, err := c.User.Query().Where(user.ID(userID), user.AccountID(v.AccountID)).Only(sys); err != nil {
 			return nil, notFound(err, "userID", "user", userID)
 		}
 		return &Decision{Reason: enum.AccessReason(access.ReasonNoPermission.String()), At: at}, nil
