@@ -77,7 +77,7 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 		return errors.New("account create: --name is required")
 	}
 	ctx := context.Background()
-	client, _, err := app.OpenDB(cfg.DatabaseURL)
+	client, _, err := app.OpenDB(cfg.DatabaseURL, nil)
 	if err != nil {
 		return err
 	}

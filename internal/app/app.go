@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"time"
 
-	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -55,7 +55,11 @@ type Config struct {
 	MailFrom string
 	// MaxBodyBytes bounds request bodies (HTTP 413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// RequestTimeout bounds the work of one request; 0 means 10 s.
+	RequestTimeout time.Duration
+	// WrapDriver wraps the database driver (tests count statements with it).
+	WrapDriver func(dialect.Driver) dialect.Driver
+	Logger     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -80,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, db, err := OpenDB(cfg.DatabaseURL)
+	client, db, err := OpenDB(cfg.DatabaseURL, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
 	}
@@ -141,12 +145,16 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
 	}})
 	gql.Use(graph.MutationGuard{})
-	gql.Use(entgql.Transactioner{TxOpener: a.Client})
+	gql.Use(graph.Transactioner{Client: a.Client, Log: cfg.Logger})
 	gql.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger))
 	gql.SetRecoverFunc(graph.RecoverFunc(cfg.Logger))
 
 	mux := http.NewServeMux()
-	mux.Handle("/query", edge.Guard(authenticate(a.Client, gql), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes}))
+	timeout := cfg.RequestTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	mux.Handle("/query", edge.Guard(deadline(timeout, authenticate(a.Client, gql)), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes}))
 	mux.Handle("GET /{$}", playground.Handler("Latchkey", "/query"))
 	mux.HandleFunc("GET /invite/{code}", invitePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -171,6 +179,16 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// deadline bounds the work of a request: when the database hangs, the
+// request fails in time instead of piling up.
+func deadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

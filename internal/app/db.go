@@ -25,12 +25,13 @@ const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma
 
 // OpenDB opens the database named by url: a postgres:// URL, or a SQLite
 // file path (optionally prefixed with sqlite: or file:), by default
-// DefaultDatabase.
-func OpenDB(url string) (*ent.Client, *sql.DB, error) {
-	drv, dsn := "sqlite", ""
+// DefaultDatabase. wrap, if not nil, wraps the driver (tests count and
+// break statements with it).
+func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
+	name, dsn := "sqlite", ""
 	switch {
 	case isPostgres(url):
-		drv, dsn = "postgres", url
+		name, dsn = "postgres", url
 	default:
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 		if path == "" {
@@ -42,18 +43,21 @@ func OpenDB(url string) (*ent.Client, *sql.DB, error) {
 		}
 		dsn = "file:" + path + sep + sqlitePragmas
 	}
-	db, err := sql.Open(drv, dsn)
+	db, err := sql.Open(name, dsn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open %s database: %w", drv, err)
+		return nil, nil, fmt.Errorf("open %s database: %w", name, err)
 	}
 	dia := dialect.SQLite
-	if drv == "postgres" {
+	if name == "postgres" {
 		dia = dialect.Postgres
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	return client, db, nil
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if wrap != nil {
+		drv = wrap(drv)
+	}
+	return ent.NewClient(ent.Driver(drv)), db, nil
 }
 
 // Migrate brings the database schema up to date with the Ent schema.

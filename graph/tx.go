@@ -1,0 +1,91 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/apperr"
+)
+
+// Transactioner runs every mutation operation in one database transaction:
+// any error in the response rolls all of it back. It replaces entgql's,
+// which would show the driver's text to the client when a transaction
+// cannot begin or commit.
+type Transactioner struct {
+	Client *ent.Client
+	Log    *slog.Logger
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
+} = Transactioner{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (Transactioner) ExtensionName() string { return "Transactioner" }
+
+// Validate implements graphql.HandlerExtension.
+func (Transactioner) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext runs the root fields of a mutation one at a time,
+// as they share the transaction.
+func (Transactioner) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	previous := oc.ResolverMiddleware
+	var mu sync.Mutex
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return previous(ctx, next)
+	}
+	return nil
+}
+
+// InterceptResponse implements graphql.ResponseInterceptor.
+func (t Transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if graphql.GetOperationContext(ctx).Operation.Operation != ast.Mutation {
+		return next(ctx)
+	}
+	tx, err := t.Client.Tx(ctx)
+	if err != nil {
+		return t.fail(ctx, "begin transaction", err)
+	}
+	ctx = ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	rsp := next(ctx)
+	if len(rsp.Errors) > 0 {
+		_ = tx.Rollback()
+		return &graphql.Response{Errors: rsp.Errors}
+	}
+	if err := tx.Commit(); err != nil {
+		// A commit lost with its connection may still have happened.
+		return t.fail(ctx, "commit transaction", err, "the change may not have been saved; retry with the same idempotencyKey")
+	}
+	return rsp
+}
+
+func (t Transactioner) fail(ctx context.Context, what string, err error, msg ...string) *graphql.Response {
+	t.Log.ErrorContext(ctx, what, "err", err)
+	m := "the change could not be saved; nothing was written"
+	if len(msg) > 0 {
+		m = msg[0]
+	}
+	return &graphql.Response{Errors: gqlerror.List{{
+		Message:    m,
+		Extensions: map[string]any{"code": apperr.Internal},
+	}}}
+}
