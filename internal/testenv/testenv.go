@@ -19,10 +19,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
 	_ "github.com/lib/pq"
 
 	"github.com/latchkey/latchkey/ent"
@@ -50,9 +52,18 @@ func Each(t *testing.T, f func(t *testing.T, databaseURL string)) {
 	}
 }
 
+// EachB is Each for benchmarks: sub-benchmarks "sqlite" and "postgres".
+func EachB(b *testing.B, f func(b *testing.B, databaseURL string)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { f(b, filepath.Join(b.TempDir(), "latchkey.db")) })
+	if base := os.Getenv(PostgresEnv); base != "" {
+		b.Run("postgres", func(b *testing.B) { f(b, postgresSchema(b, base)) })
+	}
+}
+
 // postgresSchema creates a schema of its own for one test and returns a URL
 // whose connections use it; the schema is dropped when the test ends.
-func postgresSchema(t *testing.T, base string) string {
+func postgresSchema(t testing.TB, base string) string {
 	t.Helper()
 	db, err := sql.Open("postgres", base)
 	if err != nil {
@@ -84,14 +95,14 @@ func postgresSchema(t *testing.T, base string) string {
 
 // Env is one running server with its database.
 type Env struct {
-	T      *testing.T
+	T      testing.TB
 	App    *app.App
 	Server *httptest.Server
 	clock  *atomic.Int64
 }
 
 // For returns the same environment reporting to t, for use in subtests.
-func (e *Env) For(t *testing.T) *Env {
+func (e *Env) For(t testing.TB) *Env {
 	c := *e
 	c.T = t
 	return &c
@@ -105,11 +116,60 @@ func WithSMTP(url string) Option {
 	return func(c *app.Config) { c.SMTPURL, c.MailFrom = url, "Latchkey <no-reply@latchkey.test>" }
 }
 
+// Statements counts the SQL statements the server runs.
+type Statements struct {
+	n   atomic.Int64
+	mu  sync.Mutex
+	log []string
+}
+
+// Count returns the number of statements so far.
+func (s *Statements) Count() int { return int(s.n.Load()) }
+
+// Reset forgets the statements so far.
+func (s *Statements) Reset() {
+	s.n.Store(0)
+	s.mu.Lock()
+	s.log = nil
+	s.mu.Unlock()
+}
+
+// Log returns the statements so far (their text, without arguments).
+func (s *Statements) Log() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// WithStatements counts every statement the server sends to the database.
+func WithStatements(s *Statements) Option {
+	return func(c *app.Config) {
+		c.WrapDriver = func(d dialect.Driver) dialect.Driver {
+			return dialect.DebugWithContext(d, func(_ context.Context, v ...any) {
+				msg := fmt.Sprint(v...)
+				if i := strings.Index(msg, ": query="); i >= 0 && (strings.Contains(msg[:i], ".Query") || strings.Contains(msg[:i], ".Exec")) {
+					s.n.Add(1)
+					q := msg[i+len(": query="):]
+					if j := strings.Index(q, " args="); j >= 0 {
+						q = q[:j]
+					}
+					if len(q) > 160 {
+						q = q[:160] + "…"
+					}
+					s.mu.Lock()
+					s.log = append(s.log, q)
+					s.mu.Unlock()
+				}
+			})
+		}
+	}
+}
+
 // WithLogger sends the server's log to l.
 func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
 
 // Start runs a server over the database at databaseURL.
-func Start(t *testing.T, databaseURL string, opts ...Option) *Env {
+func Start(t testing.TB, databaseURL string, opts ...Option) *Env {
 	t.Helper()
 	e := &Env{T: t, clock: new(atomic.Int64)}
 	e.clock.Store(time.Now().UnixNano())

@@ -1,0 +1,105 @@
+package graph_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/testenv"
+)
+
+// overview is the admin app's main query (see BENCHMARKS.md).
+const overview = `query Overview {
+  users(first: 50) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id name email language
+      permissions(first: 20) { edges { node { id status remoteAllowed
+        restrictions { validFrom validUntil weekdays dailyFrom dailyUntil }
+        device { id name type timeZone } } } } } }
+  }
+}`
+
+// seedOverview gives n users five permissions each on 20 devices.
+func seedOverview(t testing.TB, e *testenv.Env, acc testenv.Account, n int) {
+	t.Helper()
+	ctx := acc.Admin()
+	devs := e.Devices(acc, 20, "Europe/Berlin")
+	users := make([]*ent.UserCreate, n)
+	for i := range users {
+		users[i] = e.App.Client.User.Create().SetName(fmt.Sprintf("User %d", i)).SetEmail(fmt.Sprintf("user%d@example.com", i))
+	}
+	us, err := e.App.Client.User.CreateBulk(users...).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var perms []*ent.PermissionCreate
+	var w uint8 = 0b1111100
+	var from, until int16 = 8 * 60, 18 * 60
+	for i, u := range us {
+		for j := range 5 {
+			perms = append(perms, e.App.Client.Permission.Create().SetUserID(u.ID).SetDeviceID(devs[(i+j)%20]).SetWeekdays(w).SetDailyFrom(from).SetDailyUntil(until))
+		}
+	}
+	for len(perms) > 0 {
+		k := min(len(perms), 500)
+		if err := e.App.Client.Permission.CreateBulk(perms[:k]...).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		perms = perms[k:]
+	}
+}
+
+// TestOverviewStatements: the overview costs the same few statements
+// whatever the page size.
+func TestOverviewStatements(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		seedOverview(t, e, acme, 60)
+		// The token was checked moments ago, as an admin app's would be;
+		// the first request of a token costs one lookup more.
+		e.MustDo(acme.Token, `{ viewer { role } }`, nil, nil)
+		var counts []int
+		for _, first := range []int{10, 50} {
+			st.Reset()
+			var out struct{ Users struct{ Edges []struct{} } }
+			e.MustDo(acme.Token, strings.Replace(overview, "users(first: 50)", fmt.Sprintf("users(first: %d)", first), 1), nil, &out)
+			if len(out.Users.Edges) != first {
+				t.Fatalf("%d users", len(out.Users.Edges))
+			}
+			counts = append(counts, st.Count())
+			if st.Count() > 4 {
+				t.Errorf("first: %d ran %d statements:\n%s", first, st.Count(), strings.Join(st.Log(), "\n"))
+			}
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements depend on the page size: %v", counts)
+		}
+	})
+}
+
+// TestGrantStatements: a grant of 500 devices runs as many statements as a
+// grant of one.
+func TestGrantStatements(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		e.MustDo(acme.Token, `{ viewer { role } }`, nil, nil)
+		var counts []int
+		for i, n := range []int{1, 500} {
+			user := newUser(e, acme.Token, "U", fmt.Sprintf("u%d@example.com", i))
+			devs := ids(e.Devices(acme, n, "UTC"))
+			st.Reset()
+			e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs}}, nil)
+			counts = append(counts, st.Count())
+			t.Logf("grant of %d: %d statements", n, st.Count())
+		}
+		if counts[0] != counts[1] || counts[1] > 7 {
+			t.Errorf("statements per grant of 1 and 500 devices: %v, want equal and at most 7", counts)
+		}
+	})
+}
