@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/ide"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/lock"
 	"github.com/latchkey/latchkey/internal/mail"
@@ -155,7 +155,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		timeout = 10 * time.Second
 	}
 	mux.Handle("/query", edge.Guard(deadline(timeout, authenticate(a.Client, gql)), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes}))
-	mux.Handle("GET /{$}", playground.Handler("Latchkey", "/query"))
+	ide.Mount(mux, "/query")
 	mux.HandleFunc("GET /invite/{code}", invitePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
