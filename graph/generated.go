@@ -40,7 +40,6 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Permission() PermissionResolver
 	Query() QueryResolver
-	Restrictions() RestrictionsResolver
 	Viewer() ViewerResolver
 }
 
@@ -295,7 +294,7 @@ type MutationResolver interface {
 }
 type PermissionResolver interface {
 	Schedule(ctx context.Context, obj *ent.Permission) (string, error)
-	Restrictions(ctx context.Context, obj *ent.Permission) (*grant.Restrictions, error)
+	Restrictions(ctx context.Context, obj *ent.Permission) (*model.Restrictions, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -307,11 +306,6 @@ type QueryResolver interface {
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*lock.Decision, error)
 	Viewer(ctx context.Context) (*auth.Viewer, error)
-}
-type RestrictionsResolver interface {
-	Weekdays(ctx context.Context, obj *grant.Restrictions) ([]enum.Weekday, error)
-	DailyFrom(ctx context.Context, obj *grant.Restrictions) (*string, error)
-	DailyUntil(ctx context.Context, obj *grant.Restrictions) (*string, error)
 }
 type ViewerResolver interface {
 	Account(ctx context.Context, obj *auth.Viewer) (*ent.Account, error)
@@ -7628,8 +7622,8 @@ func (ec *executionContext) _Permission_restrictions(ctx context.Context, field 
 			return ec.Resolvers.Permission().Restrictions(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Restrictions) graphql.Marshaler {
-			return ec.marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRestrictions(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
+			return ec.marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRestrictions(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8392,7 +8386,7 @@ func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *grant.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8415,7 +8409,7 @@ func (ec *executionContext) fieldContext_Restrictions_validFrom(_ context.Contex
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *grant.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8438,7 +8432,7 @@ func (ec *executionContext) fieldContext_Restrictions_validUntil(_ context.Conte
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *grant.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8447,7 +8441,7 @@ func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field gr
 			return ec.fieldContext_Restrictions_weekdays(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Restrictions().Weekdays(ctx, obj)
+			return obj.Weekdays, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []enum.Weekday) graphql.Marshaler {
@@ -8458,10 +8452,10 @@ func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Restrictions_weekdays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, true, true, "Weekday")
+	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Weekday")
 }
 
-func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *grant.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8470,7 +8464,7 @@ func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field g
 			return ec.fieldContext_Restrictions_dailyFrom(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Restrictions().DailyFrom(ctx, obj)
+			return obj.DailyFrom, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8481,10 +8475,10 @@ func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
 }
 
-func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *grant.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8493,7 +8487,7 @@ func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field 
 			return ec.fieldContext_Restrictions_dailyUntil(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Restrictions().DailyUntil(ctx, obj)
+			return obj.DailyUntil, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8504,7 +8498,7 @@ func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -15007,7 +15001,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 
 var restrictionsImplementors = []string{"Restrictions"}
 
-func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.SelectionSet, obj *grant.Restrictions) graphql.Marshaler {
+func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.SelectionSet, obj *model.Restrictions) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, restrictionsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15019,31 +15013,28 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 		case "validFrom":
 			out.Values[i] = ec._Restrictions_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "validUntil":
 			out.Values[i] = ec._Restrictions_validUntil(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "weekdays":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Restrictions_weekdays(ctx, field, obj)
-				})
+			out.Values[i] = ec._Restrictions_weekdays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "dailyFrom":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Restrictions_dailyFrom(ctx, field, obj)
-				})
+			out.Values[i] = ec._Restrictions_dailyFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "dailyUntil":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Restrictions_dailyUntil(ctx, field, obj)
-				})
+			out.Values[i] = ec._Restrictions_dailyUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16061,7 +16052,7 @@ func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋla
 	return ec._ResendInvitationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v *grant.Restrictions) graphql.Marshaler {
+func (ec *executionContext) marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Restrictions!")
 		return graphql.Null

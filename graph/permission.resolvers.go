@@ -9,7 +9,7 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -30,30 +30,6 @@ func (r *mutationResolver) RevokePermission(ctx context.Context, id pulid.ID) (*
 }
 
 // Restrictions is the resolver for the restrictions field.
-func (r *permissionResolver) Restrictions(ctx context.Context, obj *ent.Permission) (*grant.Restrictions, error) {
-	r2 := grant.RestrictionsOf(obj)
-	return &r2, nil
+func (r *permissionResolver) Restrictions(ctx context.Context, obj *ent.Permission) (*model.Restrictions, error) {
+	return restrictionsOf(obj), nil
 }
-
-// Weekdays is the resolver for the weekdays field.
-func (r *restrictionsResolver) Weekdays(ctx context.Context, obj *grant.Restrictions) ([]enum.Weekday, error) {
-	if obj.Weekdays == nil {
-		return nil, nil
-	}
-	return grant.WeekdayList(*obj.Weekdays), nil
-}
-
-// DailyFrom is the resolver for the dailyFrom field.
-func (r *restrictionsResolver) DailyFrom(ctx context.Context, obj *grant.Restrictions) (*string, error) {
-	return clockString(obj.DailyFrom), nil
-}
-
-// DailyUntil is the resolver for the dailyUntil field.
-func (r *restrictionsResolver) DailyUntil(ctx context.Context, obj *grant.Restrictions) (*string, error) {
-	return clockString(obj.DailyUntil), nil
-}
-
-// Restrictions returns RestrictionsResolver implementation.
-func (r *Resolver) Restrictions() RestrictionsResolver { return &restrictionsResolver{r} }
-
-type restrictionsResolver struct{ *Resolver }
