@@ -42,6 +42,7 @@ func config(log *slog.Logger) (app.Config, error) {
 		InviteLinkTemplate: os.Getenv("INVITE_LINK_TEMPLATE"),
 		SMTPURL:            os.Getenv("SMTP_URL"),
 		MailFrom:           envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
+		Production:         os.Getenv("PRODUCTION") == "true",
 		Logger:             log,
 	}
 	var err error

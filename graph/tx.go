@@ -52,7 +52,8 @@ func (Transactioner) MutateOperationContext(_ context.Context, oc *graphql.Opera
 
 // InterceptResponse implements graphql.ResponseInterceptor.
 func (t Transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if graphql.GetOperationContext(ctx).Operation.Operation != ast.Mutation {
+	// Operation is nil when the request failed before one was chosen.
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
 		return next(ctx)
 	}
 	tx, err := t.Client.Tx(ctx)

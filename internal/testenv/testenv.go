@@ -165,6 +165,9 @@ func WithStatements(s *Statements) Option {
 	}
 }
 
+// WithProduction runs the server in production mode.
+func WithProduction() Option { return func(c *app.Config) { c.Production = true } }
+
 // WithLogger sends the server's log to l.
 func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
 
