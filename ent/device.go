@@ -26,6 +26,8 @@ type Device struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID pulid.ID `json:"account_id,omitempty"`
+	// Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it.
+	Version int `json:"version,omitempty"`
 	// The device's display name, e.g. "Front door".
 	Name string `json:"name,omitempty"`
 	// The kind of device. Defaults to SMART_LOCK.
@@ -94,6 +96,8 @@ func (*Device) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case device.FieldID, device.FieldAccountID:
 			values[i] = new(pulid.ID)
+		case device.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case device.FieldName, device.FieldType, device.FieldTimeZone, device.FieldVendorID:
 			values[i] = new(sql.NullString)
 		case device.FieldCreatedAt, device.FieldUpdatedAt:
@@ -136,6 +140,12 @@ func (_m *Device) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field account_id", values[i])
 			} else if value != nil {
 				_m.AccountID = *value
+			}
+		case device.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case device.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -221,6 +231,9 @@ func (_m *Device) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AccountID))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

@@ -62,6 +62,20 @@ func (_c *DeviceCreate) SetAccountID(v pulid.ID) *DeviceCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *DeviceCreate) SetVersion(v int) *DeviceCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *DeviceCreate) SetNillableVersion(v *int) *DeviceCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *DeviceCreate) SetName(v string) *DeviceCreate {
 	_c.mutation.SetName(v)
@@ -202,6 +216,10 @@ func (_c *DeviceCreate) defaults() error {
 		v := device.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := device.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.GetType(); !ok {
 		v := device.DefaultType
 		_c.mutation.SetType(v)
@@ -226,6 +244,9 @@ func (_c *DeviceCreate) check() error {
 	}
 	if _, ok := _c.mutation.AccountID(); !ok {
 		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "Device.account_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Device.version"`)}
 	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Device.name"`)}
@@ -302,6 +323,10 @@ func (_c *DeviceCreate) createSpec() (*Device, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(device.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(device.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(device.FieldName, field.TypeString, value)
@@ -432,6 +457,24 @@ func (u *DeviceUpsert) UpdateUpdatedAt() *DeviceUpsert {
 	return u
 }
 
+// SetVersion sets the "version" field.
+func (u *DeviceUpsert) SetVersion(v int) *DeviceUpsert {
+	u.Set(device.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *DeviceUpsert) UpdateVersion() *DeviceUpsert {
+	u.SetExcluded(device.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *DeviceUpsert) AddVersion(v int) *DeviceUpsert {
+	u.Add(device.FieldVersion, v)
+	return u
+}
+
 // SetName sets the "name" field.
 func (u *DeviceUpsert) SetName(v string) *DeviceUpsert {
 	u.Set(device.FieldName, v)
@@ -551,6 +594,27 @@ func (u *DeviceUpsertOne) SetUpdatedAt(v time.Time) *DeviceUpsertOne {
 func (u *DeviceUpsertOne) UpdateUpdatedAt() *DeviceUpsertOne {
 	return u.Update(func(s *DeviceUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *DeviceUpsertOne) SetVersion(v int) *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *DeviceUpsertOne) AddVersion(v int) *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *DeviceUpsertOne) UpdateVersion() *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -849,6 +913,27 @@ func (u *DeviceUpsertBulk) SetUpdatedAt(v time.Time) *DeviceUpsertBulk {
 func (u *DeviceUpsertBulk) UpdateUpdatedAt() *DeviceUpsertBulk {
 	return u.Update(func(s *DeviceUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *DeviceUpsertBulk) SetVersion(v int) *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *DeviceUpsertBulk) AddVersion(v int) *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *DeviceUpsertBulk) UpdateVersion() *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.UpdateVersion()
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
+	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
@@ -80,14 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apitoken.Table:    apitoken.ValidColumn,
-			accessevent.Table: accessevent.ValidColumn,
-			account.Table:     account.ValidColumn,
-			device.Table:      device.ValidColumn,
-			invitation.Table:  invitation.ValidColumn,
-			outbox.Table:      outbox.ValidColumn,
-			permission.Table:  permission.ValidColumn,
-			user.Table:        user.ValidColumn,
+			apitoken.Table:       apitoken.ValidColumn,
+			accessevent.Table:    accessevent.ValidColumn,
+			account.Table:        account.ValidColumn,
+			device.Table:         device.ValidColumn,
+			idempotencykey.Table: idempotencykey.ValidColumn,
+			invitation.Table:     invitation.ValidColumn,
+			outbox.Table:         outbox.ValidColumn,
+			permission.Table:     permission.ValidColumn,
+			user.Table:           user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

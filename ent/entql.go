@@ -7,6 +7,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
+	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
@@ -21,7 +22,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 8)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 9)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -93,6 +94,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			device.FieldCreatedAt: {Type: field.TypeTime, Column: device.FieldCreatedAt},
 			device.FieldUpdatedAt: {Type: field.TypeTime, Column: device.FieldUpdatedAt},
 			device.FieldAccountID: {Type: field.TypeString, Column: device.FieldAccountID},
+			device.FieldVersion:   {Type: field.TypeInt, Column: device.FieldVersion},
 			device.FieldName:      {Type: field.TypeString, Column: device.FieldName},
 			device.FieldType:      {Type: field.TypeEnum, Column: device.FieldType},
 			device.FieldTimeZone:  {Type: field.TypeString, Column: device.FieldTimeZone},
@@ -100,6 +102,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   idempotencykey.Table,
+			Columns: idempotencykey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: idempotencykey.FieldID,
+			},
+		},
+		Type: "IdempotencyKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+			idempotencykey.FieldUpdatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
+			idempotencykey.FieldAccountID:   {Type: field.TypeString, Column: idempotencykey.FieldAccountID},
+			idempotencykey.FieldKey:         {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldOperation:   {Type: field.TypeString, Column: idempotencykey.FieldOperation},
+			idempotencykey.FieldRequestHash: {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
+			idempotencykey.FieldResultIds:   {Type: field.TypeJSON, Column: idempotencykey.FieldResultIds},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -122,7 +144,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRedeemedAt: {Type: field.TypeTime, Column: invitation.FieldRedeemedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outbox.Table,
 			Columns: outbox.Columns,
@@ -150,7 +172,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outbox.FieldSentAt:        {Type: field.TypeTime, Column: outbox.FieldSentAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -164,6 +186,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldCreatedAt:     {Type: field.TypeTime, Column: permission.FieldCreatedAt},
 			permission.FieldUpdatedAt:     {Type: field.TypeTime, Column: permission.FieldUpdatedAt},
 			permission.FieldAccountID:     {Type: field.TypeString, Column: permission.FieldAccountID},
+			permission.FieldVersion:       {Type: field.TypeInt, Column: permission.FieldVersion},
 			permission.FieldUserID:        {Type: field.TypeString, Column: permission.FieldUserID},
 			permission.FieldDeviceID:      {Type: field.TypeString, Column: permission.FieldDeviceID},
 			permission.FieldInvitationID:  {Type: field.TypeString, Column: permission.FieldInvitationID},
@@ -177,7 +200,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDailyUntil:    {Type: field.TypeInt16, Column: permission.FieldDailyUntil},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -191,6 +214,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldCreatedAt: {Type: field.TypeTime, Column: user.FieldCreatedAt},
 			user.FieldUpdatedAt: {Type: field.TypeTime, Column: user.FieldUpdatedAt},
 			user.FieldAccountID: {Type: field.TypeString, Column: user.FieldAccountID},
+			user.FieldVersion:   {Type: field.TypeInt, Column: user.FieldVersion},
 			user.FieldName:      {Type: field.TypeString, Column: user.FieldName},
 			user.FieldEmail:     {Type: field.TypeString, Column: user.FieldEmail},
 			user.FieldLanguage:  {Type: field.TypeEnum, Column: user.FieldLanguage},
@@ -304,6 +328,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Device",
 		"AccessEvent",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   idempotencykey.AccountTable,
+			Columns: []string{idempotencykey.AccountColumn},
+			Bidi:    false,
+		},
+		"IdempotencyKey",
+		"Account",
 	)
 	graph.MustAddE(
 		"account",
@@ -855,6 +891,11 @@ func (f *DeviceFilter) WhereAccountID(p entql.StringP) {
 	f.Where(p.Field(device.FieldAccountID))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *DeviceFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(device.FieldVersion))
+}
+
 // WhereName applies the entql string predicate on the name field.
 func (f *DeviceFilter) WhereName(p entql.StringP) {
 	f.Where(p.Field(device.FieldName))
@@ -918,6 +959,95 @@ func (f *DeviceFilter) WhereHasEventsWith(preds ...predicate.AccessEvent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IdempotencyKeyQuery builder.
+func (_q *IdempotencyKeyQuery) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IdempotencyKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// IdempotencyKeyFilter provides a generic filtering capability at runtime for IdempotencyKeyQuery.
+type IdempotencyKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IdempotencyKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IdempotencyKeyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IdempotencyKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IdempotencyKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldUpdatedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *IdempotencyKeyFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldAccountID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldKey))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *IdempotencyKeyFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldOperation))
+}
+
+// WhereRequestHash applies the entql string predicate on the request_hash field.
+func (f *IdempotencyKeyFilter) WhereRequestHash(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldRequestHash))
+}
+
+// WhereResultIds applies the entql json.RawMessage predicate on the result_ids field.
+func (f *IdempotencyKeyFilter) WhereResultIds(p entql.BytesP) {
+	f.Where(p.Field(idempotencykey.FieldResultIds))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *IdempotencyKeyFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *IdempotencyKeyFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *InvitationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -946,7 +1076,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1092,7 +1222,7 @@ type OutboxFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1235,7 +1365,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1259,6 +1389,11 @@ func (f *PermissionFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereAccountID applies the entql string predicate on the account_id field.
 func (f *PermissionFilter) WhereAccountID(p entql.StringP) {
 	f.Where(p.Field(permission.FieldAccountID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *PermissionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(permission.FieldVersion))
 }
 
 // WhereUserID applies the entql string predicate on the user_id field.
@@ -1415,7 +1550,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1439,6 +1574,11 @@ func (f *UserFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereAccountID applies the entql string predicate on the account_id field.
 func (f *UserFilter) WhereAccountID(p entql.StringP) {
 	f.Where(p.Field(user.FieldAccountID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *UserFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(user.FieldVersion))
 }
 
 // WhereName applies the entql string predicate on the name field.

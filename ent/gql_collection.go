@@ -493,6 +493,11 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, device.FieldUpdatedAt)
 				fieldSeen[device.FieldUpdatedAt] = struct{}{}
 			}
+		case "version":
+			if _, ok := fieldSeen[device.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, device.FieldVersion)
+				fieldSeen[device.FieldVersion] = struct{}{}
+			}
 		case "name":
 			if _, ok := fieldSeen[device.FieldName]; !ok {
 				selectedFields = append(selectedFields, device.FieldName)
@@ -874,6 +879,11 @@ func (_q *PermissionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[permission.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, permission.FieldUpdatedAt)
 				fieldSeen[permission.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[permission.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, permission.FieldVersion)
+				fieldSeen[permission.FieldVersion] = struct{}{}
 			}
 		case "userID":
 			if _, ok := fieldSeen[permission.FieldUserID]; !ok {
@@ -1265,6 +1275,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, user.FieldUpdatedAt)
 				fieldSeen[user.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[user.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, user.FieldVersion)
+				fieldSeen[user.FieldVersion] = struct{}{}
 			}
 		case "name":
 			if _, ok := fieldSeen[user.FieldName]; !ok {

@@ -29,6 +29,8 @@ type Permission struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID pulid.ID `json:"account_id,omitempty"`
+	// Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it.
+	Version int `json:"version,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID pulid.ID `json:"user_id,omitempty"`
 	// DeviceID holds the value of the "device_id" field.
@@ -142,7 +144,7 @@ func (*Permission) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case permission.FieldEnabled, permission.FieldRemoteAllowed:
 			values[i] = new(sql.NullBool)
-		case permission.FieldWeekdays, permission.FieldDailyFrom, permission.FieldDailyUntil:
+		case permission.FieldVersion, permission.FieldWeekdays, permission.FieldDailyFrom, permission.FieldDailyUntil:
 			values[i] = new(sql.NullInt64)
 		case permission.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -186,6 +188,12 @@ func (_m *Permission) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field account_id", values[i])
 			} else if value != nil {
 				_m.AccountID = *value
+			}
+		case permission.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case permission.FieldUserID:
 			if value, ok := values[i].(*pulid.ID); !ok {
@@ -328,6 +336,9 @@ func (_m *Permission) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AccountID))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("user_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.UserID))

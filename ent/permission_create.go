@@ -64,6 +64,20 @@ func (_c *PermissionCreate) SetAccountID(v pulid.ID) *PermissionCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *PermissionCreate) SetVersion(v int) *PermissionCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *PermissionCreate) SetNillableVersion(v *int) *PermissionCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetUserID sets the "user_id" field.
 func (_c *PermissionCreate) SetUserID(v pulid.ID) *PermissionCreate {
 	_c.mutation.SetUserID(v)
@@ -302,6 +316,10 @@ func (_c *PermissionCreate) defaults() error {
 		v := permission.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := permission.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := permission.DefaultStatus
 		_c.mutation.SetStatus(v)
@@ -334,6 +352,9 @@ func (_c *PermissionCreate) check() error {
 	}
 	if _, ok := _c.mutation.AccountID(); !ok {
 		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "Permission.account_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Permission.version"`)}
 	}
 	if _, ok := _c.mutation.UserID(); !ok {
 		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "Permission.user_id"`)}
@@ -407,6 +428,10 @@ func (_c *PermissionCreate) createSpec() (*Permission, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(permission.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(permission.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(permission.FieldStatus, field.TypeEnum, value)
@@ -585,6 +610,24 @@ func (u *PermissionUpsert) SetUpdatedAt(v time.Time) *PermissionUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *PermissionUpsert) UpdateUpdatedAt() *PermissionUpsert {
 	u.SetExcluded(permission.FieldUpdatedAt)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *PermissionUpsert) SetVersion(v int) *PermissionUpsert {
+	u.Set(permission.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *PermissionUpsert) UpdateVersion() *PermissionUpsert {
+	u.SetExcluded(permission.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *PermissionUpsert) AddVersion(v int) *PermissionUpsert {
+	u.Add(permission.FieldVersion, v)
 	return u
 }
 
@@ -821,6 +864,27 @@ func (u *PermissionUpsertOne) SetUpdatedAt(v time.Time) *PermissionUpsertOne {
 func (u *PermissionUpsertOne) UpdateUpdatedAt() *PermissionUpsertOne {
 	return u.Update(func(s *PermissionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *PermissionUpsertOne) SetVersion(v int) *PermissionUpsertOne {
+	return u.Update(func(s *PermissionUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *PermissionUpsertOne) AddVersion(v int) *PermissionUpsertOne {
+	return u.Update(func(s *PermissionUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *PermissionUpsertOne) UpdateVersion() *PermissionUpsertOne {
+	return u.Update(func(s *PermissionUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -1251,6 +1315,27 @@ func (u *PermissionUpsertBulk) SetUpdatedAt(v time.Time) *PermissionUpsertBulk {
 func (u *PermissionUpsertBulk) UpdateUpdatedAt() *PermissionUpsertBulk {
 	return u.Update(func(s *PermissionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *PermissionUpsertBulk) SetVersion(v int) *PermissionUpsertBulk {
+	return u.Update(func(s *PermissionUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *PermissionUpsertBulk) AddVersion(v int) *PermissionUpsertBulk {
+	return u.Update(func(s *PermissionUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *PermissionUpsertBulk) UpdateVersion() *PermissionUpsertBulk {
+	return u.Update(func(s *PermissionUpsert) {
+		s.UpdateVersion()
 	})
 }
 

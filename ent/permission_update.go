@@ -38,6 +38,27 @@ func (_u *PermissionUpdate) SetUpdatedAt(v time.Time) *PermissionUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *PermissionUpdate) SetVersion(v int) *PermissionUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PermissionUpdate) SetNillableVersion(v *int) *PermissionUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PermissionUpdate) AddVersion(v int) *PermissionUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetInvitationID sets the "invitation_id" field.
 func (_u *PermissionUpdate) SetInvitationID(v pulid.ID) *PermissionUpdate {
 	_u.mutation.SetInvitationID(v)
@@ -349,6 +370,12 @@ func (_u *PermissionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(permission.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(permission.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(permission.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(permission.FieldStatus, field.TypeEnum, value)
 	}
@@ -494,6 +521,27 @@ type PermissionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PermissionUpdateOne) SetUpdatedAt(v time.Time) *PermissionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *PermissionUpdateOne) SetVersion(v int) *PermissionUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PermissionUpdateOne) SetNillableVersion(v *int) *PermissionUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PermissionUpdateOne) AddVersion(v int) *PermissionUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -837,6 +885,12 @@ func (_u *PermissionUpdateOne) sqlSave(ctx context.Context) (_node *Permission, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(permission.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(permission.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(permission.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(permission.FieldStatus, field.TypeEnum, value)

@@ -22,6 +22,8 @@ type Tx struct {
 	Account *AccountClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// Outbox is the client for interacting with the Outbox builders.
@@ -165,6 +167,7 @@ func (tx *Tx) init() {
 	tx.AccessEvent = NewAccessEventClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Outbox = NewOutboxClient(tx.config)
 	tx.Permission = NewPermissionClient(tx.config)

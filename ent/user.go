@@ -26,6 +26,8 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID pulid.ID `json:"account_id,omitempty"`
+	// Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it.
+	Version int `json:"version,omitempty"`
 	// The user's full name.
 	Name string `json:"name,omitempty"`
 	// The user's email address, unique within the account ignoring case; stored in lower case.
@@ -118,6 +120,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldID, user.FieldAccountID:
 			values[i] = new(pulid.ID)
+		case user.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case user.FieldName, user.FieldEmail, user.FieldLanguage, user.FieldOrigin:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
@@ -160,6 +164,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field account_id", values[i])
 			} else if value != nil {
 				_m.AccountID = *value
+			}
+		case user.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case user.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -254,6 +264,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AccountID))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

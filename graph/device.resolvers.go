@@ -9,18 +9,24 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // CreateDevice is the resolver for the createDevice field.
-func (r *mutationResolver) CreateDevice(ctx context.Context, input ent.CreateDeviceInput) (*ent.Device, error) {
-	return ent.FromContext(ctx).Device.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error) {
+	return createOnce(ctx, r, idempotencyKey, "createDevice", input,
+		func(c *ent.Client) (*ent.Device, error) { return c.Device.Create().SetInput(input).Save(ctx) },
+		func(d *ent.Device) pulid.ID { return d.ID })
 }
 
 // UpdateDevice is the resolver for the updateDevice field.
-func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput) (*ent.Device, error) {
-	return ent.FromContext(ctx).Device.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error) {
+	c := ent.FromContext(ctx)
+	return versioned(ctx, version,
+		c.Device.UpdateOneID(id).SetInput(input).Where(ifVersion(version, device.Version)...).Save,
+		c.Device.Query().Where(device.ID(id)).Exist)
 }
 
 // DeleteDevice is the resolver for the deleteDevice field.

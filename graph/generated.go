@@ -108,6 +108,7 @@ type ComplexityRoot struct {
 		Type        func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 		VendorID    func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	DeviceConnection struct {
@@ -153,18 +154,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateDevice     func(childComplexity int, input ent.CreateDeviceInput) int
-		CreateUser       func(childComplexity int, input ent.CreateUserInput) int
+		CreateDevice     func(childComplexity int, input ent.CreateDeviceInput, idempotencyKey *string) int
+		CreateUser       func(childComplexity int, input ent.CreateUserInput, idempotencyKey *string) int
 		DeleteDevice     func(childComplexity int, id pulid.ID) int
 		DeleteUser       func(childComplexity int, id pulid.ID) int
-		GrantPermission  func(childComplexity int, input grant.Input) int
+		GrantPermission  func(childComplexity int, input grant.Input, idempotencyKey *string) int
 		OperateDevice    func(childComplexity int, deviceID pulid.ID, action enum.LockAction, remote *bool) int
 		RedeemInvitation func(childComplexity int, code string) int
 		ResendInvitation func(childComplexity int, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) int
 		RevokePermission func(childComplexity int, id pulid.ID) int
-		UpdateDevice     func(childComplexity int, id pulid.ID, input ent.UpdateDeviceInput) int
-		UpdatePermission func(childComplexity int, id pulid.ID, input grant.Patch) int
-		UpdateUser       func(childComplexity int, id pulid.ID, input ent.UpdateUserInput) int
+		UpdateDevice     func(childComplexity int, id pulid.ID, input ent.UpdateDeviceInput, version *int) int
+		UpdatePermission func(childComplexity int, id pulid.ID, input grant.Patch, version *int) int
+		UpdateUser       func(childComplexity int, id pulid.ID, input ent.UpdateUserInput, version *int) int
 	}
 
 	OperateDevicePayload struct {
@@ -196,6 +197,7 @@ type ComplexityRoot struct {
 		UpdatedAt     func(childComplexity int) int
 		User          func(childComplexity int) int
 		UserID        func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	PermissionConnection struct {
@@ -251,6 +253,7 @@ type ComplexityRoot struct {
 		Origin      func(childComplexity int) int
 		Permissions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) int
 		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -280,16 +283,16 @@ type InvitationResolver interface {
 }
 type MutationResolver interface {
 	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*lock.Operation, error)
-	CreateDevice(ctx context.Context, input ent.CreateDeviceInput) (*ent.Device, error)
-	UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput) (*ent.Device, error)
+	CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error)
+	UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error)
 	DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error)
 	RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error)
 	ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) (*grant.Result, error)
-	GrantPermission(ctx context.Context, input grant.Input) (*grant.Result, error)
-	UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch) (*ent.Permission, error)
+	GrantPermission(ctx context.Context, input grant.Input, idempotencyKey *string) (*grant.Result, error)
+	UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch, version *int) (*ent.Permission, error)
 	RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error)
-	CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error)
-	UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput) (*ent.User, error)
+	CreateUser(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*ent.User, error)
+	UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error)
 	DeleteUser(ctx context.Context, id pulid.ID) (*grant.UserDeletion, error)
 }
 type PermissionResolver interface {
@@ -582,6 +585,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Device.VendorID(childComplexity), true
+	case "Device.version":
+		if e.ComplexityRoot.Device.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Version(childComplexity), true
 
 	case "DeviceConnection.edges":
 		if e.ComplexityRoot.DeviceConnection.Edges == nil {
@@ -748,7 +757,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateDevice(childComplexity, args["input"].(ent.CreateDeviceInput)), true
+		return e.ComplexityRoot.Mutation.CreateDevice(childComplexity, args["input"].(ent.CreateDeviceInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -759,7 +768,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(ent.CreateUserInput)), true
+		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(ent.CreateUserInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.deleteDevice":
 		if e.ComplexityRoot.Mutation.DeleteDevice == nil {
 			break
@@ -792,7 +801,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.GrantPermission(childComplexity, args["input"].(grant.Input)), true
+		return e.ComplexityRoot.Mutation.GrantPermission(childComplexity, args["input"].(grant.Input), args["idempotencyKey"].(*string)), true
 	case "Mutation.operateDevice":
 		if e.ComplexityRoot.Mutation.OperateDevice == nil {
 			break
@@ -847,7 +856,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateDevice(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateDeviceInput)), true
+		return e.ComplexityRoot.Mutation.UpdateDevice(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateDeviceInput), args["version"].(*int)), true
 	case "Mutation.updatePermission":
 		if e.ComplexityRoot.Mutation.UpdatePermission == nil {
 			break
@@ -858,7 +867,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdatePermission(childComplexity, args["id"].(pulid.ID), args["input"].(grant.Patch)), true
+		return e.ComplexityRoot.Mutation.UpdatePermission(childComplexity, args["id"].(pulid.ID), args["input"].(grant.Patch), args["version"].(*int)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -869,7 +878,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateUserInput)), true
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateUserInput), args["version"].(*int)), true
 
 	case "OperateDevicePayload.allowed":
 		if e.ComplexityRoot.OperateDevicePayload.Allowed == nil {
@@ -1005,6 +1014,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Permission.UserID(childComplexity), true
+	case "Permission.version":
+		if e.ComplexityRoot.Permission.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Permission.Version(childComplexity), true
 
 	case "PermissionConnection.edges":
 		if e.ComplexityRoot.PermissionConnection.Edges == nil {
@@ -1272,6 +1287,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+	case "User.version":
+		if e.ComplexityRoot.User.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Version(childComplexity), true
 
 	case "UserConnection.edges":
 		if e.ComplexityRoot.UserConnection.Edges == nil {
@@ -1508,12 +1529,16 @@ type OperateDevicePayload {
 	{Name: "../schema/device.graphql", Input: `extend type Mutation {
   """
   Registers a device. timeZone must be an IANA zone name such as Europe/Berlin.
+  A retry with the same idempotencyKey returns the first answer (see
+  grantPermission).
   """
-  createDevice(input: CreateDeviceInput!): Device!
+  createDevice(input: CreateDeviceInput!, idempotencyKey: String): Device!
   """
   Changes the fields given in input; fields left out keep their values.
+  With version, the update is refused (CONFLICT) if the device has changed
+  since that version was read.
   """
-  updateDevice(id: ID!, input: UpdateDeviceInput!): Device!
+  updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): Device!
   """
   Deletes a device together with every permission on it. A pending
   invitation left with no permission is revoked.
@@ -1857,6 +1882,10 @@ type Device implements Node {
   When the record was last changed.
   """
   updatedAt: Time!
+  """
+  Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it.
+  """
+  version: Int!
   """
   The device's display name, e.g. "Front door".
   """
@@ -2416,6 +2445,10 @@ type Permission implements Node {
   When the record was last changed.
   """
   updatedAt: Time!
+  """
+  Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it.
+  """
+  version: Int!
   userID: ID!
   deviceID: ID!
   invitationID: ID
@@ -2853,6 +2886,10 @@ type User implements Node {
   """
   updatedAt: Time!
   """
+  Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it.
+  """
+  version: Int!
+  """
   The user's full name.
   """
   name: String!
@@ -3177,14 +3214,21 @@ type ResendInvitationPayload {
   remoteAllowed flag and restrictions and starts PENDING; the invitation
   expires 48 hours from now. All or nothing: an invalid, unknown, duplicate
   or already-granted device fails the whole call and nothing is written.
+
+  idempotencyKey (up to 200 characters, kept per account for 24 hours) makes
+  retries safe: a retry with the same key and the same input returns the
+  first answer and writes nothing (a code returned with delivery NONE is not
+  shown again); the same key with another input fails with CONFLICT, and
+  so does a second request while the first is still running.
   """
-  grantPermission(input: GrantPermissionInput!): GrantPermissionPayload!
+  grantPermission(input: GrantPermissionInput!, idempotencyKey: String): GrantPermissionPayload!
   """
   Changes only the fields given. Inside restrictions, a field that is left
   out keeps its value and a field set to null is cleared; restrictions: null
-  clears all restrictions.
+  clears all restrictions. With version, the update is refused (CONFLICT)
+  if the permission has changed since that version was read.
   """
-  updatePermission(id: ID!, input: UpdatePermissionInput!): Permission!
+  updatePermission(id: ID!, input: UpdatePermissionInput!, version: Int): Permission!
   """
   Revokes a permission for good. When it was the last live permission of a
   pending invitation, the invitation is revoked too.
@@ -3355,12 +3399,16 @@ scalar Time
 	{Name: "../schema/user.graphql", Input: `extend type Mutation {
   """
   Creates a user. The email must be unique within the account, ignoring case.
+  A retry with the same idempotencyKey returns the first answer (see
+  grantPermission).
   """
-  createUser(input: CreateUserInput!): User!
+  createUser(input: CreateUserInput!, idempotencyKey: String): User!
   """
   Changes the fields given in input; fields left out keep their values.
+  With version, the update is refused (CONFLICT) if the user has changed
+  since that version was read.
   """
-  updateUser(id: ID!, input: UpdateUserInput!): User!
+  updateUser(id: ID!, input: UpdateUserInput!, version: Int): User!
   """
   Deletes a user. Every permission of the user is revoked and every pending
   invitation of the user is revoked with it (its code stops working); the
@@ -3537,6 +3585,8 @@ func (ec *executionContext) childFields_Device(ctx context.Context, field graphq
 		return ec.fieldContext_Device_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Device_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Device_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Device_name(ctx, field)
 	case "type":
@@ -3673,6 +3723,8 @@ func (ec *executionContext) childFields_Permission(ctx context.Context, field gr
 		return ec.fieldContext_Permission_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Permission_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Permission_version(ctx, field)
 	case "userID":
 		return ec.fieldContext_Permission_userID(ctx, field)
 	case "deviceID":
@@ -3767,6 +3819,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_User_version(ctx, field)
 	case "name":
 		return ec.fieldContext_User_name(ctx, field)
 	case "email":
@@ -4108,6 +4162,14 @@ func (ec *executionContext) field_Mutation_createDevice_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -4122,6 +4184,14 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -4164,6 +4234,14 @@ func (ec *executionContext) field_Mutation_grantPermission_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -4274,6 +4352,14 @@ func (ec *executionContext) field_Mutation_updateDevice_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg2
 	return args, nil
 }
 
@@ -4296,6 +4382,14 @@ func (ec *executionContext) field_Mutation_updatePermission_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg2
 	return args, nil
 }
 
@@ -4318,6 +4412,14 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg2
 	return args, nil
 }
 
@@ -5729,6 +5831,29 @@ func (ec *executionContext) fieldContext_Device_updatedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Device", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Device_version(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Device_name(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6617,7 +6742,7 @@ func (ec *executionContext) _Mutation_createDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateDevice(ctx, fc.Args["input"].(ent.CreateDeviceInput))
+			return ec.Resolvers.Mutation().CreateDevice(ctx, fc.Args["input"].(ent.CreateDeviceInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
@@ -6661,7 +6786,7 @@ func (ec *executionContext) _Mutation_updateDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateDeviceInput))
+			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateDeviceInput), fc.Args["version"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
@@ -6837,7 +6962,7 @@ func (ec *executionContext) _Mutation_grantPermission(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().GrantPermission(ctx, fc.Args["input"].(grant.Input))
+			return ec.Resolvers.Mutation().GrantPermission(ctx, fc.Args["input"].(grant.Input), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *grant.Result) graphql.Marshaler {
@@ -6881,7 +7006,7 @@ func (ec *executionContext) _Mutation_updatePermission(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdatePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(grant.Patch))
+			return ec.Resolvers.Mutation().UpdatePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(grant.Patch), fc.Args["version"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
@@ -6969,7 +7094,7 @@ func (ec *executionContext) _Mutation_createUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(ent.CreateUserInput))
+			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(ent.CreateUserInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -7013,7 +7138,7 @@ func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateUserInput))
+			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateUserInput), fc.Args["version"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -7351,6 +7476,29 @@ func (ec *executionContext) _Permission_updatedAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Permission_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Permission_version(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permission_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Permission", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Permission_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
@@ -8568,6 +8716,29 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_version(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -14074,6 +14245,11 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Device_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Device_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14656,6 +14832,11 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Permission_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "userID":
 			out.Values[i] = ec._Permission_userID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15075,6 +15256,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "updatedAt":
 			out.Values[i] = ec._User_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._User_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -11,17 +11,21 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/idempotency"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // GrantPermission is the resolver for the grantPermission field.
-func (r *mutationResolver) GrantPermission(ctx context.Context, input grant.Input) (*grant.Result, error) {
-	return r.grants.Grant(ctx, ent.FromContext(ctx), input)
+func (r *mutationResolver) GrantPermission(ctx context.Context, input grant.Input, idempotencyKey *string) (*grant.Result, error) {
+	c := ent.FromContext(ctx)
+	return idempotency.Do(ctx, c, r.now(), idempotencyKey, "grantPermission", input,
+		func() (*grant.Result, error) { return r.grants.Grant(ctx, c, input) },
+		grant.ResultIDs, func(ids []string) (*grant.Result, error) { return grant.LoadResult(ctx, c, ids) })
 }
 
 // UpdatePermission is the resolver for the updatePermission field.
-func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch) (*ent.Permission, error) {
-	return grant.Update(ctx, ent.FromContext(ctx), id, input)
+func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch, version *int) (*ent.Permission, error) {
+	return grant.Update(ctx, ent.FromContext(ctx), id, input, version)
 }
 
 // RevokePermission is the resolver for the revokePermission field.

@@ -9,18 +9,24 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // CreateUser is the resolver for the createUser field.
-func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error) {
-	return ent.FromContext(ctx).User.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*ent.User, error) {
+	return createOnce(ctx, r, idempotencyKey, "createUser", input,
+		func(c *ent.Client) (*ent.User, error) { return c.User.Create().SetInput(input).Save(ctx) },
+		func(u *ent.User) pulid.ID { return u.ID })
 }
 
 // UpdateUser is the resolver for the updateUser field.
-func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput) (*ent.User, error) {
-	return ent.FromContext(ctx).User.UpdateOneID(id).SetInput(input).Save(ctx)
+func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error) {
+	c := ent.FromContext(ctx)
+	return versioned(ctx, version,
+		c.User.UpdateOneID(id).SetInput(input).Where(ifVersion(version, user.Version)...).Save,
+		c.User.Query().Where(user.ID(id)).Exist)
 }
 
 // DeleteUser is the resolver for the deleteUser field.

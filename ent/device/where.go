@@ -72,6 +72,11 @@ func AccountID(v pulid.ID) predicate.Device {
 	return predicate.Device(sql.FieldEQ(FieldAccountID, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.Device {
+	return predicate.Device(sql.FieldEQ(FieldVersion, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Device {
 	return predicate.Device(sql.FieldEQ(FieldName, v))
@@ -235,6 +240,46 @@ func AccountIDEqualFold(v pulid.ID) predicate.Device {
 func AccountIDContainsFold(v pulid.ID) predicate.Device {
 	vc := string(v)
 	return predicate.Device(sql.FieldContainsFold(FieldAccountID, vc))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.Device {
+	return predicate.Device(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.Device {
+	return predicate.Device(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.Device {
+	return predicate.Device(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.Device {
+	return predicate.Device(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.Device {
+	return predicate.Device(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.Device {
+	return predicate.Device(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.Device {
+	return predicate.Device(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.Device {
+	return predicate.Device(sql.FieldLTE(FieldVersion, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

@@ -126,6 +126,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "type", Type: field.TypeEnum, Enums: []string{"SMART_LOCK", "OPENER", "SMART_DOOR", "BOX"}, Default: "SMART_LOCK"},
 		{Name: "time_zone", Type: field.TypeString},
@@ -140,7 +141,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "devices_accounts_account",
-				Columns:    []*schema.Column{DevicesColumns[7]},
+				Columns:    []*schema.Column{DevicesColumns[8]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -149,7 +150,44 @@ var (
 			{
 				Name:    "device_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{DevicesColumns[7]},
+				Columns: []*schema.Column{DevicesColumns[8]},
+			},
+		},
+	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "operation", Type: field.TypeString},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "result_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "account_id", Type: field.TypeString},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "idempotency_keys_accounts_account",
+				Columns:    []*schema.Column{IdempotencyKeysColumns[7]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[7]},
+			},
+			{
+				Name:    "idempotencykey_account_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[7], IdempotencyKeysColumns[3]},
 			},
 		},
 	}
@@ -250,6 +288,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "ACTIVE", "REVOKED"}, Default: "PENDING"},
 		{Name: "enabled", Type: field.TypeBool, Default: true},
 		{Name: "remote_allowed", Type: field.TypeBool, Default: false},
@@ -271,25 +310,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "permissions_devices_permissions",
-				Columns:    []*schema.Column{PermissionsColumns[11]},
+				Columns:    []*schema.Column{PermissionsColumns[12]},
 				RefColumns: []*schema.Column{DevicesColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "permissions_invitations_permissions",
-				Columns:    []*schema.Column{PermissionsColumns[12]},
+				Columns:    []*schema.Column{PermissionsColumns[13]},
 				RefColumns: []*schema.Column{InvitationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "permissions_accounts_account",
-				Columns:    []*schema.Column{PermissionsColumns[13]},
+				Columns:    []*schema.Column{PermissionsColumns[14]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "permissions_users_permissions",
-				Columns:    []*schema.Column{PermissionsColumns[14]},
+				Columns:    []*schema.Column{PermissionsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -298,12 +337,12 @@ var (
 			{
 				Name:    "permission_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{PermissionsColumns[13]},
+				Columns: []*schema.Column{PermissionsColumns[14]},
 			},
 			{
 				Name:    "permission_user_id_device_id",
 				Unique:  true,
-				Columns: []*schema.Column{PermissionsColumns[14], PermissionsColumns[11]},
+				Columns: []*schema.Column{PermissionsColumns[15], PermissionsColumns[12]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status <> 'REVOKED'",
 				},
@@ -311,12 +350,12 @@ var (
 			{
 				Name:    "permission_device_id",
 				Unique:  false,
-				Columns: []*schema.Column{PermissionsColumns[11]},
+				Columns: []*schema.Column{PermissionsColumns[12]},
 			},
 			{
 				Name:    "permission_invitation_id",
 				Unique:  false,
-				Columns: []*schema.Column{PermissionsColumns[12]},
+				Columns: []*schema.Column{PermissionsColumns[13]},
 			},
 		},
 	}
@@ -325,6 +364,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "email", Type: field.TypeString, Size: 254},
 		{Name: "language", Type: field.TypeEnum, Enums: []string{"EN", "DE", "ES", "FR", "IT", "NL", "CS", "SK"}, Default: "EN"},
@@ -339,7 +379,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_accounts_account",
-				Columns:    []*schema.Column{UsersColumns[7]},
+				Columns:    []*schema.Column{UsersColumns[8]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -348,12 +388,12 @@ var (
 			{
 				Name:    "user_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[7]},
+				Columns: []*schema.Column{UsersColumns[8]},
 			},
 			{
 				Name:    "user_account_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[7], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[8], UsersColumns[5]},
 			},
 		},
 	}
@@ -363,6 +403,7 @@ var (
 		AccessEventsTable,
 		AccountsTable,
 		DevicesTable,
+		IdempotencyKeysTable,
 		InvitationsTable,
 		OutboxesTable,
 		PermissionsTable,
@@ -381,6 +422,7 @@ func init() {
 		Table: "access_events",
 	}
 	DevicesTable.ForeignKeys[0].RefTable = AccountsTable
+	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[1].RefTable = UsersTable
 	OutboxesTable.ForeignKeys[0].RefTable = InvitationsTable

@@ -72,6 +72,11 @@ func AccountID(v pulid.ID) predicate.Permission {
 	return predicate.Permission(sql.FieldEQ(FieldAccountID, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldEQ(FieldVersion, v))
+}
+
 // UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
 func UserID(v pulid.ID) predicate.Permission {
 	return predicate.Permission(sql.FieldEQ(FieldUserID, v))
@@ -270,6 +275,46 @@ func AccountIDEqualFold(v pulid.ID) predicate.Permission {
 func AccountIDContainsFold(v pulid.ID) predicate.Permission {
 	vc := string(v)
 	return predicate.Permission(sql.FieldContainsFold(FieldAccountID, vc))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.Permission {
+	return predicate.Permission(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.Permission {
+	return predicate.Permission(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.Permission {
+	return predicate.Permission(sql.FieldLTE(FieldVersion, v))
 }
 
 // UserIDEQ applies the EQ predicate on the "user_id" field.

@@ -18,7 +18,7 @@ import (
 type Device struct{ ent.Schema }
 
 func (Device) Mixin() []ent.Mixin {
-	return []ent.Mixin{idMixin{prefix: "dev"}, timeMixin{}, tenantMixin{}}
+	return []ent.Mixin{idMixin{prefix: "dev"}, timeMixin{}, tenantMixin{}, versionMixin{}}
 }
 
 func (Device) Fields() []ent.Field {

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -73,4 +74,30 @@ func (tenantMixin) Edges() []ent.Edge {
 
 func (tenantMixin) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("account_id")}
+}
+
+// versionMixin counts the changes to a row, so that an update can say
+// which version it was based on and fail when another change came first.
+type versionMixin struct{ mixin.Schema }
+
+func (versionMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("version").
+			Default(1).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)).
+			Comment("Goes up by one with every change. Pass it to an update mutation to refuse the update if someone else changed the record since you read it."),
+	}
+}
+
+func (versionMixin) Hooks() []ent.Hook {
+	return []ent.Hook{
+		func(next ent.Mutator) ent.Mutator {
+			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+				if vm, ok := m.(interface{ AddVersion(int) }); ok && m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) {
+					vm.AddVersion(1)
+				}
+				return next.Mutate(ctx, m)
+			})
+		},
+	}
 }

@@ -18,7 +18,7 @@ import (
 type Permission struct{ ent.Schema }
 
 func (Permission) Mixin() []ent.Mixin {
-	return []ent.Mixin{idMixin{prefix: "prm"}, timeMixin{}, tenantMixin{}}
+	return []ent.Mixin{idMixin{prefix: "prm"}, timeMixin{}, tenantMixin{}, versionMixin{}}
 }
 
 func (Permission) Fields() []ent.Field {

@@ -21,7 +21,7 @@ import (
 type User struct{ ent.Schema }
 
 func (User) Mixin() []ent.Mixin {
-	return []ent.Mixin{idMixin{prefix: "usr"}, timeMixin{}, tenantMixin{}}
+	return []ent.Mixin{idMixin{prefix: "usr"}, timeMixin{}, tenantMixin{}, versionMixin{}}
 }
 
 func (User) Fields() []ent.Field {

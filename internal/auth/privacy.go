@@ -119,6 +119,8 @@ var filterToViewer = privacy.FilterFunc(func(ctx context.Context, f privacy.Filt
 		if user {
 			f.WhereUserID(self)
 		}
+	case *ent.IdempotencyKeyFilter:
+		f.WhereAccountID(account)
 	case *ent.OutboxFilter:
 		f.WhereAccountID(account)
 		if user {

@@ -210,3 +210,40 @@ func checkNotGranted(ctx context.Context, c *ent.Client, user pulid.ID, ids []pu
 	}
 	return nil
 }
+
+// ResultIDs lists what a grant created: the invitation, then the permissions.
+func ResultIDs(r *Result) []string {
+	ids := []string{string(r.Invitation.ID)}
+	for _, p := range r.Permissions {
+		ids = append(ids, string(p.ID))
+	}
+	return ids
+}
+
+// LoadResult loads a grant's result from its ResultIDs, permissions in
+// their original order.
+func LoadResult(ctx context.Context, c *ent.Client, ids []string) (*Result, error) {
+	inv, err := c.Invitation.Get(ctx, pulid.ID(ids[0]))
+	if err != nil {
+		return nil, err
+	}
+	permIDs := make([]pulid.ID, len(ids)-1)
+	for i, id := range ids[1:] {
+		permIDs[i] = pulid.ID(id)
+	}
+	perms, err := c.Permission.Query().Where(permission.IDIn(permIDs...)).WithDevice().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[pulid.ID]*ent.Permission, len(perms))
+	for _, p := range perms {
+		byID[p.ID] = p
+	}
+	ordered := make([]*ent.Permission, 0, len(permIDs))
+	for _, id := range permIDs {
+		if p := byID[id]; p != nil {
+			ordered = append(ordered, p)
+		}
+	}
+	return &Result{Permissions: ordered, Invitation: inv}, nil
+}

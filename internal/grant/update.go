@@ -21,11 +21,15 @@ type Patch struct {
 	Restrictions  graphql.Omittable[*RestrictionsInput]
 }
 
-// Update applies p to the permission and returns it as stored.
-func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch) (*ent.Permission, error) {
+// Update applies p to the permission and returns it as stored. With a
+// version, the permission must still be at that version.
+func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *int) (*ent.Permission, error) {
 	cur, err := c.Permission.Get(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if version != nil && cur.Version != *version {
+		return nil, &apperr.Error{Code: apperr.Conflict, Field: "version", Message: "the record has changed since this version was read; read it again and retry"}
 	}
 	if cur.Status == enum.PermissionRevoked {
 		return nil, apperr.New(apperr.Conflict, "permission %s is revoked; grant a new one instead", id)
@@ -38,7 +42,10 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch) (*ent.Perm
 			return nil, err
 		}
 	}
+	// The version condition also catches a change between the read above
+	// and this write.
 	upd := c.Permission.UpdateOneID(id).
+		Where(permission.Version(cur.Version)).
 		SetNillableRemoteAllowed(p.RemoteAllowed).
 		SetNillableEnabled(p.Enabled)
 	setOrClear(r.ValidFrom, upd.SetValidFrom, upd.ClearValidFrom)

@@ -1,0 +1,46 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/idempotency"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// createOnce runs a single-row create under an idempotency key; a retry
+// loads the row the first execution created.
+func createOnce[T ent.Noder](ctx context.Context, r *mutationResolver, key *string, op string, input any,
+	create func(*ent.Client) (T, error), id func(T) pulid.ID) (T, error) {
+	c := ent.FromContext(ctx)
+	return idempotency.Do(ctx, c, r.now(), key, op, input,
+		func() (T, error) { return create(c) },
+		func(v T) []string { return []string{string(id(v))} },
+		func(ids []string) (T, error) {
+			n, err := c.Noder(ctx, pulid.ID(ids[0]), ent.WithNodeType(nodeType))
+			v, _ := n.(T)
+			return v, err
+		})
+}
+
+// versioned saves an update that may be conditional on a version; when the
+// condition fails on a row that exists, the answer is CONFLICT.
+func versioned[T any](ctx context.Context, version *int, save func(context.Context) (T, error), exists func(context.Context) (bool, error)) (T, error) {
+	v, err := save(ctx)
+	if version == nil || !ent.IsNotFound(err) {
+		return v, err
+	}
+	if ok, e := exists(ctx); e == nil && ok {
+		return v, &apperr.Error{Code: apperr.Conflict, Field: "version", Message: "the record has changed since this version was read; read it again and retry"}
+	}
+	return v, err
+}
+
+// ifVersion is the predicate "version is v" when a version was given.
+func ifVersion[P any](v *int, pred func(int) P) []P {
+	if v == nil {
+		return nil
+	}
+	return []P{pred(*v)}
+}

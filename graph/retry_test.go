@@ -1,0 +1,135 @@
+package graph_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/internal/idempotency"
+	"github.com/latchkey/latchkey/internal/testenv"
+)
+
+// TestIdempotencyKeys: a retry with the same key and input returns the
+// first answer and writes nothing; the same key with another input is a
+// CONFLICT; keys expire after 24 hours.
+func TestIdempotencyKeys(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		const createDevice = `mutation($in: CreateDeviceInput!, $key: String) { createDevice(input: $in, idempotencyKey: $key) { id name } }`
+		type devOut struct{ CreateDevice struct{ ID, Name string } }
+		in := map[string]any{"name": "Front door", "timeZone": "Europe/Berlin"}
+		var first, again devOut
+		e.MustDo(acme.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &first)
+		before := e.Counts()
+		e.MustDo(acme.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &again)
+		if again.CreateDevice != first.CreateDevice || e.Counts() != before {
+			t.Fatalf("retry: %+v vs %+v, rows %+v -> %+v", first, again, before, e.Counts())
+		}
+		expectRejected(t, e, acme.Token, createDevice, map[string]any{"in": map[string]any{"name": "Back door", "timeZone": "UTC"}, "key": "k-1"}, "CONFLICT", "idempotencyKey")
+		// Another account's key space is its own.
+		other := e.Account("Other")
+		var foreign devOut
+		e.MustDo(other.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &foreign)
+		if foreign.CreateDevice.ID == first.CreateDevice.ID {
+			t.Error("keys are shared across accounts")
+		}
+		// After 24 hours the key is forgotten.
+		e.Advance(idempotency.TTL + time.Minute)
+		e.MustDo(acme.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &again)
+		if again.CreateDevice.ID == first.CreateDevice.ID {
+			t.Error("key still remembered after 24 hours")
+		}
+
+		// A grant: the retry returns the same invitation and permissions.
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		devs := ids(e.Devices(acme, 3, "UTC"))
+		const grantKeyed = `mutation($in: GrantPermissionInput!, $key: String) { grantPermission(input: $in, idempotencyKey: $key) {
+			permissions { id device { id } } invitation { id } } }`
+		var g1, g2 grantResult
+		gin := map[string]any{"in": map[string]any{"userID": user, "deviceIDs": devs}, "key": "grant-1"}
+		e.MustDo(acme.Token, grantKeyed, gin, &g1)
+		before = e.Counts()
+		e.MustDo(acme.Token, grantKeyed, gin, &g2)
+		if g2.GrantPermission.Invitation.ID != g1.GrantPermission.Invitation.ID || len(g2.GrantPermission.Permissions) != 3 ||
+			g2.GrantPermission.Permissions[2].ID != g1.GrantPermission.Permissions[2].ID || e.Counts() != before {
+			t.Errorf("grant retry: %+v vs %+v", g1, g2)
+		}
+	})
+}
+
+// TestIdempotencyConcurrent: two simultaneous requests with one key run once.
+func TestIdempotencyConcurrent(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		devs := ids(e.Devices(acme, 50, "UTC"))
+		const grantKeyed = `mutation($in: GrantPermissionInput!, $key: String) { grantPermission(input: $in, idempotencyKey: $key) { invitation { id } } }`
+		for round := range 3 {
+			key := "concurrent-" + string(rune('a'+round))
+			in := map[string]any{"in": map[string]any{"userID": user, "deviceIDs": devs[round*10 : round*10+10]}, "key": key}
+			codes := make([]string, 2)
+			var wg sync.WaitGroup
+			for i := range codes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i] = e.Do(acme.Token, grantKeyed, in).Code()
+				}()
+			}
+			wg.Wait()
+			for _, c := range codes {
+				if c != "" && c != "CONFLICT" {
+					t.Errorf("round %d: codes %q", round, codes)
+				}
+			}
+			if codes[0] != "" && codes[1] != "" {
+				t.Errorf("round %d: neither request succeeded: %q", round, codes)
+			}
+			if n := e.Counts(); n.Invitations != round+1 || n.Permissions != (round+1)*10 {
+				t.Fatalf("round %d: rows %+v", round, n)
+			}
+		}
+	})
+}
+
+// TestStaleVersion: an update based on an old version is refused and the
+// newer values stay.
+func TestStaleVersion(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		const updateUser = `mutation($id: ID!, $in: UpdateUserInput!, $v: Int) { updateUser(id: $id, input: $in, version: $v) { name version } }`
+		var u struct {
+			UpdateUser struct {
+				Name    string
+				Version int
+			}
+		}
+		e.MustDo(acme.Token, updateUser, map[string]any{"id": user, "in": map[string]any{"name": "Ada L."}, "v": 1}, &u)
+		if u.UpdateUser.Version != 2 {
+			t.Fatalf("version after one update: %d", u.UpdateUser.Version)
+		}
+		expectRejected(t, e, acme.Token, updateUser, map[string]any{"id": user, "in": map[string]any{"name": "Stale"}, "v": 1}, "CONFLICT", "version")
+		var check struct{ Node struct{ Name string } }
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on User { name } } }`, map[string]any{"id": user}, &check)
+		if check.Node.Name != "Ada L." {
+			t.Errorf("name = %q", check.Node.Name)
+		}
+		// Without a version the last write wins, as before.
+		e.MustDo(acme.Token, updateUser, map[string]any{"id": user, "in": map[string]any{"name": "Ada"}}, nil)
+
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, &g)
+		pid := g.GrantPermission.Permissions[0].ID
+		const upd = `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { updatePermission(id: $id, input: $in, version: $v) { version enabled } }`
+		e.MustDo(acme.Token, upd, map[string]any{"id": pid, "v": 1, "in": map[string]any{"enabled": false}}, nil)
+		expectRejected(t, e, acme.Token, upd, map[string]any{"id": pid, "v": 1, "in": map[string]any{"enabled": true}}, "CONFLICT", "version")
+		const updDev = `mutation($id: ID!, $v: Int) { updateDevice(id: $id, input: {name: "X"}, version: $v) { version } }`
+		dev := ids(e.Devices(acme, 1, "UTC"))[0]
+		e.MustDo(acme.Token, updDev, map[string]any{"id": dev, "v": 1}, nil)
+		expectRejected(t, e, acme.Token, updDev, map[string]any{"id": dev, "v": 1}, "CONFLICT", "version")
+	})
+}
