@@ -23,10 +23,11 @@ import (
 
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/invite"
+	"github.com/latchkey/latchkey/internal/observe"
 )
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := observe.NewLogger(os.Stderr, os.Getenv("PRODUCTION") == "true", slog.LevelInfo)
 	if err := run(os.Args[1:], os.Stdout, log); err != nil {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)

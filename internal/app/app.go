@@ -18,15 +18,18 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/ide"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/lock"
 	"github.com/latchkey/latchkey/internal/mail"
+	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 )
@@ -79,7 +82,9 @@ type App struct {
 	// Mailer sends queued mail; Run starts it, tests call RunOnce.
 	Mailer *outbox.Worker
 	// Driver moves the devices (simulated: there is no lock hardware here).
-	Driver  *lock.Simulated
+	Driver *lock.Simulated
+	// Metrics is what GET /metrics shows.
+	Metrics *observe.Metrics
 	handler http.Handler
 }
 
@@ -122,11 +127,26 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Backoff:     outbox.ExponentialBackoff,
 		Lease:       2 * time.Minute,
 	}
+	a.Metrics = observe.NewMetrics(db, a.Mailer.Depth)
+	a.Metrics.AccountOf = func(ctx context.Context) string {
+		if v := auth.FromContext(ctx); v != nil {
+			return string(v.AccountID)
+		}
+		return ""
+	}
+	a.Mailer.OnAttempt = func(sent bool) {
+		if sent {
+			a.Metrics.MailSent()
+		} else {
+			a.Metrics.MailFailed()
+		}
+	}
 	grants := &grant.Service{
 		Codes:    codeIssuer{hasher},
 		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate},
 		Failures: &ratelimit.Failures{Max: 10, Window: time.Minute, Now: cfg.Now},
 		Now:      cfg.Now,
+		OnRedeem: a.Metrics.Redemption,
 	}
 	a.handler = a.routes(cfg, grants)
 	return a, nil
@@ -142,7 +162,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
-	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Driver: a.Driver, Now: cfg.Now}))
+	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
@@ -159,8 +179,12 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	}})
 	gql.Use(Limits)
 	gql.Use(graph.MutationGuard{})
+	gql.Use(a.Metrics.Extension())
 	gql.Use(graph.Transactioner{Client: a.Client, Log: cfg.Logger})
-	gql.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger))
+	present := graph.ErrorPresenter(cfg.Logger)
+	gql.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		return observe.WithRequestID(ctx, present(ctx, err))
+	})
 	gql.SetRecoverFunc(graph.RecoverFunc(cfg.Logger))
 
 	mux := http.NewServeMux()
@@ -177,13 +201,15 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", a.Metrics.Handler())
 
-	return cors.New(cors.Options{
+	return observe.RequestLog(cfg.Logger, cors.New(cors.Options{
 		AllowedOrigins: cfg.AllowedOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept"},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", observe.HeaderRequestID},
+		ExposedHeaders: []string{observe.HeaderRequestID},
 		MaxAge:         600,
-	}).Handler(mux)
+	}).Handler(mux))
 }
 
 // ready reports whether the database answers within a second.

@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/observe"
 )
 
 // tokenTTL is how long a checked token is trusted without asking the
@@ -77,6 +78,7 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 			}
 			cache.put(hash, v, now)
 		}
+		observe.SetAccount(r.Context(), string(v.AccountID))
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v, addr)))
 	})
 }

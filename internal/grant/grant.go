@@ -62,6 +62,15 @@ type Service struct {
 	Mailer   Mailer
 	Failures Limiter
 	Now      func() time.Time
+	// OnRedeem, if set, learns the outcome of every redemption:
+	// "ok", "invalid" or "rate_limited".
+	OnRedeem func(outcome string)
+}
+
+func (s *Service) redeemed(outcome string) {
+	if s.OnRedeem != nil {
+		s.OnRedeem(outcome)
+	}
 }
 
 // Grant gives the user one permission per device, all with the same flags

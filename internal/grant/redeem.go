@@ -38,12 +38,14 @@ type Redemption struct {
 func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Redemption, error) {
 	addr := auth.ClientAddr(ctx)
 	if blocked, wait := s.Failures.Blocked(addr); blocked {
+		s.redeemed("rate_limited")
 		secs := int(wait.Round(time.Second) / time.Second)
 		return nil, &apperr.Error{Code: apperr.RateLimited, Message: "too many invalid codes from this address; try again later", RetryAfter: max(secs, 1)}
 	}
 	hash, ok := s.Codes.Hash(code)
 	if !ok {
 		s.Failures.Fail(addr)
+		s.redeemed("invalid")
 		return nil, errInvalidCode
 	}
 	now := s.Now()
@@ -62,6 +64,7 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 	}
 	if n != 1 {
 		s.Failures.Fail(addr)
+		s.redeemed("invalid")
 		return nil, errInvalidCode
 	}
 	inv, err := c.Invitation.Query().Where(invitation.CodeHash(hash)).WithUser().Only(sys)
@@ -93,6 +96,7 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 	}
 	// The rest of this response is read with the new token's rights.
 	auth.Become(ctx, &auth.Viewer{AccountID: inv.AccountID, Role: auth.RoleUser, UserID: inv.UserID})
+	s.redeemed("ok")
 	return &Redemption{Token: secret, User: inv.Edges.User, Permissions: perms}, nil
 }
 

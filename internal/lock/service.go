@@ -19,6 +19,8 @@ import (
 type Service struct {
 	Driver Driver
 	Now    func() time.Time
+	// OnDecision, if set, learns the reason of every decision.
+	OnDecision func(reason string)
 }
 
 // Decision is the answer to "may this user operate this device then?".
@@ -67,6 +69,7 @@ func (s *Service) decide(ctx context.Context, c *ent.Client, userID, deviceID pu
 		if _, err := c.User.Query().Where(user.ID(userID), user.AccountID(v.AccountID)).Only(sys); err != nil {
 			return nil, notFound(err, "userID", "user", userID)
 		}
+		s.decided(access.ReasonNoPermission)
 		return &Decision{Reason: enum.AccessReason(access.ReasonNoPermission.String()), At: at}, nil
 	case err != nil:
 		return nil, err
@@ -77,7 +80,14 @@ func (s *Service) decide(ctx context.Context, c *ent.Client, userID, deviceID pu
 	}
 	rule := RuleOf(p)
 	reason := access.Decide(&rule, loc, at, remote)
+	s.decided(reason)
 	return &Decision{Allowed: reason == access.ReasonAllowed, Reason: enum.AccessReason(reason.String()), At: at, Permission: p}, nil
+}
+
+func (s *Service) decided(r access.Reason) {
+	if s.OnDecision != nil {
+		s.OnDecision(r.String())
+	}
 }
 
 func notFound(err error, field, kind string, id pulid.ID) error {

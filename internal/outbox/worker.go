@@ -36,6 +36,8 @@ type Worker struct {
 	Backoff func(n int) time.Duration
 	// Lease is how long a claimed mail is reserved for its sender.
 	Lease time.Duration
+	// OnAttempt, if set, learns the outcome of every send attempt.
+	OnAttempt func(sent bool)
 }
 
 // ExponentialBackoff waits 5 s after the first failure, doubling up to an hour.
@@ -74,6 +76,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	var errs []error
 	for _, m := range claimed {
 		sendErr := w.Sender.Send(ctx, mail.Message{To: m.ToAddress, ToName: m.ToName, Subject: m.Subject, Text: m.TextBody, HTML: m.HTMLBody})
+		if w.OnAttempt != nil {
+			w.OnAttempt(sendErr == nil)
+		}
 		if err := w.record(ctx, m, sendErr); err != nil {
 			errs = append(errs, err)
 		}
@@ -154,4 +159,9 @@ func (w *Worker) record(ctx context.Context, m *ent.Outbox, sendErr error) error
 		w.Log.Info("mail sent", "mail", m.ID, "attempt", attempts)
 	}
 	return tx.Commit()
+}
+
+// Depth counts the mails waiting to be sent.
+func (w *Worker) Depth(ctx context.Context) (int, error) {
+	return w.Client.Outbox.Query().Where(outbox.StatusEQ(enum.DeliveryQueued)).Count(auth.SystemContext(ctx))
 }
