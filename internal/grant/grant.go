@@ -117,7 +117,7 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 		SetLanguage(lang).
 		SetCodeHash(hash).
 		SetDelivery(delivery).
-		SetExpiresAt(now.Add(InvitationTTL)).
+		SetExpiresAt(expiry(now)).
 		Save(ctx)
 	if err != nil {
 		return nil, err
@@ -255,4 +255,11 @@ func LoadResult(ctx context.Context, c *ent.Client, ids []string) (*Result, erro
 		}
 	}
 	return &Result{Permissions: ordered, Invitation: inv}, nil
+}
+
+// expiry is when an invitation issued at now expires, to the microsecond:
+// PostgreSQL keeps microseconds (and rounds finer ones), so the instant
+// stored is exactly the instant compared.
+func expiry(now time.Time) time.Time {
+	return now.Add(InvitationTTL).Truncate(time.Microsecond)
 }

@@ -129,7 +129,7 @@ func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *
 	}
 	upd := c.Invitation.UpdateOne(inv).
 		SetCodeHash(hash).
-		SetExpiresAt(now.Add(InvitationTTL)).
+		SetExpiresAt(expiry(now)).
 		SetDelivery(delivery)
 	if lang != nil {
 		upd.SetLanguage(*lang)
