@@ -21,6 +21,7 @@ import (
 	"time"
 	_ "time/tzdata" // device time zones must resolve on hosts without a zone database
 
+	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/observe"
@@ -65,8 +66,10 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 		return serve(cfg, log)
 	case len(args) >= 2 && args[0] == "account" && args[1] == "create":
 		return createAccount(cfg, args[2:], stdout)
+	case args[0] == "seed":
+		return seed(cfg, args[1:], stdout)
 	}
-	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME)", strings.Join(args, " "))
+	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME, seed)", strings.Join(args, " "))
 }
 
 func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
@@ -78,6 +81,30 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account create: --name is required")
 	}
+	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client) (string, error) {
+		_, token, err := app.CreateAccount(ctx, client, strings.TrimSpace(*name))
+		return token, err
+	})
+}
+
+// seed fills the database with demo data and prints the admin token.
+func seed(cfg app.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	name := fs.String("name", "Demo Housing", "the account's name")
+	shape := app.DefaultSeed
+	fs.IntVar(&shape.Users, "users", shape.Users, "number of users")
+	fs.IntVar(&shape.Devices, "devices", shape.Devices, "number of devices")
+	fs.IntVar(&shape.PermissionsPerUser, "permissions", shape.PermissionsPerUser, "permissions per user")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client) (string, error) {
+		return app.Seed(ctx, client, *name, shape, time.Now())
+	})
+}
+
+// withDB opens and migrates the database, runs f and prints what it returns.
+func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Client) (string, error)) error {
 	ctx := context.Background()
 	client, _, err := app.OpenDB(cfg.DatabaseURL, nil)
 	if err != nil {
@@ -87,11 +114,11 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 	if err := app.Migrate(ctx, client); err != nil {
 		return err
 	}
-	_, token, err := app.CreateAccount(ctx, client, strings.TrimSpace(*name))
+	out, err := f(ctx, client)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, token)
+	_, err = fmt.Fprintln(stdout, out)
 	return err
 }
 

@@ -1,11 +1,13 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -100,6 +102,35 @@ func TestGrantStatements(t *testing.T) {
 		}
 		if counts[0] != counts[1] || counts[1] > 7 {
 			t.Errorf("statements per grant of 1 and 500 devices: %v, want equal and at most 7", counts)
+		}
+	})
+}
+
+// TestSeed: the demo data set has the requested shape and serves the overview.
+func TestSeed(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		token, err := app.Seed(context.Background(), e.App.Client, "Demo", app.SeedShape{Users: 120, Devices: 7, PermissionsPerUser: 3}, e.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.Counts(); n.Users != 120 || n.Devices != 7 || n.Permissions != 360 {
+			t.Errorf("rows: %+v", n)
+		}
+		var out struct {
+			Users struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct{ Permissions struct{ Edges []struct{} } }
+				}
+			}
+		}
+		e.MustDo(token, overview, nil, &out)
+		if out.Users.TotalCount != 120 || len(out.Users.Edges) != 50 || len(out.Users.Edges[0].Node.Permissions.Edges) != 3 {
+			t.Errorf("overview of the seed: total %d, %d edges", out.Users.TotalCount, len(out.Users.Edges))
+		}
+		if _, err := app.Seed(context.Background(), e.App.Client, "Bad", app.SeedShape{Users: 1, Devices: 2, PermissionsPerUser: 3}, e.Now()); err == nil {
+			t.Error("more permissions per user than devices was accepted")
 		}
 	})
 }

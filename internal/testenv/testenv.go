@@ -165,6 +165,11 @@ func WithStatements(s *Statements) Option {
 	}
 }
 
+// WithDriver wraps the server's database driver, for fault injection.
+func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
+	return func(c *app.Config) { c.WrapDriver = wrap }
+}
+
 // WithProduction runs the server in production mode.
 func WithProduction() Option { return func(c *app.Config) { c.Production = true } }
 

@@ -1,0 +1,98 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// SeedShape is the size of a demo data set.
+type SeedShape struct {
+	Users, Devices, PermissionsPerUser int
+}
+
+// DefaultSeed is the shape `latchkey seed` uses without flags.
+var DefaultSeed = SeedShape{Users: 1000, Devices: 20, PermissionsPerUser: 5}
+
+var seedZones = []string{"Europe/Berlin", "Europe/Prague", "America/New_York", "Australia/Sydney", "UTC"}
+
+// Seed creates an account filled with a realistic data set of the given
+// shape and returns its admin token. Permissions get varied restrictions:
+// office hours on weekdays, overnight windows, validity periods, remote
+// opening, and none at all; a fifth of them are still pending.
+func Seed(ctx context.Context, client *ent.Client, name string, shape SeedShape, now time.Time) (string, error) {
+	if shape.PermissionsPerUser > shape.Devices {
+		return "", fmt.Errorf("seed: %d permissions per user need at least as many devices, not %d", shape.PermissionsPerUser, shape.Devices)
+	}
+	acc, token, err := CreateAccount(ctx, client, name)
+	if err != nil {
+		return "", err
+	}
+	ctx = auth.NewContext(ctx, &auth.Viewer{AccountID: acc.ID, Role: auth.RoleAdmin})
+	devs := make([]*ent.DeviceCreate, shape.Devices)
+	for i := range devs {
+		devs[i] = client.Device.Create().SetName(fmt.Sprintf("Door %d", i+1)).SetTimeZone(seedZones[i%len(seedZones)])
+	}
+	devices, err := bulk[*ent.Device](ctx, devs, client.Device.CreateBulk)
+	if err != nil {
+		return "", err
+	}
+	users := make([]*ent.UserCreate, shape.Users)
+	for i := range users {
+		users[i] = client.User.Create().SetName(fmt.Sprintf("User %d", i+1)).SetEmail(fmt.Sprintf("user%d@example.com", i+1))
+	}
+	us, err := bulk[*ent.User](ctx, users, client.User.CreateBulk)
+	if err != nil {
+		return "", err
+	}
+	var perms []*ent.PermissionCreate
+	for i, u := range us {
+		for j := range shape.PermissionsPerUser {
+			perms = append(perms, seedPermission(client, u.ID, devices[(i+j)%len(devices)].ID, i*shape.PermissionsPerUser+j, now))
+		}
+	}
+	_, err = bulk[*ent.Permission](ctx, perms, client.Permission.CreateBulk)
+	return token, err
+}
+
+// seedPermission varies restrictions by n.
+func seedPermission(c *ent.Client, user, device pulid.ID, n int, now time.Time) *ent.PermissionCreate {
+	p := c.Permission.Create().SetUserID(user).SetDeviceID(device).SetStatus("ACTIVE")
+	var weekdays uint8 = 0b1111100 // Mon–Fri
+	from, until := int16(8*60), int16(18*60)
+	switch n % 5 {
+	case 0: // office hours
+		p.SetWeekdays(weekdays).SetDailyFrom(from).SetDailyUntil(until)
+	case 1: // night shift
+		p.SetDailyFrom(22 * 60).SetDailyUntil(6 * 60).SetRemoteAllowed(true)
+	case 2: // a stay
+		p.SetValidFrom(now.AddDate(0, 0, -7)).SetValidUntil(now.AddDate(0, 1, 0))
+	case 3: // pending invitation
+		p.SetStatus("PENDING")
+	}
+	return p
+}
+
+type bulkSaver[T any] interface {
+	Save(context.Context) ([]T, error)
+}
+
+// bulk creates rows in batches of 1,000, which both databases accept as
+// one statement.
+func bulk[T any, C any, B bulkSaver[T]](ctx context.Context, builders []C, create func(...C) B) ([]T, error) {
+	out := make([]T, 0, len(builders))
+	for len(builders) > 0 {
+		k := min(len(builders), 1000)
+		rows, err := create(builders[:k]...).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		builders = builders[k:]
+	}
+	return out, nil
+}
