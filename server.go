@@ -3,6 +3,9 @@
 //
 //	latchkey                              serve the API (PORT, default 8080)
 //	latchkey account create --name NAME   create an account, print its admin token
+//	latchkey seed [--users N ...]         fill the database with demo data, print its token
+//	latchkey migrate                      apply pending database migrations
+//	latchkey schema                       print the GraphQL schema (SDL)
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/observe"
+	"github.com/latchkey/latchkey/schema"
 )
 
 func main() {
@@ -45,6 +49,7 @@ func config(log *slog.Logger) (app.Config, error) {
 		SMTPURL:            os.Getenv("SMTP_URL"),
 		MailFrom:           envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
 		Production:         os.Getenv("PRODUCTION") == "true",
+		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:             log,
 	}
 	var err error
@@ -68,8 +73,13 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 		return createAccount(cfg, args[2:], stdout)
 	case args[0] == "seed":
 		return seed(cfg, args[1:], stdout)
+	case args[0] == "migrate":
+		return withDB(cfg, stdout, func(context.Context, *ent.Client) (string, error) { return "migrated", nil })
+	case args[0] == "schema":
+		_, err := io.WriteString(stdout, schema.SDL())
+		return err
 	}
-	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME, seed)", strings.Join(args, " "))
+	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME, seed, migrate, schema)", strings.Join(args, " "))
 }
 
 func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
@@ -106,12 +116,12 @@ func seed(cfg app.Config, args []string, stdout io.Writer) error {
 // withDB opens and migrates the database, runs f and prints what it returns.
 func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Client) (string, error)) error {
 	ctx := context.Background()
-	client, _, err := app.OpenDB(cfg.DatabaseURL, nil)
+	client, db, err := app.OpenDB(cfg.DatabaseURL, nil)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	if err := app.Migrate(ctx, client); err != nil {
+	if err := app.Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
 		return err
 	}
 	out, err := f(ctx, client)

@@ -65,6 +65,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work of one request; 0 means 10 s.
 	RequestTimeout time.Duration
+	// SkipMigrations leaves the schema alone at start (run `latchkey
+	// migrate` instead).
+	SkipMigrations bool
 	// Production turns off introspection, the IDE and "Did you mean"
 	// suggestions in errors.
 	Production bool
@@ -101,9 +104,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Migrate(ctx, client); err != nil {
-		_ = client.Close()
-		return nil, err
+	if !cfg.SkipMigrations {
+		if err := Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
+			_ = client.Close()
+			return nil, err
+		}
 	}
 	var sender mail.Sender = mail.LogSender{Logger: cfg.Logger}
 	if cfg.SMTPURL != "" {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	_ "github.com/latchkey/latchkey/ent/runtime" // registers schema hooks and privacy policies
+	"github.com/latchkey/latchkey/internal/migrations"
 )
 
 // DefaultDatabase is the embedded SQLite file used when DATABASE_URL is empty.
@@ -60,9 +62,24 @@ func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, 
 	return ent.NewClient(ent.Driver(drv)), db, nil
 }
 
-// Migrate brings the database schema up to date with the Ent schema.
-func Migrate(ctx context.Context, client *ent.Client) error {
-	if err := client.Schema.Create(ctx); err != nil {
+// Migrate applies the versioned migrations embedded in the binary (see
+// internal/migrations) that the database lacks. A database made before
+// migrations were versioned is brought to the schema once and recorded as
+// migrated.
+func Migrate(ctx context.Context, client *ent.Client, db *sql.DB, url string) error {
+	dia := migrations.SQLite
+	if isPostgres(url) {
+		dia = migrations.Postgres
+	}
+	err := migrations.Up(ctx, db, dia)
+	if errors.Is(err, migrations.ErrUnversioned) {
+		if err = client.Schema.Create(ctx); err == nil {
+			if err = migrations.Baseline(ctx, db, dia); err == nil {
+				err = migrations.Up(ctx, db, dia)
+			}
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("migrate database schema: %w", err)
 	}
 	return nil
