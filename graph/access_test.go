@@ -25,11 +25,9 @@ type decision struct {
 func redeemedUser(e *testenv.Env, admin testenv.Account, email string, devices []any, restr map[string]any, remote bool) (string, string) {
 	e.T.Helper()
 	user := newUser(e, admin.Token, email, email)
-	var out struct{ GrantPermission struct{ Code string } }
-	e.MustDo(admin.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
-		map[string]any{"in": map[string]any{"userID": user, "deviceIDs": devices, "delivery": "NONE", "restrictions": restr, "remoteAllowed": remote}}, &out)
+	code := grantCode(e, admin.Token, user, devices, map[string]any{"restrictions": restr, "remoteAllowed": remote})
 	var r redeemed
-	e.MustDo("", redeem, map[string]any{"code": out.GrantPermission.Code}, &r)
+	e.MustDo("", redeem, map[string]any{"code": code}, &r)
 	return user, r.RedeemInvitation.Token
 }
 

@@ -78,3 +78,16 @@ func expectRejected(t *testing.T, e *testenv.Env, token, query string, vars map[
 }
 
 func asID(s string) pulid.ID { return pulid.ID(s) }
+
+// grantCode grants the devices to the user with delivery NONE and returns
+// the invitation code; in may add more grant input fields.
+func grantCode(e *testenv.Env, token, user string, devices []any, in map[string]any) string {
+	e.T.Helper()
+	input := map[string]any{"userID": user, "deviceIDs": devices, "delivery": "NONE"}
+	for k, v := range in {
+		input[k] = v
+	}
+	var out struct{ GrantPermission struct{ Code string } }
+	e.MustDo(token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`, map[string]any{"in": input}, &out)
+	return out.GrantPermission.Code
+}

@@ -151,13 +151,7 @@ func TestInvitationExpiryWindow(t *testing.T) {
 		acme := e.Account("Acme")
 		devs := e.Devices(acme, 2, "UTC")
 		issue := func(email string, dev int) string {
-			user := newUser(e, acme.Token, email, email)
-			var g grantResult
-			var out struct{ GrantPermission struct{ Code string } }
-			e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
-				map[string]any{"in": map[string]any{"userID": user, "deviceIDs": []any{string(devs[dev])}, "delivery": "NONE"}}, &out)
-			_ = g
-			return out.GrantPermission.Code
+			return grantCode(e, acme.Token, newUser(e, acme.Token, email, email), []any{string(devs[dev])}, nil)
 		}
 		early, late := issue("a@example.com", 0), issue("b@example.com", 1)
 		if early == "" || late == "" {
@@ -178,16 +172,14 @@ func TestConcurrentRedemption(t *testing.T) {
 		acme := e.Account("Acme")
 		for round := range 5 {
 			user := newUser(e, acme.Token, "U", fmt.Sprintf("u%d@example.com", round))
-			var out struct{ GrantPermission struct{ Code string } }
-			e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
-				map[string]any{"in": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC")), "delivery": "NONE"}}, &out)
+			code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
 			codes := make([]string, 2)
 			var wg sync.WaitGroup
 			for i := range codes {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					codes[i] = e.Do("", redeem, map[string]any{"code": out.GrantPermission.Code}).Code()
+					codes[i] = e.Do("", redeem, map[string]any{"code": code}).Code()
 				}()
 			}
 			wg.Wait()
@@ -259,20 +251,18 @@ func TestRedeemRateLimit(t *testing.T) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		var out struct{ GrantPermission struct{ Code string } }
-		e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
-			map[string]any{"in": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC")), "delivery": "NONE"}}, &out)
+		code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
 		for i := range 10 {
 			if r := e.Do("", redeem, map[string]any{"code": fmt.Sprintf("0000-0000-0000-%04d", i)}); r.Code() != "INVITATION_INVALID" {
 				t.Fatalf("guess %d: %s", i, r.Body)
 			}
 		}
-		r := expectRejected(t, e, "", redeem, map[string]any{"code": out.GrantPermission.Code}, "RATE_LIMITED", "")
+		r := expectRejected(t, e, "", redeem, map[string]any{"code": code}, "RATE_LIMITED", "")
 		if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 60 {
 			t.Errorf("retryAfter = %v", r.Errors[0].Extensions["retryAfter"])
 		}
 		e.Advance(time.Minute)
-		e.MustDo("", redeem, map[string]any{"code": out.GrantPermission.Code}, nil)
+		e.MustDo("", redeem, map[string]any{"code": code}, nil)
 	})
 }
 
@@ -282,11 +272,9 @@ func TestRedeemOncePerOperation(t *testing.T) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		var out struct{ GrantPermission struct{ Code string } }
-		e.MustDo(acme.Token, `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { code } }`,
-			map[string]any{"in": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC")), "delivery": "NONE"}}, &out)
+		code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
 		expectRejected(t, e, "", `mutation($c: String!) { a: redeemInvitation(code: "0000-0000-0000-0000") { token } b: redeemInvitation(code: $c) { token } }`,
-			map[string]any{"c": out.GrantPermission.Code}, "BAD_USER_INPUT", "")
+			map[string]any{"c": code}, "BAD_USER_INPUT", "")
 	})
 }
 
