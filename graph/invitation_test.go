@@ -194,12 +194,7 @@ func TestConcurrentRedemption(t *testing.T) {
 // queued with its error; once the server is up, the retry delivers it.
 func TestMailRetriedUntilServerIsUp(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close() // nothing listens here until the server starts below
+		addr := closedAddr(t) // nothing listens here until the server starts below
 		down := &smtptest.Server{User: "mailer", Pass: "s3cret", Addr: addr}
 		e := testenv.Start(t, db, testenv.WithSMTP(down.URL()))
 		acme := e.Account("Acme")
@@ -321,4 +316,86 @@ func TestResend(t *testing.T) {
 		e.MustDo("", redeem, map[string]any{"code": newCode}, nil)
 		expectRejected(t, e, acme.Token, `mutation($id: ID!) { resendInvitation(id: $id) { code } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, "CONFLICT", "")
 	})
+}
+
+// TestMailGivesUp: with the SMTP server down for good, the sender retries
+// with growing delays and gives up after the last attempt; the invitation
+// then shows FAILED.
+func TestMailGivesUp(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		down := &smtptest.Server{User: "mailer", Pass: "s3cret", Addr: closedAddr(t)}
+		e := testenv.Start(t, db, testenv.WithSMTP(down.URL()))
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, &g)
+		ctx := auth.SystemContext(context.Background())
+		var delays []time.Duration
+		for attempt := 1; ; attempt++ {
+			if n, _ := e.App.Mailer.RunOnce(ctx); n != 1 {
+				t.Fatalf("attempt %d did not run", attempt)
+			}
+			m := e.App.Client.Outbox.Query().OnlyX(ctx)
+			if m.Status == "FAILED" {
+				if m.Attempts != e.App.Mailer.MaxAttempts {
+					t.Errorf("gave up after %d attempts", m.Attempts)
+				}
+				break
+			}
+			wait := m.NextAttemptAt.Sub(e.Now())
+			delays = append(delays, wait.Round(time.Second))
+			e.Advance(wait)
+		}
+		var total time.Duration
+		for i, d := range delays {
+			total += d
+			if i > 0 && d != 2*delays[i-1] {
+				t.Errorf("delays do not double: %v", delays)
+			}
+		}
+		t.Logf("%d attempts, delays between them %v, %v in all", e.App.Mailer.MaxAttempts, delays, total)
+		var inv struct{ Node struct{ Delivery string } }
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on Invitation { delivery } } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, &inv)
+		if inv.Node.Delivery != "FAILED" {
+			t.Errorf("delivery = %s", inv.Node.Delivery)
+		}
+	})
+}
+
+// TestGuessingTakesHours: from one address, 1,000 wrong guesses take over
+// an hour and a half of the server's clock, whatever the client does.
+func TestGuessingTakesHours(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		start := e.Now()
+		for guesses := 0; guesses < 1000; {
+			r := e.Do("", redeem, map[string]any{"code": fmt.Sprintf("0000-0000-0001-%04d", guesses)})
+			switch r.Code() {
+			case "INVITATION_INVALID":
+				guesses++
+			case "RATE_LIMITED":
+				wait, _ := r.Errors[0].Extensions["retryAfter"].(float64)
+				e.Advance(time.Duration(wait) * time.Second)
+			default:
+				t.Fatalf("guess %d: %s", guesses, r.Body)
+			}
+		}
+		took := e.Now().Sub(start)
+		t.Logf("1,000 failed guesses from one address took %v of server time", took)
+		if took < 99*time.Minute {
+			t.Errorf("1,000 guesses in %v", took)
+		}
+	})
+}
+
+// closedAddr returns a loopback address where nothing listens.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
 }

@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Now:         cfg.Now,
 		SkipLocked:  isPostgres(cfg.DatabaseURL),
 		Batch:       20,
-		MaxAttempts: 8,
+		MaxAttempts: 12,
 		Backoff:     outbox.ExponentialBackoff,
 		Lease:       2 * time.Minute,
 	}
