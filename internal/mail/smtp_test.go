@@ -16,108 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/latchkey/latchkey/internal/testenv/smtptest"
 )
-
-// A received message, as recorded by testBackend.
-type received struct {
-	authUser string
-	from     string
-	rcpts    []string
-	data     []byte
-}
-
-// testBackend is an SMTP server backend that requires AUTH PLAIN with one
-// user and records the messages it accepts.
-type testBackend struct {
-	user, pass string
-
-	mu   sync.Mutex
-	msgs []received
-}
-
-func (b *testBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &testSession{b: b}, nil }
-
-func (b *testBackend) messages() []received {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]received(nil), b.msgs...)
-}
-
-type testSession struct {
-	b   *testBackend
-	cur received
-}
-
-func (s *testSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *testSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != s.b.user || password != s.b.pass {
-			return errors.New("invalid credentials")
-		}
-		s.cur.authUser = username
-		return nil
-	}), nil
-}
-
-func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.cur.authUser == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.cur.from = from
-	return nil
-}
-
-func (s *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.rcpts = append(s.cur.rcpts, to)
-	return nil
-}
-
-func (s *testSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.data = data
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, s.cur)
-	s.b.mu.Unlock()
-	return nil
-}
-
-func (s *testSession) Reset() { s.cur = received{authUser: s.cur.authUser} }
-
-func (s *testSession) Logout() error { return nil }
-
-// startSMTPServer runs an in-process SMTP server on a free loopback port
-// that allows AUTH PLAIN without TLS, and returns its port.
-func startSMTPServer(t *testing.T, be *testBackend) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := smtp.NewServer(be)
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	srv.MaxMessageBytes = 1 << 20
-	srv.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // parsedMail is a received message taken apart.
 type parsedMail struct {
@@ -165,10 +67,9 @@ func parseMail(t *testing.T, data []byte) parsedMail {
 }
 
 func TestSMTPSenderDeliversInvitation(t *testing.T) {
-	be := &testBackend{user: "mailer", pass: "s3cret-Pa55"}
-	port := startSMTPServer(t, be)
+	srv := smtptest.StartWith(t, "127.0.0.1:0", "mailer", "s3cret-Pa55")
 
-	sender, err := NewSMTPSender(fmt.Sprintf("smtp://mailer:s3cret-Pa55@127.0.0.1:%d?tls=none", port), "Latchkey <noreply@latchkey.example>")
+	sender, err := NewSMTPSender("smtp://mailer:s3cret-Pa55@"+srv.Addr+"?tls=none", "Latchkey <noreply@latchkey.example>")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,22 +85,22 @@ func TestSMTPSenderDeliversInvitation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	msgs := be.messages()
+	msgs := srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("server received %d messages", len(msgs))
 	}
 	got := msgs[0]
-	if got.authUser != "mailer" {
-		t.Errorf("authenticated as %q", got.authUser)
+	if got.AuthUser != "mailer" {
+		t.Errorf("authenticated as %q", got.AuthUser)
 	}
-	if got.from != "noreply@latchkey.example" {
-		t.Errorf("MAIL FROM %q", got.from)
+	if got.From != "noreply@latchkey.example" {
+		t.Errorf("MAIL FROM %q", got.From)
 	}
-	if len(got.rcpts) != 1 || got.rcpts[0] != "anna@example.com" {
-		t.Errorf("RCPT TO %q", got.rcpts)
+	if len(got.Recipients) != 1 || got.Recipients[0] != "anna@example.com" {
+		t.Errorf("RCPT TO %q", got.Recipients)
 	}
 
-	p := parseMail(t, got.data)
+	p := parseMail(t, got.Raw)
 	subject, err := new(mime.WordDecoder).DecodeHeader(p.header.Get("Subject"))
 	if err != nil {
 		t.Fatal(err)
@@ -234,9 +135,8 @@ func TestSMTPSenderDeliversInvitation(t *testing.T) {
 }
 
 func TestSMTPSenderWrongPassword(t *testing.T) {
-	be := &testBackend{user: "mailer", pass: "right-password"}
-	port := startSMTPServer(t, be)
-	sender, err := NewSMTPSender(fmt.Sprintf("smtp://mailer:Wr0ng-Passw0rd@127.0.0.1:%d?tls=none", port), "noreply@latchkey.example")
+	srv := smtptest.StartWith(t, "127.0.0.1:0", "mailer", "right-password")
+	sender, err := NewSMTPSender("smtp://mailer:Wr0ng-Passw0rd@"+srv.Addr+"?tls=none", "noreply@latchkey.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,15 +150,14 @@ func TestSMTPSenderWrongPassword(t *testing.T) {
 	if !strings.Contains(err.Error(), "AUTH") {
 		t.Errorf("error does not say authentication failed: %v", err)
 	}
-	if len(be.messages()) != 0 {
+	if len(srv.Messages()) != 0 {
 		t.Error("server accepted a message")
 	}
 }
 
 func TestSMTPSenderMandatoryTLSWithoutSTARTTLS(t *testing.T) {
-	be := &testBackend{user: "mailer", pass: "Pa55-w0rd-X"}
-	port := startSMTPServer(t, be) // no TLS configured, so no STARTTLS
-	sender, err := NewSMTPSender(fmt.Sprintf("smtp://mailer:Pa55-w0rd-X@127.0.0.1:%d?tls=mandatory", port), "noreply@latchkey.example")
+	srv := smtptest.StartWith(t, "127.0.0.1:0", "mailer", "Pa55-w0rd-X") // no TLS, so no STARTTLS
+	sender, err := NewSMTPSender("smtp://mailer:Pa55-w0rd-X@"+srv.Addr+"?tls=mandatory", "noreply@latchkey.example")
 	if err != nil {
 		t.Fatal(err)
 	}

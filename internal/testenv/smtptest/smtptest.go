@@ -1,17 +1,20 @@
 // Package smtptest runs a real SMTP server in the test process: it speaks
-// the protocol over loopback TCP, requires AUTH PLAIN, and records what it
-// receives.
+// the protocol over loopback TCP without TLS, requires AUTH PLAIN, accepts
+// messages up to MaxMessageBytes, and records what it receives. Its own
+// error log is discarded.
 package smtptest
 
 import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -21,14 +24,19 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
+// MaxMessageBytes is the size of the largest message the server accepts.
+const MaxMessageBytes = 1 << 20
+
 // Message is one received mail.
 type Message struct {
+	AuthUser   string // the user the sender authenticated as
 	From       string
 	Recipients []string
 	Raw        []byte
 }
 
-// Server is a running SMTP server.
+// Server is a running SMTP server. A Server literal that was never started
+// still has a URL, for a sender that must fail to connect.
 type Server struct {
 	User, Pass string
 	Addr       string
@@ -39,27 +47,43 @@ type Server struct {
 }
 
 // Start serves SMTP on addr ("127.0.0.1:0" for any free port) until the
-// test ends.
+// test ends, for user "mailer" with password "s3cret".
 func Start(t *testing.T, addr string) *Server {
+	t.Helper()
+	return StartWith(t, addr, "mailer", "s3cret")
+}
+
+// StartWith is Start for the given user and password.
+func StartWith(t *testing.T, addr, user, pass string) *Server {
 	t.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("smtp listen: %v", err)
 	}
-	s := &Server{User: "mailer", Pass: "s3cret", Addr: l.Addr().String()}
+	s := &Server{User: user, Pass: pass, Addr: l.Addr().String()}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
-	go func() { _ = s.srv.Serve(l) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
+	s.srv.MaxMessageBytes = MaxMessageBytes
+	s.srv.ErrorLog = log.New(io.Discard, "", 0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		_ = s.srv.Close()
+		<-done
+	})
 	return s
 }
 
 // URL is the smtp:// URL a sender uses to reach the server.
 func (s *Server) URL() string {
-	return "smtp://" + s.User + ":" + s.Pass + "@" + s.Addr + "?tls=none"
+	u := url.URL{Scheme: "smtp", User: url.UserPassword(s.User, s.Pass), Host: s.Addr, RawQuery: "tls=none"}
+	return u.String()
 }
 
 // Messages returns what was received so far.
@@ -76,6 +100,7 @@ func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{
 type session struct {
 	s      *Server
 	authed bool
+	user   string // who authenticated
 	cur    Message
 }
 
@@ -86,7 +111,7 @@ func (ss *session) Auth(string) (sasl.Server, error) {
 		if user != ss.s.User || pass != ss.s.Pass {
 			return errors.New("invalid credentials")
 		}
-		ss.authed = true
+		ss.authed, ss.user = true, user
 		return nil
 	}), nil
 }
@@ -95,6 +120,7 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if !ss.authed {
 		return smtp.ErrAuthRequired
 	}
+	ss.cur.AuthUser = ss.user
 	ss.cur.From = from
 	return nil
 }
