@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -132,7 +133,22 @@ func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Clien
 	return err
 }
 
+// tuneGC trades memory for CPU: a GraphQL response allocates many small
+// objects, and at the default GOGC=100 the collector took a third of the
+// CPU in the overview benchmark. GOGC=400 with a soft limit of 120 MiB
+// keeps the heap small in absolute terms. GOGC and GOMEMLIMIT in the
+// environment take precedence.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(120 << 20)
+	}
+}
+
 func serve(cfg app.Config, log *slog.Logger) error {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.New(ctx, cfg)
