@@ -131,7 +131,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	g.next.ServeHTTP(w, r)
+	cw := &conformWriter{ResponseWriter: w, graphQLResponse: responseType(r.Header.Get("Accept")) == mediaGraphQLResponse}
+	g.next.ServeHTTP(cw, r)
+	cw.finish()
 }
 
 // checkGET refuses malformed query strings and GET mutations or
