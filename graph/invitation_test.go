@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -398,4 +400,79 @@ func closedAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	_ = l.Close()
 	return addr
+}
+
+// TestOutboxSeveralInstances: two server instances on one database, each
+// with two senders, deliver every queued mail exactly once.
+func TestOutboxSeveralInstances(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		smtp := smtptest.Start(t, "127.0.0.1:0")
+		a := testenv.Start(t, db, testenv.WithSMTP(smtp.URL()))
+		b := testenv.Start(t, db, testenv.WithSMTP(smtp.URL()))
+		acme := a.Account("Acme")
+		devs := ids(a.Devices(acme, 1, "UTC"))
+		const mails = 30
+		for i := range mails {
+			user := newUser(a, acme.Token, "U", fmt.Sprintf("u%d@example.com", i))
+			a.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs}}, nil)
+		}
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for _, w := range []*testenv.Env{a, a, b, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					n, err := w.App.Mailer.RunOnce(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, m := range smtp.Messages() {
+			seen[m.Recipients[0]]++
+		}
+		if len(seen) != mails {
+			t.Errorf("%d distinct recipients, want %d", len(seen), mails)
+		}
+		for to, n := range seen {
+			if n != 1 {
+				t.Errorf("%s got %d mails", to, n)
+			}
+		}
+	})
+}
+
+// TestActivationPage shows the code and how to redeem it, and never
+// redeems: mail scanners follow links.
+func TestActivationPage(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
+		before := e.Snapshot()
+		for _, path := range []string{"/invite/" + code, "/invite/" + strings.ToLower(strings.ReplaceAll(code, "-", ""))} {
+			res, err := http.Get(e.Server.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), code) || res.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("GET %s: %d %s", path, res.StatusCode, body)
+			}
+		}
+		if e.Snapshot() != before {
+			t.Error("opening the activation page changed data")
+		}
+		e.MustDo("", redeem, map[string]any{"code": code}, nil)
+	})
 }
