@@ -31,7 +31,7 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureVersionedMigration,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("./template/restrictions.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

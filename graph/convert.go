@@ -10,7 +10,6 @@ import (
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
-	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/lock"
 )
 
@@ -57,18 +56,4 @@ func schedule(ctx context.Context, p *ent.Permission) (string, error) {
 	}
 	rule := lock.RuleOf(p)
 	return access.Schedule(&rule, loc), nil
-}
-
-// restrictionsOf presents the restrictions stored on a permission.
-func restrictionsOf(p *ent.Permission) *model.Restrictions {
-	r := &model.Restrictions{
-		ValidFrom:  p.ValidFrom,
-		ValidUntil: p.ValidUntil,
-		DailyFrom:  clockString(p.DailyFrom),
-		DailyUntil: clockString(p.DailyUntil),
-	}
-	if p.Weekdays != nil {
-		r.Weekdays = grant.WeekdayList(*p.Weekdays)
-	}
-	return r
 }

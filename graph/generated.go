@@ -297,7 +297,6 @@ type MutationResolver interface {
 }
 type PermissionResolver interface {
 	Schedule(ctx context.Context, obj *ent.Permission) (string, error)
-	Restrictions(ctx context.Context, obj *ent.Permission) (*model.Restrictions, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -7767,7 +7766,7 @@ func (ec *executionContext) _Permission_restrictions(ctx context.Context, field 
 			return ec.fieldContext_Permission_restrictions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Permission().Restrictions(ctx, obj)
+			return obj.Restrictions(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
@@ -7782,7 +7781,7 @@ func (ec *executionContext) fieldContext_Permission_restrictions(_ context.Conte
 		Object:     "Permission",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Restrictions(ctx, field)
 		},
@@ -14892,11 +14891,10 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 					return ec._Permission_schedule(ctx, field, obj)
 				})
 		case "restrictions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Permission_restrictions(ctx, field, obj)
-				})
+			out.Values[i] = ec._Permission_restrictions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/idempotency"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -31,9 +30,4 @@ func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, in
 // RevokePermission is the resolver for the revokePermission field.
 func (r *mutationResolver) RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error) {
 	return grant.Revoke(ctx, ent.FromContext(ctx), id)
-}
-
-// Restrictions is the resolver for the restrictions field.
-func (r *permissionResolver) Restrictions(ctx context.Context, obj *ent.Permission) (*model.Restrictions, error) {
-	return restrictionsOf(obj), nil
 }

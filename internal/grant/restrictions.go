@@ -56,7 +56,7 @@ func (r Restrictions) apply(in *RestrictionsInput, path string) (Restrictions, e
 		}
 		r.Weekdays = nil
 		if v != nil {
-			m := uint8(WeekdayMask(v))
+			m := enum.WeekdayMask(v)
 			r.Weekdays = &m
 		}
 	}
@@ -107,28 +107,4 @@ func clock(in graphql.Omittable[*string], old *int16, allowEnd bool, field strin
 	}
 	m16 := int16(m)
 	return &m16, nil
-}
-
-// WeekdayMask converts days to the vendor bitmask.
-func WeekdayMask(days []enum.Weekday) access.Weekdays {
-	var m access.Weekdays
-	for _, d := range days {
-		for i, w := range enum.AllWeekdays {
-			if w == d {
-				m |= 64 >> i
-			}
-		}
-	}
-	return m
-}
-
-// WeekdayList converts the vendor bitmask to days, Monday first.
-func WeekdayList(m uint8) []enum.Weekday {
-	days := make([]enum.Weekday, 0, 7)
-	for i, w := range enum.AllWeekdays {
-		if m&(64>>i) != 0 {
-			days = append(days, w)
-		}
-	}
-	return days
 }
