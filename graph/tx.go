@@ -52,7 +52,11 @@ func (Transactioner) MutateOperationContext(_ context.Context, oc *graphql.Opera
 
 // InterceptResponse implements graphql.ResponseInterceptor.
 func (t Transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	// Operation is nil when the request failed before one was chosen.
+	// A request can fail before it has an operation (or even an operation
+	// context); such a response has nothing to commit.
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
 	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
 		return next(ctx)
 	}

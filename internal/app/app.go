@@ -228,13 +228,22 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// deadline bounds the work of a request: when the database hangs, the
-// request fails in time instead of piling up.
+// deadline bounds the work of a request: its context ends after d, and
+// should a driver call ignore that (lib/pq waits for a silent server's
+// answer without regard to the context), the client still gets a 503
+// shortly after.
 func deadline(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	withCtx := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+	late := http.TimeoutHandler(withCtx, d+500*time.Millisecond,
+		`{"errors":[{"message":"the request took too long; retry shortly","extensions":{"code":"INTERNAL"}}],"data":null}`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only the timeout answer keeps this; a handler's own headers win.
+		w.Header().Set("Content-Type", "application/json")
+		late.ServeHTTP(w, r)
 	})
 }
 

@@ -73,6 +73,12 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 		if v == nil {
 			var err error
 			if v, err = lookup(r.Context(), client, hash); err != nil {
+				if !ent.IsNotFound(err) {
+					// The database did not answer: the token may well be
+					// good, and a 401 would make clients throw it away.
+					unavailable(w)
+					return
+				}
 				unauthenticated(w, "the API token is not valid")
 				return
 			}
@@ -102,4 +108,11 @@ func unauthenticated(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey"`)
 	w.WriteHeader(http.StatusUnauthorized)
 	_, _ = w.Write([]byte(`{"errors":[{"message":` + quote(msg) + `,"extensions":{"code":"UNAUTHENTICATED"}}],"data":null}`))
+}
+
+func unavailable(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"errors":[{"message":"the service is unavailable; retry shortly","extensions":{"code":"INTERNAL"}}],"data":null}`))
 }

@@ -33,7 +33,7 @@ func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, 
 	name, dsn := "sqlite", ""
 	switch {
 	case isPostgres(url):
-		name, dsn = "postgres", url
+		name, dsn = "postgres", withConnectTimeout(url)
 	default:
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 		if path == "" {
@@ -87,4 +87,18 @@ func Migrate(ctx context.Context, client *ent.Client, db *sql.DB, url string) er
 
 func isPostgres(url string) bool {
 	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// withConnectTimeout bounds how long lib/pq waits for a new connection,
+// which it does without regard to the request's deadline: a database that
+// accepts but never answers would otherwise hold requests forever.
+func withConnectTimeout(url string) string {
+	if strings.Contains(url, "connect_timeout=") {
+		return url
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "connect_timeout=5"
 }

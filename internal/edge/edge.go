@@ -130,10 +130,31 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body must be a JSON object")
 			return
 		}
+		if !wellTyped(body) {
+			fail(w, r, http.StatusBadRequest, CodeBadRequest, "query and operationName must be strings, variables and extensions objects")
+			return
+		}
 	}
 	cw := &conformWriter{ResponseWriter: w, graphQLResponse: responseType(r.Header.Get("Accept")) == mediaGraphQLResponse}
 	g.next.ServeHTTP(cw, r)
 	cw.finish()
+}
+
+// wellTyped reports whether the request parameters have the types the
+// GraphQL-over-HTTP specification gives them (gqlgen would otherwise
+// answer with its decoder's message, which quotes the whole body).
+func wellTyped(body []byte) bool {
+	var params map[string]json.RawMessage
+	if json.Unmarshal(body, &params) != nil {
+		return false
+	}
+	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {
+		v := bytes.TrimSpace(params[name])
+		if len(v) > 0 && v[0] != want && string(v) != "null" {
+			return false
+		}
+	}
+	return true
 }
 
 // checkGET refuses malformed query strings and GET mutations or

@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+// shutdownDeadline is the grace period serve gives requests in flight.
+const shutdownDeadline = 20 * time.Second
+
+// lockedBuffer collects a process's output.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// buildBinary builds this command into dir with the go tool that runs the
+// test (its environment, GOFLAGS included, is inherited).
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, "latchkey")
+	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// binaryEnv is the test's environment without the variables the binary
+// reads, plus vars.
+func binaryEnv(vars ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "PORT", "DATABASE_URL", "INVITE_SECRET", "INVITE_SECRET_FILE", "PRODUCTION", "SMTP_URL", "PUBLIC_URL", "ALLOWED_ORIGINS":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, vars...)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// gqlCall posts a GraphQL request and decodes the whole response.
+func gqlCall(client *http.Client, base, token, query string, vars map[string]any, trace *httptrace.ClientTrace) (int, map[string]any, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequest(http.MethodPost, base+"/query", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if trace != nil {
+		req = req.WithContext(httptrace.WithClientTrace(context.Background(), trace))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return res.StatusCode, nil, fmt.Errorf("read body: %w", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return res.StatusCode, nil, fmt.Errorf("decode %q: %w", raw, err)
+	}
+	return res.StatusCode, out, nil
+}
+
+// mustGQL is gqlCall that fails the test on any error and returns data.
+func mustGQL(t *testing.T, base, token, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	status, out, err := gqlCall(http.DefaultClient, base, token, query, vars, nil)
+	if err != nil || status != http.StatusOK || out["errors"] != nil {
+		t.Fatalf("%s: status %d, %v, %v", query, status, out, err)
+	}
+	data, _ := out["data"].(map[string]any)
+	return data
+}
+
+// TestGracefulShutdown runs the binary, sends SIGTERM while 20 grants of 50
+// devices each are in flight, and checks that every grant is in the
+// database entirely or not at all, that new connections are refused at once
+// while a request in flight still gets its answer, and that the process
+// exits with status 0 within the shutdown deadline.
+func TestGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	dbPath := filepath.Join(dir, "latchkey.db")
+	port := freePort(t)
+	env := binaryEnv("DATABASE_URL="+dbPath, "INVITE_SECRET_FILE="+filepath.Join(dir, "latchkey.secret"), "PORT="+port)
+
+	create := exec.Command(bin, "account", "create", "--name", "Acme")
+	create.Env, create.Dir = env, dir
+	out, err := create.Output()
+	if err != nil {
+		t.Fatalf("account create: %v", err)
+	}
+	token := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(token, "lk_") || strings.Contains(token, "\n") {
+		t.Fatalf("account create printed %q", out)
+	}
+
+	logs := &lockedBuffer{}
+	srv := exec.Command(bin)
+	srv.Env, srv.Dir, srv.Stdout, srv.Stderr = env, dir, logs, logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = srv.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = srv.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", logs.String())
+		}
+	})
+
+	addr := "127.0.0.1:" + port
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("no /healthz after 10 s: %v", err)
+		}
+	}
+
+	// 20 users and 300 devices, at most 25 aliases per call.
+	const grants, perGrant, devices = 20, 50, 300
+	var users, devs []string
+	for len(devs) < devices {
+		var q strings.Builder
+		q.WriteString("mutation {")
+		from := len(devs)
+		for i := from; i < from+25; i++ {
+			fmt.Fprintf(&q, ` d%d: createDevice(input: {name: "Door %03d", timeZone: "Europe/Berlin"}) { id }`, i, i)
+		}
+		q.WriteString(" }")
+		data := mustGQL(t, base, token, q.String(), nil)
+		for i := from; i < from+25; i++ {
+			devs = append(devs, data[fmt.Sprintf("d%d", i)].(map[string]any)["id"].(string))
+		}
+	}
+	{
+		var q strings.Builder
+		q.WriteString("mutation {")
+		for i := range grants {
+			fmt.Fprintf(&q, ` u%d: createUser(input: {name: "User %d", email: "user%d@example.com"}) { id }`, i, i, i)
+		}
+		q.WriteString(" }")
+		data := mustGQL(t, base, token, q.String(), nil)
+		for i := range grants {
+			users = append(users, data[fmt.Sprintf("u%d", i)].(map[string]any)["id"].(string))
+		}
+	}
+
+	// A request held in flight: its body is sent but for the last bytes,
+	// so the server is busy with it when SIGTERM arrives and may not exit
+	// before it is answered.
+	held, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	heldR := bufio.NewReader(held)
+	fmt.Fprintf(held, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	if res, err := http.ReadResponse(heldR, nil); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("first request on the held connection: %v", err)
+	} else {
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	heldBody := `{"query":"{ viewer { role } }"}`
+	fmt.Fprintf(held, "POST /query HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s",
+		addr, token, len(heldBody), heldBody[:len(heldBody)-5])
+
+	type result struct {
+		status int
+		out    map[string]any
+		err    error
+		done   time.Time
+	}
+	results := make([]result, grants)
+	const grantQuery = `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { invitation { id } permissions { id } } }`
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: grants}}
+	var sent, done sync.WaitGroup
+	start := make(chan struct{})
+	for i := range grants {
+		sent.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			var once sync.Once
+			wrote := func() { once.Do(sent.Done) }
+			defer wrote()
+			in := map[string]any{"userID": users[i], "deviceIDs": devs[(i*perGrant)%devices : (i*perGrant)%devices+perGrant]}
+			<-start
+			status, out, err := gqlCall(client, base, token, grantQuery, map[string]any{"in": in},
+				&httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote() }})
+			results[i] = result{status, out, err, time.Now()}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // the held request's headers are read by now
+	close(start)
+	sent.Wait()
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	sigterm := time.Now()
+
+	// New connections are refused at once, while the process still runs
+	// (it cannot exit before the held request is answered).
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil || errors.Is(err, syscall.ECONNRESET) { // accepted, or racing the close
+			if c != nil {
+				c.Close()
+			}
+			if time.Since(sigterm) > 3*time.Second {
+				t.Fatal("still accepting connections 3 s after SIGTERM")
+			}
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("dial after SIGTERM: %v, want connection refused", err)
+		}
+		break
+	}
+	select {
+	case <-exited:
+		t.Fatalf("the process exited with a request in flight: %v", waitErr)
+	default:
+	}
+	refusedAfter := time.Since(sigterm)
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if res, err := fresh.Get(base + "/healthz"); err == nil {
+		res.Body.Close()
+		t.Errorf("a request after SIGTERM was served: %d", res.StatusCode)
+	} else if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("a request after SIGTERM: %v, want connection refused", err)
+	}
+
+	done.Wait()
+	// The transport may hold a connection it dialled but never used; the
+	// server would wait 5 s for its first request before closing it.
+	client.CloseIdleConnections()
+	// The held request is still answered, in full.
+	if _, err := io.WriteString(held, heldBody[len(heldBody)-5:]); err != nil {
+		t.Fatalf("finish the held request: %v", err)
+	}
+	_ = held.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res, err := http.ReadResponse(heldR, nil)
+	if err != nil {
+		t.Fatalf("the request in flight at SIGTERM got no answer: %v", err)
+	}
+	heldOut, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(string(heldOut), `"role":"ADMIN"`) {
+		t.Errorf("the request in flight at SIGTERM: %d %s %v", res.StatusCode, heldOut, err)
+	}
+
+	select {
+	case <-exited:
+	case <-time.After(shutdownDeadline + 5*time.Second):
+		t.Fatal("the process did not exit")
+	}
+	exitAfter := time.Since(sigterm)
+	if waitErr != nil || srv.ProcessState.ExitCode() != 0 {
+		t.Errorf("exit: %v (status %d), want 0", waitErr, srv.ProcessState.ExitCode())
+	}
+	if exitAfter > shutdownDeadline {
+		t.Errorf("exited %v after SIGTERM, past the %v deadline", exitAfter, shutdownDeadline)
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("no shutdown line in the log")
+	}
+
+	// Every grant is in the database entirely or not at all.
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var succeeded, afterSignal, dropped int
+	for i, r := range results {
+		var inv string
+		ok := r.err == nil && r.status == http.StatusOK && r.out["errors"] == nil
+		if r.err != nil {
+			dropped++
+			// Refused or closed before any answer is fine; a cut answer is not.
+			if strings.Contains(r.err.Error(), "read body") || strings.Contains(r.err.Error(), "decode") {
+				t.Errorf("grant %d was half-served: %v", i, r.err)
+			}
+		}
+		if ok {
+			succeeded++
+			if !r.done.Before(sigterm) {
+				afterSignal++
+			}
+			data, _ := r.out["data"].(map[string]any)
+			gp, _ := data["grantPermission"].(map[string]any)
+			invObj, _ := gp["invitation"].(map[string]any)
+			inv, _ = invObj["id"].(string)
+			if perms, _ := gp["permissions"].([]any); len(perms) != perGrant || inv == "" {
+				t.Errorf("grant %d succeeded with %d permissions and invitation %q", i, len(perms), inv)
+			}
+		}
+		var invs, perms, permsOfInv int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM invitations WHERE user_id = ?`, users[i]).Scan(&invs); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM permissions WHERE user_id = ?`, users[i]).Scan(&perms); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM permissions WHERE invitation_id = ? AND user_id = ?`, inv, users[i]).Scan(&permsOfInv); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case ok && (invs != 1 || perms != perGrant || permsOfInv != perGrant):
+			t.Errorf("grant %d succeeded but the database holds %d invitations, %d permissions (%d of invitation %s)", i, invs, perms, permsOfInv, inv)
+		case !ok && (invs != 0 || perms != 0):
+			t.Errorf("grant %d failed (%d, %v, %v) but left %d invitations and %d permissions", i, r.status, r.out, r.err, invs, perms)
+		}
+	}
+	rows, err := db.Query(`SELECT i.id, (SELECT COUNT(*) FROM permissions p WHERE p.invitation_id = i.id) FROM invitations i`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var invitations int
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		invitations++
+		if n != perGrant {
+			t.Errorf("invitation %s has %d permissions, want %d", id, n, perGrant)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if invitations != succeeded {
+		t.Errorf("%d invitations in the database, %d grants succeeded", invitations, succeeded)
+	}
+	if afterSignal == 0 {
+		t.Errorf("no grant finished after SIGTERM: nothing was in flight")
+	}
+	t.Logf("%d of %d grants succeeded (%d of them answered after SIGTERM), %d closed unanswered; connections refused %v after SIGTERM; exit %v after SIGTERM",
+		succeeded, grants, afterSignal, dropped, refusedAfter.Round(time.Millisecond), exitAfter.Round(time.Millisecond))
+}
