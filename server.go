@@ -176,6 +176,13 @@ func serve(cfg app.Config, log *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Let load balancers see /readyz fail and stop sending requests, then
+	// stop accepting and finish what is in flight.
+	a.Drain()
+	if d, err := time.ParseDuration(envOr("SHUTDOWN_DRAIN", "0s")); err == nil && d > 0 {
+		log.Info("shutting down: draining", "for", d)
+		time.Sleep(d)
+	}
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

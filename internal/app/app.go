@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -87,7 +88,8 @@ type App struct {
 	// Driver moves the devices (simulated: there is no lock hardware here).
 	Driver *lock.Simulated
 	// Metrics is what GET /metrics shows.
-	Metrics *observe.Metrics
+	Metrics  *observe.Metrics
+	draining atomic.Bool
 	handler http.Handler
 }
 
@@ -160,6 +162,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // Run sends queued mail until ctx ends.
 func (a *App) Run(ctx context.Context) { a.Mailer.Run(ctx, time.Second) }
 
+// Drain makes /readyz answer 503, so that load balancers stop sending
+// requests before the server stops accepting them.
+func (a *App) Drain() { a.draining.Store(true) }
+
 // Handler serves the API, the IDE and the health checks.
 func (a *App) Handler() http.Handler { return a.handler }
 
@@ -219,6 +225,10 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 
 // ready reports whether the database answers within a second.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	if a.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "shutting down"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := a.DB.PingContext(ctx); err != nil {
