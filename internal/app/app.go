@@ -90,7 +90,7 @@ type App struct {
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
-	handler http.Handler
+	handler  http.Handler
 }
 
 // New opens and migrates the database and builds the HTTP handler.
