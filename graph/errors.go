@@ -22,7 +22,12 @@ import (
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := present(err)
-		if out.Extensions["code"] == apperr.Internal {
+		switch {
+		case out.Extensions["code"] != apperr.Internal:
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			// The client went away or the request ran out of time: not a fault.
+			log.WarnContext(ctx, "request ended early", "err", err, "path", graphql.GetPath(ctx).String())
+		default:
 			log.ErrorContext(ctx, "internal error", "err", err, "path", graphql.GetPath(ctx).String())
 		}
 		if out.Path == nil {

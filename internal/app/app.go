@@ -133,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		MaxAttempts: 12,
 		Backoff:     outbox.ExponentialBackoff,
 		Lease:       2 * time.Minute,
+		Parallel:    4,
 	}
 	a.Metrics = observe.NewMetrics(db, a.Mailer.Depth)
 	a.Metrics.AccountOf = func(ctx context.Context) string {

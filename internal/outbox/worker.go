@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -36,6 +37,8 @@ type Worker struct {
 	Backoff func(n int) time.Duration
 	// Lease is how long a claimed mail is reserved for its sender.
 	Lease time.Duration
+	// Parallel is how many mails are sent at the same time.
+	Parallel int
 	// OnAttempt, if set, learns the outcome of every send attempt.
 	OnAttempt func(sent bool)
 }
@@ -49,13 +52,19 @@ func ExponentialBackoff(n int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// Run sends mail until ctx ends, polling every interval.
+// Run sends mail until ctx ends, polling every interval; while rounds
+// come back full it goes on at once, so a backlog drains at the speed of
+// sending rather than one batch per interval.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.Log.Error("outbox round failed", "err", err)
+		}
+		if n == w.Batch && err == nil && ctx.Err() == nil {
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -73,16 +82,30 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var errs []error
+	// Mails go out a few at a time: sending waits on the SMTP server.
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		slot = make(chan struct{}, max(w.Parallel, 1))
+	)
 	for _, m := range claimed {
-		sendErr := w.Sender.Send(ctx, mail.Message{To: m.ToAddress, ToName: m.ToName, Subject: m.Subject, Text: m.TextBody, HTML: m.HTMLBody})
-		if w.OnAttempt != nil {
-			w.OnAttempt(sendErr == nil)
-		}
-		if err := w.record(ctx, m, sendErr); err != nil {
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		slot <- struct{}{}
+		go func() {
+			defer func() { <-slot; wg.Done() }()
+			sendErr := w.Sender.Send(ctx, mail.Message{To: m.ToAddress, ToName: m.ToName, Subject: m.Subject, Text: m.TextBody, HTML: m.HTMLBody})
+			if w.OnAttempt != nil {
+				w.OnAttempt(sendErr == nil)
+			}
+			if err := w.record(ctx, m, sendErr); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return len(claimed), errors.Join(errs...)
 }
 
