@@ -172,7 +172,8 @@ func serve(cfg app.Config, log *slog.Logger) error {
 	defer func() { <-mailDone }()
 	log.Info("latchkey listening", "addr", srv.Addr, "database", describeDB(cfg.DatabaseURL))
 	select {
-	case err := <-errc:
+	case err := <-errc: // e.g. the port is taken
+		stop() // ends the mail sender, which the deferred wait needs
 		return err
 	case <-ctx.Done():
 	}
