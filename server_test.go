@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +52,7 @@ func buildBinary(t *testing.T, dir string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("no go tool on PATH to build the server with: %v", err)
 	}
 	bin := filepath.Join(dir, "latchkey")
 	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()

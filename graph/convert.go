@@ -21,14 +21,6 @@ func invitationStatus(inv *ent.Invitation, now time.Time) enum.InvitationStatus 
 	return inv.Status
 }
 
-func clockString(m *int16) *string {
-	if m == nil {
-		return nil
-	}
-	s := access.FormatClock(int(*m))
-	return &s
-}
-
 func viewer(ctx context.Context) (*auth.Viewer, error) {
 	v := auth.FromContext(ctx)
 	if v == nil {

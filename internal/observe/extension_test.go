@@ -206,7 +206,7 @@ func TestExtensionLabelsAreBounded(t *testing.T) {
 // Before a schema is known every operation is "other".
 func TestOperationLabelWithoutSchema(t *testing.T) {
 	m := NewMetrics(nil, nil)
-	doc := gqlparser.MustLoadQuery(gqlparser.MustLoadSchema(&ast.Source{Input: testSchema}), "{ users }")
+	doc := gqlparser.MustLoadQueryWithRules(gqlparser.MustLoadSchema(&ast.Source{Input: testSchema}), "{ users }", nil)
 	if got := m.operationLabel(doc.Operations[0]); got != Other {
 		t.Fatalf("label without schema = %q, want other", got)
 	}
