@@ -24,6 +24,7 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 
 	stdsql "database/sql"
@@ -50,6 +51,8 @@ type Client struct {
 	Outbox *OutboxClient
 	// Permission is the client for interacting with the Permission builders.
 	Permission *PermissionClient
+	// RedeemFailure is the client for interacting with the RedeemFailure builders.
+	RedeemFailure *RedeemFailureClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -71,6 +74,7 @@ func (c *Client) init() {
 	c.Invitation = NewInvitationClient(c.config)
 	c.Outbox = NewOutboxClient(c.config)
 	c.Permission = NewPermissionClient(c.config)
+	c.RedeemFailure = NewRedeemFailureClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -172,6 +176,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Invitation:     NewInvitationClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
 		Permission:     NewPermissionClient(cfg),
+		RedeemFailure:  NewRedeemFailureClient(cfg),
 		User:           NewUserClient(cfg),
 	}, nil
 }
@@ -200,6 +205,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Invitation:     NewInvitationClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
 		Permission:     NewPermissionClient(cfg),
+		RedeemFailure:  NewRedeemFailureClient(cfg),
 		User:           NewUserClient(cfg),
 	}, nil
 }
@@ -231,7 +237,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.AccessEvent, c.Account, c.Device, c.IdempotencyKey, c.Invitation,
-		c.Outbox, c.Permission, c.User,
+		c.Outbox, c.Permission, c.RedeemFailure, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -242,7 +248,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.AccessEvent, c.Account, c.Device, c.IdempotencyKey, c.Invitation,
-		c.Outbox, c.Permission, c.User,
+		c.Outbox, c.Permission, c.RedeemFailure, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -267,6 +273,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Outbox.mutate(ctx, m)
 	case *PermissionMutation:
 		return c.Permission.mutate(ctx, m)
+	case *RedeemFailureMutation:
+		return c.RedeemFailure.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -1682,6 +1690,140 @@ func (c *PermissionClient) mutate(ctx context.Context, m *PermissionMutation) (V
 	}
 }
 
+// RedeemFailureClient is a client for the RedeemFailure schema.
+type RedeemFailureClient struct {
+	config
+}
+
+// NewRedeemFailureClient returns a client for the RedeemFailure from the given config.
+func NewRedeemFailureClient(c config) *RedeemFailureClient {
+	return &RedeemFailureClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `redeemfailure.Hooks(f(g(h())))`.
+func (c *RedeemFailureClient) Use(hooks ...Hook) {
+	c.hooks.RedeemFailure = append(c.hooks.RedeemFailure, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `redeemfailure.Intercept(f(g(h())))`.
+func (c *RedeemFailureClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RedeemFailure = append(c.inters.RedeemFailure, interceptors...)
+}
+
+// Create returns a builder for creating a RedeemFailure entity.
+func (c *RedeemFailureClient) Create() *RedeemFailureCreate {
+	mutation := newRedeemFailureMutation(c.config, OpCreate)
+	return &RedeemFailureCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RedeemFailure entities.
+func (c *RedeemFailureClient) CreateBulk(builders ...*RedeemFailureCreate) *RedeemFailureCreateBulk {
+	return &RedeemFailureCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RedeemFailureClient) MapCreateBulk(slice any, setFunc func(*RedeemFailureCreate, int)) *RedeemFailureCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RedeemFailureCreateBulk{err: fmt.Errorf("calling to RedeemFailureClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RedeemFailureCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RedeemFailureCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RedeemFailure.
+func (c *RedeemFailureClient) Update() *RedeemFailureUpdate {
+	mutation := newRedeemFailureMutation(c.config, OpUpdate)
+	return &RedeemFailureUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RedeemFailureClient) UpdateOne(_m *RedeemFailure) *RedeemFailureUpdateOne {
+	mutation := newRedeemFailureMutation(c.config, OpUpdateOne, withRedeemFailure(_m))
+	return &RedeemFailureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RedeemFailureClient) UpdateOneID(id pulid.ID) *RedeemFailureUpdateOne {
+	mutation := newRedeemFailureMutation(c.config, OpUpdateOne, withRedeemFailureID(id))
+	return &RedeemFailureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RedeemFailure.
+func (c *RedeemFailureClient) Delete() *RedeemFailureDelete {
+	mutation := newRedeemFailureMutation(c.config, OpDelete)
+	return &RedeemFailureDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RedeemFailureClient) DeleteOne(_m *RedeemFailure) *RedeemFailureDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RedeemFailureClient) DeleteOneID(id pulid.ID) *RedeemFailureDeleteOne {
+	builder := c.Delete().Where(redeemfailure.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RedeemFailureDeleteOne{builder}
+}
+
+// Query returns a query builder for RedeemFailure.
+func (c *RedeemFailureClient) Query() *RedeemFailureQuery {
+	return &RedeemFailureQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRedeemFailure},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RedeemFailure entity by its id.
+func (c *RedeemFailureClient) Get(ctx context.Context, id pulid.ID) (*RedeemFailure, error) {
+	return c.Query().Where(redeemfailure.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RedeemFailureClient) GetX(ctx context.Context, id pulid.ID) *RedeemFailure {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RedeemFailureClient) Hooks() []Hook {
+	hooks := c.hooks.RedeemFailure
+	return append(hooks[:len(hooks):len(hooks)], redeemfailure.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RedeemFailureClient) Interceptors() []Interceptor {
+	return c.inters.RedeemFailure
+}
+
+func (c *RedeemFailureClient) mutate(ctx context.Context, m *RedeemFailureMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RedeemFailureCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RedeemFailureUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RedeemFailureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RedeemFailureDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RedeemFailure mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -1900,11 +2042,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIToken, AccessEvent, Account, Device, IdempotencyKey, Invitation, Outbox,
-		Permission, User []ent.Hook
+		Permission, RedeemFailure, User []ent.Hook
 	}
 	inters struct {
 		APIToken, AccessEvent, Account, Device, IdempotencyKey, Invitation, Outbox,
-		Permission, User []ent.Interceptor
+		Permission, RedeemFailure, User []ent.Interceptor
 	}
 )
 

@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -22,7 +23,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 9)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -201,6 +202,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   redeemfailure.Table,
+			Columns: redeemfailure.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: redeemfailure.FieldID,
+			},
+		},
+		Type: "RedeemFailure",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			redeemfailure.FieldAddr: {Type: field.TypeString, Column: redeemfailure.FieldAddr},
+			redeemfailure.FieldAt:   {Type: field.TypeTime, Column: redeemfailure.FieldAt},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1522,6 +1538,56 @@ func (f *PermissionFilter) WhereHasEventsWith(preds ...predicate.AccessEvent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RedeemFailureQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RedeemFailureQuery builder.
+func (_q *RedeemFailureQuery) Filter() *RedeemFailureFilter {
+	return &RedeemFailureFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RedeemFailureMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RedeemFailureMutation builder.
+func (m *RedeemFailureMutation) Filter() *RedeemFailureFilter {
+	return &RedeemFailureFilter{config: m.config, predicateAdder: m}
+}
+
+// RedeemFailureFilter provides a generic filtering capability at runtime for RedeemFailureQuery.
+type RedeemFailureFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RedeemFailureFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RedeemFailureFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(redeemfailure.FieldID))
+}
+
+// WhereAddr applies the entql string predicate on the addr field.
+func (f *RedeemFailureFilter) WhereAddr(p entql.StringP) {
+	f.Where(p.Field(redeemfailure.FieldAddr))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *RedeemFailureFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(redeemfailure.FieldAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1550,7 +1616,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

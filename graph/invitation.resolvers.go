@@ -21,7 +21,7 @@ func (r *invitationResolver) Status(ctx context.Context, obj *ent.Invitation) (e
 
 // RedeemInvitation is the resolver for the redeemInvitation field.
 func (r *mutationResolver) RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error) {
-	return r.grants.Redeem(ctx, ent.FromContext(ctx), code)
+	return r.grants.Redeem(ctx, r.client, code)
 }
 
 // ResendInvitation is the resolver for the resendInvitation field.

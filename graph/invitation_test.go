@@ -476,3 +476,32 @@ func TestActivationPage(t *testing.T) {
 		e.MustDo("", redeem, map[string]any{"code": code}, nil)
 	})
 }
+
+// TestRateLimitAcrossInstances: failures count for an address on every
+// instance of one database, and a redemption cannot ride along with
+// another mutation.
+func TestRateLimitAcrossInstances(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		a := testenv.Start(t, db)
+		b := testenv.Start(t, db)
+		acme := a.Account("Acme")
+		user := newUser(a, acme.Token, "Ada", "ada@example.com")
+		code := grantCode(a, acme.Token, user, ids(a.Devices(acme, 1, "UTC")), nil)
+		for i := range 10 {
+			e := a
+			if i%2 == 1 {
+				e = b
+			}
+			if r := e.Do("", redeem, map[string]any{"code": fmt.Sprintf("0000-0000-0002-%04d", i)}); r.Code() != "INVITATION_INVALID" {
+				t.Fatalf("guess %d: %s", i, r.Body)
+			}
+		}
+		expectRejected(t, b, "", redeem, map[string]any{"code": code}, "RATE_LIMITED", "")
+		expectRejected(t, a, "", redeem, map[string]any{"code": code}, "RATE_LIMITED", "")
+		a.Advance(time.Minute)
+		b.Advance(time.Minute)
+		expectRejected(t, a, acme.Token, `mutation($c: String!) { redeemInvitation(code: $c) { token } createUser(input: {name: "X", email: "x@example.com"}) { id } }`,
+			map[string]any{"c": code}, "BAD_USER_INPUT", "")
+		b.MustDo("", redeem, map[string]any{"code": code}, nil)
+	})
+}

@@ -11,12 +11,13 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 )
 
-// MutationGuard guards the mutation root: an operation may redeem at most
-// once (aliases cannot try many codes in one request), and every other
-// mutation but operateDevice (which acts for a user's own token) needs an
-// admin token, checked before any resolver reads data so
-// that a user token learns nothing from a refused write. The privacy rules
-// refuse such writes too; this check only answers earlier.
+// MutationGuard guards the mutation root: redeemInvitation must be alone in
+// its operation and appear once (aliases cannot try many codes in one
+// request, and it runs its own transaction), and every other mutation but
+// operateDevice (which acts for a user's own token) needs an admin token,
+// checked before any resolver reads data so that a user token learns
+// nothing from a refused write. The privacy rules refuse such writes too;
+// this check only answers earlier.
 type MutationGuard struct{}
 
 var _ interface {
@@ -35,14 +36,26 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 	if rc.Operation.Operation != ast.Mutation {
 		return nil
 	}
-	redeems, others := countRoot(rc.Operation.SelectionSet)
+	fields := rootFields(rc.Operation.SelectionSet, nil)
+	redeems, admin := 0, false
+	for _, f := range fields {
+		switch f {
+		case "redeemInvitation":
+			redeems++
+		case "operateDevice":
+		default:
+			admin = true
+		}
+	}
 	var ae *apperr.Error
 	switch v := auth.FromContext(ctx); {
 	case redeems > 1:
 		ae = apperr.New(apperr.BadUserInput, "an operation may redeem at most one invitation code")
-	case others > 0 && v == nil:
+	case redeems == 1 && len(fields) > 1:
+		ae = apperr.New(apperr.BadUserInput, "redeemInvitation must be the only field of its operation")
+	case admin && v == nil:
 		ae = apperr.ErrUnauthenticated
-	case others > 0 && v.Role != auth.RoleAdmin:
+	case admin && v.Role != auth.RoleAdmin:
 		ae = apperr.ErrForbidden
 	default:
 		return nil
@@ -52,27 +65,22 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 	return err
 }
 
-// countRoot counts the root fields that redeem and those that do not.
-func countRoot(set ast.SelectionSet) (redeems, others int) {
+// rootFields appends the names of the root fields of a selection set,
+// following fragments and leaving out __typename.
+func rootFields(set ast.SelectionSet, names []string) []string {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			switch s.Name {
-			case "redeemInvitation":
-				redeems++
-			case "__typename", "operateDevice":
-			default:
-				others++
+			if s.Name != "__typename" {
+				names = append(names, s.Name)
 			}
 		case *ast.InlineFragment:
-			r, o := countRoot(s.SelectionSet)
-			redeems, others = redeems+r, others+o
+			names = rootFields(s.SelectionSet, names)
 		case *ast.FragmentSpread:
 			if s.Definition != nil {
-				r, o := countRoot(s.Definition.SelectionSet)
-				redeems, others = redeems+r, others+o
+				names = rootFields(s.Definition.SelectionSet, names)
 			}
 		}
 	}
-	return redeems, others
+	return names
 }

@@ -34,10 +34,21 @@ func (Transactioner) ExtensionName() string { return "Transactioner" }
 // Validate implements graphql.HandlerExtension.
 func (Transactioner) Validate(graphql.ExecutableSchema) error { return nil }
 
+// transactional reports whether an operation runs in a transaction: every
+// mutation but a lone redeemInvitation, which runs its own so that a failed
+// attempt can be recorded while the attempt itself writes nothing.
+func transactional(op *ast.OperationDefinition) bool {
+	if op == nil || op.Operation != ast.Mutation {
+		return false
+	}
+	fields := rootFields(op.SelectionSet, nil)
+	return len(fields) != 1 || fields[0] != "redeemInvitation"
+}
+
 // MutateOperationContext runs the root fields of a mutation one at a time,
 // as they share the transaction.
 func (Transactioner) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation.Operation != ast.Mutation {
+	if !transactional(oc.Operation) {
 		return nil
 	}
 	previous := oc.ResolverMiddleware
@@ -57,7 +68,7 @@ func (t Transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
+	if !transactional(graphql.GetOperationContext(ctx).Operation) {
 		return next(ctx)
 	}
 	tx, err := t.Client.Tx(ctx)

@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 )
 
@@ -292,6 +293,33 @@ func (f TraversePermission) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PermissionQuery", q)
 }
 
+// The RedeemFailureFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RedeemFailureFunc func(context.Context, *ent.RedeemFailureQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RedeemFailureFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RedeemFailureQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RedeemFailureQuery", q)
+}
+
+// The TraverseRedeemFailure type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRedeemFailure func(context.Context, *ent.RedeemFailureQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRedeemFailure) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRedeemFailure) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RedeemFailureQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RedeemFailureQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -338,6 +366,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OutboxQuery, predicate.Outbox, outbox.OrderOption]{typ: ent.TypeOutbox, tq: q}, nil
 	case *ent.PermissionQuery:
 		return &query[*ent.PermissionQuery, predicate.Permission, permission.OrderOption]{typ: ent.TypePermission, tq: q}, nil
+	case *ent.RedeemFailureQuery:
+		return &query[*ent.RedeemFailureQuery, predicate.RedeemFailure, redeemfailure.OrderOption]{typ: ent.TypeRedeemFailure, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

@@ -359,6 +359,25 @@ var (
 			},
 		},
 	}
+	// RedeemFailuresColumns holds the columns for the "redeem_failures" table.
+	RedeemFailuresColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "addr", Type: field.TypeString, Size: 64},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// RedeemFailuresTable holds the schema information for the "redeem_failures" table.
+	RedeemFailuresTable = &schema.Table{
+		Name:       "redeem_failures",
+		Columns:    RedeemFailuresColumns,
+		PrimaryKey: []*schema.Column{RedeemFailuresColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "redeemfailure_addr_at",
+				Unique:  false,
+				Columns: []*schema.Column{RedeemFailuresColumns[1], RedeemFailuresColumns[2]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -407,6 +426,7 @@ var (
 		InvitationsTable,
 		OutboxesTable,
 		PermissionsTable,
+		RedeemFailuresTable,
 		UsersTable,
 	}
 )
@@ -431,5 +451,8 @@ func init() {
 	PermissionsTable.ForeignKeys[1].RefTable = InvitationsTable
 	PermissionsTable.ForeignKeys[2].RefTable = AccountsTable
 	PermissionsTable.ForeignKeys[3].RefTable = UsersTable
+	RedeemFailuresTable.Annotation = &entsql.Annotation{
+		Table: "redeem_failures",
+	}
 	UsersTable.ForeignKeys[0].RefTable = AccountsTable
 }

@@ -30,5 +30,8 @@ type Outbox func(*sql.Selector)
 // Permission is the predicate function for permission builders.
 type Permission func(*sql.Selector)
 
+// RedeemFailure is the predicate function for redeemfailure builders.
+type RedeemFailure func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

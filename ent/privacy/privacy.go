@@ -303,6 +303,30 @@ func (f PermissionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PermissionMutation", m)
 }
 
+// The RedeemFailureQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RedeemFailureQueryRuleFunc func(context.Context, *ent.RedeemFailureQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RedeemFailureQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RedeemFailureQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RedeemFailureQuery", q)
+}
+
+// The RedeemFailureMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RedeemFailureMutationRuleFunc func(context.Context, *ent.RedeemFailureMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RedeemFailureMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RedeemFailureMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RedeemFailureMutation", m)
+}
+
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UserQueryRuleFunc func(context.Context, *ent.UserQuery) error
@@ -378,6 +402,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PermissionQuery:
 		return q.Filter(), nil
+	case *ent.RedeemFailureQuery:
+		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
 	default:
@@ -402,6 +428,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OutboxMutation:
 		return m.Filter(), nil
 	case *ent.PermissionMutation:
+		return m.Filter(), nil
+	case *ent.RedeemFailureMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil

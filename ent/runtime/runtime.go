@@ -14,6 +14,7 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/schema"
 	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -344,6 +345,32 @@ func init() {
 	permissionDescID := permissionMixinFields0[0].Descriptor()
 	// permission.DefaultID holds the default value on creation for the id field.
 	permission.DefaultID = permissionDescID.Default.(func() pulid.ID)
+	redeemfailureMixin := schema.RedeemFailure{}.Mixin()
+	redeemfailure.Policy = privacy.NewPolicies(schema.RedeemFailure{})
+	redeemfailure.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := redeemfailure.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	redeemfailureMixinFields0 := redeemfailureMixin[0].Fields()
+	_ = redeemfailureMixinFields0
+	redeemfailureFields := schema.RedeemFailure{}.Fields()
+	_ = redeemfailureFields
+	// redeemfailureDescAddr is the schema descriptor for addr field.
+	redeemfailureDescAddr := redeemfailureFields[0].Descriptor()
+	// redeemfailure.AddrValidator is a validator for the "addr" field. It is called by the builders before save.
+	redeemfailure.AddrValidator = redeemfailureDescAddr.Validators[0].(func(string) error)
+	// redeemfailureDescAt is the schema descriptor for at field.
+	redeemfailureDescAt := redeemfailureFields[1].Descriptor()
+	// redeemfailure.DefaultAt holds the default value on creation for the at field.
+	redeemfailure.DefaultAt = redeemfailureDescAt.Default.(func() time.Time)
+	// redeemfailureDescID is the schema descriptor for id field.
+	redeemfailureDescID := redeemfailureMixinFields0[0].Descriptor()
+	// redeemfailure.DefaultID holds the default value on creation for the id field.
+	redeemfailure.DefaultID = redeemfailureDescID.Default.(func() pulid.ID)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	grants := &grant.Service{
 		Codes:    codeIssuer{hasher},
 		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate},
-		Failures: &ratelimit.Failures{Max: 10, Window: time.Minute, Now: cfg.Now},
+		Failures: &ratelimit.Failures{Client: client, Max: 10, Window: time.Minute, Now: cfg.Now, Log: cfg.Logger},
 		Now:      cfg.Now,
 		OnRedeem: a.Metrics.Redemption,
 	}

@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
@@ -16,8 +17,8 @@ import (
 
 // Limiter counts failed redemptions per client address.
 type Limiter interface {
-	Blocked(key string) (bool, time.Duration)
-	Fail(key string)
+	Blocked(ctx context.Context, key string) (bool, time.Duration)
+	Fail(ctx context.Context, key string)
 }
 
 // errInvalidCode is the one answer to every code that does not redeem, so
@@ -35,19 +36,48 @@ type Redemption struct {
 // Redeem activates the permissions of the invitation with this code and
 // issues a token scoped to its user. Single use is decided by one
 // conditional UPDATE, so of two concurrent redemptions exactly one wins.
+// c must not be in a transaction: Redeem runs its own, so that a failure
+// is recorded even though nothing else is written.
 func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Redemption, error) {
 	addr := auth.ClientAddr(ctx)
-	if blocked, wait := s.Failures.Blocked(addr); blocked {
+	if blocked, wait := s.Failures.Blocked(ctx, addr); blocked {
 		s.redeemed("rate_limited")
 		secs := int(wait.Round(time.Second) / time.Second)
 		return nil, &apperr.Error{Code: apperr.RateLimited, Message: "too many invalid codes from this address; try again later", RetryAfter: max(secs, 1)}
 	}
 	hash, ok := s.Codes.Hash(code)
 	if !ok {
-		s.Failures.Fail(addr)
-		s.redeemed("invalid")
-		return nil, errInvalidCode
+		return nil, s.invalid(ctx, addr)
 	}
+	tx, err := c.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.redeem(ctx, tx.Client(), hash)
+	if err != nil {
+		_ = tx.Rollback()
+		if errors.Is(err, errInvalidCode) {
+			return nil, s.invalid(ctx, addr)
+		}
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	// The rest of this response is read with the new token's rights.
+	auth.Become(ctx, &auth.Viewer{AccountID: res.User.AccountID, Role: auth.RoleUser, UserID: res.User.ID})
+	s.redeemed("ok")
+	return res, nil
+}
+
+func (s *Service) invalid(ctx context.Context, addr string) error {
+	s.Failures.Fail(ctx, addr)
+	s.redeemed("invalid")
+	return errInvalidCode
+}
+
+// redeem does the writes of a redemption in the transaction of c.
+func (s *Service) redeem(ctx context.Context, c *ent.Client, hash string) (*Redemption, error) {
 	now := s.Now()
 	sys := auth.SystemContext(ctx)
 	n, err := c.Invitation.Update().
@@ -63,8 +93,6 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 		return nil, err
 	}
 	if n != 1 {
-		s.Failures.Fail(addr)
-		s.redeemed("invalid")
 		return nil, errInvalidCode
 	}
 	inv, err := c.Invitation.Query().Where(invitation.CodeHash(hash)).WithUser().Only(sys)
@@ -94,9 +122,6 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 		Exec(sys); err != nil {
 		return nil, err
 	}
-	// The rest of this response is read with the new token's rights.
-	auth.Become(ctx, &auth.Viewer{AccountID: inv.AccountID, Role: auth.RoleUser, UserID: inv.UserID})
-	s.redeemed("ok")
 	return &Redemption{Token: secret, User: inv.Edges.User, Permissions: perms}, nil
 }
 

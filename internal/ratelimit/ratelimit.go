@@ -1,67 +1,60 @@
 // Package ratelimit counts failures per key in a sliding window, to make
-// guessing invitation codes hopeless.
+// guessing invitation codes hopeless. The failures are kept in the
+// database, so that every server instance limits an address together.
 package ratelimit
 
 import (
-	"sync"
+	"context"
+	"log/slog"
 	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/redeemfailure"
+	"github.com/latchkey/latchkey/internal/auth"
 )
 
 // Failures limits each key to Max failures per Window. While a key is at
 // its limit, every attempt is refused, successful or not.
 type Failures struct {
+	// Client must not be inside the caller's transaction: a failure is
+	// recorded even though the failed request writes nothing else.
+	Client *ent.Client
 	Max    int
 	Window time.Duration
 	Now    func() time.Time
-
-	mu    sync.Mutex
-	seen  map[string][]time.Time
-	sweep time.Time
+	Log    *slog.Logger
 }
 
 // Blocked reports whether key is at its limit, and when it may try again.
-func (f *Failures) Blocked(key string) (bool, time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// When the count cannot be read, it says blocked: a guesser must not gain
+// from a struggling database.
+func (f *Failures) Blocked(ctx context.Context, key string) (bool, time.Duration) {
 	now := f.Now()
-	recent := f.prune(key, now)
+	recent, err := f.Client.RedeemFailure.Query().
+		Where(redeemfailure.Addr(key), redeemfailure.AtGT(now.Add(-f.Window))).
+		Order(ent.Desc(redeemfailure.FieldAt)).
+		Limit(f.Max).
+		All(auth.SystemContext(ctx))
+	if err != nil {
+		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
+		return true, time.Second
+	}
 	if len(recent) < f.Max {
 		return false, 0
 	}
-	return true, recent[len(recent)-f.Max].Add(f.Window).Sub(now)
+	return true, recent[len(recent)-1].At.Add(f.Window).Sub(now)
 }
 
-// Fail records a failure of key.
-func (f *Failures) Fail(key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// Fail records a failure of key, and forgets the key's failures that have
+// left the window.
+func (f *Failures) Fail(ctx context.Context, key string) {
+	ctx = auth.SystemContext(ctx)
 	now := f.Now()
-	if f.seen == nil {
-		f.seen = map[string][]time.Time{}
+	if err := f.Client.RedeemFailure.Create().SetAddr(key).SetAt(now).Exec(ctx); err != nil {
+		f.Log.WarnContext(ctx, "failed redemption not recorded", "err", err)
+		return
 	}
-	f.seen[key] = append(f.prune(key, now), now)
-	if now.Sub(f.sweep) > f.Window {
-		// Forget keys that have been quiet for a window, so memory stays
-		// proportional to recent attackers.
-		for k := range f.seen {
-			f.prune(k, now)
-		}
-		f.sweep = now
-	}
-}
-
-// prune drops failures older than the window and returns what is left.
-func (f *Failures) prune(key string, now time.Time) []time.Time {
-	list := f.seen[key]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= f.Window {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(f.seen, key)
-		return nil
-	}
-	f.seen[key] = list
-	return list
+	_, _ = f.Client.RedeemFailure.Delete().
+		Where(redeemfailure.Addr(key), redeemfailure.AtLTE(now.Add(-f.Window))).
+		Exec(ctx)
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -181,8 +182,10 @@ func Start(t testing.TB, databaseURL string, opts ...Option) *Env {
 	t.Helper()
 	e := &Env{T: t, clock: new(atomic.Int64)}
 	e.clock.Store(time.Now().UnixNano())
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
+	// Instances on one database share their invitation secret, as
+	// deployments must.
+	sum := sha256.Sum256([]byte("latchkey test secret\x00" + databaseURL))
+	secret := sum[:]
 	cfg := app.Config{
 		DatabaseURL:    databaseURL,
 		AllowedOrigins: []string{"https://admin.example.com"},
