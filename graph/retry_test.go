@@ -1,10 +1,12 @@
 package graph_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/idempotency"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -131,5 +133,45 @@ func TestStaleVersion(t *testing.T) {
 		dev := ids(e.Devices(acme, 1, "UTC"))[0]
 		e.MustDo(acme.Token, updDev, map[string]any{"id": dev, "v": 1}, nil)
 		expectRejected(t, e, acme.Token, updDev, map[string]any{"id": dev, "v": 1}, "CONFLICT", "version")
+	})
+}
+
+// TestSweep: expired idempotency keys, old failed redemptions and old mail
+// records are deleted; fresh ones stay.
+func TestSweep(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		const createDevice = `mutation($key: String) { createDevice(input: {name: "D", timeZone: "UTC"}, idempotencyKey: $key) { id } }`
+		e.MustDo(acme.Token, createDevice, map[string]any{"key": "old"}, nil)
+		e.Do("", redeem, map[string]any{"code": "0000-0000-0003-0000"})
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, nil)
+		ctx := context.Background()
+		if _, err := e.App.Mailer.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sys := auth.SystemContext(ctx)
+		count := func() (keys, failures, mails int) {
+			c := e.App.Client
+			return c.IdempotencyKey.Query().CountX(sys), c.RedeemFailure.Query().CountX(sys), c.Outbox.Query().CountX(sys)
+		}
+		if k, f, m := count(); k != 1 || f != 1 || m != 1 {
+			t.Fatalf("before: %d keys, %d failures, %d mails", k, f, m)
+		}
+		if err := e.App.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if k, f, m := count(); k != 1 || f != 1 || m != 1 {
+			t.Errorf("a sweep right away deleted fresh rows: %d keys, %d failures, %d mails", k, f, m)
+		}
+		e.Advance(31 * 24 * time.Hour)
+		e.MustDo(acme.Token, createDevice, map[string]any{"key": "new"}, nil)
+		if err := e.App.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if k, f, m := count(); k != 1 || f != 0 || m != 0 {
+			t.Errorf("after 31 days: %d keys (want the new one), %d failures, %d mails", k, f, m)
+		}
 	})
 }

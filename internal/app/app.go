@@ -90,6 +90,8 @@ type App struct {
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
+	now      func() time.Time
+	log      *slog.Logger
 	handler  http.Handler
 }
 
@@ -122,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db, Driver: &lock.Simulated{}}
+	a := &App{Client: client, DB: db, Driver: &lock.Simulated{}, now: cfg.Now, log: cfg.Logger}
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -160,8 +162,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// Run sends queued mail until ctx ends.
-func (a *App) Run(ctx context.Context) { a.Mailer.Run(ctx, time.Second) }
+// Run sends queued mail and sweeps old records until ctx ends.
+func (a *App) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { a.sweepEvery(ctx, time.Hour); close(done) }()
+	a.Mailer.Run(ctx, time.Second)
+	<-done
+}
 
 // Drain makes /readyz answer 503, so that load balancers stop sending
 // requests before the server stops accepting them.
