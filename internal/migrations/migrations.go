@@ -125,16 +125,19 @@ func Up(ctx context.Context, db *sql.DB, dialect string) error {
 	if err != nil {
 		return err
 	}
-	versioned, err := versionTableExists(ctx, db, d)
+	// Tables first, the version table second: goose creates its version
+	// table before any migration runs, so an instance migrating at the same
+	// time can never make this database look unversioned.
+	table, err := anyTable(ctx, db, d)
 	if err != nil {
 		return err
 	}
-	if !versioned {
-		table, err := anyTable(ctx, db, d)
+	if table != "" {
+		versioned, err := versionTableExists(ctx, db, d)
 		if err != nil {
 			return err
 		}
-		if table != "" {
+		if !versioned {
 			return fmt.Errorf("%w (found table %q)", ErrUnversioned, table)
 		}
 	}
@@ -261,9 +264,9 @@ func anyTable(ctx context.Context, db *sql.DB, d dialectInfo) (string, error) {
 	var q string
 	switch d.goose {
 	case goose.DialectPostgres:
-		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename LIMIT 1`
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> '` + goose.DefaultTablename + `' ORDER BY tablename LIMIT 1`
 	default:
-		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name LIMIT 1`
+		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> '` + goose.DefaultTablename + `' ORDER BY name LIMIT 1`
 	}
 	var name string
 	err := db.QueryRowContext(ctx, q).Scan(&name)
