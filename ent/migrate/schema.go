@@ -348,6 +348,11 @@ var (
 				},
 			},
 			{
+				Name:    "permission_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{PermissionsColumns[15]},
+			},
+			{
 				Name:    "permission_device_id",
 				Unique:  false,
 				Columns: []*schema.Column{PermissionsColumns[12]},

@@ -70,6 +70,8 @@ func (Permission) Indexes() []ent.Index {
 		index.Fields("user_id", "device_id").
 			Unique().
 			Annotations(entsql.IndexWhere("status <> 'REVOKED'")),
+		// The overview loads the permissions of a page of users at once.
+		index.Fields("user_id"),
 		index.Fields("device_id"),
 		index.Fields("invitation_id"),
 	}
