@@ -12,7 +12,7 @@ import (
 )
 
 //go:generate go run -C .. -mod=mod github.com/99designs/gqlgen generate
-//go:generate go run ../internal/tools/gqlinorder generated.go
+//go:generate go run ../internal/tools/gqlpatch generated.go
 
 // Resolver wires the resolvers to their dependencies; it holds no state.
 type Resolver struct {

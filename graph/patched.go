@@ -8,7 +8,7 @@ import (
 
 // marshalSliceInOrder marshals a list element by element, as gqlgen's
 // MarshalSliceConcurrently would but without a goroutine per element (see
-// internal/tools/gqlinorder, which makes the generated code call this).
+// internal/tools/gqlpatch, which makes the generated code call this).
 // A panic in one element is recovered into an error and a null element.
 func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHandler bool,
 	marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
@@ -30,4 +30,21 @@ func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHand
 		}()
 	}
 	return ret
+}
+
+// newDeferredGroup is graphql.NewDeferredGroup without the object's path,
+// which only a @defer inside the object needs; withDeferredPath adds it
+// then (see internal/tools/gqlpatch).
+func newDeferredGroup(ctx context.Context) graphql.DeferredGroup {
+	return graphql.DeferredGroup{
+		FieldSet: graphql.NewFieldSet(nil),
+		Defers:   make(map[string]*graphql.FieldSetView),
+		Context:  ctx,
+	}
+}
+
+// withDeferredPath completes a deferred group before gqlgen processes it.
+func withDeferredPath(dg graphql.DeferredGroup) graphql.DeferredGroup {
+	dg.Path = graphql.GetPath(dg.Context)
+	return dg
 }

@@ -1,0 +1,52 @@
+// Command gqlpatch makes two changes to gqlgen's generated executor, each a
+// plain replacement of a call, measured on the users overview (50 users,
+// 250 permissions, about 1,500 list elements; see BENCHMARKS.md):
+//
+//   - Lists are marshalled element by element on the calling goroutine
+//     instead of a goroutine per element (gqlgen does that for every
+//     non-scalar list, even for enum values such as weekdays). Latchkey's
+//     list elements never wait on I/O of their own: nested edges are loaded
+//     up front by entgql's field collection. A third less CPU.
+//   - The path of each object is computed only when a @defer needs it,
+//     not for every object. About 7 % less CPU.
+//
+// The replacements live in graph/patched.go. Run from go:generate in
+// graph/: go run ../internal/tools/gqlpatch generated.go
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+var patches = []struct{ from, to string }{
+	{"graphql.MarshalSliceConcurrently(", "marshalSliceInOrder("},
+	{"graphql.NewDeferredGroup(ctx)", "newDeferredGroup(ctx)"},
+	{"ec.ProcessDeferredGroup(deferred)", "ec.ProcessDeferredGroup(withDeferredPath(deferred))"},
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: gqlpatch FILE")
+		os.Exit(2)
+	}
+	path := os.Args[1]
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, p := range patches {
+		if !bytes.Contains(src, []byte(p.from)) && !bytes.Contains(src, []byte(p.to)) {
+			// gqlgen changed: the patch no longer applies and must be revisited.
+			fmt.Fprintf(os.Stderr, "gqlpatch: %s contains neither %q nor %q\n", path, p.from, p.to)
+			os.Exit(1)
+		}
+		src = bytes.ReplaceAll(src, []byte(p.from), []byte(p.to))
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
