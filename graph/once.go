@@ -32,7 +32,7 @@ func versioned[T any](ctx context.Context, version *int, save func(context.Conte
 		return v, err
 	}
 	if ok, e := exists(ctx); e == nil && ok {
-		return v, &apperr.Error{Code: apperr.Conflict, Field: "version", Message: "the record has changed since this version was read; read it again and retry"}
+		return v, apperr.ErrStaleVersion
 	}
 	return v, err
 }

@@ -271,11 +271,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
 // codeIssuer makes invitation codes and their keyed hashes.
 type codeIssuer struct{ hasher *invite.Hasher }
 

@@ -10,7 +10,9 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/observe"
 )
 
@@ -65,7 +67,7 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 		}
 		scheme, secret, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
-			unauthenticated(w, "the Authorization header must be \"Bearer <token>\"")
+			unauthenticated(w, r, "the Authorization header must be \"Bearer <token>\"")
 			return
 		}
 		hash, now := auth.HashToken(secret), time.Now()
@@ -76,10 +78,10 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 				if !ent.IsNotFound(err) {
 					// The database did not answer: the token may well be
 					// good, and a 401 would make clients throw it away.
-					unavailable(w)
+					unavailable(w, r)
 					return
 				}
-				unauthenticated(w, "the API token is not valid")
+				unauthenticated(w, r, "the API token is not valid")
 				return
 			}
 			cache.put(hash, v, now)
@@ -103,16 +105,12 @@ func lookup(ctx context.Context, client *ent.Client, hash string) (*auth.Viewer,
 	return v, nil
 }
 
-func unauthenticated(w http.ResponseWriter, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+func unauthenticated(w http.ResponseWriter, r *http.Request, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey"`)
-	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = w.Write([]byte(`{"errors":[{"message":` + quote(msg) + `,"extensions":{"code":"UNAUTHENTICATED"}}],"data":null}`))
+	edge.Fail(w, r, http.StatusUnauthorized, string(apperr.Unauthenticated), msg)
 }
 
-func unavailable(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
+func unavailable(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "1")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = w.Write([]byte(`{"errors":[{"message":"the service is unavailable; retry shortly","extensions":{"code":"INTERNAL"}}],"data":null}`))
+	edge.Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), "the service is unavailable; retry shortly")
 }

@@ -62,3 +62,7 @@ var ErrUnauthenticated = New(Unauthenticated, "a valid API token is required")
 
 // ErrForbidden is returned when the credentials do not allow the operation.
 var ErrForbidden = New(Forbidden, "this token may not do that")
+
+// ErrStaleVersion is returned when an update names a version the record
+// has moved on from.
+var ErrStaleVersion = &Error{Code: Conflict, Field: "version", Message: "the record has changed since this version was read; read it again and retry"}

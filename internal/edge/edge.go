@@ -85,17 +85,17 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost, http.MethodGet, http.MethodOptions:
 	default:
 		w.Header().Set("Allow", allowAll)
-		fail(w, r, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method not allowed; use GET, POST or OPTIONS")
+		Fail(w, r, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method not allowed; use GET, POST or OPTIONS")
 		return
 	}
 	if r.ContentLength > g.limit {
-		fail(w, r, http.StatusRequestEntityTooLarge, CodePayloadTooLarge, "request body too large")
+		Fail(w, r, http.StatusRequestEntityTooLarge, CodePayloadTooLarge, "request body too large")
 		return
 	}
 	switch r.Method {
 	case http.MethodPost:
 		if !isJSON(r.Header.Get("Content-Type")) {
-			fail(w, r, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Content-Type must be application/json")
+			Fail(w, r, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Content-Type must be application/json")
 			return
 		}
 	case http.MethodGet:
@@ -110,9 +110,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if body, err = readBody(w, r, g.limit); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				fail(w, r, http.StatusRequestEntityTooLarge, CodePayloadTooLarge, "request body too large")
+				Fail(w, r, http.StatusRequestEntityTooLarge, CodePayloadTooLarge, "request body too large")
 			} else {
-				fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body could not be read")
+				Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body could not be read")
 			}
 			return
 		}
@@ -123,15 +123,15 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodPost {
 		if !json.Valid(body) {
-			fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body is not valid JSON")
+			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body is not valid JSON")
 			return
 		}
 		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-			fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body must be a JSON object")
+			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body must be a JSON object")
 			return
 		}
 		if !wellTyped(body) {
-			fail(w, r, http.StatusBadRequest, CodeBadRequest, "query and operationName must be strings, variables and extensions objects")
+			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "query and operationName must be strings, variables and extensions objects")
 			return
 		}
 	}
@@ -163,7 +163,7 @@ func checkGET(w http.ResponseWriter, r *http.Request) bool {
 	// Parsed exactly as gqlgen's GET transport does.
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		fail(w, r, http.StatusBadRequest, CodeBadRequest, "malformed query string")
+		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "malformed query string")
 		return false
 	}
 	query := params.Get("query")
@@ -181,7 +181,7 @@ func checkGET(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	w.Header().Set("Allow", http.MethodPost)
-	fail(w, r, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "GET requests may only run queries; use POST")
+	Fail(w, r, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "GET requests may only run queries; use POST")
 	return false
 }
 
@@ -215,7 +215,9 @@ type errorEntry struct {
 	Extensions map[string]string `json:"extensions"`
 }
 
-func fail(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+// Fail answers with a GraphQL-shaped error document of one error with
+// the given extensions.code, in the media type the client accepts.
+func Fail(w http.ResponseWriter, r *http.Request, status int, code, message string) {
 	b, _ := json.Marshal(errorBody{Errors: []errorEntry{{Message: message, Extensions: map[string]string{"code": code}}}})
 	h := w.Header()
 	h.Set("Content-Type", responseType(r.Header.Get("Accept")))

@@ -6,6 +6,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -55,23 +56,24 @@ func DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDelet
 	if _, err := c.Device.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	n, err := c.Permission.Delete().
-		Where(permission.DeviceID(id), permission.StatusNEQ(enum.PermissionRevoked)).
-		Exec(ctx)
+	live := []predicate.Permission{permission.DeviceID(id), permission.StatusNEQ(enum.PermissionRevoked)}
+	invs, err := c.Permission.Query().Where(append(live, permission.InvitationIDNotNil())...).
+		Unique(true).Select(permission.FieldInvitationID).Strings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.Permission.Delete().Where(live...).Exec(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.Device.DeleteOneID(id).Exec(ctx); err != nil {
 		return nil, err
 	}
-	_, err = c.Invitation.Update().
-		Where(
-			invitation.StatusEQ(enum.InvitationPending),
-			invitation.Not(invitation.HasPermissionsWith(permission.StatusNEQ(enum.PermissionRevoked))),
-		).
-		SetStatus(enum.InvitationRevoked).
-		Save(ctx)
-	if err != nil {
+	ids := make([]pulid.ID, len(invs))
+	for i, v := range invs {
+		ids[i] = pulid.ID(v)
+	}
+	if err := revokeEmptyInvitations(ctx, c, ids...); err != nil {
 		return nil, err
 	}
 	return &DeviceDeletion{DeletedID: id, RemovedPermissions: n}, nil

@@ -107,11 +107,7 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	byCaller := in.Delivery != nil && *in.Delivery == enum.DeliveryByCaller
-	delivery := enum.DeliveryQueued
-	if byCaller {
-		delivery = enum.DeliveryNone
-	}
+	byCaller, delivery := deliveryOf(in.Delivery)
 	inv, err := c.Invitation.Create().
 		SetUserID(u.ID).
 		SetLanguage(lang).
@@ -262,4 +258,13 @@ func LoadResult(ctx context.Context, c *ent.Client, ids []string) (*Result, erro
 // stored is exactly the instant compared.
 func expiry(now time.Time) time.Time {
 	return now.Add(InvitationTTL).Truncate(time.Microsecond)
+}
+
+// deliveryOf tells whether the caller delivers the code itself, and the
+// invitation's delivery status to start from.
+func deliveryOf(m *enum.DeliveryMethod) (bool, enum.DeliveryStatus) {
+	if m != nil && *m == enum.DeliveryByCaller {
+		return true, enum.DeliveryNone
+	}
+	return false, enum.DeliveryQueued
 }

@@ -147,11 +147,7 @@ func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *
 	if err != nil {
 		return nil, err
 	}
-	byCaller := method != nil && *method == enum.DeliveryByCaller
-	delivery := enum.DeliveryQueued
-	if byCaller {
-		delivery = enum.DeliveryNone
-	}
+	byCaller, delivery := deliveryOf(method)
 	upd := c.Invitation.UpdateOne(inv).
 		SetCodeHash(hash).
 		SetExpiresAt(expiry(now)).

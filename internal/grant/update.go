@@ -29,7 +29,7 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 		return nil, err
 	}
 	if version != nil && cur.Version != *version {
-		return nil, &apperr.Error{Code: apperr.Conflict, Field: "version", Message: "the record has changed since this version was read; read it again and retry"}
+		return nil, apperr.ErrStaleVersion
 	}
 	if cur.Status == enum.PermissionRevoked {
 		return nil, apperr.New(apperr.Conflict, "permission %s is revoked; grant a new one instead", id)
@@ -75,13 +75,21 @@ func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, e
 	if err != nil || p.InvitationID == nil {
 		return p, err
 	}
-	_, err = c.Invitation.Update().
+	return p, revokeEmptyInvitations(ctx, c, *p.InvitationID)
+}
+
+// revokeEmptyInvitations revokes those of the pending invitations that no
+// longer cover a live permission.
+func revokeEmptyInvitations(ctx context.Context, c *ent.Client, ids ...pulid.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return c.Invitation.Update().
 		Where(
-			invitation.ID(*p.InvitationID),
+			invitation.IDIn(ids...),
 			invitation.StatusEQ(enum.InvitationPending),
 			invitation.Not(invitation.HasPermissionsWith(permission.StatusNEQ(enum.PermissionRevoked))),
 		).
 		SetStatus(enum.InvitationRevoked).
-		Save(ctx)
-	return p, err
+		Exec(ctx)
 }
