@@ -7,12 +7,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -187,19 +189,29 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(Limits.MaxTokens)
+	var exts []graphql.HandlerExtension
 	if cfg.Production {
 		gql.SetDisableSuggestion(true)
 		gql.SetValidationRulesFn(graph.QuietRules)
 	} else {
-		gql.Use(extension.Introspection{})
+		exts = append(exts, extension.Introspection{})
 	}
-	gql.Use(graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
-		"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
-	}})
-	gql.Use(Limits)
-	gql.Use(graph.MutationGuard{})
-	gql.Use(a.Metrics.Extension())
-	gql.Use(graph.Transactioner{Client: a.Client, Log: cfg.Logger})
+	exts = append(exts,
+		graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
+			"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
+		}},
+		Limits,
+		graph.MutationGuard{},
+		a.Metrics.Extension(),
+		graph.Transactioner{Client: a.Client, Log: cfg.Logger},
+	)
+	for _, ext := range exts {
+		if _, ok := ext.(graphql.FieldInterceptor); ok {
+			// Leaf fields skip field middleware (internal/tools/gqlpatch).
+			panic(fmt.Sprintf("app: %T intercepts fields, which the generated executor does not support", ext))
+		}
+		gql.Use(ext)
+	}
 	present := graph.ErrorPresenter(cfg.Logger)
 	gql.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return observe.WithRequestID(ctx, present(ctx, err))
