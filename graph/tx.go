@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 
@@ -85,7 +86,8 @@ func (t Transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	rsp := next(ctx)
 	if len(rsp.Errors) > 0 {
 		_ = tx.Rollback()
-		return &graphql.Response{Errors: rsp.Errors}
+		// Nothing the operation did holds: its data is null.
+		return &graphql.Response{Errors: rsp.Errors, Data: nullData}
 	}
 	if err := tx.Commit(); err != nil {
 		// A commit lost with its connection may still have happened.
@@ -100,8 +102,11 @@ func (t Transactioner) fail(ctx context.Context, what string, err error, msg ...
 	if len(msg) > 0 {
 		m = msg[0]
 	}
-	return &graphql.Response{Errors: gqlerror.List{{
+	return &graphql.Response{Data: nullData, Errors: gqlerror.List{{
 		Message:    m,
 		Extensions: map[string]any{"code": apperr.Internal},
 	}}}
 }
+
+// nullData is the data of an operation whose effects were rolled back.
+var nullData = json.RawMessage("null")

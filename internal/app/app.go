@@ -186,7 +186,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
+	gql.AddTransport(edge.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(Limits.MaxTokens)
 	var exts []graphql.HandlerExtension

@@ -1,0 +1,110 @@
+package edge
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// POST is the GraphQL transport for POST requests with a JSON body. It
+// serves them as gqlgen's own POST transport does, with two differences:
+//
+//   - the result's data, already JSON, is written as it is; gqlgen's
+//     transport passes it through encoding/json, which checks and compacts
+//     it again (about 8 % of the CPU of a 90 KB users overview);
+//   - the media type is chosen as for the errors of Guard, and a request
+//     error (a document that does not parse or validate) has no "data"
+//     entry and status 400 for application/graphql-response+json, 200 for
+//     application/json, as the GraphQL-over-HTTP specification asks.
+//
+// It expects the body Guard has already read and checked.
+type POST struct{}
+
+var _ graphql.Transport = POST{}
+
+// Supports implements graphql.Transport.
+func (POST) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" && isJSON(r.Header.Get("Content-Type"))
+}
+
+// Do implements graphql.Transport.
+func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media := responseType(r.Header.Get("Accept"))
+	start := graphql.Now()
+	var params graphql.RawParams
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&params); err != nil {
+		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body is not a GraphQL request")
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	oc, errs := exec.CreateOperationContext(ctx, &params)
+	if errs != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			status = http.StatusBadRequest
+		}
+		writeResponse(w, media, status, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	writeResponse(w, media, http.StatusOK, responses(ctx))
+}
+
+// responseTail holds the members of a response after "data".
+type responseTail struct {
+	Label      string         `json:"label,omitempty"`
+	Path       ast.Path       `json:"path,omitempty"`
+	HasNext    *bool          `json:"hasNext,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// writeResponse writes resp as one JSON object: errors, data (left out
+// when execution never started), then the other members gqlgen may set.
+func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	var buf bytes.Buffer
+	buf.Grow(len(resp.Data) + 256)
+	buf.WriteByte('{')
+	member := func(name string, value []byte) {
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`"` + name + `":`)
+		buf.Write(value)
+	}
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			errs = []byte(`[{"message":"the errors could not be encoded"}]`)
+		}
+		member("errors", errs)
+	}
+	if resp.Data != nil {
+		member("data", resp.Data)
+	}
+	// Extensions that do not encode are left out rather than failing the
+	// whole response.
+	tail, err := json.Marshal(responseTail{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions})
+	if err == nil && len(tail) > 2 {
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		buf.Write(tail[1 : len(tail)-1])
+	}
+	buf.WriteByte('}')
+
+	h := w.Header()
+	h.Set("Content-Type", media)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
