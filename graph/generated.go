@@ -12864,19 +12864,19 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_device(ctx, field, obj)
 				})
 		case "permission":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_permission(ctx, field, obj)
@@ -13160,13 +13160,13 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_permissions(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_events(ctx, field, obj)
@@ -13364,19 +13364,19 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_user(ctx, field, obj)
 				})
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_permissions(ctx, field, obj)
 				})
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_status(ctx, field, obj)
@@ -13757,25 +13757,25 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_device(ctx, field, obj)
 				})
 		case "invitation":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_invitation(ctx, field, obj)
 				})
 		case "schedule":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_schedule(ctx, field, obj)
@@ -14173,19 +14173,19 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_permissions(ctx, field, obj)
 				})
 		case "invitations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_invitations(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_events(ctx, field, obj)
@@ -14300,19 +14300,19 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Viewer")
 		case "account":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_account(ctx, field, obj)
 				})
 		case "role":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_role(ctx, field, obj)
 				})
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_user(ctx, field, obj)

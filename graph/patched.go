@@ -32,15 +32,22 @@ func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHand
 	return ret
 }
 
-// newDeferredGroup is graphql.NewDeferredGroup without the object's path,
-// which only a @defer inside the object needs; withDeferredPath adds it
-// then (see internal/tools/gqlpatch).
+// newDeferredGroup is graphql.NewDeferredGroup without its field set, its
+// map of deferred views and the object's path, which only a @defer inside
+// the object needs: readyDeferred adds the first two when a deferred field
+// comes, withDeferredPath the path before gqlgen processes the group (see
+// internal/tools/gqlpatch).
 func newDeferredGroup(ctx context.Context) graphql.DeferredGroup {
-	return graphql.DeferredGroup{
-		FieldSet: graphql.NewFieldSet(nil),
-		Defers:   make(map[string]*graphql.FieldSetView),
-		Context:  ctx,
+	return graphql.DeferredGroup{Context: ctx}
+}
+
+// readyDeferred completes the group before a deferred field is scheduled.
+func readyDeferred(dg *graphql.DeferredGroup, field graphql.CollectedField) *graphql.DeferredGroup {
+	if dg.FieldSet == nil && field.IsDeferred() {
+		dg.FieldSet = graphql.NewFieldSet(nil)
+		dg.Defers = make(map[string]*graphql.FieldSetView)
 	}
+	return dg
 }
 
 // withDeferredPath completes a deferred group before gqlgen processes it.
