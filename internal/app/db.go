@@ -9,12 +9,13 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	"github.com/lib/pq"
 	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/latchkey/latchkey/ent"
 	_ "github.com/latchkey/latchkey/ent/runtime" // registers schema hooks and privacy policies
 	"github.com/latchkey/latchkey/internal/migrations"
+	"github.com/latchkey/latchkey/internal/stmtcache"
 )
 
 // DefaultDatabase is the embedded SQLite file used when DATABASE_URL is empty.
@@ -27,7 +28,8 @@ const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma
 
 // OpenDB opens the database named by url: a postgres:// URL, or a SQLite
 // file path (optionally prefixed with sqlite: or file:), by default
-// DefaultDatabase. wrap, if not nil, wraps the driver (tests count and
+// DefaultDatabase. PostgreSQL connections keep their statements prepared
+// (internal/stmtcache). wrap, if not nil, wraps the driver (tests count and
 // break statements with it).
 func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
 	name, dsn := "sqlite", ""
@@ -45,9 +47,18 @@ func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, 
 		}
 		dsn = "file:" + path + sep + sqlitePragmas
 	}
-	db, err := sql.Open(name, dsn)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open %s database: %w", name, err)
+	var db *sql.DB
+	if name == "postgres" {
+		connector, err := pq.NewConnector(dsn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s database: %w", name, err)
+		}
+		db = sql.OpenDB(stmtcache.Connector{Connector: connector})
+	} else {
+		var err error
+		if db, err = sql.Open(name, dsn); err != nil {
+			return nil, nil, fmt.Errorf("open %s database: %w", name, err)
+		}
 	}
 	dia := dialect.SQLite
 	if name == "postgres" {
