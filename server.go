@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -75,7 +76,7 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 	case args[0] == "seed":
 		return seed(cfg, args[1:], stdout)
 	case args[0] == "migrate":
-		return withDB(cfg, stdout, func(context.Context, *ent.Client) (string, error) { return "migrated", nil })
+		return withDB(cfg, stdout, func(context.Context, *ent.Client, *sql.DB) (string, error) { return "migrated", nil })
 	case args[0] == "schema":
 		_, err := io.WriteString(stdout, schema.SDL())
 		return err
@@ -92,7 +93,7 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account create: --name is required")
 	}
-	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client) (string, error) {
+	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, _ *sql.DB) (string, error) {
 		_, token, err := app.CreateAccount(ctx, client, strings.TrimSpace(*name))
 		return token, err
 	})
@@ -109,13 +110,17 @@ func seed(cfg app.Config, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client) (string, error) {
-		return app.Seed(ctx, client, *name, shape, time.Now())
+	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, db *sql.DB) (string, error) {
+		token, err := app.Seed(ctx, client, *name, shape, time.Now())
+		if err == nil {
+			err = app.Analyze(ctx, db)
+		}
+		return token, err
 	})
 }
 
 // withDB opens and migrates the database, runs f and prints what it returns.
-func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Client) (string, error)) error {
+func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Client, *sql.DB) (string, error)) error {
 	ctx := context.Background()
 	client, db, err := app.OpenDB(cfg.DatabaseURL, nil)
 	if err != nil {
@@ -125,7 +130,7 @@ func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Clien
 	if err := app.Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
 		return err
 	}
-	out, err := f(ctx, client)
+	out, err := f(ctx, client, db)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,9 @@ func seedOverview(t testing.TB, e *testenv.Env, acc testenv.Account, n int) {
 		}
 		perms = perms[k:]
 	}
+	if err := app.Analyze(ctx, e.App.DB); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestOverviewStatements: the overview costs the same few statements

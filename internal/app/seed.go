@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -95,4 +96,14 @@ func bulk[T any, C any, B bulkSaver[T]](ctx context.Context, builders []C, creat
 		builders = builders[k:]
 	}
 	return out, nil
+}
+
+// Analyze refreshes the query planner's statistics, as is due after a bulk
+// load such as Seed: until the database's own background analysis runs,
+// PostgreSQL would plan the overview's statements for nearly empty tables.
+func Analyze(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
 }
