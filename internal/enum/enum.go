@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
+
+	"github.com/latchkey/latchkey/internal/quote"
 )
 
 // Language is the language of a user's mails and of an invitation.
@@ -150,7 +151,7 @@ func unmarshal[T ~string](dst *T, v any, all []T) error {
 	return nil
 }
 
-func marshal[T ~string](w io.Writer, v T) { _, _ = io.WriteString(w, strconv.Quote(string(v))) }
+func marshal[T ~string](w io.Writer, v T) { quote.JSON(w, string(v)) }
 
 // Values lists the valid languages (used by Ent for the column check).
 func (Language) Values() []string { return names(languages) }

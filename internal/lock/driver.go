@@ -7,11 +7,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
 
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
+	"github.com/latchkey/latchkey/internal/quote"
 )
 
 // State is a device's lock state.
@@ -67,7 +67,7 @@ func (s *Simulated) State(device pulid.ID) State {
 }
 
 // MarshalGQL implements graphql.Marshaler.
-func (s State) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(s))) }
+func (s State) MarshalGQL(w io.Writer) { quote.JSON(w, string(s)) }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (s *State) UnmarshalGQL(v any) error {

@@ -8,12 +8,13 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
+
+	"github.com/latchkey/latchkey/internal/quote"
 )
 
 // ID is a prefixed ULID.
@@ -55,7 +56,7 @@ func (id *ID) UnmarshalGQL(v any) error {
 }
 
 // MarshalGQL implements graphql.Marshaler.
-func (id ID) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(id))) }
+func (id ID) MarshalGQL(w io.Writer) { quote.JSON(w, string(id)) }
 
 // Scan implements sql.Scanner.
 func (id *ID) Scan(src any) error {
