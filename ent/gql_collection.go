@@ -915,6 +915,13 @@ func (_q *PermissionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, permission.FieldRemoteAllowed)
 				fieldSeen[permission.FieldRemoteAllowed] = struct{}{}
 			}
+		case "restrictions":
+			for _, column := range permissionRestrictionColumns {
+				if _, ok := fieldSeen[column]; !ok {
+					selectedFields = append(selectedFields, column)
+					fieldSeen[column] = struct{}{}
+				}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -2,10 +2,23 @@
 
 package ent
 
-import "github.com/latchkey/latchkey/graph/model"
+import (
+	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/graph/model"
+)
 
 // Restrictions returns the permission's time restrictions as the API
 // shows them.
 func (_m *Permission) Restrictions() *model.Restrictions {
 	return model.RestrictionsOf(_m.ValidFrom, _m.ValidUntil, _m.Weekdays, _m.DailyFrom, _m.DailyUntil)
+}
+
+// permissionRestrictionColumns are the columns Restrictions reads, which
+// the field collection selects for the GraphQL field restrictions.
+var permissionRestrictionColumns = []string{
+	permission.FieldValidFrom,
+	permission.FieldValidUntil,
+	permission.FieldWeekdays,
+	permission.FieldDailyFrom,
+	permission.FieldDailyUntil,
 }
