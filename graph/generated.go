@@ -12804,7 +12804,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var accessEventImplementors = []string{"AccessEvent", "Node"}
@@ -12895,7 +12895,7 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var accessEventConnectionImplementors = []string{"AccessEventConnection"}
@@ -12938,7 +12938,7 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var accessEventEdgeImplementors = []string{"AccessEventEdge"}
@@ -12976,7 +12976,7 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var accountImplementors = []string{"Account", "Node"}
@@ -13024,7 +13024,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var deleteDevicePayloadImplementors = []string{"DeleteDevicePayload"}
@@ -13062,7 +13062,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var deleteUserPayloadImplementors = []string{"DeleteUserPayload"}
@@ -13105,7 +13105,7 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var deviceImplementors = []string{"Device", "Node"}
@@ -13185,7 +13185,7 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var deviceConnectionImplementors = []string{"DeviceConnection"}
@@ -13228,7 +13228,7 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var deviceEdgeImplementors = []string{"DeviceEdge"}
@@ -13266,7 +13266,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var grantPermissionPayloadImplementors = []string{"GrantPermissionPayload"}
@@ -13309,7 +13309,7 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var invitationImplementors = []string{"Invitation", "Node"}
@@ -13395,7 +13395,7 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var invitationConnectionImplementors = []string{"InvitationConnection"}
@@ -13438,7 +13438,7 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var invitationEdgeImplementors = []string{"InvitationEdge"}
@@ -13476,7 +13476,7 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -13596,7 +13596,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var operateDevicePayloadImplementors = []string{"OperateDevicePayload"}
@@ -13644,7 +13644,7 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -13692,7 +13692,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var permissionImplementors = []string{"Permission", "Node"}
@@ -13799,7 +13799,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var permissionConnectionImplementors = []string{"PermissionConnection"}
@@ -13842,7 +13842,7 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var permissionEdgeImplementors = []string{"PermissionEdge"}
@@ -13880,7 +13880,7 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var queryImplementors = []string{"Query"}
@@ -13984,7 +13984,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var redeemInvitationPayloadImplementors = []string{"RedeemInvitationPayload"}
@@ -14027,7 +14027,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var resendInvitationPayloadImplementors = []string{"ResendInvitationPayload"}
@@ -14065,7 +14065,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var restrictionsImplementors = []string{"Restrictions"}
@@ -14118,7 +14118,7 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -14204,7 +14204,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -14247,7 +14247,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -14285,7 +14285,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -14331,7 +14331,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -14384,7 +14384,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -14432,7 +14432,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -14490,7 +14490,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -14548,7 +14548,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -14606,7 +14606,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -14689,7 +14689,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
-	return out
+	return newObjectValue(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -2,8 +2,11 @@ package graph
 
 import (
 	"context"
+	"io"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/latchkey/latchkey/internal/quote"
 )
 
 // marshalSliceInOrder marshals a list element by element, as gqlgen's
@@ -54,4 +57,52 @@ func readyDeferred(dg *graphql.DeferredGroup, field graphql.CollectedField) *gra
 func withDeferredPath(dg graphql.DeferredGroup) graphql.DeferredGroup {
 	dg.Path = graphql.GetPath(dg.Context)
 	return dg
+}
+
+// objectValue is a resolved object as the generated code returns it: its
+// collected fields and their values, written as a JSON object in order.
+// gqlgen returns the *graphql.FieldSet itself, whose MarshalGQL writes the
+// same bytes but copies every field to the heap and fills a map of the
+// names written, for every object (see internal/tools/gqlpatch).
+type objectValue struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+// newObjectValue returns the value of an object whose field set has been
+// dispatched.
+func newObjectValue(fields []graphql.CollectedField, out *graphql.FieldSet) graphql.Marshaler {
+	return &objectValue{fields: fields, values: out.Values}
+}
+
+// MarshalGQL implements graphql.Marshaler. A response name is written once,
+// for its first field, as gqlgen does.
+func (o *objectValue) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, "{")
+	first := true
+	for i := range o.fields {
+		name := o.fields[i].Alias
+		if writtenBefore(o.fields[:i], name) {
+			continue
+		}
+		if !first {
+			_, _ = io.WriteString(w, ",")
+		}
+		first = false
+		quote.JSON(w, name)
+		_, _ = io.WriteString(w, ":")
+		o.values[i].MarshalGQL(w)
+	}
+	_, _ = io.WriteString(w, "}")
+}
+
+// writtenBefore reports whether one of fields has the response name; an
+// object has few fields, so a scan is cheaper than a map.
+func writtenBefore(fields []graphql.CollectedField, name string) bool {
+	for i := range fields {
+		if fields[i].Alias == name {
+			return true
+		}
+	}
+	return false
 }

@@ -12,8 +12,11 @@
 //     every object. About 7 % less CPU for the path.
 //   - Leaf fields that only read a struct field are marshalled directly
 //     (see leaf.go). About a fifth less CPU.
+//   - An object is written by a value of its own instead of gqlgen's
+//     FieldSet, which allocates a copy of every field and a map per object
+//     as it writes it.
 //
-// The replacements of the first two live in graph/patched.go. Run from
+// The replacements live in graph/patched.go. Run from
 // go:generate in graph/: go run ../internal/tools/gqlpatch generated.go
 package main
 
@@ -28,6 +31,7 @@ var patches = []struct{ from, to string }{
 	{"graphql.NewDeferredGroup(ctx)", "newDeferredGroup(ctx)"},
 	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,"},
 	{"ec.ProcessDeferredGroup(deferred)", "ec.ProcessDeferredGroup(withDeferredPath(deferred))"},
+	{"\n\treturn out\n}\n", "\n\treturn newObjectValue(fields, out)\n}\n"},
 }
 
 func main() {
