@@ -16,6 +16,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/testenv"
 	"github.com/latchkey/latchkey/internal/testenv/smtptest"
 )
@@ -445,6 +446,14 @@ func TestOutboxSeveralInstances(t *testing.T) {
 		for to, n := range seen {
 			if n != 1 {
 				t.Errorf("%s got %d mails", to, n)
+			}
+		}
+		// Every mail is recorded as sent once, with its invitation.
+		sys := auth.SystemContext(ctx)
+		for _, m := range a.App.Client.Outbox.Query().WithInvitation().AllX(sys) {
+			if m.Status != enum.DeliverySent || m.Attempts != 1 || m.LeaseUntil != nil || m.SentAt == nil || m.TextBody != "" || m.Edges.Invitation.Delivery != enum.DeliverySent {
+				t.Errorf("mail %s: status %s, %d attempts, lease %v, sent %v, body kept %v, invitation %s",
+					m.ID, m.Status, m.Attempts, m.LeaseUntil, m.SentAt, m.TextBody != "", m.Edges.Invitation.Delivery)
 			}
 		}
 	})

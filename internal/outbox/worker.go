@@ -75,7 +75,10 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 }
 
 // RunOnce claims the mails that are due, sends them, and records the
-// outcome; it returns how many it attempted.
+// outcome; it returns how many it attempted. The mails sent are recorded
+// together in one transaction once the round's sending is over (a crash
+// before that sends them again, as it would a single mail); a failed
+// attempt is recorded on its own as soon as it fails.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	ctx = auth.SystemContext(ctx)
 	claimed, err := w.claim(ctx)
@@ -86,6 +89,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
+		sent []*ent.Outbox
 		errs []error
 		slot = make(chan struct{}, max(w.Parallel, 1))
 	)
@@ -98,7 +102,13 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			if w.OnAttempt != nil {
 				w.OnAttempt(sendErr == nil)
 			}
-			if err := w.record(ctx, m, sendErr); err != nil {
+			if sendErr == nil {
+				mu.Lock()
+				sent = append(sent, m)
+				mu.Unlock()
+				return
+			}
+			if err := w.recordFailure(ctx, m, sendErr); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -106,6 +116,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
+	if err := w.recordSent(ctx, sent); err != nil {
+		errs = append(errs, err)
+	}
 	return len(claimed), errors.Join(errs...)
 }
 
@@ -141,47 +154,82 @@ func (w *Worker) claim(ctx context.Context) ([]*ent.Outbox, error) {
 	return list, tx.Commit()
 }
 
-// record stores the outcome of one attempt, and the invitation's delivery
-// status with it.
-func (w *Worker) record(ctx context.Context, m *ent.Outbox, sendErr error) error {
-	now := w.Now()
+// recordSent marks mails sent, and their invitations' delivery with them.
+func (w *Worker) recordSent(ctx context.Context, sent []*ent.Outbox) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	ids := make([]pulid.ID, len(sent))
+	var invitations []pulid.ID
+	for i, m := range sent {
+		ids[i] = m.ID
+		if m.InvitationID != nil {
+			invitations = append(invitations, *m.InvitationID)
+		}
+	}
+	tx, err := w.Client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	// The bodies hold the invitation code: keep them no longer than needed.
+	err = tx.Outbox.Update().Where(outbox.IDIn(ids...)).
+		AddAttempts(1).ClearLeaseUntil().
+		SetStatus(enum.DeliverySent).SetSentAt(w.Now()).SetTextBody("").SetHTMLBody("").ClearLastError().
+		Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if err := w.setDelivery(ctx, tx, invitations, enum.DeliverySent); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for _, m := range sent {
+		w.Log.Info("mail sent", "mail", m.ID, "attempt", m.Attempts+1)
+	}
+	return nil
+}
+
+// recordFailure stores a failed attempt: the mail waits for its next
+// attempt, or is given up after the last.
+func (w *Worker) recordFailure(ctx context.Context, m *ent.Outbox, sendErr error) error {
 	attempts := m.Attempts + 1
 	tx, err := w.Client.Tx(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	upd := tx.Outbox.UpdateOne(m).SetAttempts(attempts).ClearLeaseUntil()
+	upd := tx.Outbox.UpdateOne(m).SetAttempts(attempts).ClearLeaseUntil().SetLastError(sendErr.Error())
 	delivery := enum.DeliveryQueued
-	switch {
-	case sendErr == nil:
-		// The bodies hold the invitation code: keep them no longer than needed.
-		upd.SetStatus(enum.DeliverySent).SetSentAt(now).SetTextBody("").SetHTMLBody("").ClearLastError()
-		delivery = enum.DeliverySent
-	case attempts >= w.MaxAttempts:
-		upd.SetStatus(enum.DeliveryFailed).SetLastError(sendErr.Error())
+	if attempts >= w.MaxAttempts {
+		upd.SetStatus(enum.DeliveryFailed)
 		delivery = enum.DeliveryFailed
-	default:
-		upd.SetLastError(sendErr.Error()).SetNextAttemptAt(now.Add(w.Backoff(attempts)))
+	} else {
+		upd.SetNextAttemptAt(w.Now().Add(w.Backoff(attempts)))
 	}
 	if err := upd.Exec(ctx); err != nil {
 		return err
 	}
 	if m.InvitationID != nil {
-		err := tx.Invitation.Update().
-			Where(invitation.ID(*m.InvitationID), invitation.DeliveryNEQ(enum.DeliveryNone)).
-			SetDelivery(delivery).
-			Exec(ctx)
-		if err != nil {
+		if err := w.setDelivery(ctx, tx, []pulid.ID{*m.InvitationID}, delivery); err != nil {
 			return err
 		}
 	}
-	if sendErr != nil {
-		w.Log.Warn("mail not sent", "mail", m.ID, "attempt", attempts, "err", sendErr, "next", delivery)
-	} else {
-		w.Log.Info("mail sent", "mail", m.ID, "attempt", attempts)
-	}
+	w.Log.Warn("mail not sent", "mail", m.ID, "attempt", attempts, "err", sendErr, "next", delivery)
 	return tx.Commit()
+}
+
+// setDelivery records the delivery status of invitations sent by mail.
+func (w *Worker) setDelivery(ctx context.Context, tx *ent.Tx, invitations []pulid.ID, delivery enum.DeliveryStatus) error {
+	if len(invitations) == 0 {
+		return nil
+	}
+	return tx.Invitation.Update().
+		Where(invitation.IDIn(invitations...), invitation.DeliveryNEQ(enum.DeliveryNone)).
+		SetDelivery(delivery).
+		Exec(ctx)
 }
 
 // Depth counts the mails waiting to be sent.
