@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -70,16 +69,15 @@ type responseTail struct {
 
 // writeResponse writes resp as one JSON object: errors, data (left out
 // when execution never started), then the other members gqlgen may set.
+// The parts are written one after the other: the data, the bulk of the
+// response, is not copied.
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	var buf bytes.Buffer
-	buf.Grow(len(resp.Data) + 256)
-	buf.WriteByte('{')
+	parts := make([][]byte, 0, 8)
 	member := func(name string, value []byte) {
-		if buf.Len() > 1 {
-			buf.WriteByte(',')
+		if len(parts) > 0 {
+			parts = append(parts, comma)
 		}
-		buf.WriteString(`"` + name + `":`)
-		buf.Write(value)
+		parts = append(parts, []byte(`"`+name+`":`), value)
 	}
 	if len(resp.Errors) > 0 {
 		errs, err := json.Marshal(resp.Errors)
@@ -95,16 +93,29 @@ func writeResponse(w http.ResponseWriter, media string, status int, resp *graphq
 	// whole response.
 	tail, err := json.Marshal(responseTail{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions})
 	if err == nil && len(tail) > 2 {
-		if buf.Len() > 1 {
-			buf.WriteByte(',')
+		if len(parts) > 0 {
+			parts = append(parts, comma)
 		}
-		buf.Write(tail[1 : len(tail)-1])
+		parts = append(parts, tail[1:len(tail)-1])
 	}
-	buf.WriteByte('}')
+	size := 2
+	for _, p := range parts {
+		size += len(p)
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", media)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(openBrace)
+	for _, p := range parts {
+		_, _ = w.Write(p)
+	}
+	_, _ = w.Write(closeBrace)
 }
+
+var (
+	openBrace  = []byte("{")
+	closeBrace = []byte("}")
+	comma      = []byte(",")
+)
