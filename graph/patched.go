@@ -5,8 +5,6 @@ import (
 	"io"
 
 	"github.com/99designs/gqlgen/graphql"
-
-	"github.com/latchkey/latchkey/internal/quote"
 )
 
 // marshalSliceInOrder marshals a list element by element, as gqlgen's
@@ -82,25 +80,37 @@ func newObjectValue(fields []graphql.CollectedField, out *graphql.FieldSet) grap
 }
 
 // MarshalGQL implements graphql.Marshaler. A response name is written once,
-// for its first field, as gqlgen does.
+// for its first field, as gqlgen does. Response names are GraphQL names
+// ([_A-Za-z][_0-9A-Za-z]*), which JSON takes between quotes as they are.
 func (o *objectValue) MarshalGQL(w io.Writer) {
-	_, _ = io.WriteString(w, "{")
+	sw, ok := w.(io.StringWriter)
+	if !ok {
+		sw = stringWriter{w}
+	}
+	_, _ = sw.WriteString("{")
 	first := true
 	for i := range o.fields {
 		name := o.fields[i].Alias
 		if writtenBefore(o.fields[:i], name) {
 			continue
 		}
-		if !first {
-			_, _ = io.WriteString(w, ",")
+		if first {
+			_, _ = sw.WriteString(`"`)
+		} else {
+			_, _ = sw.WriteString(`,"`)
 		}
 		first = false
-		quote.JSON(w, name)
-		_, _ = io.WriteString(w, ":")
+		_, _ = sw.WriteString(name)
+		_, _ = sw.WriteString(`":`)
 		o.values[i].MarshalGQL(w)
 	}
-	_, _ = io.WriteString(w, "}")
+	_, _ = sw.WriteString("}")
 }
+
+// stringWriter gives a plain io.Writer the WriteString method.
+type stringWriter struct{ io.Writer }
+
+func (w stringWriter) WriteString(s string) (int, error) { return io.WriteString(w.Writer, s) }
 
 // writtenBefore reports whether one of fields has the response name; an
 // object has few fields, so a scan is cheaper than a map.

@@ -18,7 +18,7 @@ func TestObjectValueWritesAsFieldSet(t *testing.T) {
 		nil,
 		{field("id")},
 		{field("id"), field("name"), field("id"), field("email")},
-		{field("a\"b"), field("ünï")},
+		{field("_a1"), field("B")},
 	} {
 		out := graphql.NewFieldSet(fields)
 		for i := range fields {

@@ -16,9 +16,13 @@ func JSON(w io.Writer, s string) {
 		_, _ = w.Write(b)
 		return
 	}
-	_, _ = io.WriteString(w, `"`)
-	_, _ = io.WriteString(w, s)
-	_, _ = io.WriteString(w, `"`)
+	if sw, ok := w.(io.StringWriter); ok {
+		_, _ = sw.WriteString(`"`)
+		_, _ = sw.WriteString(s)
+		_, _ = sw.WriteString(`"`)
+		return
+	}
+	_, _ = io.WriteString(w, `"`+s+`"`)
 }
 
 // plain reports whether s is printable ASCII that JSON (and HTML, as

@@ -3,16 +3,18 @@ package quote
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 )
 
 func TestJSONMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "usr_01M8FR6TYPBCNFEDXK3T8VAMV9", "MONDAY", `say "hi"`, `back\slash`, "tab\there", "\x7f", "ünïcödé", "<b>&</b>", "\u2028"} {
-		var buf bytes.Buffer
+		var buf, plainBuf bytes.Buffer
 		JSON(&buf, s)
+		JSON(struct{ io.Writer }{&plainBuf}, s) // a writer without WriteString
 		want, _ := json.Marshal(s)
-		if buf.String() != string(want) {
-			t.Errorf("JSON(%q) = %s, want %s", s, buf.String(), want)
+		if buf.String() != string(want) || plainBuf.String() != string(want) {
+			t.Errorf("JSON(%q) = %s and %s, want %s", s, buf.String(), plainBuf.String(), want)
 		}
 	}
 }
