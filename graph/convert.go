@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/lock"
+	"github.com/latchkey/latchkey/internal/zone"
 )
 
 // invitationStatus derives EXPIRED from the clock, so no job has to flip it.
@@ -42,7 +43,7 @@ func schedule(ctx context.Context, p *ent.Permission) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	loc, err := time.LoadLocation(d.TimeZone)
+	loc, err := zone.Load(d.TimeZone)
 	if err != nil {
 		return "", err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
+	"github.com/latchkey/latchkey/internal/zone"
 )
 
 // Service answers access questions and operates devices.
@@ -74,7 +75,7 @@ func (s *Service) decide(ctx context.Context, c *ent.Client, userID, deviceID pu
 	case err != nil:
 		return nil, err
 	}
-	loc, err := time.LoadLocation(p.Edges.Device.TimeZone)
+	loc, err := zone.Load(p.Edges.Device.TimeZone)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 	_ "time/tzdata" // device zones must resolve on hosts without a zone database
 	"unicode"
+
+	"github.com/latchkey/latchkey/internal/zone"
 )
 
 // Languages lists the languages RenderInvitation supports.
@@ -221,7 +223,7 @@ func deviceZone(name string) (*time.Location, string, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, "UTC", nil
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := zone.Load(name)
 	if err != nil || name == "Local" {
 		return nil, "", fmt.Errorf("unknown time zone %q", name)
 	}
