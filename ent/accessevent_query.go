@@ -356,8 +356,9 @@ func (_q *AccessEventQuery) Clone() *AccessEventQuery {
 		withDevice:     _q.withDevice.Clone(),
 		withPermission: _q.withPermission.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -794,6 +795,12 @@ func (_q *AccessEventQuery) ForShare(opts ...sql.LockOption) *AccessEventQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *AccessEventQuery) Modify(modifiers ...func(s *sql.Selector)) *AccessEventSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // AccessEventGroupBy is the group-by builder for AccessEvent entities.
 type AccessEventGroupBy struct {
 	selector
@@ -882,4 +889,10 @@ func (_s *AccessEventSelect) sqlScan(ctx context.Context, root *AccessEventQuery
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *AccessEventSelect) Modify(modifiers ...func(s *sql.Selector)) *AccessEventSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -17,8 +17,9 @@ import (
 // AccessEventUpdate is the builder for updating AccessEvent entities.
 type AccessEventUpdate struct {
 	config
-	hooks    []Hook
-	mutation *AccessEventMutation
+	hooks     []Hook
+	mutation  *AccessEventMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the AccessEventUpdate builder.
@@ -73,6 +74,12 @@ func (_u *AccessEventUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AccessEventUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AccessEventUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AccessEventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -85,6 +92,7 @@ func (_u *AccessEventUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{accessevent.Label}
@@ -100,9 +108,10 @@ func (_u *AccessEventUpdate) sqlSave(ctx context.Context) (_node int, err error)
 // AccessEventUpdateOne is the builder for updating a single AccessEvent entity.
 type AccessEventUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *AccessEventMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *AccessEventMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Mutation returns the AccessEventMutation object of the builder.
@@ -164,6 +173,12 @@ func (_u *AccessEventUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *AccessEventUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AccessEventUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *AccessEventUpdateOne) sqlSave(ctx context.Context) (_node *AccessEvent, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -193,6 +208,7 @@ func (_u *AccessEventUpdateOne) sqlSave(ctx context.Context) (_node *AccessEvent
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &AccessEvent{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

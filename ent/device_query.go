@@ -334,8 +334,9 @@ func (_q *DeviceQuery) Clone() *DeviceQuery {
 		withPermissions: _q.withPermissions.Clone(),
 		withEvents:      _q.withEvents.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -731,6 +732,12 @@ func (_q *DeviceQuery) ForShare(opts ...sql.LockOption) *DeviceQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *DeviceQuery) Modify(modifiers ...func(s *sql.Selector)) *DeviceSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedPermissions tells the query-builder to eager-load the nodes that are connected to the "permissions"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *DeviceQuery) WithNamedPermissions(name string, opts ...func(*PermissionQuery)) *DeviceQuery {
@@ -847,4 +854,10 @@ func (_s *DeviceSelect) sqlScan(ctx context.Context, root *DeviceQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *DeviceSelect) Modify(modifiers ...func(s *sql.Selector)) *DeviceSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -30,6 +30,7 @@ func main() {
 			gen.FeatureExecQuery,
 			gen.FeatureUpsert,
 			gen.FeatureVersionedMigration,
+			gen.FeatureModifier,
 		},
 	}, entc.Extensions(ex), entc.TemplateFiles("./template/restrictions.tmpl"))
 	if err != nil {

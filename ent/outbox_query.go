@@ -306,8 +306,9 @@ func (_q *OutboxQuery) Clone() *OutboxQuery {
 		withAccount:    _q.withAccount.Clone(),
 		withInvitation: _q.withInvitation.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -644,6 +645,12 @@ func (_q *OutboxQuery) ForShare(opts ...sql.LockOption) *OutboxQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *OutboxQuery) Modify(modifiers ...func(s *sql.Selector)) *OutboxSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // OutboxGroupBy is the group-by builder for Outbox entities.
 type OutboxGroupBy struct {
 	selector
@@ -732,4 +739,10 @@ func (_s *OutboxSelect) sqlScan(ctx context.Context, root *OutboxQuery, v any) e
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *OutboxSelect) Modify(modifiers ...func(s *sql.Selector)) *OutboxSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -19,8 +19,9 @@ import (
 // OutboxUpdate is the builder for updating Outbox entities.
 type OutboxUpdate struct {
 	config
-	hooks    []Hook
-	mutation *OutboxMutation
+	hooks     []Hook
+	mutation  *OutboxMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the OutboxUpdate builder.
@@ -274,6 +275,12 @@ func (_u *OutboxUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *OutboxUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *OutboxUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *OutboxUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -334,6 +341,7 @@ func (_u *OutboxUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(outbox.FieldSentAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{outbox.Label}
@@ -349,9 +357,10 @@ func (_u *OutboxUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // OutboxUpdateOne is the builder for updating a single Outbox entity.
 type OutboxUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *OutboxMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *OutboxMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -612,6 +621,12 @@ func (_u *OutboxUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *OutboxUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *OutboxUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *OutboxUpdateOne) sqlSave(ctx context.Context) (_node *Outbox, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -689,6 +704,7 @@ func (_u *OutboxUpdateOne) sqlSave(ctx context.Context) (_node *Outbox, err erro
 	if _u.mutation.SentAtCleared() {
 		_spec.ClearField(outbox.FieldSentAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Outbox{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

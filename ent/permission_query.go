@@ -383,8 +383,9 @@ func (_q *PermissionQuery) Clone() *PermissionQuery {
 		withInvitation: _q.withInvitation.Clone(),
 		withEvents:     _q.withEvents.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -880,6 +881,12 @@ func (_q *PermissionQuery) ForShare(opts ...sql.LockOption) *PermissionQuery {
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *PermissionQuery) Modify(modifiers ...func(s *sql.Selector)) *PermissionSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
 // edge with the given name. The optional arguments are used to configure the query builder of the edge.
 func (_q *PermissionQuery) WithNamedEvents(name string, opts ...func(*AccessEventQuery)) *PermissionQuery {
@@ -982,4 +989,10 @@ func (_s *PermissionSelect) sqlScan(ctx context.Context, root *PermissionQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *PermissionSelect) Modify(modifiers ...func(s *sql.Selector)) *PermissionSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -256,8 +256,9 @@ func (_q *RedeemFailureQuery) Clone() *RedeemFailureQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.RedeemFailure{}, _q.predicates...),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -487,6 +488,12 @@ func (_q *RedeemFailureQuery) ForShare(opts ...sql.LockOption) *RedeemFailureQue
 	return _q
 }
 
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *RedeemFailureQuery) Modify(modifiers ...func(s *sql.Selector)) *RedeemFailureSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
+}
+
 // RedeemFailureGroupBy is the group-by builder for RedeemFailure entities.
 type RedeemFailureGroupBy struct {
 	selector
@@ -575,4 +582,10 @@ func (_s *RedeemFailureSelect) sqlScan(ctx context.Context, root *RedeemFailureQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *RedeemFailureSelect) Modify(modifiers ...func(s *sql.Selector)) *RedeemFailureSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -17,8 +17,9 @@ import (
 // RedeemFailureUpdate is the builder for updating RedeemFailure entities.
 type RedeemFailureUpdate struct {
 	config
-	hooks    []Hook
-	mutation *RedeemFailureMutation
+	hooks     []Hook
+	mutation  *RedeemFailureMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the RedeemFailureUpdate builder.
@@ -59,6 +60,12 @@ func (_u *RedeemFailureUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *RedeemFailureUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *RedeemFailureUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *RedeemFailureUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(redeemfailure.Table, redeemfailure.Columns, sqlgraph.NewFieldSpec(redeemfailure.FieldID, field.TypeString))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -68,6 +75,7 @@ func (_u *RedeemFailureUpdate) sqlSave(ctx context.Context) (_node int, err erro
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{redeemfailure.Label}
@@ -83,9 +91,10 @@ func (_u *RedeemFailureUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // RedeemFailureUpdateOne is the builder for updating a single RedeemFailure entity.
 type RedeemFailureUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *RedeemFailureMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *RedeemFailureMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Mutation returns the RedeemFailureMutation object of the builder.
@@ -133,6 +142,12 @@ func (_u *RedeemFailureUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *RedeemFailureUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *RedeemFailureUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *RedeemFailureUpdateOne) sqlSave(ctx context.Context) (_node *RedeemFailure, err error) {
 	_spec := sqlgraph.NewUpdateSpec(redeemfailure.Table, redeemfailure.Columns, sqlgraph.NewFieldSpec(redeemfailure.FieldID, field.TypeString))
 	id, ok := _u.mutation.ID()
@@ -159,6 +174,7 @@ func (_u *RedeemFailureUpdateOne) sqlSave(ctx context.Context) (_node *RedeemFai
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &RedeemFailure{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues
