@@ -6,12 +6,17 @@ package grant
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -52,7 +57,8 @@ type Codes interface {
 
 // Mailer queues the invitation mail in the caller's transaction.
 type Mailer interface {
-	// Enqueue needs the invitation's user, permissions and devices loaded.
+	// Enqueue needs the invitation's user with its account, and its
+	// permissions with their devices, loaded.
 	Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invitation, code string, now time.Time) error
 }
 
@@ -85,18 +91,12 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.User.Get(ctx, in.UserID)
-	if ent.IsNotFound(err) {
-		return nil, &apperr.Error{Code: apperr.NotFound, Field: "input.userID", Message: fmt.Sprintf("no user %s", in.UserID)}
-	}
+	u, err := loadUser(ctx, c, in.UserID)
 	if err != nil {
 		return nil, err
 	}
-	devices, err := loadDevices(ctx, c, in.DeviceIDs)
+	devices, err := loadDevices(ctx, c, u.ID, in.DeviceIDs)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkNotGranted(ctx, c, u.ID, in.DeviceIDs, devices); err != nil {
 		return nil, err
 	}
 	lang := u.Language
@@ -169,10 +169,62 @@ func checkDeviceList(ids []pulid.ID) error {
 	return nil
 }
 
-// loadDevices fetches the devices in one query; an ID that is unknown or
-// belongs to another account is reported with its index.
-func loadDevices(ctx context.Context, c *ent.Client, ids []pulid.ID) (map[pulid.ID]*ent.Device, error) {
-	list, err := c.Device.Query().Where(device.IDIn(ids...)).All(ctx)
+// loadUser fetches the user together with the name of its account, which
+// the invitation mail shows, in one statement: the account is set as the
+// user's account edge, with its ID and name only.
+func loadUser(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.User, error) {
+	q := c.User.Query().Where(user.ID(id))
+	q.Modify(func(s *sql.Selector) {
+		a := sql.Table(account.Table)
+		s.Join(a).On(s.C(user.FieldAccountID), a.C(account.FieldID)).
+			AppendSelectAs(a.C(account.FieldName), accountNameColumn)
+	})
+	u, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, &apperr.Error{Code: apperr.NotFound, Field: "input.userID", Message: fmt.Sprintf("no user %s", id)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var name stdsql.NullString
+	if err := scanSelected(u.Value, accountNameColumn, &name); err != nil {
+		return nil, err
+	}
+	u.Edges.Account = &ent.Account{ID: u.AccountID, Name: name.String}
+	return u, nil
+}
+
+// Columns a grant's queries select besides the entities' own.
+const (
+	accountNameColumn = "account_name"
+	grantedColumn     = "granted"
+)
+
+// scanSelected converts a column a query modifier added into dst.
+func scanSelected(value func(string) (ent.Value, error), column string, dst stdsql.Scanner) error {
+	v, err := value(column)
+	if err != nil {
+		return err
+	}
+	return dst.Scan(v)
+}
+
+// loadDevices fetches the devices in one statement, each with whether the
+// user holds a permission on it that is not revoked. An ID that is unknown
+// or belongs to another account is reported with its index, and then a
+// device the user holds already.
+func loadDevices(ctx context.Context, c *ent.Client, userID pulid.ID, ids []pulid.ID) (map[pulid.ID]*ent.Device, error) {
+	q := c.Device.Query().Where(device.IDIn(ids...))
+	q.Modify(func(s *sql.Selector) {
+		p := sql.Table(permission.Table)
+		held := sql.Select(p.C(permission.FieldID)).From(p).Where(sql.And(
+			sql.ColumnsEQ(p.C(permission.FieldDeviceID), s.C(device.FieldID)),
+			sql.EQ(p.C(permission.FieldUserID), userID),
+			sql.NEQ(p.C(permission.FieldStatus), enum.PermissionRevoked),
+		))
+		s.AppendSelectExprAs(sql.Exists(held), grantedColumn)
+	})
+	list, err := q.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -185,35 +237,21 @@ func loadDevices(ctx context.Context, c *ent.Client, ids []pulid.ID) (map[pulid.
 			return nil, &apperr.Error{Code: apperr.NotFound, Field: fmt.Sprintf("input.deviceIDs[%d]", i), Message: fmt.Sprintf("no device %s", id)}
 		}
 	}
-	return byID, nil
-}
-
-func checkNotGranted(ctx context.Context, c *ent.Client, user pulid.ID, ids []pulid.ID, devices map[pulid.ID]*ent.Device) error {
-	existing, err := c.Permission.Query().
-		Where(
-			permission.UserID(user),
-			permission.DeviceIDIn(ids...),
-			permission.StatusNEQ(enum.PermissionRevoked),
-		).
-		Select(permission.FieldDeviceID).
-		Strings(ctx)
-	if err != nil || len(existing) == 0 {
-		return err
-	}
-	has := make(map[pulid.ID]bool, len(existing))
-	for _, id := range existing {
-		has[pulid.ID(id)] = true
-	}
 	for i, id := range ids {
-		if has[id] {
-			return &apperr.Error{
+		d := byID[id]
+		var granted stdsql.NullBool
+		if err := scanSelected(d.Value, grantedColumn, &granted); err != nil {
+			return nil, err
+		}
+		if granted.Bool {
+			return nil, &apperr.Error{
 				Code:    apperr.Conflict,
 				Field:   fmt.Sprintf("input.deviceIDs[%d]", i),
-				Message: fmt.Sprintf("the user already has a permission on device %q (%s); update or revoke it instead", devices[id].Name, id),
+				Message: fmt.Sprintf("the user already has a permission on device %q (%s); update or revoke it instead", d.Name, id),
 			}
 		}
 	}
-	return nil
+	return byID, nil
 }
 
 // ResultIDs lists what a grant created: the invitation, then the permissions.

@@ -131,7 +131,7 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hash string) (*Rede
 func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *enum.Language, method *enum.DeliveryMethod) (*Result, error) {
 	inv, err := c.Invitation.Query().
 		Where(invitation.ID(id)).
-		WithUser().
+		WithUser(func(q *ent.UserQuery) { q.WithAccount() }).
 		WithPermissions(func(q *ent.PermissionQuery) {
 			q.Where(permission.StatusNEQ(enum.PermissionRevoked)).WithDevice().Order(ent.Asc(permission.FieldID))
 		}).

@@ -36,13 +36,14 @@ func (q Invitations) Link(code string) string {
 }
 
 // Enqueue renders the mail of an invitation and queues it. The invitation's
-// user, permissions and their devices must be loaded.
+// user with its account, and its permissions with their devices, must be
+// loaded.
 func (q Invitations) Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invitation, code string, now time.Time) error {
-	acc, err := c.Account.Get(ctx, inv.AccountID)
+	u := inv.Edges.User
+	acc, err := u.Edges.AccountOrErr()
 	if err != nil {
 		return err
 	}
-	u := inv.Edges.User
 	m := mail.Invitation{
 		Language:    string(inv.Language),
 		AccountName: acc.Name,
