@@ -164,7 +164,8 @@ func clip(s string) string {
 // through RequestID; Annotate gives them the Fields of the line.
 //
 // The line (message "http request", level ERROR for 5xx answers, INFO
-// otherwise) holds method, path, status, duration_ms, bytes (of the
+// otherwise, WARN with client_gone=true when the client closed the
+// connection before the answer) holds method, path, status, duration_ms, bytes (of the
 // response body) and request_id, and, when set through Fields, operation,
 // root_field, outcome, account_id and error_codes. It holds no header, no
 // query string and no body. Only the first segment of the path is written
@@ -206,7 +207,13 @@ func RequestLog(log *slog.Logger, next http.Handler) http.Handler {
 			}
 			attrs = append(attrs, req.fields.attrs()...)
 			level := slog.LevelInfo
-			if status >= 500 {
+			switch {
+			case r.Context().Err() != nil:
+				// The client closed the connection before the answer: what
+				// failed after that (a 5xx among them) is no fault of ours.
+				attrs = append(attrs, slog.Bool("client_gone", true))
+				level = slog.LevelWarn
+			case status >= 500:
 				level = slog.LevelError
 			}
 			// The request's own context carries no request id: the id is

@@ -206,6 +206,54 @@ func TestRequestLogTextAndLevel(t *testing.T) {
 	}
 }
 
+// TestRequestLogClientGone: a request whose client hung up is logged at
+// WARN with client_gone, even when what followed answered 503; the same
+// answer to a client that waited is an ERROR.
+func TestRequestLogClientGone(t *testing.T) {
+	var buf bytes.Buffer
+	started, logged := make(chan struct{}), make(chan struct{})
+	h := RequestLog(NewLogger(&buf, true, slog.LevelInfo), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/wait" {
+			close(started)
+			<-r.Context().Done()
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.URL.Path == "/wait" {
+			close(logged)
+		}
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/wait", nil)
+	go func() { <-started; cancel() }()
+	if res, err := srv.Client().Do(req); err == nil {
+		res.Body.Close()
+		t.Fatal("the canceled request was answered")
+	}
+	<-logged
+	res, err := srv.Client().Get(srv.URL + "/stay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+
+	lines := requestLines(t, &buf)
+	if len(lines) != 2 {
+		t.Fatalf("%d request lines: %v", len(lines), lines)
+	}
+	gone, stayed := lines[0], lines[1]
+	if gone["path"] != "/wait" || gone["level"] != "WARN" || gone["client_gone"] != true {
+		t.Errorf("line of the request whose client left: %v", gone)
+	}
+	if stayed["path"] != "/stay" || stayed["level"] != "ERROR" || stayed["client_gone"] != nil {
+		t.Errorf("line of a 503 to a client that waited: %v", stayed)
+	}
+}
+
 func TestRedactPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"/":                           "/",
