@@ -209,6 +209,115 @@ func TestConnectionKilledMidGrant(t *testing.T) {
 	})
 }
 
+// TestRequestEndsBeforeCommit: a grant whose request ends (the client hangs
+// up, or the request deadline passes) after its last statement and before
+// its commit writes nothing. That is logged as a warning, not as an error,
+// and a client still waiting is told that nothing was written.
+func TestRequestEndsBeforeCommit(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var armed atomic.Bool
+		var stmtCtx atomic.Pointer[context.Context]
+		committing := make(chan struct{}, 1)
+		wrap := func(d dialect.Driver) dialect.Driver {
+			return &faultDriver{
+				Driver: d,
+				onStmt: func(ctx context.Context, _ dialect.Tx, query string) {
+					if armed.Load() && faultIsInsert(query, "outboxes") {
+						stmtCtx.Store(&ctx)
+					}
+				},
+				onCommit: func() {
+					p := stmtCtx.Swap(nil)
+					if p == nil || !armed.CompareAndSwap(true, false) {
+						return
+					}
+					committing <- struct{}{}
+					select {
+					case <-(*p).Done():
+					case <-time.After(10 * time.Second):
+					}
+				},
+			}
+		}
+		logs := &faultLogBuffer{}
+		e := testenv.Start(t, db, testenv.WithDriver(wrap), faultTimeout(500*time.Millisecond),
+			testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
+		acme := e.Account("Acme")
+		devs := ids(e.Devices(acme, 3, "UTC"))
+		grantTo := func(i int) map[string]any {
+			user := newUser(e, acme.Token, "Ada", fmt.Sprintf("ada%d@example.com", i))
+			return map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs}}
+		}
+		// warned reports whether the log tells of a request that ended
+		// before its commit, and of no failed commit.
+		warned := func(t *testing.T) bool {
+			ended := false
+			for _, l := range logs.lines() {
+				switch l["msg"] {
+				case "request ended before commit":
+					ended = l["level"] == "WARN"
+				case "commit transaction":
+					t.Errorf("logged as a failed commit: %v", l)
+				}
+			}
+			return ended
+		}
+
+		t.Run("deadline", func(t *testing.T) {
+			e := e.For(t)
+			in := grantTo(0)
+			logs.reset()
+			before, snap := e.Counts(), e.Snapshot()
+			armed.Store(true)
+			r := e.Do(acme.Token, grant, in)
+			if armed.Load() {
+				t.Fatalf("the commit was not held; response %s", r.Body)
+			}
+			<-committing
+			if r.Code() != "INTERNAL" || string(r.Data) != "null" || !strings.Contains(r.Errors[0].Message, "nothing was written") {
+				t.Errorf("grant past its deadline: status %d, body %s", r.Status, r.Body)
+			}
+			if after := e.Counts(); after != before || e.Snapshot() != snap {
+				t.Errorf("a grant past its deadline left rows: %+v -> %+v", before, after)
+			}
+			if !warned(t) {
+				t.Errorf("no warning logged: %s", logs.String())
+			}
+		})
+
+		t.Run("client gone", func(t *testing.T) {
+			e := e.For(t)
+			body, _ := json.Marshal(map[string]any{"query": grant, "variables": grantTo(1)})
+			logs.reset()
+			before, snap := e.Counts(), e.Snapshot()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.Server.URL+"/query", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+acme.Token)
+			armed.Store(true)
+			go func() { <-committing; cancel() }()
+			if res, err := e.Server.Client().Do(req); err == nil {
+				res.Body.Close()
+				t.Fatalf("the request was answered (%d) though its client left", res.StatusCode)
+			}
+			// The server finishes the request on its own after the client left.
+			var gone bool
+			for deadline := time.Now().Add(10 * time.Second); !gone && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				for _, l := range logs.lines() {
+					gone = gone || l["msg"] == "http request" && l["client_gone"] == true && l["level"] == "WARN"
+				}
+			}
+			if !gone || !warned(t) {
+				t.Fatalf("log after the client left: %s", logs.String())
+			}
+			if after := e.Counts(); after != before || e.Snapshot() != snap {
+				t.Errorf("a grant whose client left before the commit left rows: %+v -> %+v", before, after)
+			}
+		})
+	})
+}
+
 // TestPanicInMutation: a panic while a grant runs (at the invitation
 // INSERT, at the permissions INSERT, or at the commit) answers INTERNAL with
 // the request id, is logged with that id and its stack, writes nothing, and

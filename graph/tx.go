@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -90,10 +92,24 @@ func (t Transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		return &graphql.Response{Errors: rsp.Errors, Data: nullData}
 	}
 	if err := tx.Commit(); err != nil {
+		if ended(ctx, err) {
+			// The client left or the deadline passed before the commit was
+			// sent: database/sql rolls the transaction back.
+			t.Log.WarnContext(ctx, "request ended before commit", "err", err)
+			return internal("the request ended before the change was saved; nothing was written")
+		}
 		// A commit lost with its connection may still have happened.
 		return t.fail(ctx, "commit transaction", err, "the change may not have been saved; retry with the same idempotencyKey")
 	}
 	return rsp
+}
+
+// ended reports whether a commit failed because the transaction's context
+// had ended before the commit was sent: database/sql then answers the
+// context's error, or ErrTxDone once it has rolled the transaction back.
+// (An error from the driver, the commit sent, leaves its outcome unknown.)
+func ended(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, sql.ErrTxDone) || errors.Is(err, ctx.Err()))
 }
 
 func (t Transactioner) fail(ctx context.Context, what string, err error, msg ...string) *graphql.Response {
@@ -102,8 +118,14 @@ func (t Transactioner) fail(ctx context.Context, what string, err error, msg ...
 	if len(msg) > 0 {
 		m = msg[0]
 	}
+	return internal(m)
+}
+
+// internal is the answer to an operation that wrote nothing, or may not
+// have, for a reason not the client's.
+func internal(msg string) *graphql.Response {
 	return &graphql.Response{Data: nullData, Errors: gqlerror.List{{
-		Message:    m,
+		Message:    msg,
 		Extensions: map[string]any{"code": apperr.Internal},
 	}}}
 }
