@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +54,13 @@ func config(log *slog.Logger) (app.Config, error) {
 		Production:         os.Getenv("PRODUCTION") == "true",
 		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:             log,
+	}
+	if s := os.Getenv("DATABASE_MAX_CONNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("DATABASE_MAX_CONNS=%q: want a whole number of connections, at least 1", s)
+		}
+		cfg.MaxConns = n
 	}
 	var err error
 	if s := os.Getenv("INVITE_SECRET"); s != "" {

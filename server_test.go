@@ -424,3 +424,19 @@ func TestGracefulShutdown(t *testing.T) {
 	t.Logf("%d of %d grants succeeded (%d of them answered after SIGTERM), %d closed unanswered; connections refused %v after SIGTERM; exit %v after SIGTERM",
 		succeeded, grants, afterSignal, dropped, refusedAfter.Round(time.Millisecond), exitAfter.Round(time.Millisecond))
 }
+
+// TestConfigMaxConns: DATABASE_MAX_CONNS is a whole number of at least 1;
+// anything else stops the server with a message naming the variable.
+func TestConfigMaxConns(t *testing.T) {
+	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
+	for in, want := range map[string]int{"": 0, "1": 1, "25": 25, "0": -1, "-3": -1, "ten": -1, "2.5": -1} {
+		t.Setenv("DATABASE_MAX_CONNS", in)
+		cfg, err := config(nil)
+		switch {
+		case want < 0 && (err == nil || !strings.Contains(err.Error(), "DATABASE_MAX_CONNS")):
+			t.Errorf("DATABASE_MAX_CONNS=%q: error %v, want one naming the variable", in, err)
+		case want >= 0 && (err != nil || cfg.MaxConns != want):
+			t.Errorf("DATABASE_MAX_CONNS=%q: MaxConns %d, error %v; want %d", in, cfg.MaxConns, err, want)
+		}
+	}
+}

@@ -64,6 +64,9 @@ type Config struct {
 	// writes every mail to the log instead.
 	SMTPURL  string
 	MailFrom string
+	// MaxConns bounds the PostgreSQL connections; 0 means DefaultMaxConns.
+	// (SQLite has one writer whatever the number.)
+	MaxConns int
 	// MaxBodyBytes bounds request bodies (HTTP 413 beyond); 0 means 1 MiB.
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work of one request; 0 means 10 s.
@@ -109,6 +112,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	client, db, err := OpenDB(cfg.DatabaseURL, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.MaxConns > 0 && isPostgres(cfg.DatabaseURL) {
+		SetMaxConns(db, cfg.MaxConns)
 	}
 	if !cfg.SkipMigrations {
 		if err := Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
