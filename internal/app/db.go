@@ -27,9 +27,11 @@ const DefaultDatabase = "latchkey.db"
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 // DefaultMaxConns is how many PostgreSQL connections a server opens at
-// most. More connections than PostgreSQL has cores to run them make it
-// slower, not faster: on 2 cores, 3-device grants from 16 clients went at
-// a median 947/s with 10 connections and 801/s with 20 (BENCHMARKS.md).
+// most: about twice the cores of a small PostgreSQL server, the usual
+// guidance, since more busy backends than cores contend rather than help.
+// On a shared 2-core machine, 10 against 20 was within the noise for the
+// grant throughput, with PostgreSQL's CPU per grant lower in most runs
+// with 10 (BENCHMARKS.md).
 const DefaultMaxConns = 10
 
 // SetMaxConns bounds the open connections of db, and keeps them all open.
