@@ -229,7 +229,9 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	mux.Handle("/query", edge.Guard(deadline(timeout, authenticate(a.Client, gql)), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes}))
+	// The deadline's late answer goes out while the handler still runs, so
+	// it wraps the writers that hold answers back (edge's conformWriter).
+	mux.Handle("/query", deadline(timeout, edge.Guard(authenticate(a.Client, gql), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")
 	}
@@ -262,25 +264,6 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// deadline bounds the work of a request: its context ends after d, and
-// should a driver call ignore that (lib/pq waits for a silent server's
-// answer without regard to the context), the client still gets a 503
-// shortly after.
-func deadline(d time.Duration, next http.Handler) http.Handler {
-	withCtx := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-	late := http.TimeoutHandler(withCtx, d+500*time.Millisecond,
-		`{"errors":[{"message":"the request took too long; retry shortly","extensions":{"code":"INTERNAL"}}],"data":null}`)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Only the timeout answer keeps this; a handler's own headers win.
-		w.Header().Set("Content-Type", "application/json")
-		late.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
