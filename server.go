@@ -130,7 +130,7 @@ func seed(cfg app.Config, args []string, stdout io.Writer) error {
 // withDB opens and migrates the database, runs f and prints what it returns.
 func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Client, *sql.DB) (string, error)) error {
 	ctx := context.Background()
-	client, db, err := app.OpenDB(cfg.DatabaseURL, nil)
+	client, db, err := app.OpenDB(cfg.DatabaseURL, cfg.MaxConns, nil)
 	if err != nil {
 		return err
 	}

@@ -109,12 +109,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, db, err := OpenDB(cfg.DatabaseURL, cfg.WrapDriver)
+	client, db, err := OpenDB(cfg.DatabaseURL, cfg.MaxConns, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.MaxConns > 0 && isPostgres(cfg.DatabaseURL) {
-		SetMaxConns(db, cfg.MaxConns)
 	}
 	if !cfg.SkipMigrations {
 		if err := Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {

@@ -34,18 +34,13 @@ const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma
 // with 10 (BENCHMARKS.md).
 const DefaultMaxConns = 10
 
-// SetMaxConns bounds the open connections of db, and keeps them all open.
-func SetMaxConns(db *sql.DB, n int) {
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
-}
-
 // OpenDB opens the database named by url: a postgres:// URL, or a SQLite
 // file path (optionally prefixed with sqlite: or file:), by default
 // DefaultDatabase. PostgreSQL connections keep their statements prepared
-// (internal/stmtcache). wrap, if not nil, wraps the driver (tests count and
-// break statements with it).
-func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
+// (internal/stmtcache); maxConns of them at most, or DefaultMaxConns if 0.
+// wrap, if not nil, wraps the driver (tests count and break statements
+// with it).
+func OpenDB(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
 	name, dsn := "sqlite", ""
 	switch {
 	case isPostgres(url):
@@ -77,7 +72,11 @@ func OpenDB(url string, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, 
 	dia := dialect.SQLite
 	if name == "postgres" {
 		dia = dialect.Postgres
-		SetMaxConns(db, DefaultMaxConns)
+		if maxConns == 0 {
+			maxConns = DefaultMaxConns
+		}
+		db.SetMaxOpenConns(maxConns)
+		db.SetMaxIdleConns(maxConns)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
 	if wrap != nil {

@@ -165,9 +165,9 @@ func clip(s string) string {
 //
 // The line (message "http request", level ERROR for 5xx answers, INFO
 // otherwise, WARN with client_gone=true when the client closed the
-// connection before the answer) holds method, path, status, duration_ms, bytes (of the
-// response body) and request_id, and, when set through Fields, operation,
-// root_field, outcome, account_id and error_codes. It holds no header, no
+// connection before the answer) holds method, path, status, duration_ms,
+// bytes (of the response body) and request_id, and, when set through
+// Fields, operation, root_field, outcome, account_id and error_codes. It holds no header, no
 // query string and no body. Only the first segment of the path is written
 // as it is; the later ones are replaced by {redacted}, since they may be
 // secrets (GET /invite/{code} is logged as /invite/{redacted}).
