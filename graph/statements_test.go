@@ -8,6 +8,8 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -126,6 +128,7 @@ func TestSeed(t *testing.T) {
 		if n := e.Counts(); n.Users != 120 || n.Devices != 7 || n.Permissions != 360 {
 			t.Errorf("rows: %+v", n)
 		}
+		checkSeedHistory(t, e)
 		var out struct {
 			Users struct {
 				TotalCount int
@@ -142,4 +145,35 @@ func TestSeed(t *testing.T) {
 			t.Error("more permissions per user than devices was accepted")
 		}
 	})
+}
+
+// checkSeedHistory: every seeded permission came with an invitation of its
+// user, redeemed for active permissions and pending for pending ones, and
+// every invitation has one sent mail record with its bodies emptied.
+func checkSeedHistory(t *testing.T, e *testenv.Env) {
+	t.Helper()
+	ctx := auth.SystemContext(context.Background())
+	perms, err := e.App.Client.Permission.Query().WithInvitation().All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[enum.PermissionStatus]enum.InvitationStatus{enum.PermissionActive: enum.InvitationRedeemed, enum.PermissionPending: enum.InvitationPending}
+	for _, p := range perms {
+		inv := p.Edges.Invitation
+		if inv == nil || inv.UserID != p.UserID || inv.Status != want[p.Status] || inv.Delivery != enum.DeliverySent {
+			t.Fatalf("permission %s (%s) has invitation %+v", p.ID, p.Status, inv)
+		}
+	}
+	invs, err := e.App.Client.Invitation.Query().WithMails().All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(invs) <= 120 || len(invs) > 240 {
+		t.Errorf("%d invitations for 120 users with active and pending permissions", len(invs))
+	}
+	for _, inv := range invs {
+		if m := inv.Edges.Mails; len(m) != 1 || m[0].Status != enum.DeliverySent || m[0].SentAt == nil || m[0].HTMLBody != "" || m[0].TextBody != "" {
+			t.Fatalf("invitation %s has mails %+v", inv.ID, m)
+		}
+	}
 }

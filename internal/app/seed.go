@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -50,18 +53,76 @@ func Seed(ctx context.Context, client *ent.Client, name string, shape SeedShape,
 	if err != nil {
 		return "", err
 	}
+	// Each user's permissions came from earlier grants: the active ones
+	// from an invitation redeemed a week ago, the pending ones from one
+	// still open, and the mail of each was sent.
 	var perms []*ent.PermissionCreate
+	var grants []pastGrant
 	for i, u := range us {
+		byPending := map[bool][]*ent.PermissionCreate{}
 		for j := range shape.PermissionsPerUser {
-			perms = append(perms, seedPermission(client, u.ID, devices[(i+j)%len(devices)].ID, i*shape.PermissionsPerUser+j, now))
+			p, pending := seedPermission(client, u.ID, devices[(i+j)%len(devices)].ID, i*shape.PermissionsPerUser+j, now)
+			byPending[pending] = append(byPending[pending], p)
+		}
+		for _, pending := range []bool{false, true} {
+			if len(byPending[pending]) == 0 {
+				continue
+			}
+			g := pastGrant{user: u, invitation: pulid.New("inv"), pending: pending, issued: now.AddDate(0, 0, -7)}
+			if pending {
+				g.issued = now.Add(-time.Hour)
+			}
+			for _, p := range byPending[pending] {
+				p.SetInvitationID(g.invitation)
+			}
+			perms = append(perms, byPending[pending]...)
+			grants = append(grants, g)
 		}
 	}
-	_, err = bulk[*ent.Permission](ctx, perms, client.Permission.CreateBulk)
+	invs := make([]*ent.InvitationCreate, len(grants))
+	mails := make([]*ent.OutboxCreate, len(grants))
+	for i, g := range grants {
+		invs[i], mails[i] = g.create(client, name)
+	}
+	if _, err := bulk[*ent.Invitation](ctx, invs, client.Invitation.CreateBulk); err != nil {
+		return "", err
+	}
+	if _, err := bulk[*ent.Permission](ctx, perms, client.Permission.CreateBulk); err != nil {
+		return "", err
+	}
+	_, err = bulk[*ent.Outbox](ctx, mails, client.Outbox.CreateBulk)
 	return token, err
 }
 
-// seedPermission varies restrictions by n.
-func seedPermission(c *ent.Client, user, device pulid.ID, n int, now time.Time) *ent.PermissionCreate {
+// pastGrant is a grant of the demo data set's history.
+type pastGrant struct {
+	user       *ent.User
+	invitation pulid.ID
+	pending    bool
+	issued     time.Time
+}
+
+// create returns the grant's invitation, redeemed an hour after it was
+// issued unless pending, and the record of its mail as the outbox keeps a
+// sent one (bodies emptied). The code hash is random: no code redeems it.
+func (g pastGrant) create(c *ent.Client, account string) (*ent.InvitationCreate, *ent.OutboxCreate) {
+	inv := c.Invitation.Create().SetID(g.invitation).SetUserID(g.user.ID).SetLanguage(g.user.Language).
+		SetCodeHash(rand.Text()).SetDelivery(enum.DeliverySent).
+		SetCreatedAt(g.issued).SetExpiresAt(g.issued.Add(grant.InvitationTTL))
+	if !g.pending {
+		inv.SetStatus(enum.InvitationRedeemed).SetRedeemedAt(g.issued.Add(time.Hour))
+	}
+	sent := g.issued.Add(time.Second)
+	mail := c.Outbox.Create().SetInvitationID(g.invitation).
+		SetToAddress(g.user.Email).SetToName(g.user.Name).SetSubject("Your invitation from " + account).
+		SetTextBody("").SetHTMLBody("").SetStatus(enum.DeliverySent).SetAttempts(1).
+		SetCreatedAt(g.issued).SetNextAttemptAt(g.issued).SetSentAt(sent)
+	return inv, mail
+}
+
+// seedPermission varies restrictions by n; it reports whether the
+// permission is pending.
+func seedPermission(c *ent.Client, user, device pulid.ID, n int, now time.Time) (*ent.PermissionCreate, bool) {
 	p := c.Permission.Create().SetUserID(user).SetDeviceID(device).SetStatus("ACTIVE")
 	var weekdays uint8 = 0b1111100 // Mon–Fri
 	from, until := int16(8*60), int16(18*60)
@@ -74,8 +135,9 @@ func seedPermission(c *ent.Client, user, device pulid.ID, n int, now time.Time) 
 		p.SetValidFrom(now.AddDate(0, 0, -7)).SetValidUntil(now.AddDate(0, 1, 0))
 	case 3: // pending invitation
 		p.SetStatus("PENDING")
+		return p, true
 	}
-	return p
+	return p, false
 }
 
 type bulkSaver[T any] interface {
