@@ -129,18 +129,24 @@ func (w *Worker) claim(ctx context.Context) ([]*ent.Outbox, error) {
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
-	q := tx.Outbox.Query().
-		Where(
-			outbox.StatusEQ(enum.DeliveryQueued),
-			outbox.NextAttemptAtLTE(now),
-			outbox.Or(outbox.LeaseUntilIsNil(), outbox.LeaseUntilLT(now)),
-		).
-		Order(ent.Asc(outbox.FieldNextAttemptAt)).
-		Limit(w.Batch)
+	// The due mails are chosen and locked by ID in a subquery, and their
+	// bodies read only for those: where PostgreSQL sorts the whole queue
+	// (its statistics not yet showing one, as on a new database), it sorts
+	// narrow rows rather than every waiting mail's bodies.
+	due := entsql.Select(outbox.FieldID).From(entsql.Table(outbox.Table))
+	outbox.And(
+		outbox.StatusEQ(enum.DeliveryQueued),
+		outbox.NextAttemptAtLTE(now),
+		outbox.Or(outbox.LeaseUntilIsNil(), outbox.LeaseUntilLT(now)),
+	)(due)
+	due.OrderBy(outbox.FieldNextAttemptAt).Limit(w.Batch)
 	if w.SkipLocked {
-		q = q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
+		due.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
 	}
-	list, err := q.All(ctx)
+	list, err := tx.Outbox.Query().
+		Where(func(s *entsql.Selector) { s.Where(entsql.In(s.C(outbox.FieldID), due)) }).
+		Order(ent.Asc(outbox.FieldNextAttemptAt)).
+		All(ctx)
 	if err != nil || len(list) == 0 {
 		return nil, err
 	}
