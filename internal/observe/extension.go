@@ -2,6 +2,7 @@ package observe
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"time"
@@ -143,22 +144,32 @@ func (e metricsExtension) InterceptResponse(ctx context.Context, next graphql.Re
 		return nil
 	}
 
+	// A client that closed the connection before the answer never sees
+	// its errors (often the database's "context canceled" that its
+	// leaving caused): the request counts under OutcomeClientGone and its
+	// error codes go to the request's log line only.
+	gone := errors.Is(ctx.Err(), context.Canceled)
 	codes := make([]string, 0, len(resp.Errors))
 	for _, err := range resp.Errors {
 		code := bounded(codeOf(err), errorCodes)
-		e.m.errorCode(code)
+		if !gone {
+			e.m.errorCode(code)
+		}
 		codes = append(codes, code)
 	}
 	outcome := OutcomeOK
-	if len(resp.Errors) > 0 {
+	switch {
+	case gone:
+		outcome = OutcomeClientGone
+	case len(resp.Errors) > 0:
 		outcome = OutcomeError
 	}
 	f := Annotate(ctx)
 	if resp.Path != nil || resp.Label != "" {
 		// A later payload of a deferred response: its request is counted
 		// already, only its errors are new.
-		if outcome == OutcomeError {
-			f.addErrors(codes)
+		if outcome != OutcomeOK {
+			f.addErrors(outcome, codes)
 		}
 		return resp
 	}

@@ -29,6 +29,7 @@ type Query {
 	user(id: ID!): String
 	boom: String
 	forbidden: String
+	leave: String
 }
 type Mutation {
 	grantPermission(user: ID!): String
@@ -37,11 +38,16 @@ type Mutation {
 
 // roots are the root fields of testSchema: the only operation labels
 // besides "other".
-var roots = map[string]bool{"users": true, "user": true, "boom": true, "forbidden": true, "grantPermission": true, "other": true}
+var roots = map[string]bool{"users": true, "user": true, "boom": true, "forbidden": true, "leave": true, "grantPermission": true, "other": true}
+
+// leaveKey holds, in a request's context, the function that ends it as a
+// client closing the connection would.
+type leaveKey struct{}
 
 // newTestServer returns a gqlgen server over testSchema without generated
 // code: boom fails with INTERNAL, forbidden with FORBIDDEN (as a typed
-// code), everything else answers null.
+// code), leave ends the request's context (see leaveKey) and then fails
+// with INTERNAL, everything else answers null.
 func newTestServer(m *Metrics) *handler.Server {
 	schema := gqlparser.MustLoadSchema(&ast.Source{Input: testSchema})
 	srv := handler.New(&graphql.ExecutableSchemaMock{
@@ -60,6 +66,9 @@ func newTestServer(m *Metrics) *handler.Server {
 				switch firstRootField(op.SelectionSet) {
 				case "boom":
 					graphql.AddError(ctx, &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}})
+				case "leave":
+					ctx.Value(leaveKey{}).(context.CancelFunc)()
+					graphql.AddError(ctx, &gqlerror.Error{Message: "context canceled", Extensions: map[string]any{"code": "INTERNAL"}})
 				case "forbidden":
 					graphql.AddError(ctx, &gqlerror.Error{Message: "no", Extensions: map[string]any{"code": typedCode("FORBIDDEN")}})
 				}
@@ -200,6 +209,46 @@ func TestExtensionLabelsAreBounded(t *testing.T) {
 		if got := value(t, body, c.name, c.labels); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
+	}
+}
+
+// TestExtensionClientGone: the errors of a request whose client left
+// before the answer are not counted as error codes (the client never saw
+// them); the request counts under outcome client_gone and its log line
+// keeps the codes.
+func TestExtensionClientGone(t *testing.T) {
+	var buf bytes.Buffer
+	m := NewMetrics(nil, nil)
+	h := RequestLog(NewLogger(&buf, true, slog.LevelInfo), newTestServer(m))
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(context.WithValue(ctx, leaveKey{}, cancel), http.MethodPost, "/query", strings.NewReader(gqlBody(`query Gone { leave }`, "", nil)))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	post(t, h, gqlBody(`query Stayed { boom }`, "", nil))
+
+	body := scrape(t, m)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"latchkey_graphql_errors_total", map[string]string{"code": "INTERNAL"}, 1},
+		{"latchkey_graphql_requests_total", map[string]string{"operation": "boom", "outcome": "error"}, 1},
+		{"latchkey_graphql_requests_total", map[string]string{"operation": "leave", "outcome": "client_gone"}, 1},
+	} {
+		if got := value(t, body, c.name, c.labels); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	lines := requestLines(t, &buf)
+	if len(lines) != 2 {
+		t.Fatalf("%d request lines", len(lines))
+	}
+	if l := lines[0]; l["operation"] != "Gone" || l["outcome"] != "client_gone" || l["client_gone"] != true || fmt.Sprint(l["error_codes"]) != "[INTERNAL]" {
+		t.Errorf("line of the request whose client left: %v", l)
+	}
+	if l := lines[1]; l["operation"] != "Stayed" || l["outcome"] != "error" {
+		t.Errorf("line of the request whose client stayed: %v", l)
 	}
 }
 

@@ -20,6 +20,9 @@ const Other = "other"
 const (
 	OutcomeOK    = "ok"
 	OutcomeError = "error"
+	// OutcomeClientGone: the client closed the connection before the
+	// answer, whatever the answer was.
+	OutcomeClientGone = "client_gone"
 )
 
 // Outcomes of invitation redemptions, for Metrics.Redemption.

@@ -53,7 +53,7 @@ type Fields struct {
 	mu        sync.Mutex
 	operation string   // the client's GraphQL operation name
 	field     string   // the first root field of the operation
-	outcome   string   // OutcomeOK or OutcomeError
+	outcome   string   // OutcomeOK, OutcomeError or OutcomeClientGone
 	account   string   // the id of the caller's account
 	errors    []string // the extensions.code of each error, bounded
 }
@@ -95,8 +95,8 @@ func (f *Fields) SetOperation(name, rootField string) {
 	f.mu.Unlock()
 }
 
-// SetOutcome notes the outcome of the GraphQL operation, OutcomeOK or
-// OutcomeError.
+// SetOutcome notes the outcome of the GraphQL operation, OutcomeOK,
+// OutcomeError or OutcomeClientGone.
 func (f *Fields) SetOutcome(outcome string) {
 	if f == nil {
 		return
@@ -117,13 +117,14 @@ func (f *Fields) setGraphQL(name, rootField, outcome string, codes []string) {
 	f.mu.Unlock()
 }
 
-// addErrors notes the error codes of a later (deferred) payload.
-func (f *Fields) addErrors(codes []string) {
+// addErrors notes the outcome and error codes of a later (deferred)
+// payload.
+func (f *Fields) addErrors(outcome string, codes []string) {
 	if f == nil {
 		return
 	}
 	f.mu.Lock()
-	f.outcome = OutcomeError
+	f.outcome = outcome
 	f.errors = append(f.errors, codes...)
 	f.mu.Unlock()
 }
