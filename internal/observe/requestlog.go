@@ -84,29 +84,9 @@ func (f *Fields) SetAccount(accountID string) {
 	f.mu.Unlock()
 }
 
-// SetOperation notes the GraphQL operation name (as written in the parsed
-// document, never a raw request parameter) and its first root field.
-func (f *Fields) SetOperation(name, rootField string) {
-	if f == nil {
-		return
-	}
-	f.mu.Lock()
-	f.operation, f.field = clip(name), clip(rootField)
-	f.mu.Unlock()
-}
-
-// SetOutcome notes the outcome of the GraphQL operation, OutcomeOK,
-// OutcomeError or OutcomeClientGone.
-func (f *Fields) SetOutcome(outcome string) {
-	if f == nil {
-		return
-	}
-	f.mu.Lock()
-	f.outcome = clip(outcome)
-	f.mu.Unlock()
-}
-
-// setGraphQL notes everything the GraphQL extension learns at once.
+// setGraphQL notes everything the GraphQL extension learns at once: the
+// operation name (as written in the parsed document, never a raw request
+// parameter), its first root field, the outcome and the error codes.
 func (f *Fields) setGraphQL(name, rootField, outcome string, codes []string) {
 	if f == nil {
 		return

@@ -52,8 +52,7 @@ func TestRequestLogLine(t *testing.T) {
 		ctx := r.Context()
 		seenID = RequestID(ctx)
 		SetAccount(ctx, "acc_01")
-		Annotate(ctx).SetOperation("ListUsers", "users")
-		Annotate(ctx).SetOutcome(OutcomeOK)
+		Annotate(ctx).setGraphQL("ListUsers", "users", OutcomeOK, nil)
 		log.InfoContext(ctx, "inner line")
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write([]byte("hello"))
@@ -279,8 +278,7 @@ func TestFieldsWithoutRequestLog(t *testing.T) {
 	}
 	// Must not panic.
 	SetAccount(ctx, "acc")
-	Annotate(ctx).SetOperation("A", "b")
-	Annotate(ctx).SetOutcome(OutcomeError)
+	Annotate(ctx).setGraphQL("A", "b", OutcomeError, []string{"INTERNAL"})
 }
 
 // The recorder keeps http.ResponseController working through it.
