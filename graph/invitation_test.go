@@ -459,6 +459,51 @@ func TestOutboxSeveralInstances(t *testing.T) {
 	})
 }
 
+// TestOutboxClaimsEarliestDue: a round of the sender claims at most a
+// batch, the mails due earliest first (whatever the order they were
+// written in), and leaves alone a mail due later.
+func TestOutboxClaimsEarliestDue(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		smtp := smtptest.Start(t, "127.0.0.1:0")
+		e := testenv.Start(t, db, testenv.WithSMTP(smtp.URL()))
+		acme := e.Account("Acme")
+		devs := ids(e.Devices(acme, 1, "UTC"))
+		batch := e.App.Mailer.Batch
+		for i := range batch + 6 {
+			user := newUser(e, acme.Token, "U", fmt.Sprintf("u%02d@example.com", i))
+			e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs}}, nil)
+		}
+		// The later a mail was written, the earlier it is due; the last
+		// one is due only tomorrow.
+		sys := auth.SystemContext(context.Background())
+		mails := e.App.Client.Outbox.Query().Order(outbox.ByID()).AllX(sys)
+		want := map[string]bool{}
+		for i, m := range mails {
+			due := e.Now().Add(-time.Duration(i) * time.Minute)
+			if i == len(mails)-1 {
+				due = e.Now().Add(24 * time.Hour)
+			} else if i >= len(mails)-1-batch {
+				want[m.ToAddress] = true
+			}
+			e.App.Client.Outbox.UpdateOne(m).SetNextAttemptAt(due).ExecX(sys)
+		}
+		n, err := e.App.Mailer.RunOnce(context.Background())
+		if err != nil || n != batch {
+			t.Fatalf("round: %d mails, %v; want %d", n, err, batch)
+		}
+		got := map[string]bool{}
+		for _, m := range smtp.Messages() {
+			got[m.Recipients[0]] = true
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("sent to %v, want the %d due earliest %v", got, batch, want)
+		}
+		if left := e.App.Client.Outbox.Query().Where(outbox.StatusEQ(enum.DeliveryQueued), outbox.LeaseUntilIsNil()).CountX(sys); left != 6 {
+			t.Errorf("%d mails left queued without a lease, want 6", left)
+		}
+	})
+}
+
 // TestActivationPage shows the code and how to redeem it, and never
 // redeems: mail scanners follow links.
 func TestActivationPage(t *testing.T) {
