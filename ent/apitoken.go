@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -30,7 +31,9 @@ type APIToken struct {
 	Name string `json:"name,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash string `json:"-"`
-	// Set for a token that acts as one user (from a redeemed invitation); empty for an admin token.
+	// What the token is: ADMIN administers the account, APP acts as its user. Always stated, never inferred.
+	Kind enum.TokenKind `json:"kind,omitempty"`
+	// The user an APP token acts as; empty for every other kind.
 	UserID *pulid.ID `json:"user_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the APITokenQuery when eager-loading is set.
@@ -82,7 +85,7 @@ func (*APIToken) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case apitoken.FieldID, apitoken.FieldAccountID:
 			values[i] = new(pulid.ID)
-		case apitoken.FieldName, apitoken.FieldTokenHash:
+		case apitoken.FieldName, apitoken.FieldTokenHash, apitoken.FieldKind:
 			values[i] = new(sql.NullString)
 		case apitoken.FieldCreatedAt, apitoken.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -136,6 +139,12 @@ func (_m *APIToken) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field token_hash", values[i])
 			} else if value.Valid {
 				_m.TokenHash = value.String
+			}
+		case apitoken.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = enum.TokenKind(value.String)
 			}
 		case apitoken.FieldUserID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -203,6 +212,9 @@ func (_m *APIToken) String() string {
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
 	builder.WriteString("token_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
 	builder.WriteString(", ")
 	if v := _m.UserID; v != nil {
 		builder.WriteString("user_id=")

@@ -15,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -77,6 +78,12 @@ func (_c *APITokenCreate) SetNillableName(v *string) *APITokenCreate {
 // SetTokenHash sets the "token_hash" field.
 func (_c *APITokenCreate) SetTokenHash(v string) *APITokenCreate {
 	_c.mutation.SetTokenHash(v)
+	return _c
+}
+
+// SetKind sets the "kind" field.
+func (_c *APITokenCreate) SetKind(v enum.TokenKind) *APITokenCreate {
+	_c.mutation.SetKind(v)
 	return _c
 }
 
@@ -200,6 +207,14 @@ func (_c *APITokenCreate) check() error {
 	if _, ok := _c.mutation.TokenHash(); !ok {
 		return &ValidationError{Name: "token_hash", err: errors.New(`ent: missing required field "APIToken.token_hash"`)}
 	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "APIToken.kind"`)}
+	}
+	if v, ok := _c.mutation.Kind(); ok {
+		if err := apitoken.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "APIToken.kind": %w`, err)}
+		}
+	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "APIToken.account"`)}
 	}
@@ -254,6 +269,10 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TokenHash(); ok {
 		_spec.SetField(apitoken.FieldTokenHash, field.TypeString, value)
 		_node.TokenHash = value
+	}
+	if value, ok := _c.mutation.Kind(); ok {
+		_spec.SetField(apitoken.FieldKind, field.TypeEnum, value)
+		_node.Kind = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -390,6 +409,9 @@ func (u *APITokenUpsertOne) UpdateNewValues() *APITokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.TokenHash(); exists {
 			s.SetIgnore(apitoken.FieldTokenHash)
+		}
+		if _, exists := u.create.mutation.Kind(); exists {
+			s.SetIgnore(apitoken.FieldKind)
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(apitoken.FieldUserID)
@@ -644,6 +666,9 @@ func (u *APITokenUpsertBulk) UpdateNewValues() *APITokenUpsertBulk {
 			}
 			if _, exists := b.mutation.TokenHash(); exists {
 				s.SetIgnore(apitoken.FieldTokenHash)
+			}
+			if _, exists := b.mutation.Kind(); exists {
+				s.SetIgnore(apitoken.FieldKind)
 			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(apitoken.FieldUserID)

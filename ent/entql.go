@@ -40,6 +40,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			apitoken.FieldAccountID: {Type: field.TypeString, Column: apitoken.FieldAccountID},
 			apitoken.FieldName:      {Type: field.TypeString, Column: apitoken.FieldName},
 			apitoken.FieldTokenHash: {Type: field.TypeString, Column: apitoken.FieldTokenHash},
+			apitoken.FieldKind:      {Type: field.TypeEnum, Column: apitoken.FieldKind},
 			apitoken.FieldUserID:    {Type: field.TypeString, Column: apitoken.FieldUserID},
 		},
 	}
@@ -621,6 +622,11 @@ func (f *APITokenFilter) WhereName(p entql.StringP) {
 // WhereTokenHash applies the entql string predicate on the token_hash field.
 func (f *APITokenFilter) WhereTokenHash(p entql.StringP) {
 	f.Where(p.Field(apitoken.FieldTokenHash))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *APITokenFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(apitoken.FieldKind))
 }
 
 // WhereUserID applies the entql string predicate on the user_id field.

@@ -57,6 +57,7 @@ type APITokenMutation struct {
 	updated_at     *time.Time
 	name           *string
 	token_hash     *string
+	kind           *enum.TokenKind
 	clearedFields  map[string]struct{}
 	account        *pulid.ID
 	clearedaccount bool
@@ -351,6 +352,42 @@ func (m *APITokenMutation) ResetTokenHash() {
 	m.token_hash = nil
 }
 
+// SetKind sets the "kind" field.
+func (m *APITokenMutation) SetKind(ek enum.TokenKind) {
+	m.kind = &ek
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *APITokenMutation) Kind() (r enum.TokenKind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldKind(ctx context.Context) (v enum.TokenKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *APITokenMutation) ResetKind() {
+	m.kind = nil
+}
+
 // SetUserID sets the "user_id" field.
 func (m *APITokenMutation) SetUserID(pu pulid.ID) {
 	m.user = &pu
@@ -488,7 +525,7 @@ func (m *APITokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APITokenMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, apitoken.FieldCreatedAt)
 	}
@@ -503,6 +540,9 @@ func (m *APITokenMutation) Fields() []string {
 	}
 	if m.token_hash != nil {
 		fields = append(fields, apitoken.FieldTokenHash)
+	}
+	if m.kind != nil {
+		fields = append(fields, apitoken.FieldKind)
 	}
 	if m.user != nil {
 		fields = append(fields, apitoken.FieldUserID)
@@ -525,6 +565,8 @@ func (m *APITokenMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case apitoken.FieldTokenHash:
 		return m.TokenHash()
+	case apitoken.FieldKind:
+		return m.Kind()
 	case apitoken.FieldUserID:
 		return m.UserID()
 	}
@@ -546,6 +588,8 @@ func (m *APITokenMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldName(ctx)
 	case apitoken.FieldTokenHash:
 		return m.OldTokenHash(ctx)
+	case apitoken.FieldKind:
+		return m.OldKind(ctx)
 	case apitoken.FieldUserID:
 		return m.OldUserID(ctx)
 	}
@@ -591,6 +635,13 @@ func (m *APITokenMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTokenHash(v)
+		return nil
+	case apitoken.FieldKind:
+		v, ok := value.(enum.TokenKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
 		return nil
 	case apitoken.FieldUserID:
 		v, ok := value.(pulid.ID)
@@ -671,6 +722,9 @@ func (m *APITokenMutation) ResetField(name string) error {
 		return nil
 	case apitoken.FieldTokenHash:
 		m.ResetTokenHash()
+		return nil
+	case apitoken.FieldKind:
+		m.ResetKind()
 		return nil
 	case apitoken.FieldUserID:
 		m.ResetUserID()

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
@@ -30,11 +31,16 @@ func viewer(ctx context.Context) (*auth.Viewer, error) {
 	return v, nil
 }
 
-func viewerRole(v *auth.Viewer) model.ViewerRole {
-	if v.Role == auth.RoleAdmin {
-		return model.ViewerRoleAdmin
+// viewerRole names each role; a role without a name here is an error,
+// never shown as another.
+func viewerRole(v *auth.Viewer) (model.ViewerRole, error) {
+	switch v.Role {
+	case auth.RoleAdmin:
+		return model.ViewerRoleAdmin, nil
+	case auth.RoleUser:
+		return model.ViewerRoleUser, nil
 	}
-	return model.ViewerRoleUser
+	return "", fmt.Errorf("graph: role %d has no name", v.Role)
 }
 
 // schedule summarises a permission's restrictions in its device's zone.

@@ -25,7 +25,7 @@ func (r *viewerResolver) Account(ctx context.Context, obj *auth.Viewer) (*ent.Ac
 
 // Role is the resolver for the role field.
 func (r *viewerResolver) Role(ctx context.Context, obj *auth.Viewer) (model.ViewerRole, error) {
-	return viewerRole(obj), nil
+	return viewerRole(obj)
 }
 
 // User is the resolver for the user field.

@@ -3,11 +3,14 @@
 package apitoken
 
 import (
+	"fmt"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -26,6 +29,8 @@ const (
 	FieldName = "name"
 	// FieldTokenHash holds the string denoting the token_hash field in the database.
 	FieldTokenHash = "token_hash"
+	// FieldKind holds the string denoting the kind field in the database.
+	FieldKind = "kind"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -58,6 +63,7 @@ var Columns = []string{
 	FieldAccountID,
 	FieldName,
 	FieldTokenHash,
+	FieldKind,
 	FieldUserID,
 }
 
@@ -90,6 +96,16 @@ var (
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 )
+
+// KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
+func KindValidator(k enum.TokenKind) error {
+	switch k {
+	case "ADMIN", "APP":
+		return nil
+	default:
+		return fmt.Errorf("apitoken: invalid enum value for kind field: %q", k)
+	}
+}
 
 // OrderOption defines the ordering options for the APIToken queries.
 type OrderOption func(*sql.Selector)
@@ -124,6 +140,11 @@ func ByTokenHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTokenHash, opts...).ToFunc()
 }
 
+// ByKind orders the results by the kind field.
+func ByKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKind, opts...).ToFunc()
+}
+
 // ByUserID orders the results by the user_id field.
 func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserID, opts...).ToFunc()
@@ -156,3 +177,10 @@ func newUserStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
 	)
 }
+
+var (
+	// enum.TokenKind must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.TokenKind)(nil)
+	// enum.TokenKind must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.TokenKind)(nil)
+)

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -364,6 +365,36 @@ func TokenHashEqualFold(v string) predicate.APIToken {
 // TokenHashContainsFold applies the ContainsFold predicate on the "token_hash" field.
 func TokenHashContainsFold(v string) predicate.APIToken {
 	return predicate.APIToken(sql.FieldContainsFold(FieldTokenHash, v))
+}
+
+// KindEQ applies the EQ predicate on the "kind" field.
+func KindEQ(v enum.TokenKind) predicate.APIToken {
+	vc := v
+	return predicate.APIToken(sql.FieldEQ(FieldKind, vc))
+}
+
+// KindNEQ applies the NEQ predicate on the "kind" field.
+func KindNEQ(v enum.TokenKind) predicate.APIToken {
+	vc := v
+	return predicate.APIToken(sql.FieldNEQ(FieldKind, vc))
+}
+
+// KindIn applies the In predicate on the "kind" field.
+func KindIn(vs ...enum.TokenKind) predicate.APIToken {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.APIToken(sql.FieldIn(FieldKind, v...))
+}
+
+// KindNotIn applies the NotIn predicate on the "kind" field.
+func KindNotIn(vs ...enum.TokenKind) predicate.APIToken {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.APIToken(sql.FieldNotIn(FieldKind, v...))
 }
 
 // UserIDEQ applies the EQ predicate on the "user_id" field.

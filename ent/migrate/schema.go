@@ -16,6 +16,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Default: "admin"},
 		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"ADMIN", "APP"}},
 		{Name: "account_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString, Nullable: true},
 	}
@@ -27,22 +28,22 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "api_tokens_accounts_account",
-				Columns:    []*schema.Column{APITokensColumns[5]},
+				Columns:    []*schema.Column{APITokensColumns[6]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "api_tokens_users_user",
-				Columns:    []*schema.Column{APITokensColumns[6]},
+				Columns:    []*schema.Column{APITokensColumns[7]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.SetNull,
+				OnDelete:   schema.Cascade,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "apitoken_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{APITokensColumns[5]},
+				Columns: []*schema.Column{APITokensColumns[6]},
 			},
 		},
 	}
@@ -439,6 +440,10 @@ var (
 func init() {
 	APITokensTable.ForeignKeys[0].RefTable = AccountsTable
 	APITokensTable.ForeignKeys[1].RefTable = UsersTable
+	APITokensTable.Annotation = &entsql.Annotation{}
+	APITokensTable.Annotation.Checks = map[string]string{
+		"api_tokens_kind_user": "((kind = 'APP') = (user_id IS NOT NULL))",
+	}
 	AccessEventsTable.ForeignKeys[0].RefTable = AccountsTable
 	AccessEventsTable.ForeignKeys[1].RefTable = DevicesTable
 	AccessEventsTable.ForeignKeys[2].RefTable = PermissionsTable

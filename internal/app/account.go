@@ -6,6 +6,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
 )
 
 // CreateAccount creates an account with its first admin token and returns
@@ -22,7 +23,7 @@ func CreateAccount(ctx context.Context, client *ent.Client, name string) (*ent.A
 		return nil, "", fmt.Errorf("create account: %w", err)
 	}
 	secret, hash := auth.NewToken()
-	if err := tx.APIToken.Create().SetAccountID(acc.ID).SetTokenHash(hash).Exec(ctx); err != nil {
+	if err := tx.APIToken.Create().SetAccountID(acc.ID).SetKind(enum.TokenAdmin).SetTokenHash(hash).Exec(ctx); err != nil {
 		return nil, "", fmt.Errorf("create token: %w", err)
 	}
 	return acc, secret, tx.Commit()

@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/edge"
@@ -95,6 +96,7 @@ type App struct {
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
+	tokens   *tokenCache
 	now      func() time.Time
 	log      *slog.Logger
 	handler  http.Handler
@@ -129,7 +131,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db, Driver: &lock.Simulated{}, now: cfg.Now, log: cfg.Logger}
+	a := &App{Client: client, DB: db, Driver: &lock.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: &tokenCache{now: cfg.Now}}
+	client.User.Use(hook.On(a.tokens.forgetDeletedUsers, ent.OpDelete|ent.OpDeleteOne))
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -228,7 +231,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	}
 	// The deadline's late answer goes out while the handler still runs, so
 	// it wraps the writers that hold answers back (edge's conformWriter).
-	mux.Handle("/query", deadline(timeout, edge.Guard(authenticate(a.Client, gql), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
+	mux.Handle("/query", deadline(timeout, edge.Guard(authenticate(a.Client, a.tokens, gql), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -10,21 +11,29 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/observe"
+	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // tokenTTL is how long a checked token is trusted without asking the
-// database again; a deleted token stops working within this time.
+// database again. A token deleted on this instance (with its user) stops
+// at once; one deleted through another instance stops within this time.
 const tokenTTL = 10 * time.Second
 
 // tokenCache remembers recently checked tokens (by hash), so that the token
 // lookup does not cost a statement on every request.
 type tokenCache struct {
+	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]cachedViewer
+	// gone holds users deleted on this instance, until when no answer
+	// about their tokens is cached: a lookup racing the deletion's commit
+	// may still find the token.
+	gone map[pulid.ID]time.Time
 }
 
 type cachedViewer struct {
@@ -32,29 +41,68 @@ type cachedViewer struct {
 	expires time.Time
 }
 
-func (c *tokenCache) get(hash string, now time.Time) *auth.Viewer {
+func (c *tokenCache) get(hash string) *auth.Viewer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[hash]; ok && now.Before(e.expires) {
+	if e, ok := c.entries[hash]; ok && c.now().Before(e.expires) {
 		return e.v
 	}
 	return nil
 }
 
-func (c *tokenCache) put(hash string, v *auth.Viewer, now time.Time) {
+func (c *tokenCache) put(hash string, v *auth.Viewer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := c.now()
+	if until, ok := c.gone[v.UserID]; ok && now.Before(until) {
+		return
+	}
 	if c.entries == nil || len(c.entries) >= 10000 {
 		c.entries = make(map[string]cachedViewer)
 	}
 	c.entries[hash] = cachedViewer{v: v, expires: now.Add(tokenTTL)}
 }
 
+// forgetUsers drops the cached tokens of users being deleted.
+func (c *tokenCache) forgetUsers(ids ...pulid.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	for id, until := range c.gone {
+		if !now.Before(until) {
+			delete(c.gone, id)
+		}
+	}
+	if c.gone == nil {
+		c.gone = make(map[pulid.ID]time.Time)
+	}
+	for _, id := range ids {
+		c.gone[id] = now.Add(tokenTTL)
+	}
+	for hash, e := range c.entries {
+		if _, ok := c.gone[e.v.UserID]; ok && e.v.UserID != "" {
+			delete(c.entries, hash)
+		}
+	}
+}
+
+// forgetDeletedUsers is an Ent hook on users that makes the cache forget
+// the tokens of every user deleted through this instance.
+func (c *tokenCache) forgetDeletedUsers(next ent.Mutator) ent.Mutator {
+	return hook.UserFunc(func(ctx context.Context, m *ent.UserMutation) (ent.Value, error) {
+		ids, err := m.IDs(auth.SystemContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		c.forgetUsers(ids...)
+		return next.Mutate(ctx, m)
+	})
+}
+
 // authenticate puts the viewer of a bearer token into the request context.
 // A request without a token goes on anonymously (the privacy rules refuse
 // what needs a viewer); a token that is wrong gets 401 at once.
-func authenticate(client *ent.Client, next http.Handler) http.Handler {
-	cache := &tokenCache{}
+func authenticate(client *ent.Client, cache *tokenCache, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
@@ -70,12 +118,12 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 			unauthenticated(w, r, "the Authorization header must be \"Bearer <token>\"")
 			return
 		}
-		hash, now := auth.HashToken(secret), time.Now()
-		v := cache.get(hash, now)
+		hash := auth.HashToken(secret)
+		v := cache.get(hash)
 		if v == nil {
 			var err error
 			if v, err = lookup(r.Context(), client, hash); err != nil {
-				if !ent.IsNotFound(err) {
+				if !errors.Is(err, errNotAToken) {
 					// The database did not answer: the token may well be
 					// good, and a 401 would make clients throw it away.
 					unavailable(w, r)
@@ -84,23 +132,32 @@ func authenticate(client *ent.Client, next http.Handler) http.Handler {
 				unauthenticated(w, r, "the API token is not valid")
 				return
 			}
-			cache.put(hash, v, now)
+			cache.put(hash, v)
 		}
 		observe.SetAccount(r.Context(), string(v.AccountID))
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v, addr)))
 	})
 }
 
+// errNotAToken answers a secret that stands for no viewer.
+var errNotAToken = errors.New("not a valid token")
+
+// lookup finds the viewer of a token hash. A token whose user is gone, or
+// whose kind or owner does not make a viewer, is errNotAToken like one that
+// does not exist.
 func lookup(ctx context.Context, client *ent.Client, hash string) (*auth.Viewer, error) {
 	t, err := client.APIToken.Query().
-		Where(apitoken.TokenHash(hash)).
+		Where(apitoken.TokenHash(hash), apitoken.Or(apitoken.UserIDIsNil(), apitoken.HasUser())).
 		Only(auth.SystemContext(ctx))
+	if ent.IsNotFound(err) {
+		return nil, errNotAToken
+	}
 	if err != nil {
 		return nil, err
 	}
-	v := &auth.Viewer{AccountID: t.AccountID, Role: auth.RoleAdmin}
-	if t.UserID != nil {
-		v.Role, v.UserID = auth.RoleUser, *t.UserID
+	v, err := auth.ViewerOf(t)
+	if err != nil {
+		return nil, errors.Join(errNotAToken, err)
 	}
 	return v, nil
 }

@@ -82,7 +82,15 @@ var filterToViewer = privacy.FilterFunc(func(ctx context.Context, f privacy.Filt
 	}
 	account := entql.StringEQ(string(v.AccountID))
 	self := entql.StringEQ(string(v.UserID))
-	user := v.Role == RoleUser
+	// A role added later sees nothing until it is named here.
+	var user bool
+	switch v.Role {
+	case RoleAdmin:
+	case RoleUser:
+		user = true
+	default:
+		return privacy.Denyf("no rows for role %d", v.Role)
+	}
 	switch f := f.(type) {
 	case *ent.AccountFilter:
 		f.WhereID(account)

@@ -5,7 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"strings"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/enum"
 )
 
 // tokenPrefix marks Latchkey secrets so that secret scanners and people can
@@ -25,4 +29,17 @@ func NewToken() (secret, hash string) {
 func HashToken(secret string) string {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(secret)))
 	return hex.EncodeToString(sum[:])
+}
+
+// ViewerOf returns the viewer a stored token stands for. The kind decides
+// the role; a kind unknown here, or an owner that does not fit the kind, is
+// an error, so that no token gains a role from a missing value.
+func ViewerOf(t *ent.APIToken) (*Viewer, error) {
+	switch {
+	case t.Kind == enum.TokenAdmin && t.UserID == nil:
+		return &Viewer{AccountID: t.AccountID, Role: RoleAdmin}, nil
+	case t.Kind == enum.TokenApp && t.UserID != nil && *t.UserID != "":
+		return &Viewer{AccountID: t.AccountID, Role: RoleUser, UserID: *t.UserID}, nil
+	}
+	return nil, fmt.Errorf("auth: token %s of kind %q stands for no viewer", t.ID, t.Kind)
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
-// Role is what a token may do.
+// Role is what a token may do. The zero Role is no role: a viewer with it
+// is treated as no viewer at all.
 type Role int
 
 // Roles.
@@ -25,8 +26,23 @@ const (
 type Viewer struct {
 	AccountID pulid.ID
 	Role      Role
-	// UserID is set for RoleUser viewers.
+	// UserID is set for RoleUser viewers, and only for them.
 	UserID pulid.ID
+}
+
+// valid reports whether v is a viewer the rules know: an account, a known
+// role, and a user exactly when the role acts as one.
+func (v *Viewer) valid() bool {
+	if v == nil || v.AccountID == "" {
+		return false
+	}
+	switch v.Role {
+	case RoleAdmin:
+		return v.UserID == ""
+	case RoleUser:
+		return v.UserID != ""
+	}
+	return false
 }
 
 // slot holds the viewer of one request. An anonymous request starts with an
@@ -50,9 +66,14 @@ func NewContext(ctx context.Context, v *Viewer, clientAddr ...string) context.Co
 }
 
 // FromContext returns the viewer of ctx, or nil for an anonymous caller.
+// A viewer without a known role (or without the user its role needs) comes
+// back as nil, so that every check refuses it as it refuses an anonymous
+// caller.
 func FromContext(ctx context.Context) *Viewer {
 	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
-		return s.v.Load()
+		if v := s.v.Load(); v.valid() {
+			return v
+		}
 	}
 	return nil
 }

@@ -116,6 +116,7 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hash string) (*Rede
 	secret, tokenHash := auth.NewToken()
 	if err := c.APIToken.Create().
 		SetAccountID(inv.AccountID).
+		SetKind(enum.TokenApp).
 		SetUserID(inv.UserID).
 		SetName("app").
 		SetTokenHash(tokenHash).
