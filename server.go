@@ -29,6 +29,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/schema"
@@ -55,6 +56,14 @@ func config(log *slog.Logger) (app.Config, error) {
 		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:             log,
 	}
+	if s := os.Getenv("TRUSTED_PROXIES"); s != "" {
+		p, err := clientaddr.ParsePrefixes(s)
+		if err != nil {
+			return cfg, fmt.Errorf("TRUSTED_PROXIES=%q: %w", s, err)
+		}
+		cfg.TrustedProxies = p
+	}
+	cfg.ForwardedHeader = os.Getenv("FORWARDED_HEADER")
 	if s := os.Getenv("DATABASE_MAX_CONNS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

@@ -24,6 +24,7 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 
@@ -51,6 +52,8 @@ type Client struct {
 	Outbox *OutboxClient
 	// Permission is the client for interacting with the Permission builders.
 	Permission *PermissionClient
+	// RedeemBucket is the client for interacting with the RedeemBucket builders.
+	RedeemBucket *RedeemBucketClient
 	// RedeemFailure is the client for interacting with the RedeemFailure builders.
 	RedeemFailure *RedeemFailureClient
 	// User is the client for interacting with the User builders.
@@ -74,6 +77,7 @@ func (c *Client) init() {
 	c.Invitation = NewInvitationClient(c.config)
 	c.Outbox = NewOutboxClient(c.config)
 	c.Permission = NewPermissionClient(c.config)
+	c.RedeemBucket = NewRedeemBucketClient(c.config)
 	c.RedeemFailure = NewRedeemFailureClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -176,6 +180,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Invitation:     NewInvitationClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
 		Permission:     NewPermissionClient(cfg),
+		RedeemBucket:   NewRedeemBucketClient(cfg),
 		RedeemFailure:  NewRedeemFailureClient(cfg),
 		User:           NewUserClient(cfg),
 	}, nil
@@ -205,6 +210,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Invitation:     NewInvitationClient(cfg),
 		Outbox:         NewOutboxClient(cfg),
 		Permission:     NewPermissionClient(cfg),
+		RedeemBucket:   NewRedeemBucketClient(cfg),
 		RedeemFailure:  NewRedeemFailureClient(cfg),
 		User:           NewUserClient(cfg),
 	}, nil
@@ -237,7 +243,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.AccessEvent, c.Account, c.Device, c.IdempotencyKey, c.Invitation,
-		c.Outbox, c.Permission, c.RedeemFailure, c.User,
+		c.Outbox, c.Permission, c.RedeemBucket, c.RedeemFailure, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -248,7 +254,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.AccessEvent, c.Account, c.Device, c.IdempotencyKey, c.Invitation,
-		c.Outbox, c.Permission, c.RedeemFailure, c.User,
+		c.Outbox, c.Permission, c.RedeemBucket, c.RedeemFailure, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -273,6 +279,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Outbox.mutate(ctx, m)
 	case *PermissionMutation:
 		return c.Permission.mutate(ctx, m)
+	case *RedeemBucketMutation:
+		return c.RedeemBucket.mutate(ctx, m)
 	case *RedeemFailureMutation:
 		return c.RedeemFailure.mutate(ctx, m)
 	case *UserMutation:
@@ -1690,6 +1698,140 @@ func (c *PermissionClient) mutate(ctx context.Context, m *PermissionMutation) (V
 	}
 }
 
+// RedeemBucketClient is a client for the RedeemBucket schema.
+type RedeemBucketClient struct {
+	config
+}
+
+// NewRedeemBucketClient returns a client for the RedeemBucket from the given config.
+func NewRedeemBucketClient(c config) *RedeemBucketClient {
+	return &RedeemBucketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `redeembucket.Hooks(f(g(h())))`.
+func (c *RedeemBucketClient) Use(hooks ...Hook) {
+	c.hooks.RedeemBucket = append(c.hooks.RedeemBucket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `redeembucket.Intercept(f(g(h())))`.
+func (c *RedeemBucketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RedeemBucket = append(c.inters.RedeemBucket, interceptors...)
+}
+
+// Create returns a builder for creating a RedeemBucket entity.
+func (c *RedeemBucketClient) Create() *RedeemBucketCreate {
+	mutation := newRedeemBucketMutation(c.config, OpCreate)
+	return &RedeemBucketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RedeemBucket entities.
+func (c *RedeemBucketClient) CreateBulk(builders ...*RedeemBucketCreate) *RedeemBucketCreateBulk {
+	return &RedeemBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RedeemBucketClient) MapCreateBulk(slice any, setFunc func(*RedeemBucketCreate, int)) *RedeemBucketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RedeemBucketCreateBulk{err: fmt.Errorf("calling to RedeemBucketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RedeemBucketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RedeemBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RedeemBucket.
+func (c *RedeemBucketClient) Update() *RedeemBucketUpdate {
+	mutation := newRedeemBucketMutation(c.config, OpUpdate)
+	return &RedeemBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RedeemBucketClient) UpdateOne(_m *RedeemBucket) *RedeemBucketUpdateOne {
+	mutation := newRedeemBucketMutation(c.config, OpUpdateOne, withRedeemBucket(_m))
+	return &RedeemBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RedeemBucketClient) UpdateOneID(id string) *RedeemBucketUpdateOne {
+	mutation := newRedeemBucketMutation(c.config, OpUpdateOne, withRedeemBucketID(id))
+	return &RedeemBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RedeemBucket.
+func (c *RedeemBucketClient) Delete() *RedeemBucketDelete {
+	mutation := newRedeemBucketMutation(c.config, OpDelete)
+	return &RedeemBucketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RedeemBucketClient) DeleteOne(_m *RedeemBucket) *RedeemBucketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RedeemBucketClient) DeleteOneID(id string) *RedeemBucketDeleteOne {
+	builder := c.Delete().Where(redeembucket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RedeemBucketDeleteOne{builder}
+}
+
+// Query returns a query builder for RedeemBucket.
+func (c *RedeemBucketClient) Query() *RedeemBucketQuery {
+	return &RedeemBucketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRedeemBucket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RedeemBucket entity by its id.
+func (c *RedeemBucketClient) Get(ctx context.Context, id string) (*RedeemBucket, error) {
+	return c.Query().Where(redeembucket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RedeemBucketClient) GetX(ctx context.Context, id string) *RedeemBucket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RedeemBucketClient) Hooks() []Hook {
+	hooks := c.hooks.RedeemBucket
+	return append(hooks[:len(hooks):len(hooks)], redeembucket.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RedeemBucketClient) Interceptors() []Interceptor {
+	return c.inters.RedeemBucket
+}
+
+func (c *RedeemBucketClient) mutate(ctx context.Context, m *RedeemBucketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RedeemBucketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RedeemBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RedeemBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RedeemBucketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RedeemBucket mutation op: %q", m.Op())
+	}
+}
+
 // RedeemFailureClient is a client for the RedeemFailure schema.
 type RedeemFailureClient struct {
 	config
@@ -2042,11 +2184,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIToken, AccessEvent, Account, Device, IdempotencyKey, Invitation, Outbox,
-		Permission, RedeemFailure, User []ent.Hook
+		Permission, RedeemBucket, RedeemFailure, User []ent.Hook
 	}
 	inters struct {
 		APIToken, AccessEvent, Account, Device, IdempotencyKey, Invitation, Outbox,
-		Permission, RedeemFailure, User []ent.Interceptor
+		Permission, RedeemBucket, RedeemFailure, User []ent.Interceptor
 	}
 )
 

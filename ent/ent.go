@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 )
@@ -90,6 +91,7 @@ func checkColumn(t, c string) error {
 			invitation.Table:     invitation.ValidColumn,
 			outbox.Table:         outbox.ValidColumn,
 			permission.Table:     permission.ValidColumn,
+			redeembucket.Table:   redeembucket.ValidColumn,
 			redeemfailure.Table:  redeemfailure.ValidColumn,
 			user.Table:           user.ValidColumn,
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 
@@ -23,7 +24,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -204,6 +205,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   redeembucket.Table,
+			Columns: redeembucket.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: redeembucket.FieldID,
+			},
+		},
+		Type: "RedeemBucket",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			redeembucket.FieldSeenAt: {Type: field.TypeTime, Column: redeembucket.FieldSeenAt},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   redeemfailure.Table,
 			Columns: redeemfailure.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -217,7 +232,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			redeemfailure.FieldAt:   {Type: field.TypeTime, Column: redeemfailure.FieldAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1544,6 +1559,51 @@ func (f *PermissionFilter) WhereHasEventsWith(preds ...predicate.AccessEvent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RedeemBucketQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RedeemBucketQuery builder.
+func (_q *RedeemBucketQuery) Filter() *RedeemBucketFilter {
+	return &RedeemBucketFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RedeemBucketMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RedeemBucketMutation builder.
+func (m *RedeemBucketMutation) Filter() *RedeemBucketFilter {
+	return &RedeemBucketFilter{config: m.config, predicateAdder: m}
+}
+
+// RedeemBucketFilter provides a generic filtering capability at runtime for RedeemBucketQuery.
+type RedeemBucketFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RedeemBucketFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RedeemBucketFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(redeembucket.FieldID))
+}
+
+// WhereSeenAt applies the entql time.Time predicate on the seen_at field.
+func (f *RedeemBucketFilter) WhereSeenAt(p entql.TimeP) {
+	f.Where(p.Field(redeembucket.FieldSeenAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RedeemFailureQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1572,7 +1632,7 @@ type RedeemFailureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RedeemFailureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1622,7 +1682,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -18,7 +18,7 @@ type RedeemFailure struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID pulid.ID `json:"id,omitempty"`
-	// The client's network address.
+	// The bucket of the client's address (see RedeemBucket).
 	Addr string `json:"addr,omitempty"`
 	// At holds the value of the "at" field.
 	At           time.Time `json:"at,omitempty"`

@@ -30,6 +30,8 @@ type Tx struct {
 	Outbox *OutboxClient
 	// Permission is the client for interacting with the Permission builders.
 	Permission *PermissionClient
+	// RedeemBucket is the client for interacting with the RedeemBucket builders.
+	RedeemBucket *RedeemBucketClient
 	// RedeemFailure is the client for interacting with the RedeemFailure builders.
 	RedeemFailure *RedeemFailureClient
 	// User is the client for interacting with the User builders.
@@ -173,6 +175,7 @@ func (tx *Tx) init() {
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Outbox = NewOutboxClient(tx.config)
 	tx.Permission = NewPermissionClient(tx.config)
+	tx.RedeemBucket = NewRedeemBucketClient(tx.config)
 	tx.RedeemFailure = NewRedeemFailureClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

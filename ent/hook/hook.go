@@ -105,6 +105,18 @@ func (f PermissionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PermissionMutation", m)
 }
 
+// The RedeemBucketFunc type is an adapter to allow the use of ordinary
+// function as RedeemBucket mutator.
+type RedeemBucketFunc func(context.Context, *ent.RedeemBucketMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RedeemBucketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RedeemBucketMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RedeemBucketMutation", m)
+}
+
 // The RedeemFailureFunc type is an adapter to allow the use of ordinary
 // function as RedeemFailure mutator.
 type RedeemFailureFunc func(context.Context, *ent.RedeemFailureMutation) (ent.Value, error)

@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
 )
@@ -293,6 +294,33 @@ func (f TraversePermission) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PermissionQuery", q)
 }
 
+// The RedeemBucketFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RedeemBucketFunc func(context.Context, *ent.RedeemBucketQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RedeemBucketFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RedeemBucketQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RedeemBucketQuery", q)
+}
+
+// The TraverseRedeemBucket type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRedeemBucket func(context.Context, *ent.RedeemBucketQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRedeemBucket) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRedeemBucket) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RedeemBucketQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RedeemBucketQuery", q)
+}
+
 // The RedeemFailureFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RedeemFailureFunc func(context.Context, *ent.RedeemFailureQuery) (ent.Value, error)
 
@@ -366,6 +394,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OutboxQuery, predicate.Outbox, outbox.OrderOption]{typ: ent.TypeOutbox, tq: q}, nil
 	case *ent.PermissionQuery:
 		return &query[*ent.PermissionQuery, predicate.Permission, permission.OrderOption]{typ: ent.TypePermission, tq: q}, nil
+	case *ent.RedeemBucketQuery:
+		return &query[*ent.RedeemBucketQuery, predicate.RedeemBucket, redeembucket.OrderOption]{typ: ent.TypeRedeemBucket, tq: q}, nil
 	case *ent.RedeemFailureQuery:
 		return &query[*ent.RedeemFailureQuery, predicate.RedeemFailure, redeemfailure.OrderOption]{typ: ent.TypeRedeemFailure, tq: q}, nil
 	case *ent.UserQuery:

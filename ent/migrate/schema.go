@@ -365,6 +365,17 @@ var (
 			},
 		},
 	}
+	// RedeemBucketsColumns holds the columns for the "redeem_buckets" table.
+	RedeemBucketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "seen_at", Type: field.TypeTime},
+	}
+	// RedeemBucketsTable holds the schema information for the "redeem_buckets" table.
+	RedeemBucketsTable = &schema.Table{
+		Name:       "redeem_buckets",
+		Columns:    RedeemBucketsColumns,
+		PrimaryKey: []*schema.Column{RedeemBucketsColumns[0]},
+	}
 	// RedeemFailuresColumns holds the columns for the "redeem_failures" table.
 	RedeemFailuresColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -432,6 +443,7 @@ var (
 		InvitationsTable,
 		OutboxesTable,
 		PermissionsTable,
+		RedeemBucketsTable,
 		RedeemFailuresTable,
 		UsersTable,
 	}
@@ -461,6 +473,9 @@ func init() {
 	PermissionsTable.ForeignKeys[1].RefTable = InvitationsTable
 	PermissionsTable.ForeignKeys[2].RefTable = AccountsTable
 	PermissionsTable.ForeignKeys[3].RefTable = UsersTable
+	RedeemBucketsTable.Annotation = &entsql.Annotation{
+		Table: "redeem_buckets",
+	}
 	RedeemFailuresTable.Annotation = &entsql.Annotation{
 		Table: "redeem_failures",
 	}

@@ -30,6 +30,9 @@ type Outbox func(*sql.Selector)
 // Permission is the predicate function for permission builders.
 type Permission func(*sql.Selector)
 
+// RedeemBucket is the predicate function for redeembucket builders.
+type RedeemBucket func(*sql.Selector)
+
 // RedeemFailure is the predicate function for redeemfailure builders.
 type RedeemFailure func(*sql.Selector)
 

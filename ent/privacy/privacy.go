@@ -303,6 +303,30 @@ func (f PermissionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PermissionMutation", m)
 }
 
+// The RedeemBucketQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RedeemBucketQueryRuleFunc func(context.Context, *ent.RedeemBucketQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RedeemBucketQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RedeemBucketQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RedeemBucketQuery", q)
+}
+
+// The RedeemBucketMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RedeemBucketMutationRuleFunc func(context.Context, *ent.RedeemBucketMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RedeemBucketMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RedeemBucketMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RedeemBucketMutation", m)
+}
+
 // The RedeemFailureQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RedeemFailureQueryRuleFunc func(context.Context, *ent.RedeemFailureQuery) error
@@ -402,6 +426,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PermissionQuery:
 		return q.Filter(), nil
+	case *ent.RedeemBucketQuery:
+		return q.Filter(), nil
 	case *ent.RedeemFailureQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -428,6 +454,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OutboxMutation:
 		return m.Filter(), nil
 	case *ent.PermissionMutation:
+		return m.Filter(), nil
+	case *ent.RedeemBucketMutation:
 		return m.Filter(), nil
 	case *ent.RedeemFailureMutation:
 		return m.Filter(), nil

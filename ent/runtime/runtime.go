@@ -14,6 +14,7 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/schema"
 	"github.com/latchkey/latchkey/ent/user"
@@ -345,6 +346,25 @@ func init() {
 	permissionDescID := permissionMixinFields0[0].Descriptor()
 	// permission.DefaultID holds the default value on creation for the id field.
 	permission.DefaultID = permissionDescID.Default.(func() pulid.ID)
+	redeembucket.Policy = privacy.NewPolicies(schema.RedeemBucket{})
+	redeembucket.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := redeembucket.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	redeembucketFields := schema.RedeemBucket{}.Fields()
+	_ = redeembucketFields
+	// redeembucketDescSeenAt is the schema descriptor for seen_at field.
+	redeembucketDescSeenAt := redeembucketFields[1].Descriptor()
+	// redeembucket.DefaultSeenAt holds the default value on creation for the seen_at field.
+	redeembucket.DefaultSeenAt = redeembucketDescSeenAt.Default.(func() time.Time)
+	// redeembucketDescID is the schema descriptor for id field.
+	redeembucketDescID := redeembucketFields[0].Descriptor()
+	// redeembucket.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	redeembucket.IDValidator = redeembucketDescID.Validators[0].(func(string) error)
 	redeemfailureMixin := schema.RedeemFailure{}.Mixin()
 	redeemfailure.Policy = privacy.NewPolicies(schema.RedeemFailure{})
 	redeemfailure.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -23,7 +23,7 @@ func (RedeemFailure) Mixin() []ent.Mixin {
 
 func (RedeemFailure) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("addr").MaxLen(64).Immutable().Comment("The client's network address."),
+		field.String("addr").MaxLen(64).Immutable().Comment("The bucket of the client's address (see RedeemBucket)."),
 		field.Time("at").Default(time.Now).Immutable(),
 	}
 }

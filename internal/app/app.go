@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/ide"
@@ -65,6 +67,11 @@ type Config struct {
 	// writes every mail to the log instead.
 	SMTPURL  string
 	MailFrom string
+	// TrustedProxies are the peers whose ForwardedHeader names the client
+	// (none by default: the client is the connection's peer).
+	TrustedProxies []netip.Prefix
+	// ForwardedHeader is X-Forwarded-For (when empty) or Forwarded.
+	ForwardedHeader string
 	// MaxConns bounds the PostgreSQL connections; 0 means DefaultMaxConns.
 	// (SQLite has one writer whatever the number.)
 	MaxConns int
@@ -108,6 +115,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Logger = slog.Default()
 	}
 	hasher, err := invite.NewHasher(cfg.InviteSecret)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := clientaddr.New(cfg.TrustedProxies, cfg.ForwardedHeader)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +177,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Now:      cfg.Now,
 		OnRedeem: a.Metrics.Redemption,
 	}
-	a.handler = a.routes(cfg, grants)
+	a.handler = clients.Handler(a.routes(cfg, grants))
 	return a, nil
 }
 

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -104,10 +104,7 @@ func (c *tokenCache) forgetDeletedUsers(next ent.Mutator) ent.Mutator {
 // what needs a viewer); a token that is wrong gets 401 at once.
 func authenticate(client *ent.Client, cache *tokenCache, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			addr = r.RemoteAddr
-		}
+		addr := clientaddr.String(clientaddr.FromContext(r.Context()))
 		h := r.Header.Get("Authorization")
 		if h == "" {
 			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), nil, addr)))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/outbox"
+	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -18,7 +19,7 @@ import (
 const SentMailRetention = 30 * 24 * time.Hour
 
 // Sweep deletes what has served its time: idempotency keys past their
-// 24 hours, failed redemptions older than the rate-limit window, and mail
+// 24 hours, failed redemptions and their buckets an hour old, and mail
 // records past SentMailRetention. Any instance may run it; it is
 // idempotent.
 func (a *App) Sweep(ctx context.Context) error {
@@ -26,11 +27,12 @@ func (a *App) Sweep(ctx context.Context) error {
 	now := a.now()
 	_, err1 := a.Client.IdempotencyKey.Delete().Where(idempotencykey.CreatedAtLT(now.Add(-idempotency.TTL))).Exec(ctx)
 	_, err2 := a.Client.RedeemFailure.Delete().Where(redeemfailure.AtLT(now.Add(-time.Hour))).Exec(ctx)
+	_, err4 := a.Client.RedeemBucket.Delete().Where(redeembucket.SeenAtLT(now.Add(-time.Hour))).Exec(ctx)
 	_, err3 := a.Client.Outbox.Delete().Where(
 		outbox.StatusIn(enum.DeliverySent, enum.DeliveryFailed),
 		outbox.UpdatedAtLT(now.Add(-SentMailRetention)),
 	).Exec(ctx)
-	return errors.Join(err1, err2, err3)
+	return errors.Join(err1, err2, err3, err4)
 }
 
 // sweepEvery runs Sweep every interval until ctx ends.

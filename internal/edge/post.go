@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // POST is the GraphQL transport for POST requests with a JSON body. It
@@ -106,6 +107,9 @@ func writeResponse(w http.ResponseWriter, media string, status int, resp *graphq
 	h := w.Header()
 	h.Set("Content-Type", media)
 	h.Set("Content-Length", strconv.Itoa(size))
+	if secs := retryAfter(resp.Errors); secs > 0 {
+		h.Set("Retry-After", strconv.Itoa(secs))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(openBrace)
 	for _, p := range parts {
@@ -119,3 +123,16 @@ var (
 	closeBrace = []byte("}")
 	comma      = []byte(",")
 )
+
+// retryAfter returns the longest extensions.retryAfter of errs (in
+// seconds), so that an answer that asks the client to wait says so in
+// HTTP too, for clients and proxies that read no GraphQL errors.
+func retryAfter(errs gqlerror.List) int {
+	most := 0
+	for _, e := range errs {
+		if n, ok := e.Extensions["retryAfter"].(int); ok && n > most {
+			most = n
+		}
+	}
+	return most
+}

@@ -15,10 +15,12 @@ import (
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
-// Limiter counts failed redemptions per client address.
+// Limiter counts failed redemptions per client address. Attempt counts an
+// attempt as failed before it is made, or refuses it (ok false) with the
+// time to wait; Forgive takes back one that succeeded.
 type Limiter interface {
-	Blocked(ctx context.Context, key string) (bool, time.Duration)
-	Fail(ctx context.Context, key string)
+	Attempt(ctx context.Context, addr string) (attempt pulid.ID, wait time.Duration, ok bool)
+	Forgive(ctx context.Context, attempt pulid.ID)
 }
 
 // errInvalidCode is the one answer to every code that does not redeem, so
@@ -39,15 +41,15 @@ type Redemption struct {
 // c must not be in a transaction: Redeem runs its own, so that a failure
 // is recorded even though nothing else is written.
 func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Redemption, error) {
-	addr := auth.ClientAddr(ctx)
-	if blocked, wait := s.Failures.Blocked(ctx, addr); blocked {
+	attempt, wait, ok := s.Failures.Attempt(ctx, auth.ClientAddr(ctx))
+	if !ok {
 		s.redeemed("rate_limited")
 		secs := int(wait.Round(time.Second) / time.Second)
 		return nil, &apperr.Error{Code: apperr.RateLimited, Message: "too many invalid codes from this address; try again later", RetryAfter: max(secs, 1)}
 	}
 	hash, ok := s.Codes.Hash(code)
 	if !ok {
-		return nil, s.invalid(ctx, addr)
+		return nil, s.invalid()
 	}
 	tx, err := c.Tx(ctx)
 	if err != nil {
@@ -57,21 +59,22 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 	if err != nil {
 		_ = tx.Rollback()
 		if errors.Is(err, errInvalidCode) {
-			return nil, s.invalid(ctx, addr)
+			return nil, s.invalid()
 		}
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	s.Failures.Forgive(ctx, attempt)
 	// The rest of this response is read with the new token's rights.
 	auth.Become(ctx, &auth.Viewer{AccountID: res.User.AccountID, Role: auth.RoleUser, UserID: res.User.ID})
 	s.redeemed("ok")
 	return res, nil
 }
 
-func (s *Service) invalid(ctx context.Context, addr string) error {
-	s.Failures.Fail(ctx, addr)
+// invalid answers a code that did not redeem; its attempt stays counted.
+func (s *Service) invalid() error {
 	s.redeemed("invalid")
 	return errInvalidCode
 }

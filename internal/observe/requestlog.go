@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/clientaddr"
 )
 
 // HeaderRequestID carries the request id, in requests (optional) and in
@@ -147,14 +149,17 @@ func clip(s string) string {
 // The line (message "http request", level ERROR for 5xx answers, INFO
 // otherwise, WARN with client_gone=true when the client closed the
 // connection before the answer) holds method, path, status, duration_ms,
-// bytes (of the response body) and request_id, and, when set through
-// Fields, operation, root_field, outcome, account_id and error_codes. It holds no header, no
+// bytes (of the response body), request_id, client (the address
+// clientaddr found, when RequestLog runs behind its Handler) and, when set
+// through Fields, operation, root_field, outcome, account_id and
+// error_codes. It holds no header, no
 // query string and no body. Only the first segment of the path is written
 // as it is; the later ones are replaced by {redacted}, since they may be
 // secrets (GET /invite/{code} is logged as /invite/{redacted}).
 //
-// Put RequestLog outermost, in front of CORS and authentication, so that
-// every answer is logged, preflights and refusals included.
+// Put RequestLog in front of CORS and authentication (behind only
+// clientaddr's Handler, which never answers), so that every answer is
+// logged, preflights and refusals included.
 func RequestLog(log *slog.Logger, next http.Handler) http.Handler {
 	if log == nil {
 		log = slog.Default()
@@ -185,6 +190,9 @@ func RequestLog(log *slog.Logger, next http.Handler) http.Handler {
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.Int64("bytes", rec.bytes),
 				slog.String("request_id", id),
+			}
+			if a := clientaddr.FromContext(r.Context()); a.IsValid() {
+				attrs = append(attrs, slog.String("client", a.String()))
 			}
 			attrs = append(attrs, req.fields.attrs()...)
 			level := slog.LevelInfo

@@ -1,20 +1,28 @@
-// Package ratelimit counts failures per key in a sliding window, to make
-// guessing invitation codes hopeless. The failures are kept in the
-// database, so that every server instance limits an address together.
+// Package ratelimit counts failures per client address in a sliding
+// window, to make guessing invitation codes hopeless. The failures are
+// kept in the database, so that every server instance limits an address
+// together.
 package ratelimit
 
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/pulid"
 )
 
-// Failures limits each key to Max failures per Window. While a key is at
-// its limit, every attempt is refused, successful or not.
+// Failures limits each client address to Max failures per Window. While
+// an address is at its limit, every attempt is refused, successful or not.
+//
+// An attempt counts as a failure from before it is made until it is
+// forgiven, and counting and recording happen under a lock on the
+// address's bucket row, so that of any number of attempts at once exactly
+// the allowed number go ahead.
 type Failures struct {
 	// Client must not be inside the caller's transaction: a failure is
 	// recorded even though the failed request writes nothing else.
@@ -25,36 +33,68 @@ type Failures struct {
 	Log    *slog.Logger
 }
 
-// Blocked reports whether key is at its limit, and when it may try again.
-// When the count cannot be read, it says blocked: a guesser must not gain
-// from a struggling database.
-func (f *Failures) Blocked(ctx context.Context, key string) (bool, time.Duration) {
-	now := f.Now()
-	recent, err := f.Client.RedeemFailure.Query().
+// Bucket is the key an address is counted under: an IPv4 address itself,
+// an IPv6 address by its /64 (what one subscriber is usually given).
+// Text that is no address is its own key.
+func Bucket(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap().WithZone(""); a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+// Attempt records an attempt from addr as a failure, unless addr is at its
+// limit: then it records nothing and says how long until it may try again.
+// A successful attempt is then passed to Forgive. When the database does
+// not answer, the attempt is refused: a guesser must not gain from a
+// struggling database.
+func (f *Failures) Attempt(ctx context.Context, addr string) (attempt pulid.ID, wait time.Duration, ok bool) {
+	ctx = auth.SystemContext(ctx)
+	key, now := Bucket(addr), f.Now()
+	tx, err := f.Client.Tx(ctx)
+	if err != nil {
+		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
+		return "", time.Second, false
+	}
+	defer func() { _ = tx.Rollback() }()
+	// The upsert locks the bucket's row until the commit: attempts from one
+	// bucket count one after the other, on every instance. (SQLite writes
+	// one transaction at a time anyway.)
+	if err := tx.RedeemBucket.Create().SetID(key).SetSeenAt(now).
+		OnConflictColumns("id").UpdateSeenAt().Exec(ctx); err != nil {
+		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
+		return "", time.Second, false
+	}
+	recent, err := tx.RedeemFailure.Query().
 		Where(redeemfailure.Addr(key), redeemfailure.AtGT(now.Add(-f.Window))).
 		Order(ent.Desc(redeemfailure.FieldAt)).
 		Limit(f.Max).
-		All(auth.SystemContext(ctx))
+		All(ctx)
 	if err != nil {
 		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
-		return true, time.Second
+		return "", time.Second, false
 	}
-	if len(recent) < f.Max {
-		return false, 0
+	if len(recent) >= f.Max {
+		return "", recent[len(recent)-1].At.Add(f.Window).Sub(now), false
 	}
-	return true, recent[len(recent)-1].At.Add(f.Window).Sub(now)
+	rf, err := tx.RedeemFailure.Create().SetAddr(key).SetAt(now).Save(ctx)
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		f.Log.WarnContext(ctx, "redemption attempt not recorded", "err", err)
+		return "", time.Second, false
+	}
+	return rf.ID, 0, true
 }
 
-// Fail records a failure of key, and forgets the key's failures that have
-// left the window.
-func (f *Failures) Fail(ctx context.Context, key string) {
-	ctx = auth.SystemContext(ctx)
-	now := f.Now()
-	if err := f.Client.RedeemFailure.Create().SetAddr(key).SetAt(now).Exec(ctx); err != nil {
-		f.Log.WarnContext(ctx, "failed redemption not recorded", "err", err)
-		return
+// Forgive takes back a successful attempt, which is no failure.
+func (f *Failures) Forgive(ctx context.Context, attempt pulid.ID) {
+	if err := f.Client.RedeemFailure.DeleteOneID(attempt).Exec(auth.SystemContext(ctx)); err != nil {
+		f.Log.WarnContext(ctx, "successful redemption still counts as a failure", "err", err)
 	}
-	_, _ = f.Client.RedeemFailure.Delete().
-		Where(redeemfailure.Addr(key), redeemfailure.AtLTE(now.Add(-f.Window))).
-		Exec(ctx)
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -171,6 +172,18 @@ func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
 	return func(c *app.Config) { c.WrapDriver = wrap }
 }
 
+// WithTrustedProxies believes the X-Forwarded-For header of peers in these
+// CIDRs ("127.0.0.0/8" for the test's own client).
+func WithTrustedProxies(cidrs string) Option {
+	return func(c *app.Config) {
+		p, err := clientaddr.ParsePrefixes(cidrs)
+		if err != nil {
+			panic(err)
+		}
+		c.TrustedProxies = p
+	}
+}
+
 // WithProduction runs the server in production mode.
 func WithProduction() Option { return func(c *app.Config) { c.Production = true } }
 
@@ -259,6 +272,7 @@ func (e *Env) Devices(a Account, n int, zone string) []pulid.ID {
 // Response is a GraphQL response.
 type Response struct {
 	Status int             `json:"-"`
+	Header http.Header     `json:"-"`
 	Body   []byte          `json:"-"`
 	Data   json.RawMessage `json:"data"`
 	Errors []Error         `json:"errors"`
@@ -296,8 +310,17 @@ var leaks = []string{"pq:", "sqlite", "SQLITE", "ent:", "sql:", "runtime error",
 // Do posts a GraphQL request with the token (none if empty).
 func (e *Env) Do(token, query string, vars map[string]any) *Response {
 	e.T.Helper()
+	return e.DoWith(nil, token, query, vars)
+}
+
+// DoWith is Do with more request headers.
+func (e *Env) DoWith(header http.Header, token, query string, vars map[string]any) *Response {
+	e.T.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/query", bytes.NewReader(body))
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -307,7 +330,7 @@ func (e *Env) Do(token, query string, vars map[string]any) *Response {
 		e.T.Fatalf("post: %v", err)
 	}
 	defer res.Body.Close()
-	r := &Response{Status: res.StatusCode}
+	r := &Response{Status: res.StatusCode, Header: res.Header}
 	r.Body, _ = io.ReadAll(res.Body)
 	if err := json.Unmarshal(r.Body, r); err != nil {
 		e.T.Fatalf("decode %q: %v", r.Body, err)
