@@ -12,14 +12,28 @@ import (
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
-// from is a request header naming the client as a proxy would.
-func from(xff string) http.Header { return http.Header{"X-Forwarded-For": {xff}} }
+// redeemFrom redeems the code with the X-Forwarded-For header a proxy
+// would send.
+func redeemFrom(e *testenv.Env, xff, code string) *testenv.Response {
+	e.T.Helper()
+	return e.DoWith(http.Header{"X-Forwarded-For": {xff}}, "", redeem, map[string]any{"code": code})
+}
 
-// fail10 makes ten wrong redemptions, the i-th with the header h(i).
-func fail10(t *testing.T, e *testenv.Env, h func(i int) http.Header) {
+// codeEnv starts a server with the options and returns it with the code of
+// a grant to a new user.
+func codeEnv(t *testing.T, db string, opts ...testenv.Option) (*testenv.Env, string) {
+	t.Helper()
+	e := testenv.Start(t, db, opts...)
+	acme := e.Account("Acme")
+	user := newUser(e, acme.Token, "Ada", "ada@example.com")
+	return e, grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
+}
+
+// fail10 makes ten wrong redemptions, the i-th from xff(i).
+func fail10(t *testing.T, e *testenv.Env, xff func(i int) string) {
 	t.Helper()
 	for i := range 10 {
-		if r := e.DoWith(h(i), "", redeem, map[string]any{"code": fmt.Sprintf("0000-0000-0004-%04d", i)}); r.Code() != "INVITATION_INVALID" {
+		if r := redeemFrom(e, xff(i), fmt.Sprintf("0000-0000-0004-%04d", i)); r.Code() != "INVITATION_INVALID" {
 			t.Fatalf("guess %d: %s", i, r.Body)
 		}
 	}
@@ -30,12 +44,9 @@ func fail10(t *testing.T, e *testenv.Env, h func(i int) http.Header) {
 // refusal says when to come back in the Retry-After header too.
 func TestRedeemLimitSpoofedForwardedFor(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
-		fail10(t, e, func(i int) http.Header { return from(fmt.Sprintf("198.51.100.%d", i)) })
-		r := e.DoWith(from("203.0.113.9"), "", redeem, map[string]any{"code": code})
+		e, code := codeEnv(t, db)
+		fail10(t, e, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) })
+		r := redeemFrom(e, "203.0.113.9", code)
 		if r.Code() != "RATE_LIMITED" {
 			t.Fatalf("a valid code with another X-Forwarded-For: %s", r.Body)
 		}
@@ -52,20 +63,17 @@ func TestRedeemLimitSpoofedForwardedFor(t *testing.T) {
 func TestRedeemLimitBehindProxy(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		var log syncBuffer
-		e := testenv.Start(t, db, testenv.WithTrustedProxies("127.0.0.0/8, 10.0.0.0/8"),
+		e, code := codeEnv(t, db, testenv.WithTrustedProxies("127.0.0.0/8, 10.0.0.0/8"),
 			testenv.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
-		acme := e.Account("Acme")
-		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
-		fail10(t, e, func(i int) http.Header { return from(fmt.Sprintf("192.0.2.%d, 203.0.113.5, 10.0.0.%d", i, i)) })
+		fail10(t, e, func(i int) string { return fmt.Sprintf("192.0.2.%d, 203.0.113.5, 10.0.0.%d", i, i) })
 		if !strings.Contains(log.String(), "client=203.0.113.5") {
 			t.Errorf("the request log does not name the client:\n%s", log.String())
 		}
-		if r := e.DoWith(from("198.51.100.1, 203.0.113.5"), "", redeem, map[string]any{"code": code}); r.Code() != "RATE_LIMITED" {
+		if r := redeemFrom(e, "198.51.100.1, 203.0.113.5", code); r.Code() != "RATE_LIMITED" {
 			t.Errorf("203.0.113.5 with another address to its left: %s", r.Body)
 		}
 		// Another client behind the same proxies is not held up.
-		if r := e.DoWith(from("203.0.113.6, 10.0.0.1"), "", redeem, map[string]any{"code": code}); len(r.Errors) > 0 {
+		if r := redeemFrom(e, "203.0.113.6, 10.0.0.1", code); len(r.Errors) > 0 {
 			t.Errorf("another client behind the proxies: %s", r.Body)
 		}
 	})
@@ -74,20 +82,17 @@ func TestRedeemLimitBehindProxy(t *testing.T) {
 // TestRedeemLimitIPv6Prefix: the addresses of one IPv6 /64 share a limit.
 func TestRedeemLimitIPv6Prefix(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db, testenv.WithTrustedProxies("127.0.0.1"))
-		acme := e.Account("Acme")
-		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		code := grantCode(e, acme.Token, user, ids(e.Devices(acme, 1, "UTC")), nil)
-		fail10(t, e, func(i int) http.Header {
+		e, code := codeEnv(t, db, testenv.WithTrustedProxies("127.0.0.1"))
+		fail10(t, e, func(i int) string {
 			if i%2 == 0 {
-				return from(fmt.Sprintf("2001:db8:1:2::%x", i+1))
+				return fmt.Sprintf("2001:db8:1:2::%x", i+1)
 			}
-			return from(fmt.Sprintf("[2001:db8:1:2:ffff:%x::1]:443", i))
+			return fmt.Sprintf("[2001:db8:1:2:ffff:%x::1]:443", i)
 		})
-		if r := e.DoWith(from("2001:db8:1:2:abcd::1"), "", redeem, map[string]any{"code": code}); r.Code() != "RATE_LIMITED" {
+		if r := redeemFrom(e, "2001:db8:1:2:abcd::1", code); r.Code() != "RATE_LIMITED" {
 			t.Errorf("another address of the /64: %s", r.Body)
 		}
-		if r := e.DoWith(from("2001:db8:1:3::1"), "", redeem, map[string]any{"code": code}); len(r.Errors) > 0 {
+		if r := redeemFrom(e, "2001:db8:1:3::1", code); len(r.Errors) > 0 {
 			t.Errorf("an address of the next /64: %s", r.Body)
 		}
 	})
