@@ -1,7 +1,7 @@
 // Command latchkey is the Latchkey GraphQL server for smart-lock access
 // permissions.
 //
-//	latchkey                              serve the API (PORT, default 8080)
+//	latchkey                              serve the API (LISTEN_ADDR or PORT, default :8080)
 //	latchkey account create --name NAME   create an account, print its admin token
 //	latchkey seed [--users N ...]         fill the database with demo data, print its token
 //	latchkey migrate                      apply pending database migrations
@@ -48,10 +48,11 @@ func config(log *slog.Logger) (app.Config, error) {
 	cfg := app.Config{
 		DatabaseURL:        os.Getenv("DATABASE_URL"),
 		AllowedOrigins:     splitList(envOr("ALLOWED_ORIGINS", "*")),
-		PublicURL:          envOr("PUBLIC_URL", "http://localhost:"+envOr("PORT", "8080")),
+		PublicURL:          envOr("PUBLIC_URL", "http://localhost:"+listenPort()),
 		InviteLinkTemplate: os.Getenv("INVITE_LINK_TEMPLATE"),
 		SMTPURL:            os.Getenv("SMTP_URL"),
 		MailFrom:           envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
+		SeparateMetrics:    os.Getenv("METRICS_ADDR") != "",
 		Production:         os.Getenv("PRODUCTION") == "true",
 		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:             log,
@@ -78,6 +79,19 @@ func config(log *slog.Logger) (app.Config, error) {
 		cfg.InviteSecret, err = invite.LoadOrCreateSecret(envOr("INVITE_SECRET_FILE", "latchkey.secret"))
 	}
 	return cfg, err
+}
+
+// listenAddr is where the API is served: LISTEN_ADDR (host:port), else
+// every interface on PORT.
+func listenAddr() string {
+	return envOr("LISTEN_ADDR", ":"+envOr("PORT", "8080"))
+}
+
+func listenPort() string {
+	if _, port, err := net.SplitHostPort(listenAddr()); err == nil && port != "" && port != "0" {
+		return port
+	}
+	return "8080"
 }
 
 func run(args []string, stdout io.Writer, log *slog.Logger) error {
@@ -178,24 +192,40 @@ func serve(cfg app.Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
-	srv := &http.Server{
-		Addr:              ":" + envOr("PORT", "8080"),
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	ln, err := net.Listen("tcp", listenAddr())
+	if err != nil {
+		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	servers := []*http.Server{newServer(ctx, a.Handler())}
+	listeners := []net.Listener{ln}
+	if addr := os.Getenv("METRICS_ADDR"); addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+		servers = append(servers, newServer(ctx, mux))
+		listeners = append(listeners, mln)
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
 	mailDone := make(chan struct{})
 	go func() { a.Run(ctx); close(mailDone) }()
 	defer func() { <-mailDone }()
-	log.Info("latchkey listening", "addr", srv.Addr, "database", describeDB(cfg.DatabaseURL))
+	log.Info("latchkey listening", "addr", ln.Addr().String(), "database", describeDB(cfg.DatabaseURL))
+	if len(listeners) > 1 {
+		log.Info("metrics listening", "addr", listeners[1].Addr().String())
+	}
 	select {
-	case err := <-errc: // e.g. the port is taken
+	case err := <-errc:
 		stop() // ends the mail sender, which the deferred wait needs
+		for _, srv := range servers {
+			_ = srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
@@ -209,7 +239,24 @@ func serve(cfg app.Config, log *slog.Logger) error {
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	errs := make([]error, len(servers))
+	for i, srv := range servers {
+		errs[i] = srv.Shutdown(shutdownCtx)
+	}
+	return errors.Join(errs...)
+}
+
+// newServer returns an HTTP server for h whose requests' contexts outlive
+// ctx (shutdown lets them finish).
+func newServer(ctx context.Context, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
 }
 
 func describeDB(url string) string {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func binaryEnv(vars ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "PORT", "DATABASE_URL", "INVITE_SECRET", "INVITE_SECRET_FILE", "PRODUCTION", "SMTP_URL", "PUBLIC_URL", "ALLOWED_ORIGINS":
+		case "PORT", "LISTEN_ADDR", "METRICS_ADDR", "TRUSTED_PROXIES", "FORWARDED_HEADER", "DATABASE_URL", "INVITE_SECRET", "INVITE_SECRET_FILE", "PRODUCTION", "SMTP_URL", "PUBLIC_URL", "ALLOWED_ORIGINS":
 		default:
 			env = append(env, kv)
 		}
@@ -438,5 +439,70 @@ func TestConfigMaxConns(t *testing.T) {
 		case want >= 0 && (err != nil || cfg.MaxConns != want):
 			t.Errorf("DATABASE_MAX_CONNS=%q: MaxConns %d, error %v; want %d", in, cfg.MaxConns, err, want)
 		}
+	}
+}
+
+// TestListenAndMetricsAddr: LISTEN_ADDR chooses where the API listens and
+// the log names the address actually bound (port 0 becomes a real port);
+// with METRICS_ADDR, /metrics is served there and not on the API's port.
+func TestListenAndMetricsAddr(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	logs := &lockedBuffer{}
+	srv := exec.Command(bin)
+	srv.Env = binaryEnv("DATABASE_URL="+filepath.Join(dir, "latchkey.db"), "INVITE_SECRET_FILE="+filepath.Join(dir, "latchkey.secret"),
+		"PORT="+freePort(t), "LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0")
+	srv.Dir, srv.Stdout, srv.Stderr = dir, logs, logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	t.Cleanup(func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		if err := <-exited; err != nil {
+			t.Errorf("exit: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", logs.String())
+		}
+	})
+	bound := func(msg string) string {
+		re := regexp.MustCompile(`msg="` + msg + `" addr=(\S+)`)
+		for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+			if m := re.FindStringSubmatch(logs.String()); m != nil {
+				return m[1]
+			}
+		}
+		t.Fatalf("no %q line with an address in the log", msg)
+		return ""
+	}
+	api, metrics := bound("latchkey listening"), bound("metrics listening")
+	get := func(addr, path string) (int, string) {
+		t.Helper()
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s%s: %v", addr, path, err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	for _, addr := range []string{api, metrics} {
+		if host, port, _ := net.SplitHostPort(addr); host != "127.0.0.1" || port == "0" {
+			t.Errorf("logged address %q, want 127.0.0.1 with the port bound", addr)
+		}
+	}
+	if status, _ := get(api, "/healthz"); status != http.StatusOK {
+		t.Errorf("GET /healthz on the API address: %d", status)
+	}
+	if status, _ := get(api, "/metrics"); status != http.StatusNotFound {
+		t.Errorf("GET /metrics on the API address: %d, want 404", status)
+	}
+	if status, body := get(metrics, "/metrics"); status != http.StatusOK || !strings.Contains(body, "# TYPE") {
+		t.Errorf("GET /metrics on METRICS_ADDR: %d %.200s", status, body)
+	}
+	if status, _ := get(metrics, "/healthz"); status != http.StatusNotFound {
+		t.Errorf("GET /healthz on METRICS_ADDR: %d, want 404", status)
 	}
 }

@@ -82,6 +82,9 @@ type Config struct {
 	// SkipMigrations leaves the schema alone at start (run `latchkey
 	// migrate` instead).
 	SkipMigrations bool
+	// SeparateMetrics leaves GET /metrics off Handler, for a server that
+	// serves Metrics.Handler on an address of its own.
+	SeparateMetrics bool
 	// Production turns off introspection, the IDE and "Did you mean"
 	// suggestions in errors.
 	Production bool
@@ -251,7 +254,9 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", a.Metrics.Handler())
+	if !cfg.SeparateMetrics {
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+	}
 
 	return observe.RequestLog(cfg.Logger, cors.New(cors.Options{
 		AllowedOrigins: cfg.AllowedOrigins,
