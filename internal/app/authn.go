@@ -13,7 +13,6 @@ import (
 	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
-	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -104,10 +103,9 @@ func (c *tokenCache) forgetDeletedUsers(next ent.Mutator) ent.Mutator {
 // what needs a viewer); a token that is wrong gets 401 at once.
 func authenticate(client *ent.Client, cache *tokenCache, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := clientaddr.String(clientaddr.FromContext(r.Context()))
 		h := r.Header.Get("Authorization")
 		if h == "" {
-			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), nil, addr)))
+			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), nil)))
 			return
 		}
 		scheme, secret, _ := strings.Cut(h, " ")
@@ -132,7 +130,7 @@ func authenticate(client *ent.Client, cache *tokenCache, next http.Handler) http
 			cache.put(hash, v)
 		}
 		observe.SetAccount(r.Context(), string(v.AccountID))
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v, addr)))
+		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
 	})
 }
 

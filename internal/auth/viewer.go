@@ -48,20 +48,15 @@ func (v *Viewer) valid() bool {
 // slot holds the viewer of one request. An anonymous request starts with an
 // empty slot that Become may fill once (after a redeemed invitation).
 type slot struct {
-	v    atomic.Pointer[Viewer]
-	addr string
+	v atomic.Pointer[Viewer]
 }
 
 type slotKey struct{}
 
-// NewContext returns ctx carrying v (nil for an anonymous caller) and the
-// client's network address.
-func NewContext(ctx context.Context, v *Viewer, clientAddr ...string) context.Context {
+// NewContext returns ctx carrying v (nil for an anonymous caller).
+func NewContext(ctx context.Context, v *Viewer) context.Context {
 	s := &slot{}
 	s.v.Store(v)
-	if len(clientAddr) > 0 {
-		s.addr = clientAddr[0]
-	}
 	return context.WithValue(ctx, slotKey{}, s)
 }
 
@@ -76,14 +71,6 @@ func FromContext(ctx context.Context) *Viewer {
 		}
 	}
 	return nil
-}
-
-// ClientAddr returns the network address of the request's client, or "".
-func ClientAddr(ctx context.Context) string {
-	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
-		return s.addr
-	}
-	return ""
 }
 
 // Become makes an anonymous request act as v from now on, so that the rest

@@ -164,11 +164,3 @@ func FromContext(ctx context.Context) netip.Addr {
 	a, _ := ctx.Value(ctxKey{}).(netip.Addr)
 	return a
 }
-
-// String returns a's text, or "" for the zero Addr.
-func String(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
-}

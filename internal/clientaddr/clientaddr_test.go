@@ -48,7 +48,7 @@ func TestAddr(t *testing.T) {
 		}
 		k, v, _ := strings.Cut(other, ": ")
 		req.Header.Add(k, v)
-		if got := String(c.r.Addr(req)); got != c.want {
+		if got := c.r.Addr(req).String(); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}

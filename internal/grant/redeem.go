@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
@@ -11,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -19,7 +21,7 @@ import (
 // attempt as failed before it is made, or refuses it (ok false) with the
 // time to wait; Forgive takes back one that succeeded.
 type Limiter interface {
-	Attempt(ctx context.Context, addr string) (attempt pulid.ID, wait time.Duration, ok bool)
+	Attempt(ctx context.Context, addr netip.Addr) (attempt pulid.ID, wait time.Duration, ok bool)
 	Forgive(ctx context.Context, attempt pulid.ID)
 }
 
@@ -41,7 +43,7 @@ type Redemption struct {
 // c must not be in a transaction: Redeem runs its own, so that a failure
 // is recorded even though nothing else is written.
 func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Redemption, error) {
-	attempt, wait, ok := s.Failures.Attempt(ctx, auth.ClientAddr(ctx))
+	attempt, wait, ok := s.Failures.Attempt(ctx, clientaddr.FromContext(ctx))
 	if !ok {
 		s.redeemed("rate_limited")
 		secs := int(wait.Round(time.Second) / time.Second)

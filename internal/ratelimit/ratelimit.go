@@ -34,17 +34,16 @@ type Failures struct {
 }
 
 // Bucket is the key an address is counted under: an IPv4 address itself,
-// an IPv6 address by its /64 (what one subscriber is usually given).
-// Text that is no address is its own key.
-func Bucket(addr string) string {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
+// an IPv6 address by its /64 (what one subscriber is usually given). Every
+// request without an IP address (none over TCP) shares the key "".
+func Bucket(addr netip.Addr) string {
+	if !addr.IsValid() {
+		return ""
 	}
-	if a = a.Unmap().WithZone(""); a.Is4() {
-		return a.String()
+	if addr = addr.Unmap().WithZone(""); addr.Is4() {
+		return addr.String()
 	}
-	return netip.PrefixFrom(a, 64).Masked().String()
+	return netip.PrefixFrom(addr, 64).Masked().String()
 }
 
 // Attempt records an attempt from addr as a failure, unless addr is at its
@@ -52,7 +51,7 @@ func Bucket(addr string) string {
 // A successful attempt is then passed to Forgive. When the database does
 // not answer, the attempt is refused: a guesser must not gain from a
 // struggling database.
-func (f *Failures) Attempt(ctx context.Context, addr string) (attempt pulid.ID, wait time.Duration, ok bool) {
+func (f *Failures) Attempt(ctx context.Context, addr netip.Addr) (attempt pulid.ID, wait time.Duration, ok bool) {
 	ctx = auth.SystemContext(ctx)
 	key, now := Bucket(addr), f.Now()
 	tx, err := f.Client.Tx(ctx)
