@@ -109,7 +109,7 @@ func (s *Service) decide(ctx context.Context, userID, deviceID pulid.ID, at time
 
 // revokedLast orders live permissions before revoked ones.
 func revokedLast(s *sql.Selector) {
-	s.OrderExpr(sql.ExprP("CASE WHEN "+s.C(permission.FieldStatus)+" = ? THEN 1 ELSE 0 END", string(enum.PermissionRevoked)))
+	s.OrderExpr(sql.Expr("CASE WHEN " + s.C(permission.FieldStatus) + " = '" + string(enum.PermissionRevoked) + "' THEN 1 ELSE 0 END"))
 }
 
 func (s *Service) decided(r access.Reason) {
