@@ -1573,7 +1573,8 @@ type OperateDevicePayload {
   updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): Device!
   """
   Deletes a device together with every permission on it. A pending
-  invitation left with no permission is revoked.
+  invitation left with no permission is revoked. The device's access events
+  stay, with the device's name as it was (their device becomes null).
   """
   deleteDevice(id: ID!): DeleteDevicePayload!
 }
@@ -3514,7 +3515,9 @@ scalar Time
   """
   Deletes a user. Every permission of the user is revoked and every pending
   invitation of the user is revoked with it (its code stops working); the
-  records are then removed together with the user. Nothing else changes.
+  records are then removed together with the user. The user's access events
+  stay, with the user's name as it was (their user becomes null). Nothing
+  else changes.
   """
   deleteUser(id: ID!): DeleteUserPayload!
 }
