@@ -157,12 +157,8 @@ type opResult struct {
 // not, and every decision is logged newest first.
 func TestOperateDevice(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		devIDs := e.Devices(acme, 2, "UTC")
-		dev := ids(devIDs)
-		// Opens every day 00:00–24:00, so the outcome does not depend on when the test runs.
-		user, token := redeemedUser(e, acme, "ada@example.com", dev[:1], map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}, true)
+		d := startDoors(t, db, 2, true)
+		e, acme, devIDs, dev, user, token := d.Env, d.acme, d.devIDs, d.dev, d.ada, d.token
 		var o opResult
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, &o)
 		if !o.OperateDevice.Allowed || o.OperateDevice.State == nil || *o.OperateDevice.State != "UNLOCKED" || e.App.Driver.State(devIDs[0]) != "UNLOCKED" ||

@@ -12,6 +12,26 @@ import (
 // when a test runs.
 var allDay = map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}
 
+// doorEnv is a server with devices in the account Acme and a user, Ada,
+// who may open the first device at any time of day.
+type doorEnv struct {
+	*testenv.Env
+	acme       testenv.Account
+	devIDs     []pulid.ID
+	dev        []any
+	ada, token string
+}
+
+// startDoors starts a doorEnv with n devices; remote is Ada's remoteAllowed.
+func startDoors(t *testing.T, db string, n int, remote bool) doorEnv {
+	e := testenv.Start(t, db)
+	d := doorEnv{Env: e, acme: e.Account("Acme")}
+	d.devIDs = e.Devices(d.acme, n, "UTC")
+	d.dev = ids(d.devIDs)
+	d.ada, d.token = redeemedUser(e, d.acme, "ada@example.com", d.dev[:1], allDay, remote)
+	return d
+}
+
 // loggedEvent is an access event as the admin reads it.
 type loggedEvent struct {
 	Allowed                               bool
@@ -50,11 +70,8 @@ func eventCount(e *testenv.Env, token string) int {
 // it; checkAccess still answers "what if at the device".
 func TestOperateDeviceIsRemote(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		devIDs := e.Devices(acme, 1, "UTC")
-		dev := ids(devIDs)
-		ada, token := redeemedUser(e, acme, "ada@example.com", dev, allDay, false)
+		d := startDoors(t, db, 1, false)
+		e, acme, devIDs, dev, ada, token := d.Env, d.acme, d.devIDs, d.dev, d.ada, d.token
 		for _, remote := range []any{nil, false, true} {
 			var o opResult
 			e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK", "r": remote}, &o)
@@ -65,10 +82,10 @@ func TestOperateDeviceIsRemote(t *testing.T) {
 				t.Errorf("remote %v: event %+v", remote, o.OperateDevice.Event)
 			}
 		}
-		var d decision
-		e.MustDo(acme.Token, checkAccess, map[string]any{"u": ada, "d": dev[0], "remote": false}, &d)
-		if !d.CheckAccess.Allowed {
-			t.Errorf("checkAccess at the device: %+v", d.CheckAccess)
+		var at decision
+		e.MustDo(acme.Token, checkAccess, map[string]any{"u": ada, "d": dev[0], "remote": false}, &at)
+		if !at.CheckAccess.Allowed {
+			t.Errorf("checkAccess at the device: %+v", at.CheckAccess)
 		}
 	})
 }
@@ -77,11 +94,8 @@ func TestOperateDeviceIsRemote(t *testing.T) {
 // a decision or a device's action from the log.
 func TestDoorLogSurvivesRequestErrors(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		devIDs := e.Devices(acme, 2, "UTC")
-		dev := ids(devIDs)
-		_, token := redeemedUser(e, acme, "ada@example.com", dev[:1], allDay, true)
+		d := startDoors(t, db, 2, true)
+		e, acme, devIDs, dev, token := d.Env, d.acme, d.devIDs, d.dev, d.token
 
 		t.Run("a second alias fails", func(t *testing.T) {
 			e := e.For(t)
@@ -151,10 +165,8 @@ func TestDoorLogSurvivesRequestErrors(t *testing.T) {
 // events, with the names they had when the decisions were made.
 func TestDoorLogOutlivesDeletes(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		dev := ids(e.Devices(acme, 2, "UTC"))
-		ada, token := redeemedUser(e, acme, "ada@example.com", dev[:1], allDay, true)
+		d := startDoors(t, db, 2, true)
+		e, acme, dev, ada, token := d.Env, d.acme, d.dev, d.ada, d.token
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, nil)
 		e.MustDo(token, operate, map[string]any{"d": dev[1], "a": "UNLOCK"}, nil)
 		e.MustDo(acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada King"}) { id } }`, map[string]any{"id": ada}, nil)
@@ -191,10 +203,8 @@ func TestDoorLogOutlivesDeletes(t *testing.T) {
 // may no longer see as null instead of failing.
 func TestOwnEventsWithHiddenDevice(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		dev := ids(e.Devices(acme, 1, "UTC"))
-		_, token := redeemedUser(e, acme, "ada@example.com", dev, allDay, true)
+		d := startDoors(t, db, 1, true)
+		e, acme, dev, token := d.Env, d.acme, d.dev, d.token
 		var o opResult
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, &o)
 		var p struct {
