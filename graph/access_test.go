@@ -162,7 +162,8 @@ func TestOperateDevice(t *testing.T) {
 		var o opResult
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, &o)
 		if !o.OperateDevice.Allowed || o.OperateDevice.State == nil || *o.OperateDevice.State != "UNLOCKED" || e.App.Driver.State(devIDs[0]) != "UNLOCKED" ||
-			!o.OperateDevice.Event.Remote || o.OperateDevice.Event.Outcome != "DONE" {
+			!o.OperateDevice.Event.Remote || o.OperateDevice.Event.Outcome != "DONE" ||
+			o.OperateDevice.Event.UserName != "ada@example.com" || o.OperateDevice.Event.DeviceName != "Door 000" {
 			t.Fatalf("unlock: %+v, driver %s", o.OperateDevice, e.App.Driver.State(devIDs[0]))
 		}
 		e.Advance(time.Second)

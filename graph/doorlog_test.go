@@ -24,6 +24,7 @@ type doorEnv struct {
 
 // startDoors starts a doorEnv with n devices; remote is Ada's remoteAllowed.
 func startDoors(t *testing.T, db string, n int, remote bool) doorEnv {
+	t.Helper()
 	e := testenv.Start(t, db)
 	d := doorEnv{Env: e, acme: e.Account("Acme")}
 	d.devIDs = e.Devices(d.acme, n, "UTC")
