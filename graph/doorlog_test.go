@@ -215,6 +215,11 @@ func TestOwnEventsWithHiddenDevice(t *testing.T) {
 		}
 		e.MustDo(token, `{ permissions { edges { node { id } } } }`, nil, &p)
 		e.MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": p.Permissions.Edges[0].Node.ID}, nil)
+		// Asking again is refused as REVOKED, and logged with the device's name.
+		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, &o)
+		if o.OperateDevice.Allowed || o.OperateDevice.Reason != "REVOKED" || o.OperateDevice.Event.DeviceName != "Door 000" {
+			t.Errorf("after the revoke: %+v", o.OperateDevice)
+		}
 
 		type ownEvents struct {
 			TotalCount int
@@ -238,8 +243,13 @@ func TestOwnEventsWithHiddenDevice(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range []ownEvents{own.AccessEvents, own.Viewer.User.Events} {
-			if l.TotalCount != 1 || len(l.Edges) != 1 || l.Edges[0].Node.Device != nil || l.Edges[0].Node.DeviceName != "Door 000" {
-				t.Errorf("own events: %+v", l)
+			if l.TotalCount != 2 || len(l.Edges) != 2 {
+				t.Fatalf("own events: %+v", l)
+			}
+			for _, ed := range l.Edges {
+				if ed.Node.Device != nil || ed.Node.DeviceName != "Door 000" {
+					t.Errorf("own events: %+v", l)
+				}
 			}
 		}
 	})
