@@ -29,13 +29,26 @@ type InputLimits struct {
 
 // check walks every argument of the document's fields once: the operation
 // and each fragment definition, without following spreads. A variable's
-// value is walked where it is used, at most MaxValues of it.
+// value (bounded on its own already) is walked again where it is used, at
+// most MaxValues of it, as part of the argument.
 func (l InputLimits) check(rc *graphql.OperationContext) *gqlerror.Error {
 	if err := l.set(rc.Variables, rc.Operation.SelectionSet); err != nil {
 		return err
 	}
 	for _, f := range rc.Doc.Fragments {
 		if err := l.set(rc.Variables, f.SelectionSet); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// variables bounds each variable's value as sent, named "$name" in
+// extensions.field.
+func (l InputLimits) variables(vars map[string]any) *gqlerror.Error {
+	for name, v := range vars {
+		values := 0
+		if err := l.size("$"+name, "$"+name, v, 1, &values); err != nil {
 			return err
 		}
 	}

@@ -56,18 +56,20 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 }
 
 // MutateOperationParameters counts the document's tokens with the lexer
-// alone, stopping at the limit.
+// alone, stopping at the limit, and bounds the variables as sent, before
+// validation coerces them (which costs far more per value than this walk).
 func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
 	lx := lexer.New(&ast.Source{Input: p.Query})
 	for n := 0; ; n++ {
 		tok, err := lx.ReadToken()
 		if err != nil || tok.Kind == lexer.EOF {
-			return nil // the parser reports lexical errors properly
+			break // the parser reports lexical errors properly
 		}
 		if n >= l.MaxTokens {
 			return limitError("TOKEN_LIMIT_EXCEEDED", "the document has more than %d tokens", l.MaxTokens)
 		}
 	}
+	return l.Inputs.variables(p.Variables)
 }
 
 // MutateOperationContext checks argument values, then depth, aliases and
