@@ -100,8 +100,9 @@ func expectRefusedUnread(t *testing.T, e *testenv.Env, st *testenv.Statements, t
 }
 
 // doubling returns a document of n fragments that each spread the next one
-// twice, directly or (indirect) through a second fragment.
-func doubling(n int, indirect bool) string {
+// twice, directly or (indirect) through a second fragment; the last selects
+// leaf.
+func doubling(n int, indirect bool, leaf string) string {
 	var b strings.Builder
 	b.WriteString("query { ...F1 }")
 	for i := 1; i < n; i++ {
@@ -111,7 +112,7 @@ func doubling(n int, indirect bool) string {
 			fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
 		}
 	}
-	fmt.Fprintf(&b, " fragment F%d on Query { viewer { role } }", n)
+	fmt.Fprintf(&b, " fragment F%d on Query { %s }", n, leaf)
 	return b.String()
 }
 
@@ -125,16 +126,20 @@ func TestFragmentDoubling(t *testing.T) {
 		var st testenv.Statements
 		e := testenv.Start(t, db, testenv.WithStatements(&st))
 		acme := e.Account("Acme")
+		const viewer = "viewer { role }"
 		var out struct{ Viewer struct{ Role string } }
-		e.MustDo(acme.Token, doubling(30, false), nil, &out)
+		e.MustDo(acme.Token, doubling(30, false, viewer), nil, &out)
 		if out.Viewer.Role == "" {
 			t.Errorf("no viewer: %+v", out)
 		}
-		if r := e.Do("", doubling(30, false), nil); r.Code() == "INTERNAL" || len(r.Errors) == 0 && r.Code() != "" {
+		if r := e.Do("", doubling(30, false, viewer), nil); r.Code() == "INTERNAL" || len(r.Errors) == 0 && r.Code() != "" {
 			t.Errorf("without a token: %s", r.Body)
 		}
-		expectRefusedUnread(t, e, &st, acme.Token, doubling(30, true), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
-		expectRefusedUnread(t, e, &st, "", doubling(30, true), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		// The metrics' operation label looks into fragments too, and finds
+		// no field in this one.
+		e.MustDo("", doubling(30, false, "__typename"), nil, nil)
+		expectRefusedUnread(t, e, &st, acme.Token, doubling(30, true, viewer), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		expectRefusedUnread(t, e, &st, "", doubling(30, true, viewer), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
 	})
 }
 
