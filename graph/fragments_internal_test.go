@@ -10,23 +10,28 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// doublingDocument has n fragments that each spread the next one twice
-// (directly, or through a second fragment when indirect), the last
-// selecting viewer { role }. Spreads are linked to their definitions as
+// Doubling returns a document of n fragments that each spread the next one
+// twice, directly or (indirect) through a second fragment; the last selects
+// leaf. The tests of package graph_test use it too.
+func Doubling(n int, indirect bool, leaf string) string {
+	var b strings.Builder
+	b.WriteString("query { ...F1 }")
+	for i := 1; i < n; i++ {
+		if indirect {
+			fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...G%d } fragment G%d on Query { ...F%d }", i, i+1, i, i, i+1)
+		} else {
+			fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
+		}
+	}
+	fmt.Fprintf(&b, " fragment F%d on Query { %s }", n, leaf)
+	return b.String()
+}
+
+// doublingDocument parses Doubling, linking spreads to their definitions as
 // validation would.
 func doublingDocument(t *testing.T, n int, indirect bool) *ast.QueryDocument {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("query { ...F1 }\n")
-	for i := 1; i < n; i++ {
-		if indirect {
-			fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...G%d }\nfragment G%d on Query { ...F%d }\n", i, i+1, i, i, i+1)
-		} else {
-			fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...F%d }\n", i, i+1, i+1)
-		}
-	}
-	fmt.Fprintf(&b, "fragment F%d on Query { viewer { role } }\n", n)
-	doc, err := parser.ParseQuery(&ast.Source{Input: b.String()})
+	doc, err := parser.ParseQuery(&ast.Source{Input: Doubling(n, indirect, "viewer { role }")})
 	if err != nil {
 		t.Fatal(err)
 	}

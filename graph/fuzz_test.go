@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -139,7 +140,7 @@ func FuzzHandler(f *testing.F) {
 	replacer := strings.NewReplacer(fuzzTokenPH, acme.Token, fuzzUserPH, u.CreateUser.ID, fuzzDevicePH, dev)
 	expand := strings.NewReplacer(fuzzPadPH, strings.Repeat(" ", 1<<20), fuzzOpenPH, strings.Repeat("[", 5000),
 		fuzzClosePH, strings.Repeat("]", 5000), fuzzAliasesPH, aliases.String(),
-		fuzzReFragsPH, doubling(30, true, "viewer { role }"), fuzzFragsPH, doubling(30, false, "viewer { role }"), fuzzNestPH, nestedWhere, fuzzOrsPH, ors)
+		fuzzReFragsPH, graph.Doubling(30, true, "viewer { role }"), fuzzFragsPH, graph.Doubling(30, false, "viewer { role }"), fuzzNestPH, nestedWhere, fuzzOrsPH, ors)
 	f.Fuzz(func(t *testing.T, method, rawQuery, contentType, authorization, accept string, body []byte) {
 		if !fuzzValidRequestLine(rawQuery) || !fuzzValidHeader(contentType) || !fuzzValidHeader(authorization) || !fuzzValidHeader(accept) {
 			return // no HTTP/1.1 client can send these

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -99,23 +100,6 @@ func expectRefusedUnread(t *testing.T, e *testenv.Env, st *testenv.Statements, t
 	return r
 }
 
-// doubling returns a document of n fragments that each spread the next one
-// twice, directly or (indirect) through a second fragment; the last selects
-// leaf.
-func doubling(n int, indirect bool, leaf string) string {
-	var b strings.Builder
-	b.WriteString("query { ...F1 }")
-	for i := 1; i < n; i++ {
-		if indirect {
-			fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...G%d } fragment G%d on Query { ...F%d }", i, i+1, i, i, i+1)
-		} else {
-			fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
-		}
-	}
-	fmt.Fprintf(&b, " fragment F%d on Query { %s }", n, leaf)
-	return b.String()
-}
-
 // TestFragmentDoubling: 30 fragments that each spread the next twice (a
 // 1 KB document) are judged by walking each fragment once, with or without
 // a token: spread directly, the fragment runs once and the document
@@ -128,18 +112,18 @@ func TestFragmentDoubling(t *testing.T) {
 		acme := e.Account("Acme")
 		const viewer = "viewer { role }"
 		var out struct{ Viewer struct{ Role string } }
-		e.MustDo(acme.Token, doubling(30, false, viewer), nil, &out)
+		e.MustDo(acme.Token, graph.Doubling(30, false, viewer), nil, &out)
 		if out.Viewer.Role == "" {
 			t.Errorf("no viewer: %+v", out)
 		}
-		if r := e.Do("", doubling(30, false, viewer), nil); r.Code() == "INTERNAL" || len(r.Errors) == 0 && r.Code() != "" {
+		if r := e.Do("", graph.Doubling(30, false, viewer), nil); r.Code() == "INTERNAL" || len(r.Errors) == 0 && r.Code() != "" {
 			t.Errorf("without a token: %s", r.Body)
 		}
 		// The metrics' operation label looks into fragments too, and finds
 		// no field in this one.
-		e.MustDo("", doubling(30, false, "__typename"), nil, nil)
-		expectRefusedUnread(t, e, &st, acme.Token, doubling(30, true, viewer), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
-		expectRefusedUnread(t, e, &st, "", doubling(30, true, viewer), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		e.MustDo("", graph.Doubling(30, false, "__typename"), nil, nil)
+		expectRefusedUnread(t, e, &st, acme.Token, graph.Doubling(30, true, viewer), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		expectRefusedUnread(t, e, &st, "", graph.Doubling(30, true, viewer), nil, "COMPLEXITY_LIMIT_EXCEEDED", "")
 	})
 }
 
