@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,13 +40,19 @@ func (Transactioner) Validate(graphql.ExecutableSchema) error { return nil }
 
 // transactional reports whether an operation runs in a transaction: every
 // mutation but a lone redeemInvitation, which runs its own so that a failed
-// attempt can be recorded while the attempt itself writes nothing.
+// attempt can be recorded while the attempt itself writes nothing, and
+// operateDevice, which commits each decision before the device acts so that
+// nothing else in the request can erase it (MutationGuard keeps other
+// mutations out of its operations).
 func transactional(op *ast.OperationDefinition) bool {
 	if op == nil || op.Operation != ast.Mutation {
 		return false
 	}
 	fields := rootFields(op.SelectionSet, nil)
-	return len(fields) != 1 || fields[0] != "redeemInvitation"
+	if len(fields) == 1 && fields[0] == "redeemInvitation" {
+		return false
+	}
+	return !slices.Contains(fields, "operateDevice")
 }
 
 // MutateOperationContext runs the root fields of a mutation one at a time,

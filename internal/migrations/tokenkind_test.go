@@ -10,7 +10,7 @@ import (
 )
 
 // tokenKindVersion is the migration that states each token's kind.
-const tokenKindVersion = 20261201230539
+const tokenKindVersion = 20261201233500
 
 // TestUpgradeClassifiesTokens stores tokens as the schema before
 // tokenKindVersion held them and upgrades: a token with a user becomes an
