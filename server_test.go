@@ -506,3 +506,17 @@ func TestListenAndMetricsAddr(t *testing.T) {
 		t.Errorf("GET /healthz on METRICS_ADDR: %d, want 404", status)
 	}
 }
+
+// TestConfigTrustedProxies: TRUSTED_PROXIES takes CIDRs and addresses;
+// anything else stops the server with a message naming the variable.
+func TestConfigTrustedProxies(t *testing.T) {
+	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")
+	if cfg, err := config(nil); err != nil || len(cfg.TrustedProxies) != 2 {
+		t.Errorf("TrustedProxies %v, error %v", cfg.TrustedProxies, err)
+	}
+	t.Setenv("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")
+	if _, err := config(nil); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+		t.Errorf("error %v, want one naming TRUSTED_PROXIES", err)
+	}
+}
