@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -27,12 +28,7 @@ func TestEdgePredicatesHideOtherUsers(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		door := ids(e.Devices(acme, 1, "UTC"))
-		always := map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}
-		ada, adaToken := redeemedUser(e, acme, "ada@example.com", door, always, false)
-		_, bobToken := redeemedUser(e, acme, "bob@example.com", door, always, false)
-		// Bob opens the shared door; Ada never does.
-		e.MustDo(bobToken, `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } }`, map[string]any{"d": door[0]}, nil)
+		ada, adaToken := sharedDoor(e, acme)
 
 		count := func(query string) int {
 			t.Helper()
@@ -54,7 +50,7 @@ func TestEdgePredicatesHideOtherUsers(t *testing.T) {
 			{"other's email, prefix", `{ devices(where: {hasPermissionsWith: [{` + byEmail("b") + `}]}) { totalCount } }`, 0},
 			{"other's id", fmt.Sprintf(`{ devices(where: {hasPermissionsWith: [{hasUserWith: [{idNEQ: %q}]}]}) { totalCount } }`, ada), 0},
 			{"other's permission", `{ devices(where: {hasPermissionsWith: [{hasUser: true}, {hasUserWith: [{emailNEQ: "ada@example.com"}]}]}) { totalCount } }`, 0},
-			{"others' events", `{ devices(where: {hasEventsWith: [{allowed: true}]}) { totalCount } }`, 0},
+			{"others' events", `{ devices(where: {hasEventsWith: [{action: UNLOCK}]}) { totalCount } }`, 0},
 			{"others' events, any", `{ devices(where: {hasEvents: true}) { totalCount } }`, 0},
 			{"others' events, none", `{ devices(where: {hasEvents: false}) { totalCount } }`, 1},
 			{"inside or", `{ devices(where: {or: [{name: "nothing"}, {hasEventsWith: [{` + byEmail("bob") + `}]}]}) { totalCount } }`, 0},
@@ -63,7 +59,7 @@ func TestEdgePredicatesHideOtherUsers(t *testing.T) {
 			{"inside a nested not", `{ devices(where: {hasPermissionsWith: [{not: {hasUserWith: [{emailHasPrefix: "ada"}]}}]}) { totalCount } }`, 0},
 			{"three edges deep", `{ permissions(where: {hasDeviceWith: [{hasPermissionsWith: [{` + byEmail("bob") + `}]}]}) { totalCount } }`, 0},
 			{"four edges deep", `{ users(where: {hasPermissionsWith: [{hasDeviceWith: [{hasEventsWith: [{` + byEmail("bob") + `}]}]}]}) { totalCount } }`, 0},
-			{"nested connection", `{ viewer { user { permissions(where: {hasDeviceWith: [{hasEventsWith: [{allowed: true}]}]}) { totalCount } } } }`, 0},
+			{"nested connection", `{ viewer { user { permissions(where: {hasDeviceWith: [{hasEventsWith: [{action: UNLOCK}]}]}) { totalCount } } } }`, 0},
 			{"nested connection, eager", `{ users { edges { node { permissions(where: {hasDeviceWith: [{hasPermissionsWith: [{` + byEmail("bob") + `}]}]}) { totalCount } } } } }`, 0},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -116,11 +112,7 @@ func TestEveryEdgePredicateIsScoped(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme, other := e.Account("Acme"), e.Account("Other")
-		always := map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}
-		door := ids(e.Devices(acme, 1, "UTC"))
-		_, adaToken := redeemedUser(e, acme, "ada@example.com", door, always, false)
-		_, bobToken := redeemedUser(e, acme, "bob@example.com", door, always, false)
-		e.MustDo(bobToken, `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } }`, map[string]any{"d": door[0]}, nil)
+		_, adaToken := sharedDoor(e, acme)
 		carl := asID(newUser(e, acme.Token, "Carl", "carl@example.com"))
 		lonely := e.Devices(acme, 1, "UTC")[0]
 		otherDevs := e.Devices(other, 2, "UTC")
@@ -133,13 +125,15 @@ func TestEveryEdgePredicateIsScoped(t *testing.T) {
 		// to Other rows, and each Other row only to Acme rows.
 		sys, c := auth.SystemContext(context.Background()), e.App.Client
 		expires := e.Now().Add(48 * time.Hour)
+		event := func(account, user, device pulid.ID) *ent.AccessEventCreate {
+			return c.AccessEvent.Create().SetAccountID(account).SetUserID(user).SetDeviceID(device).
+				SetAction(enum.ActionUnlock).SetRemote(false).SetAllowed(true).SetReason("ALLOWED")
+		}
 		acmeInv := c.Invitation.Create().SetAccountID(acme.ID).SetUserID(eve).SetCodeHash("x1").SetLanguage(enum.LanguageEN).SetExpiresAt(expires).SaveX(sys)
 		c.Permission.Create().SetAccountID(acme.ID).SetUserID(eve).SetDeviceID(otherDevs[1]).SetInvitationID(otherInv).SaveX(sys)
-		c.AccessEvent.Create().SetAccountID(acme.ID).SetUserID(eve).SetDeviceID(otherDevs[0]).SetPermissionID(otherPerm).
-			SetAction(enum.ActionUnlock).SetRemote(false).SetAllowed(true).SetReason("ALLOWED").SaveX(sys)
+		event(acme.ID, eve, otherDevs[0]).SetPermissionID(otherPerm).SaveX(sys)
 		c.Permission.Create().SetAccountID(other.ID).SetUserID(carl).SetDeviceID(lonely).SetInvitationID(acmeInv.ID).SaveX(sys)
-		c.AccessEvent.Create().SetAccountID(other.ID).SetUserID(carl).SetDeviceID(lonely).
-			SetAction(enum.ActionUnlock).SetRemote(false).SetAllowed(true).SetReason("ALLOWED").SaveX(sys)
+		event(other.ID, carl, lonely).SaveX(sys)
 		c.Invitation.Create().SetAccountID(other.ID).SetUserID(carl).SetCodeHash("x2").SetLanguage(enum.LanguageEN).SetExpiresAt(expires).SaveX(sys)
 
 		s := servedWhereInputs(t, e, acme.Token)
@@ -203,6 +197,18 @@ func TestEveryEdgePredicateIsScoped(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sharedDoor gives Ada and Bob, users of the account, one door, which Bob
+// opens and Ada never does, and returns Ada's ID and token.
+func sharedDoor(e *testenv.Env, acme testenv.Account) (string, string) {
+	e.T.Helper()
+	door := ids(e.Devices(acme, 1, "UTC"))
+	always := map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}
+	ada, adaToken := redeemedUser(e, acme, "ada@example.com", door, always, true)
+	_, bobToken := redeemedUser(e, acme, "bob@example.com", door, always, true)
+	e.MustDo(bobToken, `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } }`, map[string]any{"d": door[0]}, nil)
+	return ada, adaToken
 }
 
 // whereInputs is what the served schema says about where inputs: for each
