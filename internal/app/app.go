@@ -54,16 +54,23 @@ type Config struct {
 	DatabaseURL string
 	// AllowedOrigins lists the browser origins allowed by CORS ("*" for any).
 	AllowedOrigins []string
-	// InviteSecret keys the hashes of invitation codes.
+	// InviteSecret keys the hashes of invitation codes, and seals the
+	// bodies of queued mails.
 	InviteSecret []byte
+	// PreviousInviteSecrets open mails sealed under earlier secrets.
+	PreviousInviteSecrets [][]byte
 	// PublicURL is where clients reach the server; activation links point here.
 	PublicURL string
 	// InviteLinkTemplate overrides the activation link ({base}, {code}).
 	InviteLinkTemplate string
 	// SMTPURL configures mail delivery (smtp://user:pass@host:587); empty
-	// writes every mail to the log instead.
+	// writes every mail to the log instead, which Production refuses
+	// unless MailLog is set.
 	SMTPURL  string
 	MailFrom string
+	// MailLog lets a Production server without SMTP write its mails, codes
+	// included, to the log.
+	MailLog bool
 	// MaxConns bounds the PostgreSQL connections; 0 means DefaultMaxConns.
 	// (SQLite has one writer whatever the number.)
 	MaxConns int
@@ -105,7 +112,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Production && cfg.SMTPURL == "" && !cfg.MailLog {
+		return nil, errors.New("production without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
+	}
 	hasher, err := invite.NewHasher(cfg.InviteSecret)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := outbox.NewKeys(cfg.InviteSecret, cfg.PreviousInviteSecrets...)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
+		Keys:        keys,
 		Log:         cfg.Logger,
 		Now:         cfg.Now,
 		SkipLocked:  isPostgres(cfg.DatabaseURL),
@@ -158,7 +173,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	grants := &grant.Service{
 		Codes:    codeIssuer{hasher},
-		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate},
+		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate, Keys: keys},
 		Failures: &ratelimit.Failures{Client: client, Max: 10, Window: time.Minute, Now: cfg.Now, Log: cfg.Logger},
 		Now:      cfg.Now,
 		OnRedeem: a.Metrics.Redemption,

@@ -164,6 +164,7 @@ func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *
 		Where(outbox.InvitationID(id), outbox.StatusEQ(enum.DeliveryQueued)).
 		SetStatus(enum.DeliveryFailed).
 		SetLastError("superseded by a resent invitation").
+		ClearSealedBody().
 		SetTextBody("").
 		SetHTMLBody("").
 		Exec(ctx); err != nil {
