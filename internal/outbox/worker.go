@@ -28,8 +28,8 @@ type Worker struct {
 	Sender mail.Sender
 	// Keys open the sealed bodies.
 	Keys *Keys
-	Log    *slog.Logger
-	Now    func() time.Time
+	Log  *slog.Logger
+	Now  func() time.Time
 	// SkipLocked claims rows with FOR UPDATE SKIP LOCKED (PostgreSQL);
 	// without it the claiming transaction itself serialises the workers
 	// (SQLite takes the write lock when the transaction begins).
