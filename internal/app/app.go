@@ -57,7 +57,8 @@ type Config struct {
 	// InviteSecret keys the hashes of invitation codes, and seals the
 	// bodies of queued mails.
 	InviteSecret []byte
-	// PreviousInviteSecrets open mails sealed under earlier secrets.
+	// PreviousInviteSecrets still redeem the codes issued, and open the
+	// mails sealed, under earlier secrets.
 	PreviousInviteSecrets [][]byte
 	// PublicURL is where clients reach the server; activation links point here.
 	PublicURL string
@@ -115,9 +116,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Production && cfg.SMTPURL == "" && !cfg.MailLog {
 		return nil, errors.New("production without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
 	}
-	hasher, err := invite.NewHasher(cfg.InviteSecret)
-	if err != nil {
-		return nil, err
+	var codes codeIssuer
+	for _, secret := range append([][]byte{cfg.InviteSecret}, cfg.PreviousInviteSecrets...) {
+		h, err := invite.NewHasher(secret)
+		if err != nil {
+			return nil, err
+		}
+		codes.hashers = append(codes.hashers, h)
 	}
 	keys, err := outbox.NewKeys(cfg.InviteSecret, cfg.PreviousInviteSecrets...)
 	if err != nil {
@@ -172,7 +177,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	grants := &grant.Service{
-		Codes:    codeIssuer{hasher},
+		Codes:    codes,
 		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate, Keys: keys},
 		Failures: &ratelimit.Failures{Client: client, Max: 10, Window: time.Minute, Now: cfg.Now, Log: cfg.Logger},
 		Now:      cfg.Now,
@@ -284,8 +289,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// codeIssuer makes invitation codes and their keyed hashes.
-type codeIssuer struct{ hasher *invite.Hasher }
+// codeIssuer makes invitation codes and their keyed hashes: under the
+// current secret, and for typed codes also under each previous one, so
+// that codes issued before a rotation still redeem.
+type codeIssuer struct{ hashers []*invite.Hasher }
 
 func (c codeIssuer) Issue() (string, string, error) {
 	code, err := invite.NewCode()
@@ -296,13 +303,17 @@ func (c codeIssuer) Issue() (string, string, error) {
 	if !ok {
 		return "", "", errors.New("invite: generated code does not normalize")
 	}
-	return code, c.hasher.Hash(canonical), nil
+	return code, c.hashers[0].Hash(canonical), nil
 }
 
-func (c codeIssuer) Hash(typed string) (string, bool) {
+func (c codeIssuer) Hashes(typed string) ([]string, bool) {
 	canonical, ok := invite.Normalize(typed)
 	if !ok {
-		return "", false
+		return nil, false
 	}
-	return c.hasher.Hash(canonical), true
+	hashes := make([]string, len(c.hashers))
+	for i, h := range c.hashers {
+		hashes[i] = h.Hash(canonical)
+	}
+	return hashes, true
 }

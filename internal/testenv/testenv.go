@@ -174,6 +174,15 @@ func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
 // WithProduction runs the server in production mode.
 func WithProduction() Option { return func(c *app.Config) { c.Production = true } }
 
+// WithMailLog lets a production server without SMTP write mails to its log.
+func WithMailLog() Option { return func(c *app.Config) { c.MailLog = true } }
+
+// WithSecrets replaces the invitation secret, and gives the secrets used
+// before it.
+func WithSecrets(secret []byte, previous ...[]byte) Option {
+	return func(c *app.Config) { c.InviteSecret, c.PreviousInviteSecrets = secret, previous }
+}
+
 // WithLogger sends the server's log to l.
 func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
 
