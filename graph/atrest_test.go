@@ -233,7 +233,7 @@ func TestPlainMailFromBeforeSealing(t *testing.T) {
 		// A body long enough that the shorter row written in its place
 		// does not cover the code.
 		m := e.App.Client.Outbox.Create().SetAccountID(acme.ID).SetToAddress("ada@example.com").SetSubject("Your invitation").
-			SetKeyID("plain").SetTextBody("code 7KQ4-M2XD-9PRT-WZ3H\n"+strings.Repeat("Welcome. ", 200)).SetHTMLBody("<p>code 7KQ4-M2XD-9PRT-WZ3H</p>").
+			SetKeyID("plain").SetTextBody("code 7KQ4-M2XD-9PRT-WZ3H\n" + strings.Repeat("Welcome. ", 200)).SetHTMLBody("<p>code 7KQ4-M2XD-9PRT-WZ3H</p>").
 			SetNextAttemptAt(e.Now()).SaveX(sys)
 		if n, err := e.App.Mailer.RunOnce(sys); n != 1 || err != nil {
 			t.Fatalf("sender: %d, %v", n, err)
@@ -268,7 +268,7 @@ func TestPlainMailFromBeforeSealing(t *testing.T) {
 func TestLogMailerNeverSends(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		for name, opts := range map[string][]testenv.Option{
-			"development":         nil,
+			"development":          nil,
 			"production, opted in": {testenv.WithProduction(), testenv.WithMailLog()},
 		} {
 			t.Run(name, func(t *testing.T) {
