@@ -302,6 +302,7 @@ func TestLogMailerNeverSends(t *testing.T) {
 	})
 }
 
+// getBody returns the body of a GET of url.
 func getBody(t *testing.T, url string) string {
 	t.Helper()
 	res, err := http.Get(url)

@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Production && cfg.SMTPURL == "" && !cfg.MailLog {
-		return nil, errors.New("production without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
+		return nil, errors.New("PRODUCTION=true without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
 	}
 	var codes codeIssuer
 	for _, secret := range append([][]byte{cfg.InviteSecret}, cfg.PreviousInviteSecrets...) {

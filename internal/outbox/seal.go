@@ -28,9 +28,9 @@ const (
 	keyIDInfo = "latchkey outbox mail key id v1"
 )
 
-// ErrUnknownKey is the failure of a mail sealed under a key this
+// errUnknownKey is the failure of a mail sealed under a key this
 // instance was not given (INVITE_SECRET_PREVIOUS lists old secrets).
-var ErrUnknownKey = errors.New("outbox: mail sealed under an unknown key")
+var errUnknownKey = errors.New("outbox: mail sealed under an unknown key")
 
 // errUnsealable is a body that does not open under its key: altered, or
 // moved from another row. It will never open, so the mail is given up.
@@ -121,7 +121,7 @@ func (k *Keys) open(m *ent.Outbox) (mail.Message, error) {
 	}
 	aead, ok := k.aeads[m.KeyID]
 	if !ok {
-		return msg, fmt.Errorf("%w %q", ErrUnknownKey, m.KeyID)
+		return msg, fmt.Errorf("%w %q", errUnknownKey, m.KeyID)
 	}
 	var sealed []byte
 	if m.SealedBody != nil {
