@@ -269,7 +269,7 @@ func TestLogMailerNeverSends(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		for name, opts := range map[string][]testenv.Option{
 			"development":          nil,
-			"production, opted in": {testenv.WithProduction(), testenv.WithMailLog()},
+			"production, opted in": {testenv.WithProduction()},
 		} {
 			t.Run(name, func(t *testing.T) {
 				var logs syncBuffer

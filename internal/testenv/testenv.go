@@ -171,11 +171,11 @@ func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
 	return func(c *app.Config) { c.WrapDriver = wrap }
 }
 
-// WithProduction runs the server in production mode.
-func WithProduction() Option { return func(c *app.Config) { c.Production = true } }
-
-// WithMailLog lets a production server without SMTP write mails to its log.
-func WithMailLog() Option { return func(c *app.Config) { c.MailLog = true } }
+// WithProduction runs the server in production mode, its mails written
+// to the log (MAIL_LOG=true) unless WithSMTP is given too.
+func WithProduction() Option {
+	return func(c *app.Config) { c.Production, c.MailLog = true, true }
+}
 
 // WithSecrets replaces the invitation secret, and gives the secrets used
 // before it.
