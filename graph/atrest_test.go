@@ -90,7 +90,8 @@ func holdsCode(b []byte, code string) bool {
 // TestCodeNotAtRest: after a grant, and after its mail is sent, neither
 // the SQLite files (database, WAL, shared memory) nor any column of the
 // PostgreSQL database holds the invitation code; neither does a code
-// handed to the caller (delivery NONE).
+// handed to the caller (delivery NONE). Once sent or superseded, no mail
+// keeps a body.
 func TestCodeNotAtRest(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		smtp := smtptest.Start(t, "127.0.0.1:0")
@@ -98,7 +99,10 @@ func TestCodeNotAtRest(t *testing.T) {
 		acme := e.Account("Acme")
 		devs := ids(e.Devices(acme, 2, "Europe/Berlin"))
 		ada := newUser(e, acme.Token, "Ada", "ada@example.com")
-		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": ada, "deviceIDs": devs}}, nil)
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": ada, "deviceIDs": devs}}, &g)
+		// A resend supersedes the first mail before it goes out.
+		e.MustDo(acme.Token, `mutation($id: ID!) { resendInvitation(id: $id) { invitation { id } } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, nil)
 		handed := grantCode(e, acme.Token, newUser(e, acme.Token, "Bob", "bob@example.com"), devs, nil)
 
 		queued := stored(t, e, db)
@@ -129,6 +133,12 @@ func TestCodeNotAtRest(t *testing.T) {
 		// mail's text (its activation link).
 		if !bytes.Contains(queued, []byte("ada@example.com")) || bytes.Contains(queued, []byte("/invite/")) {
 			t.Error("the scan misses the stored rows, or the mail's text is stored in plain text")
+		}
+		sys := auth.SystemContext(context.Background())
+		for _, m := range e.App.Client.Outbox.Query().AllX(sys) {
+			if sealedLen(m) != 0 || m.TextBody != "" || m.HTMLBody != "" {
+				t.Errorf("mail %s (%s) keeps its body", m.ID, m.Status)
+			}
 		}
 		e.MustDo("", redeem, map[string]any{"code": mailed}, nil)
 	})
