@@ -5490,7 +5490,7 @@ func (m *OutboxMutation) SealedBody() (r []byte, exists bool) {
 // OldSealedBody returns the old "sealed_body" field's value of the Outbox entity.
 // If the Outbox object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OutboxMutation) OldSealedBody(ctx context.Context) (v *[]byte, err error) {
+func (m *OutboxMutation) OldSealedBody(ctx context.Context) (v []byte, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSealedBody is only allowed on UpdateOne operations")
 	}

@@ -38,10 +38,10 @@ type Outbox struct {
 	// The key that sealed the bodies; "plain" for a mail queued in plain text by a version before sealing.
 	KeyID string `json:"key_id,omitempty"`
 	// The text and HTML bodies, sealed (AES-256-GCM) under key_id: they hold the invitation code. Cleared once sent or given up.
-	SealedBody *[]byte `json:"-"`
-	// The plain-text body of a mail queued under key "plain", empty otherwise; emptied once sent.
+	SealedBody []byte `json:"-"`
+	// The plain-text body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.
 	TextBody string `json:"-"`
-	// The HTML body of a mail queued under key "plain", empty otherwise; emptied once sent.
+	// The HTML body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.
 	HTMLBody string `json:"-"`
 	// Status holds the value of the "status" field.
 	Status enum.DeliveryStatus `json:"status,omitempty"`
@@ -187,7 +187,7 @@ func (_m *Outbox) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field sealed_body", values[i])
 			} else if value != nil {
-				_m.SealedBody = value
+				_m.SealedBody = *value
 			}
 		case outbox.FieldTextBody:
 			if value, ok := values[i].(*sql.NullString); !ok {

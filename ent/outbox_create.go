@@ -430,7 +430,7 @@ func (_c *OutboxCreate) createSpec() (*Outbox, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.SealedBody(); ok {
 		_spec.SetField(outbox.FieldSealedBody, field.TypeBytes, value)
-		_node.SealedBody = &value
+		_node.SealedBody = value
 	}
 	if value, ok := _c.mutation.TextBody(); ok {
 		_spec.SetField(outbox.FieldTextBody, field.TypeString, value)

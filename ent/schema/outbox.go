@@ -36,12 +36,12 @@ func (Outbox) Fields() []ent.Field {
 		field.String("key_id").
 			Annotations(entsql.Default(outboxPlainKey)).
 			Comment(`The key that sealed the bodies; "plain" for a mail queued in plain text by a version before sealing.`),
-		field.Bytes("sealed_body").Optional().Nillable().Sensitive().
+		field.Bytes("sealed_body").Optional().Sensitive().
 			Comment("The text and HTML bodies, sealed (AES-256-GCM) under key_id: they hold the invitation code. Cleared once sent or given up."),
 		field.Text("text_body").Default("").Sensitive().
-			Comment(`The plain-text body of a mail queued under key "plain", empty otherwise; emptied once sent.`),
+			Comment(`The plain-text body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.`),
 		field.Text("html_body").Default("").Sensitive().
-			Comment(`The HTML body of a mail queued under key "plain", empty otherwise; emptied once sent.`),
+			Comment(`The HTML body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.`),
 		field.Enum("status").GoType(enum.DeliveryStatus("")).Default(string(enum.DeliveryQueued)),
 		field.Int("attempts").Default(0),
 		field.String("last_error").Optional().Nillable(),

@@ -123,10 +123,7 @@ func (k *Keys) open(m *ent.Outbox) (mail.Message, error) {
 	if !ok {
 		return msg, fmt.Errorf("%w %q", errUnknownKey, m.KeyID)
 	}
-	var sealed []byte
-	if m.SealedBody != nil {
-		sealed = *m.SealedBody
-	}
+	sealed := m.SealedBody
 	if len(sealed) < aead.NonceSize() {
 		return msg, errUnsealable
 	}

@@ -108,7 +108,8 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			if sendErr == nil {
 				sendErr = w.Sender.Send(ctx, msg)
 			}
-			if w.OnAttempt != nil && (sendErr != nil || w.delivered() == enum.DeliverySent) {
+			logged := sendErr == nil && w.delivered() == enum.DeliveryLogged
+			if w.OnAttempt != nil && !logged {
 				w.OnAttempt(sendErr == nil)
 			}
 			if sendErr == nil {
