@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,4 +26,25 @@ func TestMaxConns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenDBPathWithURIMarks: a SQLite path with '#' or '%' in it opens
+// that very file (a URI would end the path at '#' and decode '%23').
+func TestOpenDBPathWithURIMarks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run#01 100%23")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "latchkey.db")
+	client, db, err := app.OpenDB(path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, err := db.Exec("CREATE TABLE probe (x INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the database was not created at %s: %v", path, err)
+	}
 }
