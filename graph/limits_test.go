@@ -155,7 +155,10 @@ func TestInputLimits(t *testing.T) {
 		id := func(i int) any { return fmt.Sprint(i) }
 		const byWhere = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		deepLiteral := strings.Repeat("{not: ", 11) + `{name: "x"}` + strings.Repeat("}", 11)
-		edges := `{hasPermissionsWith: [{hasDeviceWith: [{hasPermissionsWith: [{hasUserWith: [{name: "x"}]}]}]}]}`
+		// Two chains of four edge filters: one fits, two side by side do not
+		// (the input depth bound already stops a fifth level).
+		chain := `[{hasDeviceWith: [{hasPermissionsWith: [{hasDeviceWith: [{name: "x"}]}]}]}]`
+		edges := `{hasPermissionsWith: ` + chain + `, hasEventsWith: ` + chain + `}`
 		cases := []struct {
 			name, query string
 			vars        map[string]any
