@@ -113,6 +113,10 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hash string) (*Rede
 	if err != nil {
 		return nil, err
 	}
+	if len(perms) == 0 {
+		// Everything it covered is gone: the code gives nothing.
+		return nil, errInvalidCode
+	}
 	secret, tokenHash := auth.NewToken()
 	if err := c.APIToken.Create().
 		SetAccountID(inv.AccountID).
