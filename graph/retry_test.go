@@ -276,3 +276,61 @@ func TestTransactionRetry(t *testing.T) {
 		arm(nil, 0, "")
 	})
 }
+
+// TestUpdateWithoutChange: an update that sets every field to the value it
+// has writes nothing, keeps the version and answers the row as it is, so
+// that another editor holding that version can still save; it still
+// refuses a stale version, and another account's row stays NOT_FOUND.
+func TestUpdateWithoutChange(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		stmts := &testenv.Statements{}
+		e := testenv.Start(t, db, testenv.WithStatements(stmts))
+		acme, other := e.Account("Acme"), e.Account("Other")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		dev := ids(e.Devices(acme, 1, "UTC"))[0]
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": []any{dev},
+			"restrictions": map[string]any{"validFrom": "2026-01-01T00:00:00Z", "weekdays": []string{"MONDAY"}, "dailyFrom": "08:00", "dailyUntil": "18:00"}}}, &g)
+		perm := g.GrantPermission.Permissions[0].ID
+
+		for _, c := range []struct {
+			name, id, update string
+			same, change     map[string]any
+		}{
+			{"updateUser", user, `mutation($id: ID!, $v: Int, $in: UpdateUserInput!) { u: updateUser(id: $id, input: $in, version: $v) { version name } }`,
+				map[string]any{"name": "Ada", "email": "ada@example.com", "language": "EN"}, map[string]any{"name": "Ada L."}},
+			{"updateDevice", dev.(string), `mutation($id: ID!, $v: Int, $in: UpdateDeviceInput!) { u: updateDevice(id: $id, input: $in, version: $v) { version name } }`,
+				map[string]any{"timeZone": "UTC"}, map[string]any{"name": "Back door"}},
+			{"updatePermission", perm, `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { u: updatePermission(id: $id, input: $in, version: $v) { version } }`,
+				// The same instant in another offset is the same value.
+				map[string]any{"enabled": true, "remoteAllowed": false, "restrictions": map[string]any{
+					"validFrom": "2026-01-01T01:00:00+01:00", "weekdays": []string{"MONDAY"}, "dailyFrom": "08:00", "dailyUntil": "18:00"}},
+				map[string]any{"enabled": false}},
+		} {
+			var out struct{ U struct{ Version int } }
+			for _, v := range []any{1, nil} {
+				snap := e.Snapshot()
+				stmts.Reset()
+				e.MustDo(acme.Token, c.update, map[string]any{"id": c.id, "v": v, "in": c.same}, &out)
+				if out.U.Version != 1 {
+					t.Errorf("%s (version %v) without a change: version %d, want 1", c.name, v, out.U.Version)
+				}
+				for _, q := range stmts.Log() {
+					if strings.HasPrefix(q, "UPDATE") {
+						t.Errorf("%s (version %v) without a change wrote: %s", c.name, v, q)
+					}
+				}
+				if e.Snapshot() != snap {
+					t.Errorf("%s (version %v) without a change changed the row", c.name, v)
+				}
+			}
+			expectRejected(t, e, other.Token, c.update, map[string]any{"id": c.id, "in": c.same}, "NOT_FOUND", "")
+			// The editor who read version 1 saves.
+			e.MustDo(acme.Token, c.update, map[string]any{"id": c.id, "v": 1, "in": c.change}, &out)
+			if out.U.Version != 2 {
+				t.Errorf("%s: version after a change %d, want 2", c.name, out.U.Version)
+			}
+			expectRejected(t, e, acme.Token, c.update, map[string]any{"id": c.id, "v": 1, "in": c.change}, "CONFLICT", "version")
+		}
+	})
+}
