@@ -25,12 +25,16 @@ type AccessEvent struct {
 	ID pulid.ID `json:"id,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID pulid.ID `json:"account_id,omitempty"`
-	// UserID holds the value of the "user_id" field.
-	UserID pulid.ID `json:"user_id,omitempty"`
-	// DeviceID holds the value of the "device_id" field.
-	DeviceID pulid.ID `json:"device_id,omitempty"`
+	// The user who asked; null once the user is deleted.
+	UserID *pulid.ID `json:"user_id,omitempty"`
+	// The device asked to act; null once the device is deleted.
+	DeviceID *pulid.ID `json:"device_id,omitempty"`
 	// PermissionID holds the value of the "permission_id" field.
 	PermissionID *pulid.ID `json:"permission_id,omitempty"`
+	// The user's name when the decision was made, kept when the user is renamed or deleted.
+	UserName string `json:"user_name,omitempty"`
+	// The device's name when the decision was made, kept when the device is renamed or deleted.
+	DeviceName string `json:"device_name,omitempty"`
 	// What the user asked the device to do.
 	Action enum.LockAction `json:"action,omitempty"`
 	// Whether the request came from afar rather than at the device.
@@ -39,6 +43,8 @@ type AccessEvent struct {
 	Allowed bool `json:"allowed,omitempty"`
 	// Why the request was allowed or refused.
 	Reason enum.AccessReason `json:"reason,omitempty"`
+	// What became of the request: REFUSED (never sent to the device), SENT (passed to the device, whose answer was not recorded), DONE (the device acted) or FAILED (the device did not act).
+	Outcome enum.DeviceOutcome `json:"outcome,omitempty"`
 	// When the decision was made.
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -51,9 +57,9 @@ type AccessEvent struct {
 type AccessEventEdges struct {
 	// Account holds the value of the account edge.
 	Account *Account `json:"account,omitempty"`
-	// The user who asked.
+	// The user who asked; null once the user is deleted (userName keeps the name).
 	User *User `json:"user,omitempty"`
-	// The device asked to act.
+	// The device asked to act; null once the device is deleted (deviceName keeps the name), or when the viewer may no longer see it.
 	Device *Device `json:"device,omitempty"`
 	// The permission the decision was based on, if the user had one.
 	Permission *Permission `json:"permission,omitempty"`
@@ -113,13 +119,13 @@ func (*AccessEvent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case accessevent.FieldPermissionID:
+		case accessevent.FieldUserID, accessevent.FieldDeviceID, accessevent.FieldPermissionID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
-		case accessevent.FieldID, accessevent.FieldAccountID, accessevent.FieldUserID, accessevent.FieldDeviceID:
+		case accessevent.FieldID, accessevent.FieldAccountID:
 			values[i] = new(pulid.ID)
 		case accessevent.FieldRemote, accessevent.FieldAllowed:
 			values[i] = new(sql.NullBool)
-		case accessevent.FieldAction, accessevent.FieldReason:
+		case accessevent.FieldUserName, accessevent.FieldDeviceName, accessevent.FieldAction, accessevent.FieldReason, accessevent.FieldOutcome:
 			values[i] = new(sql.NullString)
 		case accessevent.FieldOccurredAt:
 			values[i] = new(sql.NullTime)
@@ -151,16 +157,18 @@ func (_m *AccessEvent) assignValues(columns []string, values []any) error {
 				_m.AccountID = *value
 			}
 		case accessevent.FieldUserID:
-			if value, ok := values[i].(*pulid.ID); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field user_id", values[i])
-			} else if value != nil {
-				_m.UserID = *value
+			} else if value.Valid {
+				_m.UserID = new(pulid.ID)
+				*_m.UserID = *value.S.(*pulid.ID)
 			}
 		case accessevent.FieldDeviceID:
-			if value, ok := values[i].(*pulid.ID); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field device_id", values[i])
-			} else if value != nil {
-				_m.DeviceID = *value
+			} else if value.Valid {
+				_m.DeviceID = new(pulid.ID)
+				*_m.DeviceID = *value.S.(*pulid.ID)
 			}
 		case accessevent.FieldPermissionID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -168,6 +176,18 @@ func (_m *AccessEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PermissionID = new(pulid.ID)
 				*_m.PermissionID = *value.S.(*pulid.ID)
+			}
+		case accessevent.FieldUserName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field user_name", values[i])
+			} else if value.Valid {
+				_m.UserName = value.String
+			}
+		case accessevent.FieldDeviceName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field device_name", values[i])
+			} else if value.Valid {
+				_m.DeviceName = value.String
 			}
 		case accessevent.FieldAction:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -192,6 +212,12 @@ func (_m *AccessEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field reason", values[i])
 			} else if value.Valid {
 				_m.Reason = enum.AccessReason(value.String)
+			}
+		case accessevent.FieldOutcome:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field outcome", values[i])
+			} else if value.Valid {
+				_m.Outcome = enum.DeviceOutcome(value.String)
 			}
 		case accessevent.FieldOccurredAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -258,16 +284,26 @@ func (_m *AccessEvent) String() string {
 	builder.WriteString("account_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AccountID))
 	builder.WriteString(", ")
-	builder.WriteString("user_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	if v := _m.UserID; v != nil {
+		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
-	builder.WriteString("device_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.DeviceID))
+	if v := _m.DeviceID; v != nil {
+		builder.WriteString("device_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.PermissionID; v != nil {
 		builder.WriteString("permission_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("user_name=")
+	builder.WriteString(_m.UserName)
+	builder.WriteString(", ")
+	builder.WriteString("device_name=")
+	builder.WriteString(_m.DeviceName)
 	builder.WriteString(", ")
 	builder.WriteString("action=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Action))
@@ -280,6 +316,9 @@ func (_m *AccessEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reason=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Reason))
+	builder.WriteString(", ")
+	builder.WriteString("outcome=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Outcome))
 	builder.WriteString(", ")
 	builder.WriteString("occurred_at=")
 	builder.WriteString(_m.OccurredAt.Format(time.ANSIC))

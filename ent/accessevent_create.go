@@ -41,9 +41,25 @@ func (_c *AccessEventCreate) SetUserID(v pulid.ID) *AccessEventCreate {
 	return _c
 }
 
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_c *AccessEventCreate) SetNillableUserID(v *pulid.ID) *AccessEventCreate {
+	if v != nil {
+		_c.SetUserID(*v)
+	}
+	return _c
+}
+
 // SetDeviceID sets the "device_id" field.
 func (_c *AccessEventCreate) SetDeviceID(v pulid.ID) *AccessEventCreate {
 	_c.mutation.SetDeviceID(v)
+	return _c
+}
+
+// SetNillableDeviceID sets the "device_id" field if the given value is not nil.
+func (_c *AccessEventCreate) SetNillableDeviceID(v *pulid.ID) *AccessEventCreate {
+	if v != nil {
+		_c.SetDeviceID(*v)
+	}
 	return _c
 }
 
@@ -58,6 +74,18 @@ func (_c *AccessEventCreate) SetNillablePermissionID(v *pulid.ID) *AccessEventCr
 	if v != nil {
 		_c.SetPermissionID(*v)
 	}
+	return _c
+}
+
+// SetUserName sets the "user_name" field.
+func (_c *AccessEventCreate) SetUserName(v string) *AccessEventCreate {
+	_c.mutation.SetUserName(v)
+	return _c
+}
+
+// SetDeviceName sets the "device_name" field.
+func (_c *AccessEventCreate) SetDeviceName(v string) *AccessEventCreate {
+	_c.mutation.SetDeviceName(v)
 	return _c
 }
 
@@ -82,6 +110,12 @@ func (_c *AccessEventCreate) SetAllowed(v bool) *AccessEventCreate {
 // SetReason sets the "reason" field.
 func (_c *AccessEventCreate) SetReason(v enum.AccessReason) *AccessEventCreate {
 	_c.mutation.SetReason(v)
+	return _c
+}
+
+// SetOutcome sets the "outcome" field.
+func (_c *AccessEventCreate) SetOutcome(v enum.DeviceOutcome) *AccessEventCreate {
+	_c.mutation.SetOutcome(v)
 	return _c
 }
 
@@ -192,11 +226,11 @@ func (_c *AccessEventCreate) check() error {
 	if _, ok := _c.mutation.AccountID(); !ok {
 		return &ValidationError{Name: "account_id", err: errors.New(`ent: missing required field "AccessEvent.account_id"`)}
 	}
-	if _, ok := _c.mutation.UserID(); !ok {
-		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "AccessEvent.user_id"`)}
+	if _, ok := _c.mutation.UserName(); !ok {
+		return &ValidationError{Name: "user_name", err: errors.New(`ent: missing required field "AccessEvent.user_name"`)}
 	}
-	if _, ok := _c.mutation.DeviceID(); !ok {
-		return &ValidationError{Name: "device_id", err: errors.New(`ent: missing required field "AccessEvent.device_id"`)}
+	if _, ok := _c.mutation.DeviceName(); !ok {
+		return &ValidationError{Name: "device_name", err: errors.New(`ent: missing required field "AccessEvent.device_name"`)}
 	}
 	if _, ok := _c.mutation.Action(); !ok {
 		return &ValidationError{Name: "action", err: errors.New(`ent: missing required field "AccessEvent.action"`)}
@@ -220,17 +254,19 @@ func (_c *AccessEventCreate) check() error {
 			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "AccessEvent.reason": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.Outcome(); !ok {
+		return &ValidationError{Name: "outcome", err: errors.New(`ent: missing required field "AccessEvent.outcome"`)}
+	}
+	if v, ok := _c.mutation.Outcome(); ok {
+		if err := accessevent.OutcomeValidator(v); err != nil {
+			return &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "AccessEvent.outcome": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.OccurredAt(); !ok {
 		return &ValidationError{Name: "occurred_at", err: errors.New(`ent: missing required field "AccessEvent.occurred_at"`)}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "AccessEvent.account"`)}
-	}
-	if len(_c.mutation.UserIDs()) == 0 {
-		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "AccessEvent.user"`)}
-	}
-	if len(_c.mutation.DeviceIDs()) == 0 {
-		return &ValidationError{Name: "device", err: errors.New(`ent: missing required edge "AccessEvent.device"`)}
 	}
 	return nil
 }
@@ -268,6 +304,14 @@ func (_c *AccessEventCreate) createSpec() (*AccessEvent, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.UserName(); ok {
+		_spec.SetField(accessevent.FieldUserName, field.TypeString, value)
+		_node.UserName = value
+	}
+	if value, ok := _c.mutation.DeviceName(); ok {
+		_spec.SetField(accessevent.FieldDeviceName, field.TypeString, value)
+		_node.DeviceName = value
+	}
 	if value, ok := _c.mutation.Action(); ok {
 		_spec.SetField(accessevent.FieldAction, field.TypeEnum, value)
 		_node.Action = value
@@ -283,6 +327,10 @@ func (_c *AccessEventCreate) createSpec() (*AccessEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Reason(); ok {
 		_spec.SetField(accessevent.FieldReason, field.TypeEnum, value)
 		_node.Reason = value
+	}
+	if value, ok := _c.mutation.Outcome(); ok {
+		_spec.SetField(accessevent.FieldOutcome, field.TypeEnum, value)
+		_node.Outcome = value
 	}
 	if value, ok := _c.mutation.OccurredAt(); ok {
 		_spec.SetField(accessevent.FieldOccurredAt, field.TypeTime, value)
@@ -319,7 +367,7 @@ func (_c *AccessEventCreate) createSpec() (*AccessEvent, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.UserID = nodes[0]
+		_node.UserID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.DeviceIDs(); len(nodes) > 0 {
@@ -336,7 +384,7 @@ func (_c *AccessEventCreate) createSpec() (*AccessEvent, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.DeviceID = nodes[0]
+		_node.DeviceID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.PermissionIDs(); len(nodes) > 0 {
@@ -408,6 +456,18 @@ type (
 	}
 )
 
+// SetOutcome sets the "outcome" field.
+func (u *AccessEventUpsert) SetOutcome(v enum.DeviceOutcome) *AccessEventUpsert {
+	u.Set(accessevent.FieldOutcome, v)
+	return u
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *AccessEventUpsert) UpdateOutcome() *AccessEventUpsert {
+	u.SetExcluded(accessevent.FieldOutcome)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -436,6 +496,12 @@ func (u *AccessEventUpsertOne) UpdateNewValues() *AccessEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.PermissionID(); exists {
 			s.SetIgnore(accessevent.FieldPermissionID)
+		}
+		if _, exists := u.create.mutation.UserName(); exists {
+			s.SetIgnore(accessevent.FieldUserName)
+		}
+		if _, exists := u.create.mutation.DeviceName(); exists {
+			s.SetIgnore(accessevent.FieldDeviceName)
 		}
 		if _, exists := u.create.mutation.Action(); exists {
 			s.SetIgnore(accessevent.FieldAction)
@@ -481,6 +547,20 @@ func (u *AccessEventUpsertOne) Update(set func(*AccessEventUpsert)) *AccessEvent
 		set(&AccessEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *AccessEventUpsertOne) SetOutcome(v enum.DeviceOutcome) *AccessEventUpsertOne {
+	return u.Update(func(s *AccessEventUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *AccessEventUpsertOne) UpdateOutcome() *AccessEventUpsertOne {
+	return u.Update(func(s *AccessEventUpsert) {
+		s.UpdateOutcome()
+	})
 }
 
 // Exec executes the query.
@@ -678,6 +758,12 @@ func (u *AccessEventUpsertBulk) UpdateNewValues() *AccessEventUpsertBulk {
 			if _, exists := b.mutation.PermissionID(); exists {
 				s.SetIgnore(accessevent.FieldPermissionID)
 			}
+			if _, exists := b.mutation.UserName(); exists {
+				s.SetIgnore(accessevent.FieldUserName)
+			}
+			if _, exists := b.mutation.DeviceName(); exists {
+				s.SetIgnore(accessevent.FieldDeviceName)
+			}
 			if _, exists := b.mutation.Action(); exists {
 				s.SetIgnore(accessevent.FieldAction)
 			}
@@ -723,6 +809,20 @@ func (u *AccessEventUpsertBulk) Update(set func(*AccessEventUpsert)) *AccessEven
 		set(&AccessEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *AccessEventUpsertBulk) SetOutcome(v enum.DeviceOutcome) *AccessEventUpsertBulk {
+	return u.Update(func(s *AccessEventUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *AccessEventUpsertBulk) UpdateOutcome() *AccessEventUpsertBulk {
+	return u.Update(func(s *AccessEventUpsert) {
+		s.UpdateOutcome()
+	})
 }
 
 // Exec executes the query.

@@ -583,7 +583,10 @@ func (_q *AccessEventQuery) loadUser(ctx context.Context, query *UserQuery, node
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*AccessEvent)
 	for i := range nodes {
-		fk := nodes[i].UserID
+		if nodes[i].UserID == nil {
+			continue
+		}
+		fk := *nodes[i].UserID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -612,7 +615,10 @@ func (_q *AccessEventQuery) loadDevice(ctx context.Context, query *DeviceQuery, 
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*AccessEvent)
 	for i := range nodes {
-		fk := nodes[i].DeviceID
+		if nodes[i].DeviceID == nil {
+			continue
+		}
+		fk := *nodes[i].DeviceID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

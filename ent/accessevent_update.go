@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/internal/enum"
 )
 
 // AccessEventUpdate is the builder for updating AccessEvent entities.
@@ -25,6 +26,20 @@ type AccessEventUpdate struct {
 // Where appends a list predicates to the AccessEventUpdate builder.
 func (_u *AccessEventUpdate) Where(ps ...predicate.AccessEvent) *AccessEventUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetOutcome sets the "outcome" field.
+func (_u *AccessEventUpdate) SetOutcome(v enum.DeviceOutcome) *AccessEventUpdate {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *AccessEventUpdate) SetNillableOutcome(v *enum.DeviceOutcome) *AccessEventUpdate {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
 	return _u
 }
 
@@ -62,14 +77,13 @@ func (_u *AccessEventUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *AccessEventUpdate) check() error {
+	if v, ok := _u.mutation.Outcome(); ok {
+		if err := accessevent.OutcomeValidator(v); err != nil {
+			return &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "AccessEvent.outcome": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "AccessEvent.account"`)
-	}
-	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "AccessEvent.user"`)
-	}
-	if _u.mutation.DeviceCleared() && len(_u.mutation.DeviceIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "AccessEvent.device"`)
 	}
 	return nil
 }
@@ -92,6 +106,9 @@ func (_u *AccessEventUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			}
 		}
 	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(accessevent.FieldOutcome, field.TypeEnum, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -112,6 +129,20 @@ type AccessEventUpdateOne struct {
 	hooks     []Hook
 	mutation  *AccessEventMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetOutcome sets the "outcome" field.
+func (_u *AccessEventUpdateOne) SetOutcome(v enum.DeviceOutcome) *AccessEventUpdateOne {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *AccessEventUpdateOne) SetNillableOutcome(v *enum.DeviceOutcome) *AccessEventUpdateOne {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
+	return _u
 }
 
 // Mutation returns the AccessEventMutation object of the builder.
@@ -161,14 +192,13 @@ func (_u *AccessEventUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *AccessEventUpdateOne) check() error {
+	if v, ok := _u.mutation.Outcome(); ok {
+		if err := accessevent.OutcomeValidator(v); err != nil {
+			return &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "AccessEvent.outcome": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "AccessEvent.account"`)
-	}
-	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "AccessEvent.user"`)
-	}
-	if _u.mutation.DeviceCleared() && len(_u.mutation.DeviceIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "AccessEvent.device"`)
 	}
 	return nil
 }
@@ -207,6 +237,9 @@ func (_u *AccessEventUpdateOne) sqlSave(ctx context.Context) (_node *AccessEvent
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(accessevent.FieldOutcome, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AccessEvent{config: _u.config}

@@ -607,9 +607,12 @@ func (_q *DeviceQuery) loadEvents(ctx context.Context, query *AccessEventQuery, 
 	}
 	for _, n := range neighbors {
 		fk := n.DeviceID
-		node, ok := nodeids[fk]
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "device_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "device_id" returned %v for node %v`, fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "device_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -58,10 +58,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 			accessevent.FieldUserID:       {Type: field.TypeString, Column: accessevent.FieldUserID},
 			accessevent.FieldDeviceID:     {Type: field.TypeString, Column: accessevent.FieldDeviceID},
 			accessevent.FieldPermissionID: {Type: field.TypeString, Column: accessevent.FieldPermissionID},
+			accessevent.FieldUserName:     {Type: field.TypeString, Column: accessevent.FieldUserName},
+			accessevent.FieldDeviceName:   {Type: field.TypeString, Column: accessevent.FieldDeviceName},
 			accessevent.FieldAction:       {Type: field.TypeEnum, Column: accessevent.FieldAction},
 			accessevent.FieldRemote:       {Type: field.TypeBool, Column: accessevent.FieldRemote},
 			accessevent.FieldAllowed:      {Type: field.TypeBool, Column: accessevent.FieldAllowed},
 			accessevent.FieldReason:       {Type: field.TypeEnum, Column: accessevent.FieldReason},
+			accessevent.FieldOutcome:      {Type: field.TypeEnum, Column: accessevent.FieldOutcome},
 			accessevent.FieldOccurredAt:   {Type: field.TypeTime, Column: accessevent.FieldOccurredAt},
 		},
 	}
@@ -716,6 +719,16 @@ func (f *AccessEventFilter) WherePermissionID(p entql.StringP) {
 	f.Where(p.Field(accessevent.FieldPermissionID))
 }
 
+// WhereUserName applies the entql string predicate on the user_name field.
+func (f *AccessEventFilter) WhereUserName(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldUserName))
+}
+
+// WhereDeviceName applies the entql string predicate on the device_name field.
+func (f *AccessEventFilter) WhereDeviceName(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldDeviceName))
+}
+
 // WhereAction applies the entql string predicate on the action field.
 func (f *AccessEventFilter) WhereAction(p entql.StringP) {
 	f.Where(p.Field(accessevent.FieldAction))
@@ -734,6 +747,11 @@ func (f *AccessEventFilter) WhereAllowed(p entql.BoolP) {
 // WhereReason applies the entql string predicate on the reason field.
 func (f *AccessEventFilter) WhereReason(p entql.StringP) {
 	f.Where(p.Field(accessevent.FieldReason))
+}
+
+// WhereOutcome applies the entql string predicate on the outcome field.
+func (f *AccessEventFilter) WhereOutcome(p entql.StringP) {
+	f.Where(p.Field(accessevent.FieldOutcome))
 }
 
 // WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.

@@ -100,6 +100,16 @@ func (_q *AccessEventQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, accessevent.FieldPermissionID)
 				fieldSeen[accessevent.FieldPermissionID] = struct{}{}
 			}
+		case "userName":
+			if _, ok := fieldSeen[accessevent.FieldUserName]; !ok {
+				selectedFields = append(selectedFields, accessevent.FieldUserName)
+				fieldSeen[accessevent.FieldUserName] = struct{}{}
+			}
+		case "deviceName":
+			if _, ok := fieldSeen[accessevent.FieldDeviceName]; !ok {
+				selectedFields = append(selectedFields, accessevent.FieldDeviceName)
+				fieldSeen[accessevent.FieldDeviceName] = struct{}{}
+			}
 		case "action":
 			if _, ok := fieldSeen[accessevent.FieldAction]; !ok {
 				selectedFields = append(selectedFields, accessevent.FieldAction)
@@ -119,6 +129,11 @@ func (_q *AccessEventQuery) collectField(ctx context.Context, oneNode bool, opCt
 			if _, ok := fieldSeen[accessevent.FieldReason]; !ok {
 				selectedFields = append(selectedFields, accessevent.FieldReason)
 				fieldSeen[accessevent.FieldReason] = struct{}{}
+			}
+		case "outcome":
+			if _, ok := fieldSeen[accessevent.FieldOutcome]; !ok {
+				selectedFields = append(selectedFields, accessevent.FieldOutcome)
+				fieldSeen[accessevent.FieldOutcome] = struct{}{}
 			}
 		case "occurredAt":
 			if _, ok := fieldSeen[accessevent.FieldOccurredAt]; !ok {

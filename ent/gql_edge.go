@@ -13,7 +13,7 @@ func (_m *AccessEvent) User(ctx context.Context) (*User, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryUser().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *AccessEvent) Device(ctx context.Context) (*Device, error) {
@@ -21,7 +21,7 @@ func (_m *AccessEvent) Device(ctx context.Context) (*Device, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryDevice().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *AccessEvent) Permission(ctx context.Context) (*Permission, error) {

@@ -46,6 +46,8 @@ type AccessEventWhereInput struct {
 	UserIDContains     *pulid.ID  `json:"userIDContains,omitempty"`
 	UserIDHasPrefix    *pulid.ID  `json:"userIDHasPrefix,omitempty"`
 	UserIDHasSuffix    *pulid.ID  `json:"userIDHasSuffix,omitempty"`
+	UserIDIsNil        bool       `json:"userIDIsNil,omitempty"`
+	UserIDNotNil       bool       `json:"userIDNotNil,omitempty"`
 	UserIDEqualFold    *pulid.ID  `json:"userIDEqualFold,omitempty"`
 	UserIDContainsFold *pulid.ID  `json:"userIDContainsFold,omitempty"`
 
@@ -61,6 +63,8 @@ type AccessEventWhereInput struct {
 	DeviceIDContains     *pulid.ID  `json:"deviceIDContains,omitempty"`
 	DeviceIDHasPrefix    *pulid.ID  `json:"deviceIDHasPrefix,omitempty"`
 	DeviceIDHasSuffix    *pulid.ID  `json:"deviceIDHasSuffix,omitempty"`
+	DeviceIDIsNil        bool       `json:"deviceIDIsNil,omitempty"`
+	DeviceIDNotNil       bool       `json:"deviceIDNotNil,omitempty"`
 	DeviceIDEqualFold    *pulid.ID  `json:"deviceIDEqualFold,omitempty"`
 	DeviceIDContainsFold *pulid.ID  `json:"deviceIDContainsFold,omitempty"`
 
@@ -81,6 +85,36 @@ type AccessEventWhereInput struct {
 	PermissionIDEqualFold    *pulid.ID  `json:"permissionIDEqualFold,omitempty"`
 	PermissionIDContainsFold *pulid.ID  `json:"permissionIDContainsFold,omitempty"`
 
+	// "user_name" field predicates.
+	UserName             *string  `json:"userName,omitempty"`
+	UserNameNEQ          *string  `json:"userNameNEQ,omitempty"`
+	UserNameIn           []string `json:"userNameIn,omitempty"`
+	UserNameNotIn        []string `json:"userNameNotIn,omitempty"`
+	UserNameGT           *string  `json:"userNameGT,omitempty"`
+	UserNameGTE          *string  `json:"userNameGTE,omitempty"`
+	UserNameLT           *string  `json:"userNameLT,omitempty"`
+	UserNameLTE          *string  `json:"userNameLTE,omitempty"`
+	UserNameContains     *string  `json:"userNameContains,omitempty"`
+	UserNameHasPrefix    *string  `json:"userNameHasPrefix,omitempty"`
+	UserNameHasSuffix    *string  `json:"userNameHasSuffix,omitempty"`
+	UserNameEqualFold    *string  `json:"userNameEqualFold,omitempty"`
+	UserNameContainsFold *string  `json:"userNameContainsFold,omitempty"`
+
+	// "device_name" field predicates.
+	DeviceName             *string  `json:"deviceName,omitempty"`
+	DeviceNameNEQ          *string  `json:"deviceNameNEQ,omitempty"`
+	DeviceNameIn           []string `json:"deviceNameIn,omitempty"`
+	DeviceNameNotIn        []string `json:"deviceNameNotIn,omitempty"`
+	DeviceNameGT           *string  `json:"deviceNameGT,omitempty"`
+	DeviceNameGTE          *string  `json:"deviceNameGTE,omitempty"`
+	DeviceNameLT           *string  `json:"deviceNameLT,omitempty"`
+	DeviceNameLTE          *string  `json:"deviceNameLTE,omitempty"`
+	DeviceNameContains     *string  `json:"deviceNameContains,omitempty"`
+	DeviceNameHasPrefix    *string  `json:"deviceNameHasPrefix,omitempty"`
+	DeviceNameHasSuffix    *string  `json:"deviceNameHasSuffix,omitempty"`
+	DeviceNameEqualFold    *string  `json:"deviceNameEqualFold,omitempty"`
+	DeviceNameContainsFold *string  `json:"deviceNameContainsFold,omitempty"`
+
 	// "action" field predicates.
 	Action      *enum.LockAction  `json:"action,omitempty"`
 	ActionNEQ   *enum.LockAction  `json:"actionNEQ,omitempty"`
@@ -100,6 +134,12 @@ type AccessEventWhereInput struct {
 	ReasonNEQ   *enum.AccessReason  `json:"reasonNEQ,omitempty"`
 	ReasonIn    []enum.AccessReason `json:"reasonIn,omitempty"`
 	ReasonNotIn []enum.AccessReason `json:"reasonNotIn,omitempty"`
+
+	// "outcome" field predicates.
+	Outcome      *enum.DeviceOutcome  `json:"outcome,omitempty"`
+	OutcomeNEQ   *enum.DeviceOutcome  `json:"outcomeNEQ,omitempty"`
+	OutcomeIn    []enum.DeviceOutcome `json:"outcomeIn,omitempty"`
+	OutcomeNotIn []enum.DeviceOutcome `json:"outcomeNotIn,omitempty"`
 
 	// "occurred_at" field predicates.
 	OccurredAt      *time.Time  `json:"occurredAt,omitempty"`
@@ -252,6 +292,12 @@ func (i *AccessEventWhereInput) P() (predicate.AccessEvent, error) {
 	if i.UserIDHasSuffix != nil {
 		predicates = append(predicates, accessevent.UserIDHasSuffix(*i.UserIDHasSuffix))
 	}
+	if i.UserIDIsNil {
+		predicates = append(predicates, accessevent.UserIDIsNil())
+	}
+	if i.UserIDNotNil {
+		predicates = append(predicates, accessevent.UserIDNotNil())
+	}
 	if i.UserIDEqualFold != nil {
 		predicates = append(predicates, accessevent.UserIDEqualFold(*i.UserIDEqualFold))
 	}
@@ -290,6 +336,12 @@ func (i *AccessEventWhereInput) P() (predicate.AccessEvent, error) {
 	}
 	if i.DeviceIDHasSuffix != nil {
 		predicates = append(predicates, accessevent.DeviceIDHasSuffix(*i.DeviceIDHasSuffix))
+	}
+	if i.DeviceIDIsNil {
+		predicates = append(predicates, accessevent.DeviceIDIsNil())
+	}
+	if i.DeviceIDNotNil {
+		predicates = append(predicates, accessevent.DeviceIDNotNil())
 	}
 	if i.DeviceIDEqualFold != nil {
 		predicates = append(predicates, accessevent.DeviceIDEqualFold(*i.DeviceIDEqualFold))
@@ -342,6 +394,84 @@ func (i *AccessEventWhereInput) P() (predicate.AccessEvent, error) {
 	if i.PermissionIDContainsFold != nil {
 		predicates = append(predicates, accessevent.PermissionIDContainsFold(*i.PermissionIDContainsFold))
 	}
+	if i.UserName != nil {
+		predicates = append(predicates, accessevent.UserNameEQ(*i.UserName))
+	}
+	if i.UserNameNEQ != nil {
+		predicates = append(predicates, accessevent.UserNameNEQ(*i.UserNameNEQ))
+	}
+	if len(i.UserNameIn) > 0 {
+		predicates = append(predicates, accessevent.UserNameIn(i.UserNameIn...))
+	}
+	if len(i.UserNameNotIn) > 0 {
+		predicates = append(predicates, accessevent.UserNameNotIn(i.UserNameNotIn...))
+	}
+	if i.UserNameGT != nil {
+		predicates = append(predicates, accessevent.UserNameGT(*i.UserNameGT))
+	}
+	if i.UserNameGTE != nil {
+		predicates = append(predicates, accessevent.UserNameGTE(*i.UserNameGTE))
+	}
+	if i.UserNameLT != nil {
+		predicates = append(predicates, accessevent.UserNameLT(*i.UserNameLT))
+	}
+	if i.UserNameLTE != nil {
+		predicates = append(predicates, accessevent.UserNameLTE(*i.UserNameLTE))
+	}
+	if i.UserNameContains != nil {
+		predicates = append(predicates, accessevent.UserNameContains(*i.UserNameContains))
+	}
+	if i.UserNameHasPrefix != nil {
+		predicates = append(predicates, accessevent.UserNameHasPrefix(*i.UserNameHasPrefix))
+	}
+	if i.UserNameHasSuffix != nil {
+		predicates = append(predicates, accessevent.UserNameHasSuffix(*i.UserNameHasSuffix))
+	}
+	if i.UserNameEqualFold != nil {
+		predicates = append(predicates, accessevent.UserNameEqualFold(*i.UserNameEqualFold))
+	}
+	if i.UserNameContainsFold != nil {
+		predicates = append(predicates, accessevent.UserNameContainsFold(*i.UserNameContainsFold))
+	}
+	if i.DeviceName != nil {
+		predicates = append(predicates, accessevent.DeviceNameEQ(*i.DeviceName))
+	}
+	if i.DeviceNameNEQ != nil {
+		predicates = append(predicates, accessevent.DeviceNameNEQ(*i.DeviceNameNEQ))
+	}
+	if len(i.DeviceNameIn) > 0 {
+		predicates = append(predicates, accessevent.DeviceNameIn(i.DeviceNameIn...))
+	}
+	if len(i.DeviceNameNotIn) > 0 {
+		predicates = append(predicates, accessevent.DeviceNameNotIn(i.DeviceNameNotIn...))
+	}
+	if i.DeviceNameGT != nil {
+		predicates = append(predicates, accessevent.DeviceNameGT(*i.DeviceNameGT))
+	}
+	if i.DeviceNameGTE != nil {
+		predicates = append(predicates, accessevent.DeviceNameGTE(*i.DeviceNameGTE))
+	}
+	if i.DeviceNameLT != nil {
+		predicates = append(predicates, accessevent.DeviceNameLT(*i.DeviceNameLT))
+	}
+	if i.DeviceNameLTE != nil {
+		predicates = append(predicates, accessevent.DeviceNameLTE(*i.DeviceNameLTE))
+	}
+	if i.DeviceNameContains != nil {
+		predicates = append(predicates, accessevent.DeviceNameContains(*i.DeviceNameContains))
+	}
+	if i.DeviceNameHasPrefix != nil {
+		predicates = append(predicates, accessevent.DeviceNameHasPrefix(*i.DeviceNameHasPrefix))
+	}
+	if i.DeviceNameHasSuffix != nil {
+		predicates = append(predicates, accessevent.DeviceNameHasSuffix(*i.DeviceNameHasSuffix))
+	}
+	if i.DeviceNameEqualFold != nil {
+		predicates = append(predicates, accessevent.DeviceNameEqualFold(*i.DeviceNameEqualFold))
+	}
+	if i.DeviceNameContainsFold != nil {
+		predicates = append(predicates, accessevent.DeviceNameContainsFold(*i.DeviceNameContainsFold))
+	}
 	if i.Action != nil {
 		predicates = append(predicates, accessevent.ActionEQ(*i.Action))
 	}
@@ -377,6 +507,18 @@ func (i *AccessEventWhereInput) P() (predicate.AccessEvent, error) {
 	}
 	if len(i.ReasonNotIn) > 0 {
 		predicates = append(predicates, accessevent.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.Outcome != nil {
+		predicates = append(predicates, accessevent.OutcomeEQ(*i.Outcome))
+	}
+	if i.OutcomeNEQ != nil {
+		predicates = append(predicates, accessevent.OutcomeNEQ(*i.OutcomeNEQ))
+	}
+	if len(i.OutcomeIn) > 0 {
+		predicates = append(predicates, accessevent.OutcomeIn(i.OutcomeIn...))
+	}
+	if len(i.OutcomeNotIn) > 0 {
+		predicates = append(predicates, accessevent.OutcomeNotIn(i.OutcomeNotIn...))
 	}
 	if i.OccurredAt != nil {
 		predicates = append(predicates, accessevent.OccurredAtEQ(*i.OccurredAt))

@@ -777,10 +777,13 @@ type AccessEventMutation struct {
 	op                Op
 	typ               string
 	id                *pulid.ID
+	user_name         *string
+	device_name       *string
 	action            *enum.LockAction
 	remote            *bool
 	allowed           *bool
 	reason            *enum.AccessReason
+	outcome           *enum.DeviceOutcome
 	occurred_at       *time.Time
 	clearedFields     map[string]struct{}
 	account           *pulid.ID
@@ -953,7 +956,7 @@ func (m *AccessEventMutation) UserID() (r pulid.ID, exists bool) {
 // OldUserID returns the old "user_id" field's value of the AccessEvent entity.
 // If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AccessEventMutation) OldUserID(ctx context.Context) (v pulid.ID, err error) {
+func (m *AccessEventMutation) OldUserID(ctx context.Context) (v *pulid.ID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
 	}
@@ -967,9 +970,22 @@ func (m *AccessEventMutation) OldUserID(ctx context.Context) (v pulid.ID, err er
 	return oldValue.UserID, nil
 }
 
+// ClearUserID clears the value of the "user_id" field.
+func (m *AccessEventMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[accessevent.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *AccessEventMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[accessevent.FieldUserID]
+	return ok
+}
+
 // ResetUserID resets all changes to the "user_id" field.
 func (m *AccessEventMutation) ResetUserID() {
 	m.user = nil
+	delete(m.clearedFields, accessevent.FieldUserID)
 }
 
 // SetDeviceID sets the "device_id" field.
@@ -989,7 +1005,7 @@ func (m *AccessEventMutation) DeviceID() (r pulid.ID, exists bool) {
 // OldDeviceID returns the old "device_id" field's value of the AccessEvent entity.
 // If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AccessEventMutation) OldDeviceID(ctx context.Context) (v pulid.ID, err error) {
+func (m *AccessEventMutation) OldDeviceID(ctx context.Context) (v *pulid.ID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDeviceID is only allowed on UpdateOne operations")
 	}
@@ -1003,9 +1019,22 @@ func (m *AccessEventMutation) OldDeviceID(ctx context.Context) (v pulid.ID, err 
 	return oldValue.DeviceID, nil
 }
 
+// ClearDeviceID clears the value of the "device_id" field.
+func (m *AccessEventMutation) ClearDeviceID() {
+	m.device = nil
+	m.clearedFields[accessevent.FieldDeviceID] = struct{}{}
+}
+
+// DeviceIDCleared returns if the "device_id" field was cleared in this mutation.
+func (m *AccessEventMutation) DeviceIDCleared() bool {
+	_, ok := m.clearedFields[accessevent.FieldDeviceID]
+	return ok
+}
+
 // ResetDeviceID resets all changes to the "device_id" field.
 func (m *AccessEventMutation) ResetDeviceID() {
 	m.device = nil
+	delete(m.clearedFields, accessevent.FieldDeviceID)
 }
 
 // SetPermissionID sets the "permission_id" field.
@@ -1055,6 +1084,78 @@ func (m *AccessEventMutation) PermissionIDCleared() bool {
 func (m *AccessEventMutation) ResetPermissionID() {
 	m.permission = nil
 	delete(m.clearedFields, accessevent.FieldPermissionID)
+}
+
+// SetUserName sets the "user_name" field.
+func (m *AccessEventMutation) SetUserName(s string) {
+	m.user_name = &s
+}
+
+// UserName returns the value of the "user_name" field in the mutation.
+func (m *AccessEventMutation) UserName() (r string, exists bool) {
+	v := m.user_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserName returns the old "user_name" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldUserName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserName: %w", err)
+	}
+	return oldValue.UserName, nil
+}
+
+// ResetUserName resets all changes to the "user_name" field.
+func (m *AccessEventMutation) ResetUserName() {
+	m.user_name = nil
+}
+
+// SetDeviceName sets the "device_name" field.
+func (m *AccessEventMutation) SetDeviceName(s string) {
+	m.device_name = &s
+}
+
+// DeviceName returns the value of the "device_name" field in the mutation.
+func (m *AccessEventMutation) DeviceName() (r string, exists bool) {
+	v := m.device_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeviceName returns the old "device_name" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldDeviceName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeviceName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeviceName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeviceName: %w", err)
+	}
+	return oldValue.DeviceName, nil
+}
+
+// ResetDeviceName resets all changes to the "device_name" field.
+func (m *AccessEventMutation) ResetDeviceName() {
+	m.device_name = nil
 }
 
 // SetAction sets the "action" field.
@@ -1201,6 +1302,42 @@ func (m *AccessEventMutation) ResetReason() {
 	m.reason = nil
 }
 
+// SetOutcome sets the "outcome" field.
+func (m *AccessEventMutation) SetOutcome(eo enum.DeviceOutcome) {
+	m.outcome = &eo
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *AccessEventMutation) Outcome() (r enum.DeviceOutcome, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the AccessEvent entity.
+// If the AccessEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccessEventMutation) OldOutcome(ctx context.Context) (v enum.DeviceOutcome, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *AccessEventMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
 // SetOccurredAt sets the "occurred_at" field.
 func (m *AccessEventMutation) SetOccurredAt(t time.Time) {
 	m.occurred_at = &t
@@ -1272,7 +1409,7 @@ func (m *AccessEventMutation) ClearUser() {
 
 // UserCleared reports if the "user" edge to the User entity was cleared.
 func (m *AccessEventMutation) UserCleared() bool {
-	return m.cleareduser
+	return m.UserIDCleared() || m.cleareduser
 }
 
 // UserIDs returns the "user" edge IDs in the mutation.
@@ -1299,7 +1436,7 @@ func (m *AccessEventMutation) ClearDevice() {
 
 // DeviceCleared reports if the "device" edge to the Device entity was cleared.
 func (m *AccessEventMutation) DeviceCleared() bool {
-	return m.cleareddevice
+	return m.DeviceIDCleared() || m.cleareddevice
 }
 
 // DeviceIDs returns the "device" edge IDs in the mutation.
@@ -1379,7 +1516,7 @@ func (m *AccessEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccessEventMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 12)
 	if m.account != nil {
 		fields = append(fields, accessevent.FieldAccountID)
 	}
@@ -1392,6 +1529,12 @@ func (m *AccessEventMutation) Fields() []string {
 	if m.permission != nil {
 		fields = append(fields, accessevent.FieldPermissionID)
 	}
+	if m.user_name != nil {
+		fields = append(fields, accessevent.FieldUserName)
+	}
+	if m.device_name != nil {
+		fields = append(fields, accessevent.FieldDeviceName)
+	}
 	if m.action != nil {
 		fields = append(fields, accessevent.FieldAction)
 	}
@@ -1403,6 +1546,9 @@ func (m *AccessEventMutation) Fields() []string {
 	}
 	if m.reason != nil {
 		fields = append(fields, accessevent.FieldReason)
+	}
+	if m.outcome != nil {
+		fields = append(fields, accessevent.FieldOutcome)
 	}
 	if m.occurred_at != nil {
 		fields = append(fields, accessevent.FieldOccurredAt)
@@ -1423,6 +1569,10 @@ func (m *AccessEventMutation) Field(name string) (ent.Value, bool) {
 		return m.DeviceID()
 	case accessevent.FieldPermissionID:
 		return m.PermissionID()
+	case accessevent.FieldUserName:
+		return m.UserName()
+	case accessevent.FieldDeviceName:
+		return m.DeviceName()
 	case accessevent.FieldAction:
 		return m.Action()
 	case accessevent.FieldRemote:
@@ -1431,6 +1581,8 @@ func (m *AccessEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Allowed()
 	case accessevent.FieldReason:
 		return m.Reason()
+	case accessevent.FieldOutcome:
+		return m.Outcome()
 	case accessevent.FieldOccurredAt:
 		return m.OccurredAt()
 	}
@@ -1450,6 +1602,10 @@ func (m *AccessEventMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldDeviceID(ctx)
 	case accessevent.FieldPermissionID:
 		return m.OldPermissionID(ctx)
+	case accessevent.FieldUserName:
+		return m.OldUserName(ctx)
+	case accessevent.FieldDeviceName:
+		return m.OldDeviceName(ctx)
 	case accessevent.FieldAction:
 		return m.OldAction(ctx)
 	case accessevent.FieldRemote:
@@ -1458,6 +1614,8 @@ func (m *AccessEventMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldAllowed(ctx)
 	case accessevent.FieldReason:
 		return m.OldReason(ctx)
+	case accessevent.FieldOutcome:
+		return m.OldOutcome(ctx)
 	case accessevent.FieldOccurredAt:
 		return m.OldOccurredAt(ctx)
 	}
@@ -1497,6 +1655,20 @@ func (m *AccessEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPermissionID(v)
 		return nil
+	case accessevent.FieldUserName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserName(v)
+		return nil
+	case accessevent.FieldDeviceName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeviceName(v)
+		return nil
 	case accessevent.FieldAction:
 		v, ok := value.(enum.LockAction)
 		if !ok {
@@ -1524,6 +1696,13 @@ func (m *AccessEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetReason(v)
+		return nil
+	case accessevent.FieldOutcome:
+		v, ok := value.(enum.DeviceOutcome)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
 		return nil
 	case accessevent.FieldOccurredAt:
 		v, ok := value.(time.Time)
@@ -1562,6 +1741,12 @@ func (m *AccessEventMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *AccessEventMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(accessevent.FieldUserID) {
+		fields = append(fields, accessevent.FieldUserID)
+	}
+	if m.FieldCleared(accessevent.FieldDeviceID) {
+		fields = append(fields, accessevent.FieldDeviceID)
+	}
 	if m.FieldCleared(accessevent.FieldPermissionID) {
 		fields = append(fields, accessevent.FieldPermissionID)
 	}
@@ -1579,6 +1764,12 @@ func (m *AccessEventMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *AccessEventMutation) ClearField(name string) error {
 	switch name {
+	case accessevent.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case accessevent.FieldDeviceID:
+		m.ClearDeviceID()
+		return nil
 	case accessevent.FieldPermissionID:
 		m.ClearPermissionID()
 		return nil
@@ -1602,6 +1793,12 @@ func (m *AccessEventMutation) ResetField(name string) error {
 	case accessevent.FieldPermissionID:
 		m.ResetPermissionID()
 		return nil
+	case accessevent.FieldUserName:
+		m.ResetUserName()
+		return nil
+	case accessevent.FieldDeviceName:
+		m.ResetDeviceName()
+		return nil
 	case accessevent.FieldAction:
 		m.ResetAction()
 		return nil
@@ -1613,6 +1810,9 @@ func (m *AccessEventMutation) ResetField(name string) error {
 		return nil
 	case accessevent.FieldReason:
 		m.ResetReason()
+		return nil
+	case accessevent.FieldOutcome:
+		m.ResetOutcome()
 		return nil
 	case accessevent.FieldOccurredAt:
 		m.ResetOccurredAt()

@@ -17,7 +17,7 @@ import (
 
 // OperateDevice is the resolver for the operateDevice field.
 func (r *mutationResolver) OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*lock.Operation, error) {
-	return r.locks.Operate(ctx, ent.FromContext(ctx), deviceID, action, remote != nil && *remote)
+	return r.locks.Operate(ctx, deviceID, action)
 }
 
 // Schedule is the resolver for the schedule field.
@@ -27,5 +27,5 @@ func (r *permissionResolver) Schedule(ctx context.Context, obj *ent.Permission) 
 
 // CheckAccess is the resolver for the checkAccess field.
 func (r *queryResolver) CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*lock.Decision, error) {
-	return r.locks.Check(ctx, r.client, userID, deviceID, at, remote != nil && *remote)
+	return r.locks.Check(ctx, userID, deviceID, at, remote != nil && *remote)
 }

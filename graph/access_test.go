@@ -103,59 +103,78 @@ func TestCheckAccess(t *testing.T) {
 				t.Errorf("got %s", r.Body)
 			}
 		})
+		// A revoked permission answers REVOKED (to the user's own token too,
+		// which no longer sees the device), until a new grant replaces it.
 		t.Run("revoked", func(t *testing.T) {
-			var d decision
-			e.For(t).MustDo(acme.Token, checkAccess, map[string]any{"u": ada, "d": dev[0]}, nil)
 			var p struct {
 				Permissions struct {
 					Edges []struct{ Node struct{ ID string } }
 				}
 			}
 			e.For(t).MustDo(acme.Token, fmt.Sprintf(`{ permissions(where: {hasUserWith: {id: %q}}) { edges { node { id } } } }`, ada), nil, &p)
-			e.For(t).MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": p.Permissions.Edges[0].Node.ID}, nil)
+			revoked := p.Permissions.Edges[0].Node.ID
+			e.For(t).MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": revoked}, nil)
+			for _, token := range []string{acme.Token, adaToken} {
+				var d struct {
+					CheckAccess struct {
+						Allowed    bool
+						Reason     string
+						Permission struct{ ID string }
+					}
+				}
+				e.For(t).MustDo(token, checkAccess, map[string]any{"u": ada, "d": dev[0], "at": "2026-03-06T22:30:00Z"}, &d)
+				if d.CheckAccess.Allowed || d.CheckAccess.Reason != "REVOKED" || d.CheckAccess.Permission.ID != revoked {
+					t.Errorf("after revoke: %+v, want REVOKED on %s", d.CheckAccess, revoked)
+				}
+			}
+			e.For(t).MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": ada, "deviceIDs": dev[:1]}}, nil)
+			var d decision
 			e.For(t).MustDo(acme.Token, checkAccess, map[string]any{"u": ada, "d": dev[0], "at": "2026-03-06T22:30:00Z"}, &d)
-			if d.CheckAccess.Reason != "NO_PERMISSION" {
-				t.Errorf("after revoke: %+v", d.CheckAccess)
+			if d.CheckAccess.Reason != "PENDING_INVITATION" {
+				t.Errorf("granted again: %+v", d.CheckAccess)
 			}
 		})
 	})
+}
+
+// operate asks a device to act and reads the payload as opResult.
+const operate = `mutation($d: ID!, $a: LockAction!, $r: Boolean) { operateDevice(deviceID: $d, action: $a, remote: $r) {
+  allowed reason state event { id action remote allowed reason outcome userName deviceName } } }`
+
+type opResult struct {
+	OperateDevice struct {
+		Allowed bool
+		Reason  string
+		State   *string
+		Event   struct {
+			ID, Action, Reason, Outcome, UserName, DeviceName string
+			Remote, Allowed                                   bool
+		}
+	}
 }
 
 // TestOperateDevice: allowed requests reach the driver, refused ones do
 // not, and every decision is logged newest first.
 func TestOperateDevice(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		devIDs := e.Devices(acme, 2, "UTC")
-		dev := ids(devIDs)
-		// Opens every day 00:00–24:00, so the outcome does not depend on when the test runs.
-		user, token := redeemedUser(e, acme, "ada@example.com", dev[:1], map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}, false)
-		const operate = `mutation($d: ID!, $a: LockAction!, $r: Boolean) { operateDevice(deviceID: $d, action: $a, remote: $r) { allowed reason state event { id action remote allowed reason } } }`
-		type opResult struct {
-			OperateDevice struct {
-				Allowed bool
-				Reason  string
-				State   *string
-				Event   struct {
-					ID, Action, Reason string
-					Remote, Allowed    bool
-				}
-			}
-		}
+		d := startDoors(t, db, 2, true)
+		e, acme, devIDs, dev, user, token := d.Env, d.acme, d.devIDs, d.dev, d.ada, d.token
 		var o opResult
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, &o)
-		if !o.OperateDevice.Allowed || o.OperateDevice.State == nil || *o.OperateDevice.State != "UNLOCKED" || e.App.Driver.State(devIDs[0]) != "UNLOCKED" {
+		if !o.OperateDevice.Allowed || o.OperateDevice.State == nil || *o.OperateDevice.State != "UNLOCKED" || e.App.Driver.State(devIDs[0]) != "UNLOCKED" ||
+			!o.OperateDevice.Event.Remote || o.OperateDevice.Event.Outcome != "DONE" ||
+			o.OperateDevice.Event.UserName != "ada@example.com" || o.OperateDevice.Event.DeviceName != "Door 000" {
 			t.Fatalf("unlock: %+v, driver %s", o.OperateDevice, e.App.Driver.State(devIDs[0]))
 		}
 		e.Advance(time.Second)
-		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "LOCK", "r": true}, &o)
-		if o.OperateDevice.Allowed || o.OperateDevice.Reason != "REMOTE_NOT_ALLOWED" || o.OperateDevice.State != nil || e.App.Driver.State(devIDs[0]) != "UNLOCKED" {
-			t.Fatalf("remote lock must be refused before the driver: %+v, driver %s", o.OperateDevice, e.App.Driver.State(devIDs[0]))
+		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "LOCK"}, &o)
+		if !o.OperateDevice.Allowed || e.App.Driver.State(devIDs[0]) != "LOCKED" {
+			t.Fatalf("lock: %+v, driver %s", o.OperateDevice, e.App.Driver.State(devIDs[0]))
 		}
 		e.Advance(time.Second)
 		e.MustDo(token, operate, map[string]any{"d": dev[1], "a": "UNLATCH"}, &o)
-		if o.OperateDevice.Allowed || o.OperateDevice.Reason != "NO_PERMISSION" || e.App.Driver.State(devIDs[1]) != "LOCKED" {
+		if o.OperateDevice.Allowed || o.OperateDevice.Reason != "NO_PERMISSION" || o.OperateDevice.State != nil || e.App.Driver.State(devIDs[1]) != "LOCKED" ||
+			o.OperateDevice.Event.Outcome != "REFUSED" {
 			t.Fatalf("no permission: %+v", o.OperateDevice)
 		}
 		// Admins do not open doors with their token.
@@ -188,7 +207,7 @@ func TestOperateDevice(t *testing.T) {
 		if ev.AccessEvents.TotalCount != 3 || len(got) != 3 || got[0].Node.Action != "UNLATCH" || got[1].Node.Action != "LOCK" || got[2].Node.Action != "UNLOCK" {
 			t.Fatalf("events, newest first: %+v", ev.AccessEvents)
 		}
-		if got[2].Node.User.ID != user || !got[2].Node.Allowed || got[1].Node.Reason != "REMOTE_NOT_ALLOWED" {
+		if got[2].Node.User.ID != user || !got[2].Node.Allowed || got[1].Node.Reason != "ALLOWED" || got[0].Node.Reason != "NO_PERMISSION" {
 			t.Errorf("event details: %+v", got)
 		}
 		if ev.Users.Edges[0].Node.Events.TotalCount != 3 {
@@ -196,7 +215,7 @@ func TestOperateDevice(t *testing.T) {
 		}
 		var filtered struct{ AccessEvents struct{ TotalCount int } }
 		e.MustDo(acme.Token, `{ accessEvents(where: {allowed: false}) { totalCount } }`, nil, &filtered)
-		if filtered.AccessEvents.TotalCount != 2 {
+		if filtered.AccessEvents.TotalCount != 1 {
 			t.Errorf("refused events: %d", filtered.AccessEvents.TotalCount)
 		}
 		// The user sees its own events only through its token, and cannot write.

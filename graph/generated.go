@@ -59,14 +59,17 @@ type ComplexityRoot struct {
 		Allowed      func(childComplexity int) int
 		Device       func(childComplexity int) int
 		DeviceID     func(childComplexity int) int
+		DeviceName   func(childComplexity int) int
 		ID           func(childComplexity int) int
 		OccurredAt   func(childComplexity int) int
+		Outcome      func(childComplexity int) int
 		Permission   func(childComplexity int) int
 		PermissionID func(childComplexity int) int
 		Reason       func(childComplexity int) int
 		Remote       func(childComplexity int) int
 		User         func(childComplexity int) int
 		UserID       func(childComplexity int) int
+		UserName     func(childComplexity int) int
 	}
 
 	AccessEventConnection struct {
@@ -382,6 +385,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessEvent.DeviceID(childComplexity), true
+	case "AccessEvent.deviceName":
+		if e.ComplexityRoot.AccessEvent.DeviceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessEvent.DeviceName(childComplexity), true
 	case "AccessEvent.id":
 		if e.ComplexityRoot.AccessEvent.ID == nil {
 			break
@@ -394,6 +403,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessEvent.OccurredAt(childComplexity), true
+	case "AccessEvent.outcome":
+		if e.ComplexityRoot.AccessEvent.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessEvent.Outcome(childComplexity), true
 	case "AccessEvent.permission":
 		if e.ComplexityRoot.AccessEvent.Permission == nil {
 			break
@@ -430,6 +445,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessEvent.UserID(childComplexity), true
+	case "AccessEvent.userName":
+		if e.ComplexityRoot.AccessEvent.UserName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessEvent.UserName(childComplexity), true
 
 	case "AccessEventConnection.edges":
 		if e.ComplexityRoot.AccessEventConnection.Edges == nil {
@@ -1464,11 +1485,23 @@ var sources = []*ast.Source{
 
 extend type Mutation {
   """
-  Asks a device to act, with a user's own token. The decision is made now
-  and recorded as an access event whether or not it is allowed; a refused
-  request never reaches the device.
+  Asks a device to act, with a user's own token. The decision is made now,
+  as a remote one (a request that reaches the device through this server
+  is remote), and recorded as an access event whether or not it is
+  allowed; a refused request never reaches the device. The event is saved
+  before the device is asked and the device's answer right after, each on
+  its own, so no other error in the operation undoes them. An operation
+  that operates devices holds nothing else; each of its operateDevice
+  fields answers on its own (null with an error when that one failed).
   """
-  operateDevice(deviceID: ID!, action: LockAction!, remote: Boolean): OperateDevicePayload!
+  operateDevice(
+    deviceID: ID!
+    action: LockAction!
+    """
+    Ignored: the server decides every request as remote.
+    """
+    remote: Boolean @deprecated(reason: "Every request through this server is remote; the value is ignored.")
+  ): OperateDevicePayload
 }
 
 extend type Permission {
@@ -1540,7 +1573,8 @@ type OperateDevicePayload {
   updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): Device!
   """
   Deletes a device together with every permission on it. A pending
-  invitation left with no permission is revoked.
+  invitation left with no permission is revoked. The device's access events
+  stay, with the device's name as it was (their device becomes null).
   """
   deleteDevice(id: ID!): DeleteDevicePayload!
 }
@@ -1563,9 +1597,23 @@ type DeleteDevicePayload {
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 type AccessEvent implements Node {
   id: ID!
-  userID: ID!
-  deviceID: ID!
+  """
+  The user who asked; null once the user is deleted.
+  """
+  userID: ID
+  """
+  The device asked to act; null once the device is deleted.
+  """
+  deviceID: ID
   permissionID: ID
+  """
+  The user's name when the decision was made, kept when the user is renamed or deleted.
+  """
+  userName: String!
+  """
+  The device's name when the decision was made, kept when the device is renamed or deleted.
+  """
+  deviceName: String!
   """
   What the user asked the device to do.
   """
@@ -1583,17 +1631,21 @@ type AccessEvent implements Node {
   """
   reason: AccessReason!
   """
+  What became of the request: REFUSED (never sent to the device), SENT (passed to the device, whose answer was not recorded), DONE (the device acted) or FAILED (the device did not act).
+  """
+  outcome: DeviceOutcome!
+  """
   When the decision was made.
   """
   occurredAt: Time!
   """
-  The user who asked.
+  The user who asked; null once the user is deleted (userName keeps the name).
   """
-  user: User!
+  user: User
   """
-  The device asked to act.
+  The device asked to act; null once the device is deleted (deviceName keeps the name), or when the viewer may no longer see it.
   """
-  device: Device!
+  device: Device
   """
   The permission the decision was based on, if the user had one.
   """
@@ -1681,6 +1733,8 @@ input AccessEventWhereInput {
   userIDContains: ID
   userIDHasPrefix: ID
   userIDHasSuffix: ID
+  userIDIsNil: Boolean
+  userIDNotNil: Boolean
   userIDEqualFold: ID
   userIDContainsFold: ID
   """
@@ -1697,6 +1751,8 @@ input AccessEventWhereInput {
   deviceIDContains: ID
   deviceIDHasPrefix: ID
   deviceIDHasSuffix: ID
+  deviceIDIsNil: Boolean
+  deviceIDNotNil: Boolean
   deviceIDEqualFold: ID
   deviceIDContainsFold: ID
   """
@@ -1717,6 +1773,38 @@ input AccessEventWhereInput {
   permissionIDNotNil: Boolean
   permissionIDEqualFold: ID
   permissionIDContainsFold: ID
+  """
+  user_name field predicates
+  """
+  userName: String
+  userNameNEQ: String
+  userNameIn: [String!]
+  userNameNotIn: [String!]
+  userNameGT: String
+  userNameGTE: String
+  userNameLT: String
+  userNameLTE: String
+  userNameContains: String
+  userNameHasPrefix: String
+  userNameHasSuffix: String
+  userNameEqualFold: String
+  userNameContainsFold: String
+  """
+  device_name field predicates
+  """
+  deviceName: String
+  deviceNameNEQ: String
+  deviceNameIn: [String!]
+  deviceNameNotIn: [String!]
+  deviceNameGT: String
+  deviceNameGTE: String
+  deviceNameLT: String
+  deviceNameLTE: String
+  deviceNameContains: String
+  deviceNameHasPrefix: String
+  deviceNameHasSuffix: String
+  deviceNameEqualFold: String
+  deviceNameContainsFold: String
   """
   action field predicates
   """
@@ -1741,6 +1829,13 @@ input AccessEventWhereInput {
   reasonNEQ: AccessReason
   reasonIn: [AccessReason!]
   reasonNotIn: [AccessReason!]
+  """
+  outcome field predicates
+  """
+  outcome: DeviceOutcome
+  outcomeNEQ: DeviceOutcome
+  outcomeIn: [DeviceOutcome!]
+  outcomeNotIn: [DeviceOutcome!]
   """
   occurred_at field predicates
   """
@@ -2014,6 +2109,15 @@ enum DeviceOrderField {
   CREATED_AT
   NAME
   TIME_ZONE
+}
+"""
+DeviceOutcome is enum for the field outcome
+"""
+enum DeviceOutcome @goModel(model: "github.com/latchkey/latchkey/internal/enum.DeviceOutcome") {
+  REFUSED
+  SENT
+  DONE
+  FAILED
 }
 """
 DeviceType is enum for the field type
@@ -3411,7 +3515,9 @@ scalar Time
   """
   Deletes a user. Every permission of the user is revoked and every pending
   invitation of the user is revoked with it (its code stops working); the
-  records are then removed together with the user. Nothing else changes.
+  records are then removed together with the user. The user's access events
+  stay, with the user's name as it was (their user becomes null). Nothing
+  else changes.
   """
   deleteUser(id: ID!): DeleteUserPayload!
 }
@@ -3498,6 +3604,10 @@ func (ec *executionContext) childFields_AccessEvent(ctx context.Context, field g
 		return ec.fieldContext_AccessEvent_deviceID(ctx, field)
 	case "permissionID":
 		return ec.fieldContext_AccessEvent_permissionID(ctx, field)
+	case "userName":
+		return ec.fieldContext_AccessEvent_userName(ctx, field)
+	case "deviceName":
+		return ec.fieldContext_AccessEvent_deviceName(ctx, field)
 	case "action":
 		return ec.fieldContext_AccessEvent_action(ctx, field)
 	case "remote":
@@ -3506,6 +3616,8 @@ func (ec *executionContext) childFields_AccessEvent(ctx context.Context, field g
 		return ec.fieldContext_AccessEvent_allowed(ctx, field)
 	case "reason":
 		return ec.fieldContext_AccessEvent_reason(ctx, field)
+	case "outcome":
+		return ec.fieldContext_AccessEvent_outcome(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_AccessEvent_occurredAt(ctx, field)
 	case "user":
@@ -5089,7 +5201,7 @@ func (ec *executionContext) fieldContext_AccessEvent_id(_ context.Context, field
 
 func (ec *executionContext) _AccessEvent_userID(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.UserID)
+	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.UserID)
 }
 func (ec *executionContext) fieldContext_AccessEvent_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
@@ -5097,7 +5209,7 @@ func (ec *executionContext) fieldContext_AccessEvent_userID(_ context.Context, f
 
 func (ec *executionContext) _AccessEvent_deviceID(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeviceID)
+	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeviceID)
 }
 func (ec *executionContext) fieldContext_AccessEvent_deviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
@@ -5109,6 +5221,22 @@ func (ec *executionContext) _AccessEvent_permissionID(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_AccessEvent_permissionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AccessEvent_userName(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalNString2string(ctx, field.Selections, obj.UserName)
+}
+func (ec *executionContext) fieldContext_AccessEvent_userName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessEvent_deviceName(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalNString2string(ctx, field.Selections, obj.DeviceName)
+}
+func (ec *executionContext) fieldContext_AccessEvent_deviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AccessEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
@@ -5141,6 +5269,14 @@ func (ec *executionContext) _AccessEvent_reason(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_AccessEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "AccessReason")
+}
+
+func (ec *executionContext) _AccessEvent_outcome(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, field.Selections, obj.Outcome)
+}
+func (ec *executionContext) fieldContext_AccessEvent_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "DeviceOutcome")
 }
 
 func (ec *executionContext) _AccessEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
@@ -5179,10 +5315,10 @@ func (ec *executionContext) _AccessEvent_user(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5211,10 +5347,10 @@ func (ec *executionContext) _AccessEvent_device(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+			return ec.marshalODevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6176,10 +6312,10 @@ func (ec *executionContext) _Mutation_operateDevice(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *lock.Operation) graphql.Marshaler {
-			return ec.marshalNOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐOperation(ctx, selections, v)
+			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐOperation(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_operateDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9220,7 +9356,7 @@ func (ec *executionContext) unmarshalInputAccessEventWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDEqualFold", "userIDContainsFold", "deviceID", "deviceIDNEQ", "deviceIDIn", "deviceIDNotIn", "deviceIDGT", "deviceIDGTE", "deviceIDLT", "deviceIDLTE", "deviceIDContains", "deviceIDHasPrefix", "deviceIDHasSuffix", "deviceIDEqualFold", "deviceIDContainsFold", "permissionID", "permissionIDNEQ", "permissionIDIn", "permissionIDNotIn", "permissionIDGT", "permissionIDGTE", "permissionIDLT", "permissionIDLTE", "permissionIDContains", "permissionIDHasPrefix", "permissionIDHasSuffix", "permissionIDIsNil", "permissionIDNotNil", "permissionIDEqualFold", "permissionIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "remote", "remoteNEQ", "allowed", "allowedNEQ", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "hasUser", "hasUserWith", "hasDevice", "hasDeviceWith", "hasPermission", "hasPermissionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "deviceID", "deviceIDNEQ", "deviceIDIn", "deviceIDNotIn", "deviceIDGT", "deviceIDGTE", "deviceIDLT", "deviceIDLTE", "deviceIDContains", "deviceIDHasPrefix", "deviceIDHasSuffix", "deviceIDIsNil", "deviceIDNotNil", "deviceIDEqualFold", "deviceIDContainsFold", "permissionID", "permissionIDNEQ", "permissionIDIn", "permissionIDNotIn", "permissionIDGT", "permissionIDGTE", "permissionIDLT", "permissionIDLTE", "permissionIDContains", "permissionIDHasPrefix", "permissionIDHasSuffix", "permissionIDIsNil", "permissionIDNotNil", "permissionIDEqualFold", "permissionIDContainsFold", "userName", "userNameNEQ", "userNameIn", "userNameNotIn", "userNameGT", "userNameGTE", "userNameLT", "userNameLTE", "userNameContains", "userNameHasPrefix", "userNameHasSuffix", "userNameEqualFold", "userNameContainsFold", "deviceName", "deviceNameNEQ", "deviceNameIn", "deviceNameNotIn", "deviceNameGT", "deviceNameGTE", "deviceNameLT", "deviceNameLTE", "deviceNameContains", "deviceNameHasPrefix", "deviceNameHasSuffix", "deviceNameEqualFold", "deviceNameContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "remote", "remoteNEQ", "allowed", "allowedNEQ", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "outcome", "outcomeNEQ", "outcomeIn", "outcomeNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "hasUser", "hasUserWith", "hasDevice", "hasDeviceWith", "hasPermission", "hasPermissionWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9381,6 +9517,20 @@ func (ec *executionContext) unmarshalInputAccessEventWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.UserIDHasSuffix = data
+		case "userIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDIsNil = data
+		case "userIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNotNil = data
 		case "userIDEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDEqualFold"))
 			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
@@ -9472,6 +9622,20 @@ func (ec *executionContext) unmarshalInputAccessEventWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.DeviceIDHasSuffix = data
+		case "deviceIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceIDIsNil = data
+		case "deviceIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceIDNotNil = data
 		case "deviceIDEqualFold":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceIDEqualFold"))
 			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
@@ -9591,6 +9755,188 @@ func (ec *executionContext) unmarshalInputAccessEventWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.PermissionIDContainsFold = data
+		case "userName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserName = data
+		case "userNameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameNEQ = data
+		case "userNameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameIn = data
+		case "userNameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameNotIn = data
+		case "userNameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameGT = data
+		case "userNameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameGTE = data
+		case "userNameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameLT = data
+		case "userNameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameLTE = data
+		case "userNameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameContains = data
+		case "userNameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameHasPrefix = data
+		case "userNameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameHasSuffix = data
+		case "userNameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameEqualFold = data
+		case "userNameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userNameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserNameContainsFold = data
+		case "deviceName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceName = data
+		case "deviceNameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameNEQ = data
+		case "deviceNameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameIn = data
+		case "deviceNameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameNotIn = data
+		case "deviceNameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameGT = data
+		case "deviceNameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameGTE = data
+		case "deviceNameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameLT = data
+		case "deviceNameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameLTE = data
+		case "deviceNameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameContains = data
+		case "deviceNameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameHasPrefix = data
+		case "deviceNameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameHasSuffix = data
+		case "deviceNameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameEqualFold = data
+		case "deviceNameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceNameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceNameContainsFold = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
 			data, err := ec.unmarshalOLockAction2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockAction(ctx, v)
@@ -9675,6 +10021,34 @@ func (ec *executionContext) unmarshalInputAccessEventWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.ReasonNotIn = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalODeviceOutcome2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "outcomeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeNEQ"))
+			data, err := ec.unmarshalODeviceOutcome2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeNEQ = data
+		case "outcomeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeIn"))
+			data, err := ec.unmarshalODeviceOutcome2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcomeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeIn = data
+		case "outcomeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeNotIn"))
+			data, err := ec.unmarshalODeviceOutcome2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcomeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeNotIn = data
 		case "occurredAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -12825,17 +13199,27 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 			}
 		case "userID":
 			out.Values[i] = ec._AccessEvent_userID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deviceID":
 			out.Values[i] = ec._AccessEvent_deviceID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissionID":
 			out.Values[i] = ec._AccessEvent_permissionID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userName":
+			out.Values[i] = ec._AccessEvent_userName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deviceName":
+			out.Values[i] = ec._AccessEvent_deviceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
@@ -12858,6 +13242,11 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "outcome":
+			out.Values[i] = ec._AccessEvent_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "occurredAt":
 			out.Values[i] = ec._AccessEvent_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12865,13 +13254,13 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 			}
 		case "user":
 			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_user(ctx, field, obj)
 				})
 		case "device":
 			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_device(ctx, field, obj)
 				})
@@ -13502,7 +13891,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_operateDevice(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createDevice":
@@ -14861,6 +15250,16 @@ func (ec *executionContext) marshalNDeviceOrderField2ᚖgithubᚗcomᚋlatchkey�
 	return v
 }
 
+func (ec *executionContext) unmarshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx context.Context, v any) (enum.DeviceOutcome, error) {
+	var res enum.DeviceOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx context.Context, sel ast.SelectionSet, v enum.DeviceOutcome) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNDeviceType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceType(ctx context.Context, v any) (enum.DeviceType, error) {
 	var res enum.DeviceType
 	err := res.UnmarshalGQL(v)
@@ -15015,14 +15414,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlatchkeyᚋlatchkey�
 	})
 
 	return ret
-}
-
-func (ec *executionContext) marshalNOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐOperation(ctx context.Context, sel ast.SelectionSet, v *lock.Operation) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "OperateDevicePayload!")
-		return graphql.Null
-	}
-	return ec._OperateDevicePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
@@ -15643,6 +16034,58 @@ func (ec *executionContext) unmarshalODeviceOrder2ᚖgithubᚗcomᚋlatchkeyᚋl
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalODeviceOutcome2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcomeᚄ(ctx context.Context, v any) ([]enum.DeviceOutcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.DeviceOutcome, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODeviceOutcome2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.DeviceOutcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODeviceOutcome2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx context.Context, v any) (*enum.DeviceOutcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.DeviceOutcome)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeviceOutcome2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx context.Context, sel ast.SelectionSet, v *enum.DeviceOutcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalODeviceType2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceTypeᚄ(ctx context.Context, v any) ([]enum.DeviceType, error) {
 	if v == nil {
 		return nil, nil
@@ -15974,6 +16417,13 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋen
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐOperation(ctx context.Context, sel ast.SelectionSet, v *lock.Operation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OperateDevicePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOrigin2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐOriginᚄ(ctx context.Context, v any) ([]enum.Origin, error) {

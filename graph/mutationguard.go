@@ -13,8 +13,11 @@ import (
 
 // MutationGuard guards the mutation root: redeemInvitation must be alone in
 // its operation and appear once (aliases cannot try many codes in one
-// request, and it runs its own transaction), and every other mutation but
-// operateDevice (which acts for a user's own token) needs an admin token,
+// request, and it runs its own transaction); operateDevice shares its
+// operation with nothing but itself, as it records each decision on its
+// own and never runs in the operation's transaction (see Transactioner);
+// and every other mutation but operateDevice (which acts for a user's own
+// token) needs an admin token,
 // checked before any resolver reads data so that a user token learns
 // nothing from a refused write. The privacy rules refuse such writes too;
 // this check only answers earlier.
@@ -37,12 +40,13 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		return nil
 	}
 	fields := rootFields(rc.Operation.SelectionSet, nil)
-	redeems, admin := 0, false
+	redeems, operates, admin := 0, 0, false
 	for _, f := range fields {
 		switch f {
 		case "redeemInvitation":
 			redeems++
 		case "operateDevice":
+			operates++
 		default:
 			admin = true
 		}
@@ -53,6 +57,8 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		ae = apperr.New(apperr.BadUserInput, "an operation may redeem at most one invitation code")
 	case redeems == 1 && len(fields) > 1:
 		ae = apperr.New(apperr.BadUserInput, "redeemInvitation must be the only field of its operation")
+	case operates > 0 && operates < len(fields):
+		ae = apperr.New(apperr.BadUserInput, "operateDevice cannot share an operation with other mutations")
 	case admin && v == nil:
 		ae = apperr.ErrUnauthenticated
 	case admin && v.Role != auth.RoleAdmin:

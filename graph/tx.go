@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,13 +93,19 @@ func (t *Transactioner) Validate(es graphql.ExecutableSchema) error {
 
 // transactional reports whether an operation runs in a transaction: every
 // mutation but a lone redeemInvitation, which runs its own so that a failed
-// attempt can be recorded while the attempt itself writes nothing.
+// attempt can be recorded while the attempt itself writes nothing, and
+// operateDevice, which commits each decision before the device acts so that
+// nothing else in the request can erase it (MutationGuard keeps other
+// mutations out of its operations).
 func transactional(op *ast.OperationDefinition) bool {
 	if op == nil || op.Operation != ast.Mutation {
 		return false
 	}
 	fields := rootFields(op.SelectionSet, nil)
-	return len(fields) != 1 || fields[0] != "redeemInvitation"
+	if len(fields) == 1 && fields[0] == "redeemInvitation" {
+		return false
+	}
+	return !slices.Contains(fields, "operateDevice")
 }
 
 // attempt is the state of one run of an operation.

@@ -27,6 +27,10 @@ const (
 	FieldDeviceID = "device_id"
 	// FieldPermissionID holds the string denoting the permission_id field in the database.
 	FieldPermissionID = "permission_id"
+	// FieldUserName holds the string denoting the user_name field in the database.
+	FieldUserName = "user_name"
+	// FieldDeviceName holds the string denoting the device_name field in the database.
+	FieldDeviceName = "device_name"
 	// FieldAction holds the string denoting the action field in the database.
 	FieldAction = "action"
 	// FieldRemote holds the string denoting the remote field in the database.
@@ -35,6 +39,8 @@ const (
 	FieldAllowed = "allowed"
 	// FieldReason holds the string denoting the reason field in the database.
 	FieldReason = "reason"
+	// FieldOutcome holds the string denoting the outcome field in the database.
+	FieldOutcome = "outcome"
 	// FieldOccurredAt holds the string denoting the occurred_at field in the database.
 	FieldOccurredAt = "occurred_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -84,10 +90,13 @@ var Columns = []string{
 	FieldUserID,
 	FieldDeviceID,
 	FieldPermissionID,
+	FieldUserName,
+	FieldDeviceName,
 	FieldAction,
 	FieldRemote,
 	FieldAllowed,
 	FieldReason,
+	FieldOutcome,
 	FieldOccurredAt,
 }
 
@@ -135,6 +144,16 @@ func ReasonValidator(r enum.AccessReason) error {
 	}
 }
 
+// OutcomeValidator is a validator for the "outcome" field enum values. It is called by the builders before save.
+func OutcomeValidator(o enum.DeviceOutcome) error {
+	switch o {
+	case "REFUSED", "SENT", "DONE", "FAILED":
+		return nil
+	default:
+		return fmt.Errorf("accessevent: invalid enum value for outcome field: %q", o)
+	}
+}
+
 // OrderOption defines the ordering options for the AccessEvent queries.
 type OrderOption func(*sql.Selector)
 
@@ -163,6 +182,16 @@ func ByPermissionID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPermissionID, opts...).ToFunc()
 }
 
+// ByUserName orders the results by the user_name field.
+func ByUserName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserName, opts...).ToFunc()
+}
+
+// ByDeviceName orders the results by the device_name field.
+func ByDeviceName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeviceName, opts...).ToFunc()
+}
+
 // ByAction orders the results by the action field.
 func ByAction(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAction, opts...).ToFunc()
@@ -181,6 +210,11 @@ func ByAllowed(opts ...sql.OrderTermOption) OrderOption {
 // ByReason orders the results by the reason field.
 func ByReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReason, opts...).ToFunc()
+}
+
+// ByOutcome orders the results by the outcome field.
+func ByOutcome(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOutcome, opts...).ToFunc()
 }
 
 // ByOccurredAt orders the results by the occurred_at field.
@@ -256,4 +290,11 @@ var (
 	_ graphql.Marshaler = (*enum.AccessReason)(nil)
 	// enum.AccessReason must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*enum.AccessReason)(nil)
+)
+
+var (
+	// enum.DeviceOutcome must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.DeviceOutcome)(nil)
+	// enum.DeviceOutcome must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.DeviceOutcome)(nil)
 )

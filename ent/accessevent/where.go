@@ -77,6 +77,16 @@ func PermissionID(v pulid.ID) predicate.AccessEvent {
 	return predicate.AccessEvent(sql.FieldEQ(FieldPermissionID, v))
 }
 
+// UserName applies equality check predicate on the "user_name" field. It's identical to UserNameEQ.
+func UserName(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldEQ(FieldUserName, v))
+}
+
+// DeviceName applies equality check predicate on the "device_name" field. It's identical to DeviceNameEQ.
+func DeviceName(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldEQ(FieldDeviceName, v))
+}
+
 // Remote applies equality check predicate on the "remote" field. It's identical to RemoteEQ.
 func Remote(v bool) predicate.AccessEvent {
 	return predicate.AccessEvent(sql.FieldEQ(FieldRemote, v))
@@ -220,6 +230,16 @@ func UserIDHasSuffix(v pulid.ID) predicate.AccessEvent {
 	return predicate.AccessEvent(sql.FieldHasSuffix(FieldUserID, vc))
 }
 
+// UserIDIsNil applies the IsNil predicate on the "user_id" field.
+func UserIDIsNil() predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldIsNull(FieldUserID))
+}
+
+// UserIDNotNil applies the NotNil predicate on the "user_id" field.
+func UserIDNotNil() predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldNotNull(FieldUserID))
+}
+
 // UserIDEqualFold applies the EqualFold predicate on the "user_id" field.
 func UserIDEqualFold(v pulid.ID) predicate.AccessEvent {
 	vc := string(v)
@@ -288,6 +308,16 @@ func DeviceIDHasPrefix(v pulid.ID) predicate.AccessEvent {
 func DeviceIDHasSuffix(v pulid.ID) predicate.AccessEvent {
 	vc := string(v)
 	return predicate.AccessEvent(sql.FieldHasSuffix(FieldDeviceID, vc))
+}
+
+// DeviceIDIsNil applies the IsNil predicate on the "device_id" field.
+func DeviceIDIsNil() predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldIsNull(FieldDeviceID))
+}
+
+// DeviceIDNotNil applies the NotNil predicate on the "device_id" field.
+func DeviceIDNotNil() predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldNotNull(FieldDeviceID))
 }
 
 // DeviceIDEqualFold applies the EqualFold predicate on the "device_id" field.
@@ -382,6 +412,136 @@ func PermissionIDContainsFold(v pulid.ID) predicate.AccessEvent {
 	return predicate.AccessEvent(sql.FieldContainsFold(FieldPermissionID, vc))
 }
 
+// UserNameEQ applies the EQ predicate on the "user_name" field.
+func UserNameEQ(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldEQ(FieldUserName, v))
+}
+
+// UserNameNEQ applies the NEQ predicate on the "user_name" field.
+func UserNameNEQ(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldNEQ(FieldUserName, v))
+}
+
+// UserNameIn applies the In predicate on the "user_name" field.
+func UserNameIn(vs ...string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldIn(FieldUserName, vs...))
+}
+
+// UserNameNotIn applies the NotIn predicate on the "user_name" field.
+func UserNameNotIn(vs ...string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldNotIn(FieldUserName, vs...))
+}
+
+// UserNameGT applies the GT predicate on the "user_name" field.
+func UserNameGT(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldGT(FieldUserName, v))
+}
+
+// UserNameGTE applies the GTE predicate on the "user_name" field.
+func UserNameGTE(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldGTE(FieldUserName, v))
+}
+
+// UserNameLT applies the LT predicate on the "user_name" field.
+func UserNameLT(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldLT(FieldUserName, v))
+}
+
+// UserNameLTE applies the LTE predicate on the "user_name" field.
+func UserNameLTE(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldLTE(FieldUserName, v))
+}
+
+// UserNameContains applies the Contains predicate on the "user_name" field.
+func UserNameContains(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldContains(FieldUserName, v))
+}
+
+// UserNameHasPrefix applies the HasPrefix predicate on the "user_name" field.
+func UserNameHasPrefix(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldHasPrefix(FieldUserName, v))
+}
+
+// UserNameHasSuffix applies the HasSuffix predicate on the "user_name" field.
+func UserNameHasSuffix(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldHasSuffix(FieldUserName, v))
+}
+
+// UserNameEqualFold applies the EqualFold predicate on the "user_name" field.
+func UserNameEqualFold(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldEqualFold(FieldUserName, v))
+}
+
+// UserNameContainsFold applies the ContainsFold predicate on the "user_name" field.
+func UserNameContainsFold(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldContainsFold(FieldUserName, v))
+}
+
+// DeviceNameEQ applies the EQ predicate on the "device_name" field.
+func DeviceNameEQ(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldEQ(FieldDeviceName, v))
+}
+
+// DeviceNameNEQ applies the NEQ predicate on the "device_name" field.
+func DeviceNameNEQ(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldNEQ(FieldDeviceName, v))
+}
+
+// DeviceNameIn applies the In predicate on the "device_name" field.
+func DeviceNameIn(vs ...string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldIn(FieldDeviceName, vs...))
+}
+
+// DeviceNameNotIn applies the NotIn predicate on the "device_name" field.
+func DeviceNameNotIn(vs ...string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldNotIn(FieldDeviceName, vs...))
+}
+
+// DeviceNameGT applies the GT predicate on the "device_name" field.
+func DeviceNameGT(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldGT(FieldDeviceName, v))
+}
+
+// DeviceNameGTE applies the GTE predicate on the "device_name" field.
+func DeviceNameGTE(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldGTE(FieldDeviceName, v))
+}
+
+// DeviceNameLT applies the LT predicate on the "device_name" field.
+func DeviceNameLT(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldLT(FieldDeviceName, v))
+}
+
+// DeviceNameLTE applies the LTE predicate on the "device_name" field.
+func DeviceNameLTE(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldLTE(FieldDeviceName, v))
+}
+
+// DeviceNameContains applies the Contains predicate on the "device_name" field.
+func DeviceNameContains(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldContains(FieldDeviceName, v))
+}
+
+// DeviceNameHasPrefix applies the HasPrefix predicate on the "device_name" field.
+func DeviceNameHasPrefix(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldHasPrefix(FieldDeviceName, v))
+}
+
+// DeviceNameHasSuffix applies the HasSuffix predicate on the "device_name" field.
+func DeviceNameHasSuffix(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldHasSuffix(FieldDeviceName, v))
+}
+
+// DeviceNameEqualFold applies the EqualFold predicate on the "device_name" field.
+func DeviceNameEqualFold(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldEqualFold(FieldDeviceName, v))
+}
+
+// DeviceNameContainsFold applies the ContainsFold predicate on the "device_name" field.
+func DeviceNameContainsFold(v string) predicate.AccessEvent {
+	return predicate.AccessEvent(sql.FieldContainsFold(FieldDeviceName, v))
+}
+
 // ActionEQ applies the EQ predicate on the "action" field.
 func ActionEQ(v enum.LockAction) predicate.AccessEvent {
 	vc := v
@@ -460,6 +620,36 @@ func ReasonNotIn(vs ...enum.AccessReason) predicate.AccessEvent {
 		v[i] = vs[i]
 	}
 	return predicate.AccessEvent(sql.FieldNotIn(FieldReason, v...))
+}
+
+// OutcomeEQ applies the EQ predicate on the "outcome" field.
+func OutcomeEQ(v enum.DeviceOutcome) predicate.AccessEvent {
+	vc := v
+	return predicate.AccessEvent(sql.FieldEQ(FieldOutcome, vc))
+}
+
+// OutcomeNEQ applies the NEQ predicate on the "outcome" field.
+func OutcomeNEQ(v enum.DeviceOutcome) predicate.AccessEvent {
+	vc := v
+	return predicate.AccessEvent(sql.FieldNEQ(FieldOutcome, vc))
+}
+
+// OutcomeIn applies the In predicate on the "outcome" field.
+func OutcomeIn(vs ...enum.DeviceOutcome) predicate.AccessEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.AccessEvent(sql.FieldIn(FieldOutcome, v...))
+}
+
+// OutcomeNotIn applies the NotIn predicate on the "outcome" field.
+func OutcomeNotIn(vs ...enum.DeviceOutcome) predicate.AccessEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.AccessEvent(sql.FieldNotIn(FieldOutcome, v...))
 }
 
 // OccurredAtEQ applies the EQ predicate on the "occurred_at" field.

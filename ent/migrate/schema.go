@@ -49,15 +49,18 @@ var (
 	// AccessEventsColumns holds the columns for the "access_events" table.
 	AccessEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
+		{Name: "user_name", Type: field.TypeString},
+		{Name: "device_name", Type: field.TypeString},
 		{Name: "action", Type: field.TypeEnum, Enums: []string{"UNLOCK", "LOCK", "UNLATCH"}},
 		{Name: "remote", Type: field.TypeBool},
 		{Name: "allowed", Type: field.TypeBool},
 		{Name: "reason", Type: field.TypeEnum, Enums: []string{"ALLOWED", "NO_PERMISSION", "PENDING_INVITATION", "REVOKED", "DISABLED", "NOT_YET_VALID", "EXPIRED", "WRONG_WEEKDAY", "OUTSIDE_TIME_WINDOW", "REMOTE_NOT_ALLOWED"}},
+		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"REFUSED", "SENT", "DONE", "FAILED"}},
 		{Name: "occurred_at", Type: field.TypeTime},
 		{Name: "account_id", Type: field.TypeString},
-		{Name: "device_id", Type: field.TypeString},
+		{Name: "device_id", Type: field.TypeString, Nullable: true},
 		{Name: "permission_id", Type: field.TypeString, Nullable: true},
-		{Name: "user_id", Type: field.TypeString},
+		{Name: "user_id", Type: field.TypeString, Nullable: true},
 	}
 	// AccessEventsTable holds the schema information for the "access_events" table.
 	AccessEventsTable = &schema.Table{
@@ -67,44 +70,44 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "access_events_accounts_account",
-				Columns:    []*schema.Column{AccessEventsColumns[6]},
+				Columns:    []*schema.Column{AccessEventsColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "access_events_devices_events",
-				Columns:    []*schema.Column{AccessEventsColumns[7]},
+				Columns:    []*schema.Column{AccessEventsColumns[10]},
 				RefColumns: []*schema.Column{DevicesColumns[0]},
-				OnDelete:   schema.Cascade,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "access_events_permissions_events",
-				Columns:    []*schema.Column{AccessEventsColumns[8]},
+				Columns:    []*schema.Column{AccessEventsColumns[11]},
 				RefColumns: []*schema.Column{PermissionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "access_events_users_events",
-				Columns:    []*schema.Column{AccessEventsColumns[9]},
+				Columns:    []*schema.Column{AccessEventsColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.Cascade,
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "accessevent_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccessEventsColumns[6]},
+				Columns: []*schema.Column{AccessEventsColumns[9]},
 			},
 			{
 				Name:    "accessevent_device_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AccessEventsColumns[7], AccessEventsColumns[5]},
+				Columns: []*schema.Column{AccessEventsColumns[10], AccessEventsColumns[8]},
 			},
 			{
 				Name:    "accessevent_user_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AccessEventsColumns[9], AccessEventsColumns[5]},
+				Columns: []*schema.Column{AccessEventsColumns[12], AccessEventsColumns[8]},
 			},
 		},
 	}

@@ -76,7 +76,7 @@ func init() {
 	accesseventFields := schema.AccessEvent{}.Fields()
 	_ = accesseventFields
 	// accesseventDescOccurredAt is the schema descriptor for occurred_at field.
-	accesseventDescOccurredAt := accesseventFields[7].Descriptor()
+	accesseventDescOccurredAt := accesseventFields[10].Descriptor()
 	// accessevent.DefaultOccurredAt holds the default value on creation for the occurred_at field.
 	accessevent.DefaultOccurredAt = accesseventDescOccurredAt.Default.(func() time.Time)
 	// accesseventDescID is the schema descriptor for id field.

@@ -55,7 +55,7 @@ func (Device) Edges() []ent.Edge {
 			).
 			Comment("The permissions on this device, one per user."),
 		edge.To("events", AccessEvent.Type).
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
 			Comment("Decisions on requests to operate this device, newest first."),
 	}
 }

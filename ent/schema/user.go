@@ -67,7 +67,7 @@ func (User) Edges() []ent.Edge {
 			).
 			Comment("The invitations sent to the user, one per grant."),
 		edge.To("events", AccessEvent.Type).
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
 			Comment("Decisions on the user's requests to operate devices, newest first."),
 		edge.From("tokens", APIToken.Type).
 			Ref("user").

@@ -186,7 +186,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
-	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
+	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(edge.POST{})

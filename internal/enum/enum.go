@@ -103,6 +103,18 @@ const (
 // AccessReason explains an access decision; the names match access.Reason.
 type AccessReason string
 
+// DeviceOutcome is what became of a request to operate a device.
+type DeviceOutcome string
+
+// Device outcomes. An allowed request is recorded as sent before the
+// device is asked, and its answer is recorded after.
+const (
+	OutcomeRefused DeviceOutcome = "REFUSED"
+	OutcomeSent    DeviceOutcome = "SENT"
+	OutcomeDone    DeviceOutcome = "DONE"
+	OutcomeFailed  DeviceOutcome = "FAILED"
+)
+
 // Weekday is a day of the week in GraphQL form.
 type Weekday string
 
@@ -126,6 +138,7 @@ var (
 	deliveryStatuses   = []DeliveryStatus{DeliveryNone, DeliveryQueued, DeliverySent, DeliveryFailed}
 	deliveryMethods    = []DeliveryMethod{DeliveryEmail, DeliveryByCaller}
 	lockActions        = []LockAction{ActionUnlock, ActionLock, ActionUnlatch}
+	deviceOutcomes     = []DeviceOutcome{OutcomeRefused, OutcomeSent, OutcomeDone, OutcomeFailed}
 	accessReasons      = []AccessReason{"ALLOWED", "NO_PERMISSION", "PENDING_INVITATION", "REVOKED", "DISABLED", "NOT_YET_VALID", "EXPIRED", "WRONG_WEEKDAY", "OUTSIDE_TIME_WINDOW", "REMOTE_NOT_ALLOWED"}
 	// AllWeekdays lists the days Monday first, the order of the vendor bitmask.
 	AllWeekdays = []Weekday{Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday}
@@ -230,6 +243,15 @@ func (e *AccessReason) UnmarshalGQL(v any) error { return unmarshal(e, v, access
 
 // MarshalGQL implements graphql.Marshaler.
 func (e AccessReason) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid device outcomes.
+func (DeviceOutcome) Values() []string { return names(deviceOutcomes) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *DeviceOutcome) UnmarshalGQL(v any) error { return unmarshal(e, v, deviceOutcomes) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e DeviceOutcome) MarshalGQL(w io.Writer) { marshal(w, e) }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (e *Weekday) UnmarshalGQL(v any) error { return unmarshal(e, v, AllWeekdays) }

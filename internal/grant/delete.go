@@ -22,7 +22,9 @@ type UserDeletion struct {
 }
 
 // DeleteUser revokes the user's live permissions and pending invitations,
-// then removes the user with them (the foreign keys cascade).
+// then removes the user with them (the foreign keys cascade). The user's
+// access events stay, with the name they recorded (their user_id is set
+// null).
 func DeleteUser(ctx context.Context, c *ent.Client, id pulid.ID) (*UserDeletion, error) {
 	if _, err := c.User.Get(ctx, id); err != nil {
 		return nil, err
@@ -57,7 +59,8 @@ type DeviceDeletion struct {
 }
 
 // DeleteDevice removes a device with its permissions; pending invitations
-// left with no live permission are revoked.
+// left with no live permission are revoked. The device's access events
+// stay, with the name they recorded (their device_id is set null).
 func DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDeletion, error) {
 	// Locked first: a grant that read the device has committed, and one
 	// that has not waits and then finds no device.

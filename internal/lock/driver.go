@@ -5,6 +5,7 @@ package lock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -32,16 +33,24 @@ type Driver interface {
 
 // Simulated is a driver without hardware: it keeps each device's state in
 // memory (every device starts LOCKED). UNLATCH pulls the latch and leaves
-// the lock unlocked afterwards, as most smart locks do.
+// the lock unlocked afterwards, as most smart locks do. A device set
+// offline answers every request with ErrOffline.
 type Simulated struct {
-	mu     sync.Mutex
-	states map[pulid.ID]State
+	mu      sync.Mutex
+	states  map[pulid.ID]State
+	offline map[pulid.ID]bool
 }
+
+// ErrOffline is the answer of a device that cannot be reached.
+var ErrOffline = errors.New("the device does not answer")
 
 // Operate implements Driver.
 func (s *Simulated) Operate(_ context.Context, device pulid.ID, action enum.LockAction) (State, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.offline[device] {
+		return "", ErrOffline
+	}
 	if s.states == nil {
 		s.states = map[pulid.ID]State{}
 	}
@@ -54,6 +63,16 @@ func (s *Simulated) Operate(_ context.Context, device pulid.ID, action enum.Lock
 	}
 	s.states[device] = next
 	return next, nil
+}
+
+// SetOffline takes a simulated device off the network, or back on.
+func (s *Simulated) SetOffline(device pulid.ID, offline bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.offline == nil {
+		s.offline = map[pulid.ID]bool{}
+	}
+	s.offline[device] = offline
 }
 
 // State returns the simulated state of a device.

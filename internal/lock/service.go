@@ -2,7 +2,11 @@ package lock
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/device"
@@ -18,6 +22,9 @@ import (
 
 // Service answers access questions and operates devices.
 type Service struct {
+	// Client is the root client: decisions and their records never join a
+	// request's transaction, so nothing else in a request can undo them.
+	Client *ent.Client
 	Driver Driver
 	Now    func() time.Time
 	// OnDecision, if set, learns the reason of every decision.
@@ -30,12 +37,15 @@ type Decision struct {
 	Reason     enum.AccessReason
 	At         time.Time
 	Permission *ent.Permission
+	// device is the device decided on, for the access event; it may have
+	// been read with the server's rights and is not shown to the caller.
+	device *ent.Device
 }
 
 // Check decides whether the user may operate the device at the instant
 // (now when nil). An admin may ask about any user of the account; a user's
 // own token only about itself.
-func (s *Service) Check(ctx context.Context, c *ent.Client, userID, deviceID pulid.ID, at *time.Time, remote bool) (*Decision, error) {
+func (s *Service) Check(ctx context.Context, userID, deviceID pulid.ID, at *time.Time, remote bool) (*Decision, error) {
 	if v := auth.FromContext(ctx); v != nil && v.Role == auth.RoleUser && v.UserID != userID {
 		return nil, apperr.ErrForbidden
 	}
@@ -43,46 +53,63 @@ func (s *Service) Check(ctx context.Context, c *ent.Client, userID, deviceID pul
 	if at != nil {
 		when = *at
 	}
-	return s.decide(ctx, c, userID, deviceID, when, remote)
+	return s.decide(ctx, userID, deviceID, when, remote)
 }
 
-// decide loads the live permission with its device in one query; only
-// without one does it look further, to tell "no permission" from an
-// unknown device or user. That lookup covers the whole account even for a
-// user's token (which cannot read devices it has no permission on), so
-// that a request for such a device is answered, and logged, as
-// NO_PERMISSION.
-func (s *Service) decide(ctx context.Context, c *ent.Client, userID, deviceID pulid.ID, at time.Time, remote bool) (*Decision, error) {
+// decide loads the user's permission on the device with the device in one
+// query: the live one if there is one (at most one is), else the newest
+// revoked one, so that a revoked permission answers REVOKED. Only without
+// any does it look further, to tell "no permission" from an unknown device
+// or user. That lookup covers the whole account even for a user's token
+// (which cannot read devices it has no live permission on), so that a
+// request for such a device is answered, and logged, as NO_PERMISSION.
+func (s *Service) decide(ctx context.Context, userID, deviceID pulid.ID, at time.Time, remote bool) (*Decision, error) {
+	c := s.Client
+	sys := auth.SystemContext(ctx)
 	p, err := c.Permission.Query().
-		Where(permission.UserID(userID), permission.DeviceID(deviceID), permission.StatusNEQ(enum.PermissionRevoked)).
+		Where(permission.UserID(userID), permission.DeviceID(deviceID)).
+		Order(revokedLast, permission.ByID(sql.OrderDesc())).
 		WithDevice().
-		Only(ctx)
+		First(ctx)
 	switch {
 	case ent.IsNotFound(err):
 		v := auth.FromContext(ctx)
 		if v == nil {
 			return nil, apperr.ErrUnauthenticated
 		}
-		sys := auth.SystemContext(ctx)
-		if _, err := c.Device.Query().Where(device.ID(deviceID), device.AccountID(v.AccountID)).Only(sys); err != nil {
+		d, err := c.Device.Query().Where(device.ID(deviceID), device.AccountID(v.AccountID)).Only(sys)
+		if err != nil {
 			return nil, notFound(err, "deviceID", "device", deviceID)
 		}
 		if _, err := c.User.Query().Where(user.ID(userID), user.AccountID(v.AccountID)).Only(sys); err != nil {
 			return nil, notFound(err, "userID", "user", userID)
 		}
 		s.decided(access.ReasonNoPermission)
-		return &Decision{Reason: enum.AccessReason(access.ReasonNoPermission.String()), At: at}, nil
+		return &Decision{Reason: enum.AccessReason(access.ReasonNoPermission.String()), At: at, device: d}, nil
 	case err != nil:
 		return nil, err
 	}
-	loc, err := zone.Load(p.Edges.Device.TimeZone)
+	d := p.Edges.Device
+	if d == nil {
+		// A user's token does not see the device of a revoked permission;
+		// the permission is of the caller's account, and so is its device.
+		if d, err = c.Device.Get(sys, p.DeviceID); err != nil {
+			return nil, err
+		}
+	}
+	loc, err := zone.Load(d.TimeZone)
 	if err != nil {
 		return nil, err
 	}
 	rule := RuleOf(p)
 	reason := access.Decide(&rule, loc, at, remote)
 	s.decided(reason)
-	return &Decision{Allowed: reason == access.ReasonAllowed, Reason: enum.AccessReason(reason.String()), At: at, Permission: p}, nil
+	return &Decision{Allowed: reason == access.ReasonAllowed, Reason: enum.AccessReason(reason.String()), At: at, Permission: p, device: d}, nil
+}
+
+// revokedLast orders live permissions before revoked ones.
+func revokedLast(s *sql.Selector) {
+	s.OrderExpr(sql.Expr("CASE WHEN " + s.C(permission.FieldStatus) + " = '" + string(enum.PermissionRevoked) + "' THEN 1 ELSE 0 END"))
 }
 
 func (s *Service) decided(r access.Reason) {
@@ -133,10 +160,17 @@ type Operation struct {
 	State *State
 }
 
+// recordTimeout bounds the write of the device's answer, which goes on
+// after the client has gone.
+const recordTimeout = 5 * time.Second
+
 // Operate decides a user's request to operate a device now, records the
-// decision, and passes an allowed request to the driver. A refused request
-// is an answer, not an error, so that its record is kept.
-func (s *Service) Operate(ctx context.Context, c *ent.Client, deviceID pulid.ID, action enum.LockAction, remote bool) (*Operation, error) {
+// decision, and passes an allowed request to the driver. Every request
+// through this server is remote. The event is committed before the driver
+// acts and the driver's answer after, each in a statement of its own, so
+// that the log holds every decision and every action whatever else the
+// request does. A refused request is an answer, not an error.
+func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.LockAction) (*Operation, error) {
 	v := auth.FromContext(ctx)
 	if v == nil {
 		return nil, apperr.ErrUnauthenticated
@@ -144,35 +178,58 @@ func (s *Service) Operate(ctx context.Context, c *ent.Client, deviceID pulid.ID,
 	if v.Role != auth.RoleUser {
 		return nil, apperr.New(apperr.Forbidden, "operateDevice needs the token of the user who opens the door")
 	}
-	d, err := s.decide(ctx, c, v.UserID, deviceID, s.Now(), remote)
+	u, err := s.Client.User.Get(ctx, v.UserID)
 	if err != nil {
 		return nil, err
 	}
-	ev := c.AccessEvent.Create().
+	d, err := s.decide(ctx, v.UserID, deviceID, s.Now(), true)
+	if err != nil {
+		return nil, err
+	}
+	outcome := enum.OutcomeRefused
+	if d.Allowed {
+		outcome = enum.OutcomeSent
+	}
+	ev := s.Client.AccessEvent.Create().
 		SetAccountID(v.AccountID).
 		SetUserID(v.UserID).
+		SetUserName(u.Name).
 		SetDeviceID(deviceID).
+		SetDeviceName(d.device.Name).
 		SetAction(action).
-		SetRemote(remote).
+		SetRemote(true).
 		SetAllowed(d.Allowed).
 		SetReason(d.Reason).
+		SetOutcome(outcome).
 		SetOccurredAt(d.At)
 	if d.Permission != nil {
 		ev.SetPermissionID(d.Permission.ID)
 	}
 	// The log is written by the server on the user's behalf: users cannot
 	// write rows themselves.
-	event, err := ev.Save(auth.SystemContext(ctx))
+	sys := auth.SystemContext(ctx)
+	event, err := ev.Save(sys)
 	if err != nil {
 		return nil, err
 	}
 	op := &Operation{Allowed: d.Allowed, Reason: d.Reason, Event: event}
-	if d.Allowed {
-		st, err := s.Driver.Operate(ctx, deviceID, action)
-		if err != nil {
-			return nil, err
-		}
-		op.State = &st
+	if !d.Allowed {
+		return op, nil
 	}
+	st, opErr := s.Driver.Operate(ctx, deviceID, action)
+	outcome = enum.OutcomeDone
+	if opErr != nil {
+		outcome = enum.OutcomeFailed
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(sys), recordTimeout)
+	defer cancel()
+	if err := event.Update().SetOutcome(outcome).Exec(rctx); err != nil {
+		return nil, errors.Join(opErr, err)
+	}
+	if opErr != nil {
+		return nil, fmt.Errorf("operate device %s: %w", deviceID, opErr)
+	}
+	event.Outcome = outcome
+	op.State = &st
 	return op, nil
 }

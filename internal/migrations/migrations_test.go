@@ -289,6 +289,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 		expires := ts.Add(72 * time.Hour)
 		acc, usr, dev := pulid.New("acc"), pulid.New("usr"), pulid.New("dev")
 		inv, perm := pulid.New("inv"), pulid.New("per")
+		opened, refused := pulid.New("evt"), pulid.New("evt")
 		stmts := []struct {
 			query string
 			args  []any
@@ -303,6 +304,10 @@ func TestUpgradeKeepsData(t *testing.T) {
 				[]any{inv, ts, ts, "hash-of-code", "DE", "PENDING", expires, "SENT", nil, acc, usr}},
 			{`INSERT INTO permissions (id, created_at, updated_at, status, enabled, remote_allowed, valid_from, valid_until, weekdays, daily_from, daily_until, device_id, invitation_id, account_id, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				[]any{perm, ts, ts, "PENDING", true, true, ts, expires, 31, 480, 1080, dev, inv, acc, usr}},
+			{`INSERT INTO access_events (id, action, remote, allowed, reason, occurred_at, account_id, device_id, permission_id, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				[]any{opened, "UNLOCK", true, true, "ALLOWED", ts, acc, dev, perm, usr}},
+			{`INSERT INTO access_events (id, action, remote, allowed, reason, occurred_at, account_id, device_id, permission_id, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				[]any{refused, "LOCK", false, false, "WRONG_WEEKDAY", ts, acc, dev, perm, usr}},
 		}
 		for _, s := range stmts {
 			if _, err := tg.db.ExecContext(ctx, rebind(d, s.query), s.args...); err != nil {
@@ -328,6 +333,10 @@ func TestUpgradeKeepsData(t *testing.T) {
 			{`SELECT name, time_zone, vendor_id FROM devices WHERE id = ?`, dev, []any{"Haustür", "Europe/Vienna", "nuki-4711"}},
 			{`SELECT code_hash, user_id FROM invitations WHERE id = ?`, inv, []any{"hash-of-code", string(usr)}},
 			{`SELECT device_id, invitation_id, user_id FROM permissions WHERE id = ?`, perm, []any{string(dev), string(inv), string(usr)}},
+			// Events get the names as they were at the upgrade, and an
+			// outcome from whether they were allowed.
+			{`SELECT user_name, device_name, outcome, user_id, device_id FROM access_events WHERE id = ?`, opened, []any{"Jana Novák", "Haustür", "DONE", string(usr), string(dev)}},
+			{`SELECT user_name, device_name, outcome, reason FROM access_events WHERE id = ?`, refused, []any{"Jana Novák", "Haustür", "REFUSED", "WRONG_WEEKDAY"}},
 		}
 		for _, c := range checks {
 			got := make([]string, len(c.want))
