@@ -37,12 +37,30 @@ import (
 // itself, so that it can run statements of its own on the same connection),
 // and onCommit runs just before the commit. fail, if it returns an error for
 // a statement (or for "COMMIT"), fails it with that error instead of
-// sending it.
+// sending it, in a transaction or not.
 type faultDriver struct {
 	dialect.Driver
 	onStmt   func(ctx context.Context, tx dialect.Tx, query string)
 	onCommit func()
 	fail     func(query string) error
+}
+
+func (d *faultDriver) Exec(ctx context.Context, query string, args, v any) error {
+	if d.fail != nil {
+		if err := d.fail(query); err != nil {
+			return err
+		}
+	}
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *faultDriver) Query(ctx context.Context, query string, args, v any) error {
+	if d.fail != nil {
+		if err := d.fail(query); err != nil {
+			return err
+		}
+	}
+	return d.Driver.Query(ctx, query, args, v)
 }
 
 func (d *faultDriver) Tx(ctx context.Context) (dialect.Tx, error) {

@@ -258,6 +258,7 @@ func TestTransactionRetry(t *testing.T) {
 		}
 
 		// redeemInvitation alone runs its own transaction: run again too.
+		arm(nil, 0, "")
 		devs := ids(e.Devices(acme, 1, "UTC"))
 		code := grantCode(e, acme.Token, newUser(e, acme.Token, "Ada", "ada@example.com"), devs, map[string]any{"restrictions": map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}})
 		arm(insert("api_tokens"), 1, pqerror.TRDeadlockDetected)

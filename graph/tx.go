@@ -56,7 +56,7 @@ const retryPause = 10 * time.Millisecond
 // conflict repeats nothing: mails go through the outbox and idempotency
 // keys are claimed in the operation's transaction, and redeemInvitation's
 // own transaction is rolled back by the conflict. operateDevice is not one:
-// the door may have moved.
+// it commits its decision on its own, and the door may have moved.
 var rerunnable = map[string]bool{
 	"createUser": true, "updateUser": true, "deleteUser": true,
 	"createDevice": true, "updateDevice": true, "deleteDevice": true,
