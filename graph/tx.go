@@ -156,7 +156,11 @@ func (t *Transactioner) InterceptResponse(ctx context.Context, next graphql.Resp
 	for n := 1; ; n++ {
 		a := &attempt{}
 		rsp := t.attempt(context.WithValue(ctx, attemptKey{}, a), transactional(op), run)
-		if !a.conflict.Load() || !again || n == retryAttempts {
+		if !a.conflict.Load() {
+			return rsp
+		}
+		if !again || n == retryAttempts {
+			t.Log.WarnContext(ctx, "operation met a concurrent one; answering CONFLICT", "attempts", n)
 			return rsp
 		}
 		t.Log.InfoContext(ctx, "operation met a concurrent one; running it again", "attempt", n)
