@@ -50,6 +50,9 @@ func OpenDB(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) 
 		if path == "" {
 			path = DefaultDatabase
 		}
+		// SQLite reads the name as a URI, where '#' would end the path (a
+		// test's temporary folder for a subtest "sqlite#01" has one).
+		path = strings.ReplaceAll(path, "#", "%23")
 		sep := "?"
 		if strings.Contains(path, "?") {
 			sep = "&"

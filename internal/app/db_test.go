@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,4 +26,21 @@ func TestMaxConns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSQLitePathWithHash: a '#' in a SQLite path is part of the file name,
+// not the end of the path (which made two tests share a file).
+func TestSQLitePathWithHash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a#b.db")
+	client, db, err := app.OpenDB(path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("no database at %s: %v", path, err)
+	}
 }
