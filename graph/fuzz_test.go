@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -32,6 +33,10 @@ const (
 	fuzzOpenPH    = "$OPEN"    // 5000 [
 	fuzzClosePH   = "$CLOSE"   // 5000 ]
 	fuzzAliasesPH = "$ALIASES" // 1000 aliased fields
+	fuzzFragsPH   = "$FRAGS"   // 30 fragments that each spread the next twice
+	fuzzReFragsPH = "$REFRAGS" // the same, spread again through 29 more fragments
+	fuzzNestPH    = "$NEST"    // a where 20 levels deep, as JSON
+	fuzzOrsPH     = "$ORS"     // an or of 2000 filters, as JSON
 )
 
 // fuzzLeaks are fragments of driver, ORM and runtime text that must never
@@ -42,7 +47,9 @@ var fuzzStatuses = map[int]bool{200: true, 400: true, 401: true, 405: true, 413:
 
 // FuzzHandler sends arbitrary requests to the whole HTTP handler of one
 // SQLite-backed app: no input may panic it, answer with an unexpected
-// status, show internal text, or write rows without a clean success.
+// status, show internal text, or write rows without a clean success. The
+// seeds include fragment spreads (30 that each spread the next twice),
+// nested and long input values and cursors the server did not issue.
 func FuzzHandler(f *testing.F) {
 	// Warnings and errors only: with a healthy database no request may
 	// cause one (a panic recovered by gqlgen is logged at ERROR).
@@ -100,6 +107,13 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "", jsonCT, bearer, "", []byte(`{"query": "query A { viewer { role } } query B { viewer { role } }", "operationName": "C"}`)},
 		{"POST", "", jsonCT, bearer, "", gql(`{ __schema { types { name } } }`, nil)},
 		{"POST", "", jsonCT, bearer, "", gql(`{ users(first: 100000, where: {nameContains: "sql:"}) { totalCount } }`, nil)},
+		{"POST", "", jsonCT, bearer, "", gql(`query { ...Q } fragment Q on Query { viewer { role } users(first: 2) { edges { node { ...U } } } } fragment U on User { id permissions { edges { node { id device { ...D } } } } } fragment D on Device { id name }`, nil)},
+		{"POST", "", jsonCT, bearer, "", gql(fuzzFragsPH, nil)},
+		{"POST", "", jsonCT, "", "", gql(fuzzReFragsPH, nil)},
+		{"POST", "", jsonCT, bearer, "", gql(`{ users(where: {or: [{not: {not: {hasPermissionsWith: [{hasDeviceWith: [{nameContains: "a"}]}]}}}], idIn: ["a", "b"]}) { totalCount } }`, nil)},
+		{"POST", "", jsonCT, bearer, "", []byte(`{"query": "query($w: UserWhereInput) { users(where: $w) { totalCount } }", "variables": {"w": $NEST}}`)},
+		{"POST", "", jsonCT, bearer, "", []byte(`{"query": "query($w: UserWhereInput) { users(where: {and: [$w]}) { totalCount } }", "variables": {"w": $ORS}}`)},
+		{"POST", "", jsonCT, bearer, "", gql(`query($c: Cursor) { users(first: 2, after: $c) { edges { node { permissions(last: 1, before: "abc") { totalCount } } } } }`, map[string]any{"c": "gaFpoA"})},
 		{"POST", "", "application/json; charset=latin1", bearer, "", gql(`{ viewer { role } }`, nil)},
 		{"POST", "", "multipart/form-data; boundary=XyZ", bearer, "", []byte(multipart)},
 		{"POST", "", "application/x-www-form-urlencoded", bearer, "", []byte("query=%7B+viewer+%7B+role+%7D+%7D")},
@@ -120,9 +134,13 @@ func FuzzHandler(f *testing.F) {
 		f.Add(s.method, s.rawQuery, s.contentType, s.auth, s.accept, s.body)
 	}
 
+	nestedWhere := strings.Repeat(`{"not": `, 20) + `{"name": "x"}` + strings.Repeat("}", 20)
+	ors := `{"or": [` + strings.TrimSuffix(strings.Repeat(`{"nameContains": "a"}, `, 2000), ", ") + `]}`
+
 	replacer := strings.NewReplacer(fuzzTokenPH, acme.Token, fuzzUserPH, u.CreateUser.ID, fuzzDevicePH, dev)
 	expand := strings.NewReplacer(fuzzPadPH, strings.Repeat(" ", 1<<20), fuzzOpenPH, strings.Repeat("[", 5000),
-		fuzzClosePH, strings.Repeat("]", 5000), fuzzAliasesPH, aliases.String())
+		fuzzClosePH, strings.Repeat("]", 5000), fuzzAliasesPH, aliases.String(),
+		fuzzReFragsPH, graph.Doubling(30, true, "viewer { role }"), fuzzFragsPH, graph.Doubling(30, false, "viewer { role }"), fuzzNestPH, nestedWhere, fuzzOrsPH, ors)
 	f.Fuzz(func(t *testing.T, method, rawQuery, contentType, authorization, accept string, body []byte) {
 		if !fuzzValidRequestLine(rawQuery) || !fuzzValidHeader(contentType) || !fuzzValidHeader(authorization) || !fuzzValidHeader(accept) {
 			return // no HTTP/1.1 client can send these

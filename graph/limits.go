@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -13,13 +16,26 @@ import (
 
 // Limits refuses expensive operations before any resolver runs, each with
 // its own extensions.code: too many tokens (checked before parsing, so a
-// huge document costs no validation time), too deep, too many aliases, or
-// too complex. Complexity counts every selected field, multiplied by the
-// page size of each connection it sits in; PageLimit must run first so
-// that default page sizes are counted.
+// huge document costs no validation time), argument values too large
+// (InputLimits), too deep, too many aliases, or too complex. Complexity
+// counts every selected field, multiplied by the page size of each
+// connection it sits in, plus the edge filters of each connection's where;
+// PageLimit must run first so that default page sizes are counted.
+//
+// Every check takes time linear in the size of the document and its
+// variables: a fragment is judged once, however often it is spread.
 type Limits struct {
 	MaxTokens, MaxDepth, MaxAliases, MaxComplexity int
+	Inputs                                         InputLimits
 }
+
+// EdgeFilterWeight is the complexity of one edge predicate (hasUserWith,
+// hasPermissionsWith, ...) in a connection's where. The database runs it as
+// a subquery for every row it considers, however small the page, so the
+// weight does not depend on the page size; an edge predicate nested in
+// another runs for every row of that one, so it multiplies: the weight
+// times one plus the cost of the predicates inside it.
+const EdgeFilterWeight = 100
 
 var _ interface {
 	graphql.HandlerExtension
@@ -40,68 +56,177 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 }
 
 // MutateOperationParameters counts the document's tokens with the lexer
-// alone, stopping at the limit.
+// alone, stopping at the limit, and bounds the variables as sent, before
+// validation coerces them (which costs far more per value than this walk).
 func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
 	lx := lexer.New(&ast.Source{Input: p.Query})
 	for n := 0; ; n++ {
 		tok, err := lx.ReadToken()
 		if err != nil || tok.Kind == lexer.EOF {
-			return nil // the parser reports lexical errors properly
+			break // the parser reports lexical errors properly
 		}
 		if n >= l.MaxTokens {
 			return limitError("TOKEN_LIMIT_EXCEEDED", "the document has more than %d tokens", l.MaxTokens)
 		}
 	}
+	return l.Inputs.variables(p.Variables)
 }
 
-// MutateOperationContext checks depth, aliases and complexity.
+// MutateOperationContext checks argument values, then depth, aliases and
+// complexity.
 func (l Limits) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	var s stats
-	cost := s.walk(rc.Variables, rc.Operation.SelectionSet, 1)
+	if err := l.Inputs.check(rc); err != nil {
+		return err
+	}
+	w := newWalker(rc.Variables)
+	s := w.set(rc.Operation.SelectionSet)
 	switch {
 	case s.depth > l.MaxDepth:
 		return limitError("DEPTH_LIMIT_EXCEEDED", "the operation is %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
 	case s.aliases > l.MaxAliases:
-		return limitError("ALIAS_LIMIT_EXCEEDED", "the operation uses %d aliases; at most %d are allowed", s.aliases, l.MaxAliases)
-	case cost > l.MaxComplexity:
-		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation's complexity is %d; at most %d is allowed (connections count once per item of a page)", cost, l.MaxComplexity)
+		return limitError("ALIAS_LIMIT_EXCEEDED", "the operation uses %s aliases; at most %d are allowed", count(s.aliases), l.MaxAliases)
+	case s.cost > l.MaxComplexity:
+		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation's complexity is %s; at most %d is allowed (connections count once per item of a page)", count(s.cost), l.MaxComplexity)
 	}
 	return nil
 }
 
-type stats struct{ depth, aliases int }
+// count renders a saturated sum as what it is: too large to say.
+func count(n int) string {
+	if n == math.MaxInt {
+		return "beyond counting"
+	}
+	return strconv.Itoa(n)
+}
 
-// walk returns the cost of a selection set at the given depth.
-func (s *stats) walk(vars map[string]any, set ast.SelectionSet, depth int) int {
-	cost := 0
+// summary is what the limits need of a selection set: the levels of fields
+// in it, and its aliases and cost as if every fragment spread were
+// expanded, saturating at math.MaxInt.
+type summary struct{ depth, aliases, cost int }
+
+func (s *summary) add(o summary) {
+	s.depth = max(s.depth, o.depth)
+	s.aliases = satAdd(s.aliases, o.aliases)
+	s.cost = satAdd(s.cost, o.cost)
+}
+
+// walker summarises selection sets; a spread adds its fragment's summary,
+// computed once, as a value.
+type walker struct {
+	vars      map[string]any
+	fragments *fragmentMemo[summary]
+}
+
+func newWalker(vars map[string]any) *walker {
+	return &walker{vars: vars, fragments: newFragmentMemo[summary]()}
+}
+
+func (w *walker) set(set ast.SelectionSet) summary {
+	var s summary
+	var spread map[string]bool
 	for _, sel := range set {
 		switch f := sel.(type) {
 		case *ast.Field:
+			child := w.set(f.SelectionSet)
+			mult, filter := w.arguments(f)
+			fs := summary{
+				depth:   1 + child.depth,
+				aliases: child.aliases,
+				cost:    satAdd(satAdd(1, filter), satMul(mult, child.cost)),
+			}
 			if f.Alias != "" && f.Alias != f.Name {
-				s.aliases++
+				fs.aliases = satAdd(fs.aliases, 1)
 			}
-			s.depth = max(s.depth, depth)
-			mult := 1
-			if f.Definition != nil {
-				args := f.ArgumentMap(vars)
-				if n, ok := intArg(args["first"]); ok {
-					mult = int(max(n, 1))
-				} else if n, ok := intArg(args["last"]); ok {
-					mult = int(max(n, 1))
-				} else if ids, ok := args["ids"].([]any); ok {
-					mult = max(len(ids), 1)
-				}
-			}
-			cost += 1 + mult*s.walk(vars, f.SelectionSet, depth+1)
+			s.add(fs)
 		case *ast.InlineFragment:
-			cost += s.walk(vars, f.SelectionSet, depth)
+			s.add(w.set(f.SelectionSet))
 		case *ast.FragmentSpread:
-			if f.Definition != nil {
-				cost += s.walk(vars, f.Definition.SelectionSet, depth)
+			// A fragment spread twice into one selection set runs once.
+			if spread[f.Name] {
+				continue
 			}
+			if spread == nil {
+				spread = map[string]bool{}
+			}
+			spread[f.Name] = true
+			s.add(w.fragment(f))
+		}
+	}
+	return s
+}
+
+// fragment returns the summary of a spread's fragment. A cycle is
+// summarised as too costly rather than walked forever.
+func (w *walker) fragment(f *ast.FragmentSpread) summary {
+	if f.Definition == nil {
+		return summary{}
+	}
+	return w.fragments.of(f, func(def *ast.FragmentDefinition) summary {
+		return w.set(def.SelectionSet)
+	}, summary{cost: math.MaxInt})
+}
+
+// arguments returns how many times a field's selection runs (the page size
+// of a connection, the number of ids of nodes) and the cost of its where
+// filter.
+func (w *walker) arguments(f *ast.Field) (mult, filter int) {
+	if f.Definition == nil || len(f.Arguments) == 0 {
+		return 1, 0
+	}
+	args := f.ArgumentMap(w.vars)
+	mult = 1
+	if n, ok := intArg(args["first"]); ok {
+		mult = int(max(n, 1))
+	} else if n, ok := intArg(args["last"]); ok {
+		mult = int(max(n, 1))
+	} else if ids, ok := args["ids"].([]any); ok {
+		mult = max(len(ids), 1)
+	}
+	return mult, filterCost(args["where"])
+}
+
+// filterCost is the cost of the edge predicates in a where value (see
+// EdgeFilterWeight). Its size is bounded by InputLimits, which run first.
+func filterCost(v any) int {
+	cost := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if isEdgePredicate(k) {
+				cost = satAdd(cost, satMul(EdgeFilterWeight, satAdd(1, filterCost(x))))
+			} else {
+				cost = satAdd(cost, filterCost(x))
+			}
+		}
+	case []any:
+		for _, x := range v {
+			cost = satAdd(cost, filterCost(x))
 		}
 	}
 	return cost
+}
+
+// isEdgePredicate reports whether a where field is one of entgql's edge
+// predicates, has<Edge>With.
+func isEdgePredicate(name string) bool {
+	return len(name) > len("hasWith") && strings.HasPrefix(name, "has") && strings.HasSuffix(name, "With") &&
+		name[3] >= 'A' && name[3] <= 'Z'
+}
+
+// satAdd and satMul add and multiply non-negative numbers, saturating at
+// math.MaxInt instead of overflowing.
+func satAdd(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+func satMul(a, b int) int {
+	if a != 0 && b > math.MaxInt/a {
+		return math.MaxInt
+	}
+	return a * b
 }
 
 // QuietRules are the standard validation rules with every "Did you mean"

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,9 +43,12 @@ func (PageLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext implements graphql.OperationContextMutator. The
 // parsed document is shared through the query cache, so it is never changed
-// in place: fields that need a default are copied along their path.
+// in place: fields that need a default are copied along their path, and a
+// fragment that needs one is copied once and replaced in a copy of the
+// document, where the executor looks fragments up.
 func (l PageLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	set, changed, err := l.bound(rc.Variables, rc.Operation.SelectionSet)
+	b := &bounder{PageLimit: l, vars: rc.Variables, fragments: newFragmentMemo[bounded]()}
+	set, changed, err := b.bound(rc.Operation.SelectionSet)
 	if err != nil {
 		return err
 	}
@@ -53,21 +57,48 @@ func (l PageLimit) MutateOperationContext(_ context.Context, rc *graphql.Operati
 		op.SelectionSet = set
 		rc.Operation = &op
 	}
+	if b.copied {
+		doc := *rc.Doc
+		doc.Fragments = make(ast.FragmentDefinitionList, len(rc.Doc.Fragments))
+		for i, f := range rc.Doc.Fragments {
+			doc.Fragments[i] = f
+			if r, ok := b.fragments.done[f.Name]; ok && r.def != nil {
+				doc.Fragments[i] = r.def
+			}
+		}
+		rc.Doc = &doc
+	}
 	return nil
 }
 
-func (l PageLimit) bound(vars map[string]any, set ast.SelectionSet) (ast.SelectionSet, bool, *gqlerror.Error) {
+// bounder bounds one operation, each fragment definition once however
+// often it is spread.
+type bounder struct {
+	PageLimit
+	vars      map[string]any
+	fragments *fragmentMemo[bounded]
+	// copied tells whether any fragment needed a bounded copy.
+	copied bool
+}
+
+// bounded is a fragment's bounded copy, or nil when it needed no change.
+type bounded struct {
+	def *ast.FragmentDefinition
+	err *gqlerror.Error
+}
+
+func (b *bounder) bound(set ast.SelectionSet) (ast.SelectionSet, bool, *gqlerror.Error) {
 	out := make(ast.SelectionSet, len(set))
 	touched := false
 	for i, sel := range set {
 		out[i] = sel
 		switch s := sel.(type) {
 		case *ast.Field:
-			children, changed, err := l.bound(vars, s.SelectionSet)
+			children, changed, err := b.bound(s.SelectionSet)
 			if err != nil {
 				return nil, false, err
 			}
-			args, err := l.arguments(vars, s)
+			args, err := b.arguments(b.vars, s)
 			if err != nil {
 				return nil, false, err
 			}
@@ -80,7 +111,7 @@ func (l PageLimit) bound(vars map[string]any, set ast.SelectionSet) (ast.Selecti
 				out[i], touched = &cp, true
 			}
 		case *ast.InlineFragment:
-			children, changed, err := l.bound(vars, s.SelectionSet)
+			children, changed, err := b.bound(s.SelectionSet)
 			if err != nil {
 				return nil, false, err
 			}
@@ -90,23 +121,40 @@ func (l PageLimit) bound(vars map[string]any, set ast.SelectionSet) (ast.Selecti
 				out[i], touched = &cp, true
 			}
 		case *ast.FragmentSpread:
-			if s.Definition == nil {
-				continue
-			}
-			children, changed, err := l.bound(vars, s.Definition.SelectionSet)
+			def, err := b.fragment(s)
 			if err != nil {
 				return nil, false, err
 			}
-			if changed {
-				def := *s.Definition
-				def.SelectionSet = children
+			if def != s.Definition {
 				cp := *s
-				cp.Definition = &def
+				cp.Definition = def
 				out[i], touched = &cp, true
 			}
 		}
 	}
 	return out, touched, nil
+}
+
+// fragment returns the bounded definition of a spread's fragment. A cycle
+// of spreads is left alone.
+func (b *bounder) fragment(s *ast.FragmentSpread) (*ast.FragmentDefinition, *gqlerror.Error) {
+	if s.Definition == nil {
+		return nil, nil
+	}
+	r := b.fragments.of(s, func(def *ast.FragmentDefinition) bounded {
+		children, changed, err := b.bound(def.SelectionSet)
+		if err != nil || !changed {
+			return bounded{err: err}
+		}
+		cp := *def
+		cp.SelectionSet = children
+		b.copied = true
+		return bounded{def: &cp}
+	}, bounded{})
+	if r.def == nil {
+		return s.Definition, r.err
+	}
+	return r.def, nil
 }
 
 // arguments validates the page size of a connection field and returns its
@@ -125,15 +173,20 @@ func (l PageLimit) arguments(vars map[string]any, f *ast.Field) (ast.ArgumentLis
 		set  bool
 	}{{"first", first, hasFirst}, {"last", last, hasLast}} {
 		if a.set && (a.n < 0 || a.n > int64(l.Max)) {
-			err := gqlerror.Errorf("%s.%s: must be between 0 and %d, got %d", f.Alias, a.name, l.Max, a.n)
-			err.Extensions = map[string]any{"code": apperr.BadUserInput, "field": f.Alias + "." + a.name}
-			return nil, err
+			return nil, badInput(f.Alias+"."+a.name, "must be between 0 and %d, got %d", l.Max, a.n)
 		}
+	}
+	if err := direction(f.Alias, hasFirst, hasLast, args["after"] != nil, args["before"] != nil); err != nil {
+		return nil, err
 	}
 	var out ast.ArgumentList
 	if !hasFirst && !hasLast {
+		size := "first"
+		if args["before"] != nil {
+			size = "last"
+		}
 		out = without(f.Arguments, "first", "last")
-		out = append(out, &ast.Argument{Name: "first", Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(l.Default)}})
+		out = append(out, &ast.Argument{Name: size, Value: &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(l.Default)}})
 	}
 	if o, ok := l.Order[f.Definition.Type.Name()]; ok && args["orderBy"] == nil {
 		if out == nil {
@@ -145,6 +198,37 @@ func (l PageLimit) arguments(vars map[string]any, f *ast.Field) (ast.ArgumentLis
 		}}})
 	}
 	return out, nil
+}
+
+// direction refuses the page arguments that mix the two directions:
+// entgql compares both cursors in the direction of the page size, so first
+// with before would answer the items after the cursor, and last with after
+// the items before it. A page goes forward (first, after) or backward
+// (last, before); without a size it takes the default in its cursor's
+// direction.
+func direction(alias string, first, last, after, before bool) *gqlerror.Error {
+	var field, msg string
+	switch {
+	case first && last:
+		field, msg = "last", "give first or last, not both"
+	case after && before:
+		field, msg = "before", "give after or before, not both"
+	case first && before:
+		field, msg = "before", "before pages backward; use it with last"
+	case last && after:
+		field, msg = "after", "after pages forward; use it with first"
+	default:
+		return nil
+	}
+	return badInput(alias+"."+field, "%s", msg)
+}
+
+// badInput is a BAD_USER_INPUT refusal of an argument before any resolver
+// runs; the message starts with the field.
+func badInput(field, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
+	err.Extensions = map[string]any{"code": apperr.BadUserInput, "field": field}
+	return err
 }
 
 func intArg(v any) (int64, bool) {

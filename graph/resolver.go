@@ -2,11 +2,13 @@
 package graph
 
 import (
+	"context"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/lock"
 )
@@ -26,6 +28,17 @@ type Resolver struct {
 // server's clock.
 func NewSchema(client *ent.Client, grants *grant.Service, locks *lock.Service) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
-		Resolvers: &Resolver{client: client, grants: grants, locks: locks, now: grants.Now},
+		Resolvers:  &Resolver{client: client, grants: grants, locks: locks, now: grants.Now},
+		Directives: DirectiveRoot{Scoped: scoped},
 	})
+}
+
+// scoped implements @scoped, which every where input carries: its edge
+// predicates see only the rows the viewer may read (see auth.ScopeEdges).
+func scoped(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+	in, err := next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return auth.ScopeEdges(ctx, in)
 }

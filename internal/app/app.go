@@ -46,7 +46,14 @@ const (
 // Limits bound every operation before any resolver runs. The overview of
 // 50 users with 20 permissions each costs about 18,000; a page of 200
 // users with 20 permissions each about 70,000.
-var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000}
+// An argument may nest 10 levels (a where with two edge predicates inside
+// an or takes 7) and hold lists of 1,000 items (twice grant.MaxDevices, so
+// that a grant's own check names its limit); 2,000 values keep a where
+// well inside the SQL parameter limits of both databases. The longest
+// cursor the server issues, for a 254-character email, is about 1,400
+// characters.
+var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000,
+	Inputs: graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048}}
 
 // Config is everything the server is configured with.
 type Config struct {

@@ -50,14 +50,14 @@ func OpenDB(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) 
 		if path == "" {
 			path = DefaultDatabase
 		}
-		// SQLite reads the name as a URI, where '#' would end the path (a
-		// test's temporary folder for a subtest "sqlite#01" has one).
-		path = strings.ReplaceAll(path, "#", "%23")
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
+		// SQLite reads the DSN as a URI: a '#' or '%' in the file's path
+		// would cut it short or be decoded, and open another file.
+		file, query, hasQuery := strings.Cut(path, "?")
+		file = strings.NewReplacer("%", "%25", "#", "%23").Replace(file)
+		if hasQuery {
+			query += "&"
 		}
-		dsn = "file:" + path + sep + sqlitePragmas
+		dsn = "file:" + file + "?" + query + sqlitePragmas
 	}
 	var db *sql.DB
 	if name == "postgres" {

@@ -28,19 +28,23 @@ func TestMaxConns(t *testing.T) {
 	})
 }
 
-// TestSQLitePathWithHash: a '#' in a SQLite path is part of the file name,
-// not the end of the path (which made two tests share a file).
-func TestSQLitePathWithHash(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a#b.db")
+// TestOpenDBPathWithURIMarks: a SQLite path with '#' or '%' in it opens
+// that very file (a URI would end the path at '#' and decode '%23').
+func TestOpenDBPathWithURIMarks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run#01 100%23")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "latchkey.db")
 	client, db, err := app.OpenDB(path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	if err := db.Ping(); err != nil {
+	if _, err := db.Exec("CREATE TABLE probe (x INTEGER)"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
-		t.Errorf("no database at %s: %v", path, err)
+		t.Errorf("the database was not created at %s: %v", path, err)
 	}
 }

@@ -3,11 +3,20 @@ package auth
 import (
 	"context"
 
-	"entgo.io/ent/entql"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/accessevent"
+	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/device"
+	"github.com/latchkey/latchkey/ent/idempotencykey"
+	"github.com/latchkey/latchkey/ent/intercept"
+	"github.com/latchkey/latchkey/ent/invitation"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/privacy"
+	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -72,62 +81,85 @@ func stampAccount(ctx context.Context, m ent.Mutation) error {
 	return privacy.Skip
 }
 
-// filterToViewer narrows every query and update to the rows the viewer may
-// see. Rows of other accounts are filtered out, never refused, so a foreign
-// ID behaves exactly like one that does not exist.
-var filterToViewer = privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+// filterToViewer narrows every query, update and delete to the rows the
+// viewer may see. Rows of other accounts are filtered out, never refused,
+// so a foreign ID behaves exactly like one that does not exist.
+var filterToViewer = viewerFilter{}
+
+type viewerFilter struct{}
+
+func (viewerFilter) EvalQuery(ctx context.Context, q ent.Query) error {
+	iq, err := intercept.NewQuery(q)
+	if err != nil {
+		return privacy.Denyf("no tenant filter: %v", err)
+	}
+	return narrow(ctx, iq.Type(), iq.WhereP)
+}
+
+func (viewerFilter) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	w, ok := m.(interface{ WhereP(...func(*sql.Selector)) })
+	if !ok {
+		return privacy.Denyf("no tenant filter for %s", m.Type())
+	}
+	return narrow(ctx, m.Type(), w.WhereP)
+}
+
+func narrow(ctx context.Context, typ string, where func(...func(*sql.Selector))) error {
 	v := FromContext(ctx)
 	if v == nil {
 		return apperr.ErrUnauthenticated
 	}
-	account := entql.StringEQ(string(v.AccountID))
-	self := entql.StringEQ(string(v.UserID))
-	user := v.Role == RoleUser
-	switch f := f.(type) {
-	case *ent.AccountFilter:
-		f.WhereID(account)
-	case *ent.APITokenFilter:
-		f.WhereAccountID(account)
-		if user {
-			f.WhereUserID(self)
-		}
-	case *ent.UserFilter:
-		f.WhereAccountID(account)
-		if user {
-			f.WhereID(self)
-		}
-	case *ent.DeviceFilter:
-		f.WhereAccountID(account)
-		if user {
-			f.WhereHasPermissionsWith(
-				permission.UserID(v.UserID),
-				permission.StatusNEQ(enum.PermissionRevoked),
-			)
-		}
-	case *ent.PermissionFilter:
-		f.WhereAccountID(account)
-		if user {
-			f.WhereUserID(self)
-		}
-	case *ent.InvitationFilter:
-		f.WhereAccountID(account)
-		if user {
-			f.WhereUserID(self)
-		}
-	case *ent.AccessEventFilter:
-		f.WhereAccountID(account)
-		if user {
-			f.WhereUserID(self)
-		}
-	case *ent.IdempotencyKeyFilter:
-		f.WhereAccountID(account)
-	case *ent.OutboxFilter:
-		f.WhereAccountID(account)
-		if user {
-			return privacy.Denyf("mail is not readable by users")
-		}
-	default:
-		return privacy.Denyf("no tenant filter for %T", f)
+	ps, err := scope(v, typ)
+	if err != nil {
+		return err
 	}
+	where(ps...)
 	return privacy.Skip
-})
+}
+
+// scope states, for each Ent type, which of its rows v may see: the rows
+// of v's account and, for a user's own token, the rows of that user. It is
+// the only statement of it: filterToViewer applies it to the root table of
+// every query, update and delete, and ScopeEdges to the subquery of every
+// edge predicate in a where input. A type without a scope is refused.
+func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
+	switch typ {
+	case ent.TypeAccount:
+		return rows(v, account.ID(v.AccountID)), nil
+	case ent.TypeAPIToken:
+		return rows(v, apitoken.AccountID(v.AccountID), apitoken.UserID(v.UserID)), nil
+	case ent.TypeUser:
+		return rows(v, user.AccountID(v.AccountID), user.ID(v.UserID)), nil
+	case ent.TypeDevice:
+		return rows(v, device.AccountID(v.AccountID), device.HasPermissionsWith(
+			permission.UserID(v.UserID),
+			permission.StatusNEQ(enum.PermissionRevoked),
+		)), nil
+	case ent.TypePermission:
+		return rows(v, permission.AccountID(v.AccountID), permission.UserID(v.UserID)), nil
+	case ent.TypeInvitation:
+		return rows(v, invitation.AccountID(v.AccountID), invitation.UserID(v.UserID)), nil
+	case ent.TypeAccessEvent:
+		return rows(v, accessevent.AccountID(v.AccountID), accessevent.UserID(v.UserID)), nil
+	case ent.TypeIdempotencyKey:
+		return rows(v, idempotencykey.AccountID(v.AccountID)), nil
+	case ent.TypeOutbox:
+		if v.Role == RoleUser {
+			return nil, privacy.Denyf("mail is not readable by users")
+		}
+		return rows(v, outbox.AccountID(v.AccountID)), nil
+	}
+	return nil, privacy.Denyf("no tenant filter for %s", typ)
+}
+
+// rows is the scope of one type: inAccount always, and own too when v
+// acts as one user.
+func rows[P ~func(*sql.Selector)](v *Viewer, inAccount P, own ...P) []func(*sql.Selector) {
+	ps := []func(*sql.Selector){inAccount}
+	if v.Role == RoleUser {
+		for _, p := range own {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}

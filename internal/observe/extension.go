@@ -73,6 +73,12 @@ func (m *Metrics) operationLabel(op *ast.OperationDefinition) string {
 // firstRootField returns the name of the first field of set other than
 // __typename, looking into fragments, or "".
 func firstRootField(set ast.SelectionSet) string {
+	return firstField(set, map[string]bool{})
+}
+
+// firstField is firstRootField, looking into each fragment once: a fragment
+// without a field would otherwise be searched again at every spread.
+func firstField(set ast.SelectionSet, seen map[string]bool) string {
 	for _, sel := range set {
 		var name string
 		switch s := sel.(type) {
@@ -82,10 +88,11 @@ func firstRootField(set ast.SelectionSet) string {
 				name = ""
 			}
 		case *ast.InlineFragment:
-			name = firstRootField(s.SelectionSet)
+			name = firstField(s.SelectionSet, seen)
 		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				name = firstRootField(s.Definition.SelectionSet)
+			if s.Definition != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				name = firstField(s.Definition.SelectionSet, seen)
 			}
 		}
 		if name != "" {
