@@ -199,7 +199,8 @@ func dropUnchanged(ctx context.Context, m ent.Mutation) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if r := reflect.ValueOf(old); r.IsValid() && !(r.Kind() == reflect.Pointer && r.IsNil()) {
+		// A field that is not nillable reads as its zero value when empty.
+		if r := reflect.ValueOf(old); r.IsValid() && !r.IsZero() {
 			changed = true
 		} else if err := m.ResetField(name); err != nil {
 			return false, err
