@@ -51,6 +51,7 @@ func config(log *slog.Logger) (app.Config, error) {
 		InviteLinkTemplate: os.Getenv("INVITE_LINK_TEMPLATE"),
 		SMTPURL:            os.Getenv("SMTP_URL"),
 		MailFrom:           envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
+		MailLog:            os.Getenv("MAIL_LOG") == "true",
 		Production:         os.Getenv("PRODUCTION") == "true",
 		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:             log,
@@ -61,6 +62,13 @@ func config(log *slog.Logger) (app.Config, error) {
 			return cfg, fmt.Errorf("DATABASE_MAX_CONNS=%q: want a whole number of connections, at least 1", s)
 		}
 		cfg.MaxConns = n
+	}
+	for i, s := range splitList(os.Getenv("INVITE_SECRET_PREVIOUS")) {
+		b, err := invite.ParseSecret(s)
+		if err != nil {
+			return cfg, fmt.Errorf("INVITE_SECRET_PREVIOUS, secret %d: %w", i+1, err)
+		}
+		cfg.PreviousInviteSecrets = append(cfg.PreviousInviteSecrets, b)
 	}
 	var err error
 	if s := os.Getenv("INVITE_SECRET"); s != "" {

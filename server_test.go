@@ -440,3 +440,21 @@ func TestConfigMaxConns(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigMailLogAndPreviousSecrets: MAIL_LOG=true opts in to the log
+// mailer; INVITE_SECRET_PREVIOUS is a comma-separated list of secrets,
+// and a bad one stops the server with a message naming the variable but
+// not the secret.
+func TestConfigMailLogAndPreviousSecrets(t *testing.T) {
+	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv("MAIL_LOG", "true")
+	t.Setenv("INVITE_SECRET_PREVIOUS", strings.Repeat("cd", 32)+", "+strings.Repeat("Zm9v", 11))
+	cfg, err := config(nil)
+	if err != nil || !cfg.MailLog || len(cfg.PreviousInviteSecrets) != 2 || cfg.PreviousInviteSecrets[0][0] != 0xcd || len(cfg.PreviousInviteSecrets[1]) != 33 {
+		t.Fatalf("MailLog %v, %d previous secrets, error %v", cfg.MailLog, len(cfg.PreviousInviteSecrets), err)
+	}
+	t.Setenv("INVITE_SECRET_PREVIOUS", strings.Repeat("cd", 32)+",shortsecret")
+	if _, err := config(nil); err == nil || !strings.Contains(err.Error(), "INVITE_SECRET_PREVIOUS") || strings.Contains(err.Error(), "shortsecret") {
+		t.Errorf("a short previous secret: %v", err)
+	}
+}

@@ -166,6 +166,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outbox.FieldToAddress:     {Type: field.TypeString, Column: outbox.FieldToAddress},
 			outbox.FieldToName:        {Type: field.TypeString, Column: outbox.FieldToName},
 			outbox.FieldSubject:       {Type: field.TypeString, Column: outbox.FieldSubject},
+			outbox.FieldKeyID:         {Type: field.TypeString, Column: outbox.FieldKeyID},
+			outbox.FieldSealedBody:    {Type: field.TypeBytes, Column: outbox.FieldSealedBody},
 			outbox.FieldTextBody:      {Type: field.TypeString, Column: outbox.FieldTextBody},
 			outbox.FieldHTMLBody:      {Type: field.TypeString, Column: outbox.FieldHTMLBody},
 			outbox.FieldStatus:        {Type: field.TypeEnum, Column: outbox.FieldStatus},
@@ -1300,6 +1302,16 @@ func (f *OutboxFilter) WhereToName(p entql.StringP) {
 // WhereSubject applies the entql string predicate on the subject field.
 func (f *OutboxFilter) WhereSubject(p entql.StringP) {
 	f.Where(p.Field(outbox.FieldSubject))
+}
+
+// WhereKeyID applies the entql string predicate on the key_id field.
+func (f *OutboxFilter) WhereKeyID(p entql.StringP) {
+	f.Where(p.Field(outbox.FieldKeyID))
+}
+
+// WhereSealedBody applies the entql []byte predicate on the sealed_body field.
+func (f *OutboxFilter) WhereSealedBody(p entql.BytesP) {
+	f.Where(p.Field(outbox.FieldSealedBody))
 }
 
 // WhereTextBody applies the entql string predicate on the text_body field.

@@ -37,7 +37,7 @@ type Invitation struct {
 	Status enum.InvitationStatus `json:"status,omitempty"`
 	// The code cannot be redeemed from this instant on: 48 hours after it was issued.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
-	// How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), or NONE when the caller delivers the code itself.
+	// How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), LOGGED (written to the server's log by a server without SMTP; no one received it), or NONE when the caller delivers the code itself.
 	Delivery enum.DeliveryStatus `json:"delivery,omitempty"`
 	// When the code was redeemed.
 	RedeemedAt *time.Time `json:"redeemed_at,omitempty"`

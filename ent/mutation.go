@@ -5247,6 +5247,8 @@ type OutboxMutation struct {
 	to_address        *string
 	to_name           *string
 	subject           *string
+	key_id            *string
+	sealed_body       *[]byte
 	text_body         *string
 	html_body         *string
 	status            *enum.DeliveryStatus
@@ -5633,6 +5635,91 @@ func (m *OutboxMutation) OldSubject(ctx context.Context) (v string, err error) {
 // ResetSubject resets all changes to the "subject" field.
 func (m *OutboxMutation) ResetSubject() {
 	m.subject = nil
+}
+
+// SetKeyID sets the "key_id" field.
+func (m *OutboxMutation) SetKeyID(s string) {
+	m.key_id = &s
+}
+
+// KeyID returns the value of the "key_id" field in the mutation.
+func (m *OutboxMutation) KeyID() (r string, exists bool) {
+	v := m.key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyID returns the old "key_id" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyID: %w", err)
+	}
+	return oldValue.KeyID, nil
+}
+
+// ResetKeyID resets all changes to the "key_id" field.
+func (m *OutboxMutation) ResetKeyID() {
+	m.key_id = nil
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (m *OutboxMutation) SetSealedBody(b []byte) {
+	m.sealed_body = &b
+}
+
+// SealedBody returns the value of the "sealed_body" field in the mutation.
+func (m *OutboxMutation) SealedBody() (r []byte, exists bool) {
+	v := m.sealed_body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSealedBody returns the old "sealed_body" field's value of the Outbox entity.
+// If the Outbox object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMutation) OldSealedBody(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSealedBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSealedBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSealedBody: %w", err)
+	}
+	return oldValue.SealedBody, nil
+}
+
+// ClearSealedBody clears the value of the "sealed_body" field.
+func (m *OutboxMutation) ClearSealedBody() {
+	m.sealed_body = nil
+	m.clearedFields[outbox.FieldSealedBody] = struct{}{}
+}
+
+// SealedBodyCleared returns if the "sealed_body" field was cleared in this mutation.
+func (m *OutboxMutation) SealedBodyCleared() bool {
+	_, ok := m.clearedFields[outbox.FieldSealedBody]
+	return ok
+}
+
+// ResetSealedBody resets all changes to the "sealed_body" field.
+func (m *OutboxMutation) ResetSealedBody() {
+	m.sealed_body = nil
+	delete(m.clearedFields, outbox.FieldSealedBody)
 }
 
 // SetTextBody sets the "text_body" field.
@@ -6070,7 +6157,7 @@ func (m *OutboxMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, outbox.FieldCreatedAt)
 	}
@@ -6091,6 +6178,12 @@ func (m *OutboxMutation) Fields() []string {
 	}
 	if m.subject != nil {
 		fields = append(fields, outbox.FieldSubject)
+	}
+	if m.key_id != nil {
+		fields = append(fields, outbox.FieldKeyID)
+	}
+	if m.sealed_body != nil {
+		fields = append(fields, outbox.FieldSealedBody)
 	}
 	if m.text_body != nil {
 		fields = append(fields, outbox.FieldTextBody)
@@ -6138,6 +6231,10 @@ func (m *OutboxMutation) Field(name string) (ent.Value, bool) {
 		return m.ToName()
 	case outbox.FieldSubject:
 		return m.Subject()
+	case outbox.FieldKeyID:
+		return m.KeyID()
+	case outbox.FieldSealedBody:
+		return m.SealedBody()
 	case outbox.FieldTextBody:
 		return m.TextBody()
 	case outbox.FieldHTMLBody:
@@ -6177,6 +6274,10 @@ func (m *OutboxMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldToName(ctx)
 	case outbox.FieldSubject:
 		return m.OldSubject(ctx)
+	case outbox.FieldKeyID:
+		return m.OldKeyID(ctx)
+	case outbox.FieldSealedBody:
+		return m.OldSealedBody(ctx)
 	case outbox.FieldTextBody:
 		return m.OldTextBody(ctx)
 	case outbox.FieldHTMLBody:
@@ -6250,6 +6351,20 @@ func (m *OutboxMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSubject(v)
+		return nil
+	case outbox.FieldKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyID(v)
+		return nil
+	case outbox.FieldSealedBody:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSealedBody(v)
 		return nil
 	case outbox.FieldTextBody:
 		v, ok := value.(string)
@@ -6355,6 +6470,9 @@ func (m *OutboxMutation) ClearedFields() []string {
 	if m.FieldCleared(outbox.FieldInvitationID) {
 		fields = append(fields, outbox.FieldInvitationID)
 	}
+	if m.FieldCleared(outbox.FieldSealedBody) {
+		fields = append(fields, outbox.FieldSealedBody)
+	}
 	if m.FieldCleared(outbox.FieldLastError) {
 		fields = append(fields, outbox.FieldLastError)
 	}
@@ -6380,6 +6498,9 @@ func (m *OutboxMutation) ClearField(name string) error {
 	switch name {
 	case outbox.FieldInvitationID:
 		m.ClearInvitationID()
+		return nil
+	case outbox.FieldSealedBody:
+		m.ClearSealedBody()
 		return nil
 	case outbox.FieldLastError:
 		m.ClearLastError()
@@ -6418,6 +6539,12 @@ func (m *OutboxMutation) ResetField(name string) error {
 		return nil
 	case outbox.FieldSubject:
 		m.ResetSubject()
+		return nil
+	case outbox.FieldKeyID:
+		m.ResetKeyID()
+		return nil
+	case outbox.FieldSealedBody:
+		m.ResetSealedBody()
 		return nil
 	case outbox.FieldTextBody:
 		m.ResetTextBody()

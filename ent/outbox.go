@@ -35,9 +35,13 @@ type Outbox struct {
 	ToName string `json:"to_name,omitempty"`
 	// Subject holds the value of the "subject" field.
 	Subject string `json:"subject,omitempty"`
-	// Emptied once sent: it holds the invitation code.
+	// The key that sealed the bodies; "plain" for a mail queued in plain text by a version before sealing.
+	KeyID string `json:"key_id,omitempty"`
+	// The text and HTML bodies, sealed (AES-256-GCM) under key_id: they hold the invitation code. Cleared once sent or given up.
+	SealedBody []byte `json:"-"`
+	// The plain-text body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.
 	TextBody string `json:"-"`
-	// Emptied once sent: it holds the invitation code.
+	// The HTML body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.
 	HTMLBody string `json:"-"`
 	// Status holds the value of the "status" field.
 	Status enum.DeliveryStatus `json:"status,omitempty"`
@@ -99,11 +103,13 @@ func (*Outbox) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case outbox.FieldInvitationID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
+		case outbox.FieldSealedBody:
+			values[i] = new([]byte)
 		case outbox.FieldID, outbox.FieldAccountID:
 			values[i] = new(pulid.ID)
 		case outbox.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case outbox.FieldToAddress, outbox.FieldToName, outbox.FieldSubject, outbox.FieldTextBody, outbox.FieldHTMLBody, outbox.FieldStatus, outbox.FieldLastError:
+		case outbox.FieldToAddress, outbox.FieldToName, outbox.FieldSubject, outbox.FieldKeyID, outbox.FieldTextBody, outbox.FieldHTMLBody, outbox.FieldStatus, outbox.FieldLastError:
 			values[i] = new(sql.NullString)
 		case outbox.FieldCreatedAt, outbox.FieldUpdatedAt, outbox.FieldNextAttemptAt, outbox.FieldLeaseUntil, outbox.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -170,6 +176,18 @@ func (_m *Outbox) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field subject", values[i])
 			} else if value.Valid {
 				_m.Subject = value.String
+			}
+		case outbox.FieldKeyID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field key_id", values[i])
+			} else if value.Valid {
+				_m.KeyID = value.String
+			}
+		case outbox.FieldSealedBody:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field sealed_body", values[i])
+			} else if value != nil {
+				_m.SealedBody = *value
 			}
 		case outbox.FieldTextBody:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -290,6 +308,11 @@ func (_m *Outbox) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("subject=")
 	builder.WriteString(_m.Subject)
+	builder.WriteString(", ")
+	builder.WriteString("key_id=")
+	builder.WriteString(_m.KeyID)
+	builder.WriteString(", ")
+	builder.WriteString("sealed_body=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("text_body=<sensitive>")
 	builder.WriteString(", ")

@@ -101,15 +101,43 @@ func (_c *OutboxCreate) SetSubject(v string) *OutboxCreate {
 	return _c
 }
 
+// SetKeyID sets the "key_id" field.
+func (_c *OutboxCreate) SetKeyID(v string) *OutboxCreate {
+	_c.mutation.SetKeyID(v)
+	return _c
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (_c *OutboxCreate) SetSealedBody(v []byte) *OutboxCreate {
+	_c.mutation.SetSealedBody(v)
+	return _c
+}
+
 // SetTextBody sets the "text_body" field.
 func (_c *OutboxCreate) SetTextBody(v string) *OutboxCreate {
 	_c.mutation.SetTextBody(v)
 	return _c
 }
 
+// SetNillableTextBody sets the "text_body" field if the given value is not nil.
+func (_c *OutboxCreate) SetNillableTextBody(v *string) *OutboxCreate {
+	if v != nil {
+		_c.SetTextBody(*v)
+	}
+	return _c
+}
+
 // SetHTMLBody sets the "html_body" field.
 func (_c *OutboxCreate) SetHTMLBody(v string) *OutboxCreate {
 	_c.mutation.SetHTMLBody(v)
+	return _c
+}
+
+// SetNillableHTMLBody sets the "html_body" field if the given value is not nil.
+func (_c *OutboxCreate) SetNillableHTMLBody(v *string) *OutboxCreate {
+	if v != nil {
+		_c.SetHTMLBody(*v)
+	}
 	return _c
 }
 
@@ -268,6 +296,14 @@ func (_c *OutboxCreate) defaults() error {
 		v := outbox.DefaultToName
 		_c.mutation.SetToName(v)
 	}
+	if _, ok := _c.mutation.TextBody(); !ok {
+		v := outbox.DefaultTextBody
+		_c.mutation.SetTextBody(v)
+	}
+	if _, ok := _c.mutation.HTMLBody(); !ok {
+		v := outbox.DefaultHTMLBody
+		_c.mutation.SetHTMLBody(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := outbox.DefaultStatus
 		_c.mutation.SetStatus(v)
@@ -305,6 +341,9 @@ func (_c *OutboxCreate) check() error {
 	}
 	if _, ok := _c.mutation.Subject(); !ok {
 		return &ValidationError{Name: "subject", err: errors.New(`ent: missing required field "Outbox.subject"`)}
+	}
+	if _, ok := _c.mutation.KeyID(); !ok {
+		return &ValidationError{Name: "key_id", err: errors.New(`ent: missing required field "Outbox.key_id"`)}
 	}
 	if _, ok := _c.mutation.TextBody(); !ok {
 		return &ValidationError{Name: "text_body", err: errors.New(`ent: missing required field "Outbox.text_body"`)}
@@ -384,6 +423,14 @@ func (_c *OutboxCreate) createSpec() (*Outbox, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Subject(); ok {
 		_spec.SetField(outbox.FieldSubject, field.TypeString, value)
 		_node.Subject = value
+	}
+	if value, ok := _c.mutation.KeyID(); ok {
+		_spec.SetField(outbox.FieldKeyID, field.TypeString, value)
+		_node.KeyID = value
+	}
+	if value, ok := _c.mutation.SealedBody(); ok {
+		_spec.SetField(outbox.FieldSealedBody, field.TypeBytes, value)
+		_node.SealedBody = value
 	}
 	if value, ok := _c.mutation.TextBody(); ok {
 		_spec.SetField(outbox.FieldTextBody, field.TypeString, value)
@@ -548,6 +595,36 @@ func (u *OutboxUpsert) SetSubject(v string) *OutboxUpsert {
 // UpdateSubject sets the "subject" field to the value that was provided on create.
 func (u *OutboxUpsert) UpdateSubject() *OutboxUpsert {
 	u.SetExcluded(outbox.FieldSubject)
+	return u
+}
+
+// SetKeyID sets the "key_id" field.
+func (u *OutboxUpsert) SetKeyID(v string) *OutboxUpsert {
+	u.Set(outbox.FieldKeyID, v)
+	return u
+}
+
+// UpdateKeyID sets the "key_id" field to the value that was provided on create.
+func (u *OutboxUpsert) UpdateKeyID() *OutboxUpsert {
+	u.SetExcluded(outbox.FieldKeyID)
+	return u
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (u *OutboxUpsert) SetSealedBody(v []byte) *OutboxUpsert {
+	u.Set(outbox.FieldSealedBody, v)
+	return u
+}
+
+// UpdateSealedBody sets the "sealed_body" field to the value that was provided on create.
+func (u *OutboxUpsert) UpdateSealedBody() *OutboxUpsert {
+	u.SetExcluded(outbox.FieldSealedBody)
+	return u
+}
+
+// ClearSealedBody clears the value of the "sealed_body" field.
+func (u *OutboxUpsert) ClearSealedBody() *OutboxUpsert {
+	u.SetNull(outbox.FieldSealedBody)
 	return u
 }
 
@@ -781,6 +858,41 @@ func (u *OutboxUpsertOne) SetSubject(v string) *OutboxUpsertOne {
 func (u *OutboxUpsertOne) UpdateSubject() *OutboxUpsertOne {
 	return u.Update(func(s *OutboxUpsert) {
 		s.UpdateSubject()
+	})
+}
+
+// SetKeyID sets the "key_id" field.
+func (u *OutboxUpsertOne) SetKeyID(v string) *OutboxUpsertOne {
+	return u.Update(func(s *OutboxUpsert) {
+		s.SetKeyID(v)
+	})
+}
+
+// UpdateKeyID sets the "key_id" field to the value that was provided on create.
+func (u *OutboxUpsertOne) UpdateKeyID() *OutboxUpsertOne {
+	return u.Update(func(s *OutboxUpsert) {
+		s.UpdateKeyID()
+	})
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (u *OutboxUpsertOne) SetSealedBody(v []byte) *OutboxUpsertOne {
+	return u.Update(func(s *OutboxUpsert) {
+		s.SetSealedBody(v)
+	})
+}
+
+// UpdateSealedBody sets the "sealed_body" field to the value that was provided on create.
+func (u *OutboxUpsertOne) UpdateSealedBody() *OutboxUpsertOne {
+	return u.Update(func(s *OutboxUpsert) {
+		s.UpdateSealedBody()
+	})
+}
+
+// ClearSealedBody clears the value of the "sealed_body" field.
+func (u *OutboxUpsertOne) ClearSealedBody() *OutboxUpsertOne {
+	return u.Update(func(s *OutboxUpsert) {
+		s.ClearSealedBody()
 	})
 }
 
@@ -1201,6 +1313,41 @@ func (u *OutboxUpsertBulk) SetSubject(v string) *OutboxUpsertBulk {
 func (u *OutboxUpsertBulk) UpdateSubject() *OutboxUpsertBulk {
 	return u.Update(func(s *OutboxUpsert) {
 		s.UpdateSubject()
+	})
+}
+
+// SetKeyID sets the "key_id" field.
+func (u *OutboxUpsertBulk) SetKeyID(v string) *OutboxUpsertBulk {
+	return u.Update(func(s *OutboxUpsert) {
+		s.SetKeyID(v)
+	})
+}
+
+// UpdateKeyID sets the "key_id" field to the value that was provided on create.
+func (u *OutboxUpsertBulk) UpdateKeyID() *OutboxUpsertBulk {
+	return u.Update(func(s *OutboxUpsert) {
+		s.UpdateKeyID()
+	})
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (u *OutboxUpsertBulk) SetSealedBody(v []byte) *OutboxUpsertBulk {
+	return u.Update(func(s *OutboxUpsert) {
+		s.SetSealedBody(v)
+	})
+}
+
+// UpdateSealedBody sets the "sealed_body" field to the value that was provided on create.
+func (u *OutboxUpsertBulk) UpdateSealedBody() *OutboxUpsertBulk {
+	return u.Update(func(s *OutboxUpsert) {
+		s.UpdateSealedBody()
+	})
+}
+
+// ClearSealedBody clears the value of the "sealed_body" field.
+func (u *OutboxUpsertBulk) ClearSealedBody() *OutboxUpsertBulk {
+	return u.Update(func(s *OutboxUpsert) {
+		s.ClearSealedBody()
 	})
 }
 

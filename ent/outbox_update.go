@@ -78,6 +78,32 @@ func (_u *OutboxUpdate) SetNillableSubject(v *string) *OutboxUpdate {
 	return _u
 }
 
+// SetKeyID sets the "key_id" field.
+func (_u *OutboxUpdate) SetKeyID(v string) *OutboxUpdate {
+	_u.mutation.SetKeyID(v)
+	return _u
+}
+
+// SetNillableKeyID sets the "key_id" field if the given value is not nil.
+func (_u *OutboxUpdate) SetNillableKeyID(v *string) *OutboxUpdate {
+	if v != nil {
+		_u.SetKeyID(*v)
+	}
+	return _u
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (_u *OutboxUpdate) SetSealedBody(v []byte) *OutboxUpdate {
+	_u.mutation.SetSealedBody(v)
+	return _u
+}
+
+// ClearSealedBody clears the value of the "sealed_body" field.
+func (_u *OutboxUpdate) ClearSealedBody() *OutboxUpdate {
+	_u.mutation.ClearSealedBody()
+	return _u
+}
+
 // SetTextBody sets the "text_body" field.
 func (_u *OutboxUpdate) SetTextBody(v string) *OutboxUpdate {
 	_u.mutation.SetTextBody(v)
@@ -305,6 +331,15 @@ func (_u *OutboxUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Subject(); ok {
 		_spec.SetField(outbox.FieldSubject, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.KeyID(); ok {
+		_spec.SetField(outbox.FieldKeyID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SealedBody(); ok {
+		_spec.SetField(outbox.FieldSealedBody, field.TypeBytes, value)
+	}
+	if _u.mutation.SealedBodyCleared() {
+		_spec.ClearField(outbox.FieldSealedBody, field.TypeBytes)
+	}
 	if value, ok := _u.mutation.TextBody(); ok {
 		_spec.SetField(outbox.FieldTextBody, field.TypeString, value)
 	}
@@ -408,6 +443,32 @@ func (_u *OutboxUpdateOne) SetNillableSubject(v *string) *OutboxUpdateOne {
 	if v != nil {
 		_u.SetSubject(*v)
 	}
+	return _u
+}
+
+// SetKeyID sets the "key_id" field.
+func (_u *OutboxUpdateOne) SetKeyID(v string) *OutboxUpdateOne {
+	_u.mutation.SetKeyID(v)
+	return _u
+}
+
+// SetNillableKeyID sets the "key_id" field if the given value is not nil.
+func (_u *OutboxUpdateOne) SetNillableKeyID(v *string) *OutboxUpdateOne {
+	if v != nil {
+		_u.SetKeyID(*v)
+	}
+	return _u
+}
+
+// SetSealedBody sets the "sealed_body" field.
+func (_u *OutboxUpdateOne) SetSealedBody(v []byte) *OutboxUpdateOne {
+	_u.mutation.SetSealedBody(v)
+	return _u
+}
+
+// ClearSealedBody clears the value of the "sealed_body" field.
+func (_u *OutboxUpdateOne) ClearSealedBody() *OutboxUpdateOne {
+	_u.mutation.ClearSealedBody()
 	return _u
 }
 
@@ -667,6 +728,15 @@ func (_u *OutboxUpdateOne) sqlSave(ctx context.Context) (_node *Outbox, err erro
 	}
 	if value, ok := _u.mutation.Subject(); ok {
 		_spec.SetField(outbox.FieldSubject, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.KeyID(); ok {
+		_spec.SetField(outbox.FieldKeyID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SealedBody(); ok {
+		_spec.SetField(outbox.FieldSealedBody, field.TypeBytes, value)
+	}
+	if _u.mutation.SealedBodyCleared() {
+		_spec.ClearField(outbox.FieldSealedBody, field.TypeBytes)
 	}
 	if value, ok := _u.mutation.TextBody(); ok {
 		_spec.SetField(outbox.FieldTextBody, field.TypeString, value)

@@ -1970,6 +1970,7 @@ enum DeliveryStatus @goModel(model: "github.com/latchkey/latchkey/internal/enum.
   QUEUED
   SENT
   FAILED
+  LOGGED
 }
 type Device implements Node {
   id: ID!
@@ -2262,7 +2263,7 @@ type Invitation implements Node {
   """
   expiresAt: Time!
   """
-  How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), or NONE when the caller delivers the code itself.
+  How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), LOGGED (written to the server's log by a server without SMTP; no one received it), or NONE when the caller delivers the code itself.
   """
   delivery: DeliveryStatus!
   """

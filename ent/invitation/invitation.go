@@ -149,7 +149,7 @@ const DefaultDelivery enum.DeliveryStatus = "QUEUED"
 // DeliveryValidator is a validator for the "delivery" field enum values. It is called by the builders before save.
 func DeliveryValidator(d enum.DeliveryStatus) error {
 	switch d {
-	case "NONE", "QUEUED", "SENT", "FAILED":
+	case "NONE", "QUEUED", "SENT", "FAILED", "LOGGED":
 		return nil
 	default:
 		return fmt.Errorf("invitation: invalid enum value for delivery field: %q", d)

@@ -33,6 +33,10 @@ const (
 	FieldToName = "to_name"
 	// FieldSubject holds the string denoting the subject field in the database.
 	FieldSubject = "subject"
+	// FieldKeyID holds the string denoting the key_id field in the database.
+	FieldKeyID = "key_id"
+	// FieldSealedBody holds the string denoting the sealed_body field in the database.
+	FieldSealedBody = "sealed_body"
 	// FieldTextBody holds the string denoting the text_body field in the database.
 	FieldTextBody = "text_body"
 	// FieldHTMLBody holds the string denoting the html_body field in the database.
@@ -81,6 +85,8 @@ var Columns = []string{
 	FieldToAddress,
 	FieldToName,
 	FieldSubject,
+	FieldKeyID,
+	FieldSealedBody,
 	FieldTextBody,
 	FieldHTMLBody,
 	FieldStatus,
@@ -117,6 +123,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultToName holds the default value on creation for the "to_name" field.
 	DefaultToName string
+	// DefaultTextBody holds the default value on creation for the "text_body" field.
+	DefaultTextBody string
+	// DefaultHTMLBody holds the default value on creation for the "html_body" field.
+	DefaultHTMLBody string
 	// DefaultAttempts holds the default value on creation for the "attempts" field.
 	DefaultAttempts int
 	// DefaultID holds the default value on creation for the "id" field.
@@ -128,7 +138,7 @@ const DefaultStatus enum.DeliveryStatus = "QUEUED"
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s enum.DeliveryStatus) error {
 	switch s {
-	case "NONE", "QUEUED", "SENT", "FAILED":
+	case "NONE", "QUEUED", "SENT", "FAILED", "LOGGED":
 		return nil
 	default:
 		return fmt.Errorf("outbox: invalid enum value for status field: %q", s)
@@ -176,6 +186,11 @@ func ByToName(opts ...sql.OrderTermOption) OrderOption {
 // BySubject orders the results by the subject field.
 func BySubject(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubject, opts...).ToFunc()
+}
+
+// ByKeyID orders the results by the key_id field.
+func ByKeyID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKeyID, opts...).ToFunc()
 }
 
 // ByTextBody orders the results by the text_body field.

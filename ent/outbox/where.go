@@ -92,6 +92,16 @@ func Subject(v string) predicate.Outbox {
 	return predicate.Outbox(sql.FieldEQ(FieldSubject, v))
 }
 
+// KeyID applies equality check predicate on the "key_id" field. It's identical to KeyIDEQ.
+func KeyID(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldEQ(FieldKeyID, v))
+}
+
+// SealedBody applies equality check predicate on the "sealed_body" field. It's identical to SealedBodyEQ.
+func SealedBody(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldEQ(FieldSealedBody, v))
+}
+
 // TextBody applies equality check predicate on the "text_body" field. It's identical to TextBodyEQ.
 func TextBody(v string) predicate.Outbox {
 	return predicate.Outbox(sql.FieldEQ(FieldTextBody, v))
@@ -550,6 +560,121 @@ func SubjectEqualFold(v string) predicate.Outbox {
 // SubjectContainsFold applies the ContainsFold predicate on the "subject" field.
 func SubjectContainsFold(v string) predicate.Outbox {
 	return predicate.Outbox(sql.FieldContainsFold(FieldSubject, v))
+}
+
+// KeyIDEQ applies the EQ predicate on the "key_id" field.
+func KeyIDEQ(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldEQ(FieldKeyID, v))
+}
+
+// KeyIDNEQ applies the NEQ predicate on the "key_id" field.
+func KeyIDNEQ(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldNEQ(FieldKeyID, v))
+}
+
+// KeyIDIn applies the In predicate on the "key_id" field.
+func KeyIDIn(vs ...string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldIn(FieldKeyID, vs...))
+}
+
+// KeyIDNotIn applies the NotIn predicate on the "key_id" field.
+func KeyIDNotIn(vs ...string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldNotIn(FieldKeyID, vs...))
+}
+
+// KeyIDGT applies the GT predicate on the "key_id" field.
+func KeyIDGT(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldGT(FieldKeyID, v))
+}
+
+// KeyIDGTE applies the GTE predicate on the "key_id" field.
+func KeyIDGTE(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldGTE(FieldKeyID, v))
+}
+
+// KeyIDLT applies the LT predicate on the "key_id" field.
+func KeyIDLT(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldLT(FieldKeyID, v))
+}
+
+// KeyIDLTE applies the LTE predicate on the "key_id" field.
+func KeyIDLTE(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldLTE(FieldKeyID, v))
+}
+
+// KeyIDContains applies the Contains predicate on the "key_id" field.
+func KeyIDContains(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldContains(FieldKeyID, v))
+}
+
+// KeyIDHasPrefix applies the HasPrefix predicate on the "key_id" field.
+func KeyIDHasPrefix(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldHasPrefix(FieldKeyID, v))
+}
+
+// KeyIDHasSuffix applies the HasSuffix predicate on the "key_id" field.
+func KeyIDHasSuffix(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldHasSuffix(FieldKeyID, v))
+}
+
+// KeyIDEqualFold applies the EqualFold predicate on the "key_id" field.
+func KeyIDEqualFold(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldEqualFold(FieldKeyID, v))
+}
+
+// KeyIDContainsFold applies the ContainsFold predicate on the "key_id" field.
+func KeyIDContainsFold(v string) predicate.Outbox {
+	return predicate.Outbox(sql.FieldContainsFold(FieldKeyID, v))
+}
+
+// SealedBodyEQ applies the EQ predicate on the "sealed_body" field.
+func SealedBodyEQ(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldEQ(FieldSealedBody, v))
+}
+
+// SealedBodyNEQ applies the NEQ predicate on the "sealed_body" field.
+func SealedBodyNEQ(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldNEQ(FieldSealedBody, v))
+}
+
+// SealedBodyIn applies the In predicate on the "sealed_body" field.
+func SealedBodyIn(vs ...[]byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldIn(FieldSealedBody, vs...))
+}
+
+// SealedBodyNotIn applies the NotIn predicate on the "sealed_body" field.
+func SealedBodyNotIn(vs ...[]byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldNotIn(FieldSealedBody, vs...))
+}
+
+// SealedBodyGT applies the GT predicate on the "sealed_body" field.
+func SealedBodyGT(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldGT(FieldSealedBody, v))
+}
+
+// SealedBodyGTE applies the GTE predicate on the "sealed_body" field.
+func SealedBodyGTE(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldGTE(FieldSealedBody, v))
+}
+
+// SealedBodyLT applies the LT predicate on the "sealed_body" field.
+func SealedBodyLT(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldLT(FieldSealedBody, v))
+}
+
+// SealedBodyLTE applies the LTE predicate on the "sealed_body" field.
+func SealedBodyLTE(v []byte) predicate.Outbox {
+	return predicate.Outbox(sql.FieldLTE(FieldSealedBody, v))
+}
+
+// SealedBodyIsNil applies the IsNil predicate on the "sealed_body" field.
+func SealedBodyIsNil() predicate.Outbox {
+	return predicate.Outbox(sql.FieldIsNull(FieldSealedBody))
+}
+
+// SealedBodyNotNil applies the NotNil predicate on the "sealed_body" field.
+func SealedBodyNotNil() predicate.Outbox {
+	return predicate.Outbox(sql.FieldNotNull(FieldSealedBody))
 }
 
 // TextBodyEQ applies the EQ predicate on the "text_body" field.

@@ -290,8 +290,16 @@ func init() {
 	outboxDescToName := outboxFields[2].Descriptor()
 	// outbox.DefaultToName holds the default value on creation for the to_name field.
 	outbox.DefaultToName = outboxDescToName.Default.(string)
+	// outboxDescTextBody is the schema descriptor for text_body field.
+	outboxDescTextBody := outboxFields[6].Descriptor()
+	// outbox.DefaultTextBody holds the default value on creation for the text_body field.
+	outbox.DefaultTextBody = outboxDescTextBody.Default.(string)
+	// outboxDescHTMLBody is the schema descriptor for html_body field.
+	outboxDescHTMLBody := outboxFields[7].Descriptor()
+	// outbox.DefaultHTMLBody holds the default value on creation for the html_body field.
+	outbox.DefaultHTMLBody = outboxDescHTMLBody.Default.(string)
 	// outboxDescAttempts is the schema descriptor for attempts field.
-	outboxDescAttempts := outboxFields[7].Descriptor()
+	outboxDescAttempts := outboxFields[9].Descriptor()
 	// outbox.DefaultAttempts holds the default value on creation for the attempts field.
 	outbox.DefaultAttempts = outboxDescAttempts.Default.(int)
 	// outboxDescID is the schema descriptor for id field.

@@ -44,7 +44,7 @@ func (Invitation) Fields() []ent.Field {
 			GoType(enum.DeliveryStatus("")).
 			Default(string(enum.DeliveryQueued)).
 			Annotations(entgql.Type("DeliveryStatus")).
-			Comment("How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), or NONE when the caller delivers the code itself."),
+			Comment("How far the invitation mail has got: QUEUED (waiting or retrying), SENT, FAILED (gave up), LOGGED (written to the server's log by a server without SMTP; no one received it), or NONE when the caller delivers the code itself."),
 		field.Time("redeemed_at").
 			Optional().
 			Nillable().

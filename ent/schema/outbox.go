@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -12,6 +13,11 @@ import (
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
+
+// outboxPlainKey marks a mail queued in plain text (internal/outbox.PlainKey):
+// the column's default, so that rows from before sealing, and rows an
+// older instance writes during an upgrade, say what they are.
+const outboxPlainKey = "plain"
 
 // Outbox is a mail waiting to be sent, written in the same transaction as
 // what it announces; background senders on any instance deliver it.
@@ -27,8 +33,15 @@ func (Outbox) Fields() []ent.Field {
 		field.String("to_address"),
 		field.String("to_name").Default(""),
 		field.String("subject"),
-		field.Text("text_body").Sensitive().Comment("Emptied once sent: it holds the invitation code."),
-		field.Text("html_body").Sensitive().Comment("Emptied once sent: it holds the invitation code."),
+		field.String("key_id").
+			Annotations(entsql.Default(outboxPlainKey)).
+			Comment(`The key that sealed the bodies; "plain" for a mail queued in plain text by a version before sealing.`),
+		field.Bytes("sealed_body").Optional().Sensitive().
+			Comment("The text and HTML bodies, sealed (AES-256-GCM) under key_id: they hold the invitation code. Cleared once sent or given up."),
+		field.Text("text_body").Default("").Sensitive().
+			Comment(`The plain-text body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.`),
+		field.Text("html_body").Default("").Sensitive().
+			Comment(`The HTML body of a mail queued under key "plain", empty otherwise; emptied once sent or given up.`),
 		field.Enum("status").GoType(enum.DeliveryStatus("")).Default(string(enum.DeliveryQueued)),
 		field.Int("attempts").Default(0),
 		field.String("last_error").Optional().Nillable(),

@@ -61,16 +61,24 @@ type Config struct {
 	DatabaseURL string
 	// AllowedOrigins lists the browser origins allowed by CORS ("*" for any).
 	AllowedOrigins []string
-	// InviteSecret keys the hashes of invitation codes.
+	// InviteSecret keys the hashes of invitation codes, and seals the
+	// bodies of queued mails.
 	InviteSecret []byte
+	// PreviousInviteSecrets still redeem the codes issued, and open the
+	// mails sealed, under earlier secrets.
+	PreviousInviteSecrets [][]byte
 	// PublicURL is where clients reach the server; activation links point here.
 	PublicURL string
 	// InviteLinkTemplate overrides the activation link ({base}, {code}).
 	InviteLinkTemplate string
 	// SMTPURL configures mail delivery (smtp://user:pass@host:587); empty
-	// writes every mail to the log instead.
+	// writes every mail to the log instead, which Production refuses
+	// unless MailLog is set.
 	SMTPURL  string
 	MailFrom string
+	// MailLog lets a Production server without SMTP write its mails, codes
+	// included, to the log.
+	MailLog bool
 	// MaxConns bounds the PostgreSQL connections; 0 means DefaultMaxConns.
 	// (SQLite has one writer whatever the number.)
 	MaxConns int
@@ -112,7 +120,18 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	hasher, err := invite.NewHasher(cfg.InviteSecret)
+	if cfg.Production && cfg.SMTPURL == "" && !cfg.MailLog {
+		return nil, errors.New("PRODUCTION=true without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
+	}
+	var codes codeIssuer
+	for _, secret := range append([][]byte{cfg.InviteSecret}, cfg.PreviousInviteSecrets...) {
+		h, err := invite.NewHasher(secret)
+		if err != nil {
+			return nil, err
+		}
+		codes.hashers = append(codes.hashers, h)
+	}
+	keys, err := outbox.NewKeys(cfg.InviteSecret, cfg.PreviousInviteSecrets...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +159,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
+		Keys:        keys,
 		Log:         cfg.Logger,
 		Now:         cfg.Now,
 		SkipLocked:  isPostgres(cfg.DatabaseURL),
@@ -164,8 +184,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 	}
 	grants := &grant.Service{
-		Codes:    codeIssuer{hasher},
-		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate},
+		Codes:    codes,
+		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate, Keys: keys},
 		Failures: &ratelimit.Failures{Client: client, Max: 10, Window: time.Minute, Now: cfg.Now, Log: cfg.Logger},
 		Now:      cfg.Now,
 		OnRedeem: a.Metrics.Redemption,
@@ -276,8 +296,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// codeIssuer makes invitation codes and their keyed hashes.
-type codeIssuer struct{ hasher *invite.Hasher }
+// codeIssuer makes invitation codes and their keyed hashes: under the
+// current secret, and for typed codes also under each previous one, so
+// that codes issued before a rotation still redeem.
+type codeIssuer struct{ hashers []*invite.Hasher }
 
 func (c codeIssuer) Issue() (string, string, error) {
 	code, err := invite.NewCode()
@@ -288,13 +310,17 @@ func (c codeIssuer) Issue() (string, string, error) {
 	if !ok {
 		return "", "", errors.New("invite: generated code does not normalize")
 	}
-	return code, c.hasher.Hash(canonical), nil
+	return code, c.hashers[0].Hash(canonical), nil
 }
 
-func (c codeIssuer) Hash(typed string) (string, bool) {
+func (c codeIssuer) Hashes(typed string) ([]string, bool) {
 	canonical, ok := invite.Normalize(typed)
 	if !ok {
-		return "", false
+		return nil, false
 	}
-	return c.hasher.Hash(canonical), true
+	hashes := make([]string, len(c.hashers))
+	for i, h := range c.hashers {
+		hashes[i] = h.Hash(canonical)
+	}
+	return hashes, true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -115,7 +116,7 @@ func (g pastGrant) create(c *ent.Client, account string) (*ent.InvitationCreate,
 	sent := g.issued.Add(time.Second)
 	mail := c.Outbox.Create().SetInvitationID(g.invitation).
 		SetToAddress(g.user.Email).SetToName(g.user.Name).SetSubject("Your invitation from " + account).
-		SetTextBody("").SetHTMLBody("").SetStatus(enum.DeliverySent).SetAttempts(1).
+		SetKeyID(outbox.PlainKey).SetStatus(enum.DeliverySent).SetAttempts(1).
 		SetCreatedAt(g.issued).SetNextAttemptAt(g.issued).SetSentAt(sent)
 	return inv, mail
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/latchkey/latchkey/internal/idempotency"
 )
 
-// SentMailRetention is how long a sent or failed mail's record (its
-// bodies already emptied) is kept for support questions.
+// SentMailRetention is how long a sent, logged or failed mail's record
+// (its bodies already emptied) is kept for support questions.
 const SentMailRetention = 30 * 24 * time.Hour
 
 // Sweep deletes what has served its time: idempotency keys past their
@@ -27,7 +27,7 @@ func (a *App) Sweep(ctx context.Context) error {
 	_, err1 := a.Client.IdempotencyKey.Delete().Where(idempotencykey.CreatedAtLT(now.Add(-idempotency.TTL))).Exec(ctx)
 	_, err2 := a.Client.RedeemFailure.Delete().Where(redeemfailure.AtLT(now.Add(-time.Hour))).Exec(ctx)
 	_, err3 := a.Client.Outbox.Delete().Where(
-		outbox.StatusIn(enum.DeliverySent, enum.DeliveryFailed),
+		outbox.StatusIn(enum.DeliverySent, enum.DeliveryFailed, enum.DeliveryLogged),
 		outbox.UpdatedAtLT(now.Add(-SentMailRetention)),
 	).Exec(ctx)
 	return errors.Join(err1, err2, err3)

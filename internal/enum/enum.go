@@ -78,6 +78,9 @@ const (
 	DeliveryQueued DeliveryStatus = "QUEUED"
 	DeliverySent   DeliveryStatus = "SENT"
 	DeliveryFailed DeliveryStatus = "FAILED"
+	// DeliveryLogged: the log mailer wrote the mail to the server's log;
+	// no one received it.
+	DeliveryLogged DeliveryStatus = "LOGGED"
 )
 
 // DeliveryMethod is how an invitation code reaches the invited person.
@@ -135,7 +138,7 @@ var (
 	origins            = []Origin{OriginWeb, OriginApp}
 	permissionStatuses = []PermissionStatus{PermissionPending, PermissionActive, PermissionRevoked}
 	invitationStatuses = []InvitationStatus{InvitationPending, InvitationRedeemed, InvitationExpired, InvitationRevoked}
-	deliveryStatuses   = []DeliveryStatus{DeliveryNone, DeliveryQueued, DeliverySent, DeliveryFailed}
+	deliveryStatuses   = []DeliveryStatus{DeliveryNone, DeliveryQueued, DeliverySent, DeliveryFailed, DeliveryLogged}
 	deliveryMethods    = []DeliveryMethod{DeliveryEmail, DeliveryByCaller}
 	lockActions        = []LockAction{ActionUnlock, ActionLock, ActionUnlatch}
 	deviceOutcomes     = []DeviceOutcome{OutcomeRefused, OutcomeSent, OutcomeDone, OutcomeFailed}

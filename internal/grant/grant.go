@@ -51,8 +51,9 @@ type Result struct {
 type Codes interface {
 	// Issue returns a new code and the keyed hash to store for it.
 	Issue() (code, hash string, err error)
-	// Hash returns the stored hash of a typed code, false if it cannot be one.
-	Hash(typed string) (string, bool)
+	// Hashes returns the hashes a typed code may be stored under (one per
+	// secret in use), false if it cannot be a code.
+	Hashes(typed string) ([]string, bool)
 }
 
 // Mailer queues the invitation mail in the caller's transaction.

@@ -45,7 +45,7 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 		secs := int(wait.Round(time.Second) / time.Second)
 		return nil, &apperr.Error{Code: apperr.RateLimited, Message: "too many invalid codes from this address; try again later", RetryAfter: max(secs, 1)}
 	}
-	hash, ok := s.Codes.Hash(code)
+	hashes, ok := s.Codes.Hashes(code)
 	if !ok {
 		return nil, s.invalid(ctx, addr)
 	}
@@ -53,7 +53,7 @@ func (s *Service) Redeem(ctx context.Context, c *ent.Client, code string) (*Rede
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.redeem(ctx, tx.Client(), hash)
+	res, err := s.redeem(ctx, tx.Client(), hashes)
 	if err != nil {
 		_ = tx.Rollback()
 		if errors.Is(err, errInvalidCode) {
@@ -77,12 +77,12 @@ func (s *Service) invalid(ctx context.Context, addr string) error {
 }
 
 // redeem does the writes of a redemption in the transaction of c.
-func (s *Service) redeem(ctx context.Context, c *ent.Client, hash string) (*Redemption, error) {
+func (s *Service) redeem(ctx context.Context, c *ent.Client, hashes []string) (*Redemption, error) {
 	now := s.Now()
 	sys := auth.SystemContext(ctx)
 	n, err := c.Invitation.Update().
 		Where(
-			invitation.CodeHash(hash),
+			invitation.CodeHashIn(hashes...),
 			invitation.StatusEQ(enum.InvitationPending),
 			invitation.ExpiresAtGT(now),
 		).
@@ -95,7 +95,7 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hash string) (*Rede
 	if n != 1 {
 		return nil, errInvalidCode
 	}
-	inv, err := c.Invitation.Query().Where(invitation.CodeHash(hash)).WithUser().Only(sys)
+	inv, err := c.Invitation.Query().Where(invitation.CodeHashIn(hashes...)).WithUser().Only(sys)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +168,7 @@ func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *
 		Where(outbox.InvitationID(id), outbox.StatusEQ(enum.DeliveryQueued)).
 		SetStatus(enum.DeliveryFailed).
 		SetLastError("superseded by a resent invitation").
+		ClearSealedBody().
 		SetTextBody("").
 		SetHTMLBody("").
 		Exec(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/mail"
 )
@@ -24,6 +25,8 @@ type Invitations struct {
 	PublicURL string
 	// LinkTemplate is the activation link; DefaultLinkTemplate if empty.
 	LinkTemplate string
+	// Keys seal the bodies, which hold the code, until the mail is sent.
+	Keys *Keys
 }
 
 // Link returns the activation link for a code.
@@ -75,13 +78,20 @@ func (q Invitations) Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invita
 	if err != nil {
 		return err
 	}
+	// The row's ID is chosen here: the sealed body is bound to it.
+	id := outbox.DefaultID()
+	keyID, sealed, err := q.Keys.seal(id, u.Email, msg.Text, msg.HTML)
+	if err != nil {
+		return err
+	}
 	return c.Outbox.Create().
+		SetID(id).
 		SetInvitationID(inv.ID).
 		SetToAddress(u.Email).
 		SetToName(u.Name).
 		SetSubject(msg.Subject).
-		SetTextBody(msg.Text).
-		SetHTMLBody(msg.HTML).
+		SetKeyID(keyID).
+		SetSealedBody(sealed).
 		SetNextAttemptAt(now).
 		Exec(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,9 +23,13 @@ import (
 // drain one database: a mail is claimed with a lease before it is sent.
 type Worker struct {
 	Client *ent.Client
+	// Sender delivers the mails. A mail that mail.LogSender took is
+	// recorded LOGGED, never SENT: it reached only the server's log.
 	Sender mail.Sender
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Keys open the sealed bodies.
+	Keys *Keys
+	Log  *slog.Logger
+	Now  func() time.Time
 	// SkipLocked claims rows with FOR UPDATE SKIP LOCKED (PostgreSQL);
 	// without it the claiming transaction itself serialises the workers
 	// (SQLite takes the write lock when the transaction begins).
@@ -39,7 +44,8 @@ type Worker struct {
 	Lease time.Duration
 	// Parallel is how many mails are sent at the same time.
 	Parallel int
-	// OnAttempt, if set, learns the outcome of every send attempt.
+	// OnAttempt, if set, learns the outcome of every attempt to deliver a
+	// mail; a mail the log mailer took was not delivered, and not counted.
 	OnAttempt func(sent bool)
 }
 
@@ -98,8 +104,12 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		slot <- struct{}{}
 		go func() {
 			defer func() { <-slot; wg.Done() }()
-			sendErr := w.Sender.Send(ctx, mail.Message{To: m.ToAddress, ToName: m.ToName, Subject: m.Subject, Text: m.TextBody, HTML: m.HTMLBody})
-			if w.OnAttempt != nil {
+			msg, sendErr := w.Keys.open(m)
+			if sendErr == nil {
+				sendErr = w.Sender.Send(ctx, msg)
+			}
+			logged := sendErr == nil && w.delivered() == enum.DeliveryLogged
+			if w.OnAttempt != nil && !logged {
 				w.OnAttempt(sendErr == nil)
 			}
 			if sendErr == nil {
@@ -160,7 +170,17 @@ func (w *Worker) claim(ctx context.Context) ([]*ent.Outbox, error) {
 	return list, tx.Commit()
 }
 
-// recordSent marks mails sent, and their invitations' delivery with them.
+// delivered is the status of a mail the Sender took: SENT, or LOGGED for
+// the log mailer, whose mails reach no one.
+func (w *Worker) delivered() enum.DeliveryStatus {
+	if _, ok := w.Sender.(mail.LogSender); ok {
+		return enum.DeliveryLogged
+	}
+	return enum.DeliverySent
+}
+
+// recordSent marks mails sent (or logged), and their invitations'
+// delivery with them.
 func (w *Worker) recordSent(ctx context.Context, sent []*ent.Outbox) error {
 	if len(sent) == 0 {
 		return nil
@@ -178,28 +198,32 @@ func (w *Worker) recordSent(ctx context.Context, sent []*ent.Outbox) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	// The bodies hold the invitation code: keep them no longer than needed.
-	err = tx.Outbox.Update().Where(outbox.IDIn(ids...)).
-		AddAttempts(1).ClearLeaseUntil().
-		SetStatus(enum.DeliverySent).SetSentAt(w.Now()).SetTextBody("").SetHTMLBody("").ClearLastError().
-		Exec(ctx)
-	if err != nil {
+	delivered := w.delivered()
+	upd := tx.Outbox.Update().Where(outbox.IDIn(ids...)).
+		AddAttempts(1).ClearLeaseUntil().SetStatus(delivered).ClearLastError()
+	if delivered == enum.DeliverySent {
+		upd.SetSentAt(w.Now())
+	}
+	clearBodies(upd.Mutation())
+	if err := upd.Exec(ctx); err != nil {
 		return err
 	}
-	if err := w.setDelivery(ctx, tx, invitations, enum.DeliverySent); err != nil {
+	if err := w.setDelivery(ctx, tx, invitations, delivered); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
 	for _, m := range sent {
-		w.Log.Info("mail sent", "mail", m.ID, "attempt", m.Attempts+1)
+		w.Log.Info("mail "+strings.ToLower(string(delivered)), "mail", m.ID, "attempt", m.Attempts+1)
 	}
 	return nil
 }
 
 // recordFailure stores a failed attempt: the mail waits for its next
-// attempt, or is given up after the last.
+// attempt, or is given up after the last, or at once when its body does
+// not open under its key. A key this instance lacks is retried: another
+// instance may hold it (during a rolling restart with a new secret).
 func (w *Worker) recordFailure(ctx context.Context, m *ent.Outbox, sendErr error) error {
 	attempts := m.Attempts + 1
 	tx, err := w.Client.Tx(ctx)
@@ -209,8 +233,8 @@ func (w *Worker) recordFailure(ctx context.Context, m *ent.Outbox, sendErr error
 	defer func() { _ = tx.Rollback() }()
 	upd := tx.Outbox.UpdateOne(m).SetAttempts(attempts).ClearLeaseUntil().SetLastError(sendErr.Error())
 	delivery := enum.DeliveryQueued
-	if attempts >= w.MaxAttempts {
-		upd.SetStatus(enum.DeliveryFailed)
+	if attempts >= w.MaxAttempts || errors.Is(sendErr, errUnsealable) {
+		clearBodies(upd.SetStatus(enum.DeliveryFailed).Mutation())
 		delivery = enum.DeliveryFailed
 	} else {
 		upd.SetNextAttemptAt(w.Now().Add(w.Backoff(attempts)))
@@ -225,6 +249,14 @@ func (w *Worker) recordFailure(ctx context.Context, m *ent.Outbox, sendErr error
 	}
 	w.Log.Warn("mail not sent", "mail", m.ID, "attempt", attempts, "err", sendErr, "next", delivery)
 	return tx.Commit()
+}
+
+// clearBodies empties a mail's bodies, which hold the invitation code:
+// they are kept no longer than the mail may still be sent.
+func clearBodies(m *ent.OutboxMutation) {
+	m.ClearSealedBody()
+	m.SetTextBody("")
+	m.SetHTMLBody("")
 }
 
 // setDelivery records the delivery status of invitations sent by mail.

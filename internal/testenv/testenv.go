@@ -171,8 +171,17 @@ func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
 	return func(c *app.Config) { c.WrapDriver = wrap }
 }
 
-// WithProduction runs the server in production mode.
-func WithProduction() Option { return func(c *app.Config) { c.Production = true } }
+// WithProduction runs the server in production mode, its mails written
+// to the log (MAIL_LOG=true) unless WithSMTP is given too.
+func WithProduction() Option {
+	return func(c *app.Config) { c.Production, c.MailLog = true, true }
+}
+
+// WithSecrets replaces the invitation secret, and gives the secrets used
+// before it.
+func WithSecrets(secret []byte, previous ...[]byte) Option {
+	return func(c *app.Config) { c.InviteSecret, c.PreviousInviteSecrets = secret, previous }
+}
 
 // WithLogger sends the server's log to l.
 func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
