@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -23,10 +22,7 @@ func (r *mutationResolver) CreateDevice(ctx context.Context, input ent.CreateDev
 
 // UpdateDevice is the resolver for the updateDevice field.
 func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error) {
-	c := ent.FromContext(ctx)
-	return versioned(ctx, version,
-		c.Device.UpdateOneID(id).SetInput(input).Where(ifVersion(version, device.Version)...).Save,
-		c.Device.Query().Where(device.ID(id)).Exist)
+	return ent.FromContext(ctx).Device.UpdateOneID(id).SetInput(input).SetNillableVersion(version).Save(ctx)
 }
 
 // DeleteDevice is the resolver for the deleteDevice field.

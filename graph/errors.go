@@ -47,6 +47,9 @@ func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
 }
 
 func present(err error) *gqlerror.Error {
+	if retryable(err) {
+		err = errTxConflict
+	}
 	var (
 		ae   *apperr.Error
 		ge   *gqlerror.Error

@@ -35,11 +35,32 @@ import (
 // faultDriver wraps the Ent driver: inside every transaction, onStmt sees
 // each statement just before it goes to the database (with the transaction
 // itself, so that it can run statements of its own on the same connection),
-// and onCommit runs just before the commit.
+// and onCommit runs just before the commit. fail, if it returns an error for
+// a statement (or for "COMMIT"), fails it with that error instead of
+// sending it, in a transaction or not.
 type faultDriver struct {
 	dialect.Driver
 	onStmt   func(ctx context.Context, tx dialect.Tx, query string)
 	onCommit func()
+	fail     func(query string) error
+}
+
+func (d *faultDriver) Exec(ctx context.Context, query string, args, v any) error {
+	if d.fail != nil {
+		if err := d.fail(query); err != nil {
+			return err
+		}
+	}
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *faultDriver) Query(ctx context.Context, query string, args, v any) error {
+	if d.fail != nil {
+		if err := d.fail(query); err != nil {
+			return err
+		}
+	}
+	return d.Driver.Query(ctx, query, args, v)
 }
 
 func (d *faultDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -56,22 +77,38 @@ type faultTx struct {
 }
 
 func (t *faultTx) Exec(ctx context.Context, query string, args, v any) error {
-	if t.d.onStmt != nil {
-		t.d.onStmt(ctx, t.Tx, query)
+	if err := t.before(ctx, query); err != nil {
+		return err
 	}
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *faultTx) Query(ctx context.Context, query string, args, v any) error {
+	if err := t.before(ctx, query); err != nil {
+		return err
+	}
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t *faultTx) before(ctx context.Context, query string) error {
 	if t.d.onStmt != nil {
 		t.d.onStmt(ctx, t.Tx, query)
 	}
-	return t.Tx.Query(ctx, query, args, v)
+	if t.d.fail != nil {
+		return t.d.fail(query)
+	}
+	return nil
 }
 
 func (t *faultTx) Commit() error {
 	if t.d.onCommit != nil {
 		t.d.onCommit()
+	}
+	if t.d.fail != nil {
+		if err := t.d.fail("COMMIT"); err != nil {
+			_ = t.Tx.Rollback()
+			return err
+		}
 	}
 	return t.Tx.Commit()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/idempotency"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -22,25 +21,4 @@ func createOnce[T ent.Noder](ctx context.Context, r *mutationResolver, key *stri
 			v, _ := n.(T)
 			return v, err
 		})
-}
-
-// versioned saves an update that may be conditional on a version; when the
-// condition fails on a row that exists, the answer is CONFLICT.
-func versioned[T any](ctx context.Context, version *int, save func(context.Context) (T, error), exists func(context.Context) (bool, error)) (T, error) {
-	v, err := save(ctx)
-	if version == nil || !ent.IsNotFound(err) {
-		return v, err
-	}
-	if ok, e := exists(ctx); e == nil && ok {
-		return v, apperr.ErrStaleVersion
-	}
-	return v, err
-}
-
-// ifVersion is the predicate "version is v" when a version was given.
-func ifVersion[P any](v *int, pred func(int) P) []P {
-	if v == nil {
-		return nil
-	}
-	return []P{pred(*v)}
 }

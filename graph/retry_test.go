@@ -2,9 +2,14 @@ package graph_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/idempotency"
@@ -172,6 +177,161 @@ func TestSweep(t *testing.T) {
 		}
 		if k, f, m := count(); k != 1 || f != 0 || m != 0 {
 			t.Errorf("after 31 days: %d keys (want the new one), %d failures, %d mails", k, f, m)
+		}
+	})
+}
+
+// TestTransactionRetry: an operation the database fails for meeting a
+// concurrent one (a serialization failure or a deadlock, injected here into
+// a statement or the commit) runs again in a new transaction and succeeds;
+// one that keeps failing gives up after four runs with CONFLICT and writes
+// nothing. A lone redeemInvitation, in its own transaction, runs again too;
+// operateDevice, whose door may have moved, never does.
+func TestTransactionRetry(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var (
+			mu       sync.Mutex
+			match    func(query string) bool
+			failures int // how many more times to fail a matching statement
+			tries    int // how many matching statements were sent or failed
+			state    pqerror.Code
+		)
+		wrap := func(d dialect.Driver) dialect.Driver {
+			return &faultDriver{Driver: d, fail: func(query string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if match == nil || !match(query) {
+					return nil
+				}
+				tries++
+				if failures == 0 {
+					return nil
+				}
+				failures--
+				return &pq.Error{Severity: "ERROR", Code: state, Message: "injected: " + string(state)}
+			}}
+		}
+		arm := func(m func(string) bool, n int, code pqerror.Code) {
+			mu.Lock()
+			defer mu.Unlock()
+			match, failures, tries, state = m, n, 0, code
+		}
+		tried := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return tries
+		}
+		insert := func(table string) func(string) bool {
+			return func(q string) bool { return faultIsInsert(q, table) }
+		}
+		e := testenv.Start(t, db, testenv.WithDriver(wrap))
+		acme := e.Account("Acme")
+		const createDevice = `mutation { createDevice(input: {name: "Door", timeZone: "UTC"}) { id } }`
+
+		for _, c := range []struct {
+			name  string
+			match func(string) bool
+			code  pqerror.Code
+		}{
+			{"statement, serialization failure", insert("devices"), pqerror.TRSerializationFailure},
+			{"statement, deadlock", insert("devices"), pqerror.TRDeadlockDetected},
+			{"commit, serialization failure", func(q string) bool { return q == "COMMIT" }, pqerror.TRSerializationFailure},
+		} {
+			before := e.Counts()
+			arm(c.match, 1, c.code)
+			e.MustDo(acme.Token, createDevice, nil, nil)
+			if n := tried(); n != 2 {
+				t.Errorf("%s: tried %d times, want 2 (one failure, one run again)", c.name, n)
+			}
+			if after := e.Counts(); after.Devices != before.Devices+1 {
+				t.Errorf("%s: devices %d -> %d, want one more", c.name, before.Devices, after.Devices)
+			}
+		}
+
+		arm(insert("devices"), 100, pqerror.TRDeadlockDetected)
+		r := expectRejected(t, e, acme.Token, createDevice, nil, "CONFLICT", "")
+		if n := tried(); n != 4 {
+			t.Errorf("a lasting conflict was tried %d times, want 4", n)
+		}
+		if b := string(r.Body); strings.Contains(b, "injected") || strings.Contains(b, "internal") {
+			t.Errorf("the answer shows the database's error: %s", r.Body)
+		}
+
+		// redeemInvitation alone runs its own transaction: run again too.
+		arm(nil, 0, "")
+		devs := ids(e.Devices(acme, 1, "UTC"))
+		code := grantCode(e, acme.Token, newUser(e, acme.Token, "Ada", "ada@example.com"), devs, map[string]any{"restrictions": map[string]any{"dailyFrom": "00:00", "dailyUntil": "24:00"}})
+		arm(insert("api_tokens"), 1, pqerror.TRDeadlockDetected)
+		var rd redeemed
+		e.MustDo("", redeem, map[string]any{"code": code}, &rd)
+		if n := tried(); n != 2 || rd.RedeemInvitation.Token == "" || len(rd.RedeemInvitation.Permissions) != 1 {
+			t.Errorf("redeem after a deadlock: tried %d times, answer %+v", n, rd)
+		}
+
+		// operateDevice is never run again.
+		arm(func(q string) bool { return strings.Contains(strings.ReplaceAll(q, `"`, "`"), "FROM `permissions`") }, 100, pqerror.TRDeadlockDetected)
+		r = e.Do(rd.RedeemInvitation.Token, `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } }`, map[string]any{"d": devs[0]})
+		if r.Code() != "CONFLICT" || tried() != 1 {
+			t.Errorf("operateDevice: code %q, tried %d times, want CONFLICT once; body %s", r.Code(), tried(), r.Body)
+		}
+		arm(nil, 0, "")
+	})
+}
+
+// TestUpdateWithoutChange: an update that sets every field to the value it
+// has writes nothing, keeps the version and answers the row as it is, so
+// that another editor holding that version can still save; it still
+// refuses a stale version, and another account's row stays NOT_FOUND.
+func TestUpdateWithoutChange(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		stmts := &testenv.Statements{}
+		e := testenv.Start(t, db, testenv.WithStatements(stmts))
+		acme, other := e.Account("Acme"), e.Account("Other")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		dev := ids(e.Devices(acme, 1, "UTC"))[0]
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": []any{dev},
+			"restrictions": map[string]any{"validFrom": "2026-01-01T00:00:00Z", "weekdays": []string{"MONDAY"}, "dailyFrom": "08:00", "dailyUntil": "18:00"}}}, &g)
+		perm := g.GrantPermission.Permissions[0].ID
+
+		for _, c := range []struct {
+			name, id, update string
+			same, change     map[string]any
+		}{
+			{"updateUser", user, `mutation($id: ID!, $v: Int, $in: UpdateUserInput!) { u: updateUser(id: $id, input: $in, version: $v) { version name } }`,
+				map[string]any{"name": "Ada", "email": "ada@example.com", "language": "EN"}, map[string]any{"name": "Ada L."}},
+			{"updateDevice", dev.(string), `mutation($id: ID!, $v: Int, $in: UpdateDeviceInput!) { u: updateDevice(id: $id, input: $in, version: $v) { version name } }`,
+				map[string]any{"timeZone": "UTC"}, map[string]any{"name": "Back door"}},
+			{"updatePermission", perm, `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { u: updatePermission(id: $id, input: $in, version: $v) { version } }`,
+				// The same instant in another offset is the same value.
+				map[string]any{"enabled": true, "remoteAllowed": false, "restrictions": map[string]any{
+					"validFrom": "2026-01-01T01:00:00+01:00", "weekdays": []string{"MONDAY"}, "dailyFrom": "08:00", "dailyUntil": "18:00"}},
+				map[string]any{"enabled": false}},
+		} {
+			var out struct{ U struct{ Version int } }
+			for _, v := range []any{1, nil} {
+				snap := e.Snapshot()
+				stmts.Reset()
+				e.MustDo(acme.Token, c.update, map[string]any{"id": c.id, "v": v, "in": c.same}, &out)
+				if out.U.Version != 1 {
+					t.Errorf("%s (version %v) without a change: version %d, want 1", c.name, v, out.U.Version)
+				}
+				for _, q := range stmts.Log() {
+					if strings.HasPrefix(q, "UPDATE") {
+						t.Errorf("%s (version %v) without a change wrote: %s", c.name, v, q)
+					}
+				}
+				if e.Snapshot() != snap {
+					t.Errorf("%s (version %v) without a change changed the row", c.name, v)
+				}
+			}
+			expectRejected(t, e, other.Token, c.update, map[string]any{"id": c.id, "in": c.same}, "NOT_FOUND", "")
+			// The editor who read version 1 saves.
+			e.MustDo(acme.Token, c.update, map[string]any{"id": c.id, "v": 1, "in": c.change}, &out)
+			if out.U.Version != 2 {
+				t.Errorf("%s: version after a change %d, want 2", c.name, out.U.Version)
+			}
+			expectRejected(t, e, acme.Token, c.update, map[string]any{"id": c.id, "v": 1, "in": c.change}, "CONFLICT", "version")
 		}
 	})
 }

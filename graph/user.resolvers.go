@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -23,10 +22,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserI
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error) {
-	c := ent.FromContext(ctx)
-	return versioned(ctx, version,
-		c.User.UpdateOneID(id).SetInput(input).Where(ifVersion(version, user.Version)...).Save,
-		c.User.Query().Where(user.ID(id)).Exist)
+	return ent.FromContext(ctx).User.UpdateOneID(id).SetInput(input).SetNillableVersion(version).Save(ctx)
 }
 
 // DeleteUser is the resolver for the deleteUser field.

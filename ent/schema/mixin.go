@@ -2,15 +2,19 @@ package schema
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
 
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -89,15 +93,135 @@ func (versionMixin) Fields() []ent.Field {
 	}
 }
 
+// Hooks hold the one rule for versions. An update of one row that sets
+// version names the version it is based on: it fails with a CONFLICT when
+// the row is at another version, then or at its write. An update of one
+// row that changes no value writes nothing and keeps the version, so that
+// it causes no needless CONFLICT for other editors. Every other update
+// counts up by one.
 func (versionMixin) Hooks() []ent.Hook {
 	return []ent.Hook{
 		func(next ent.Mutator) ent.Mutator {
 			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-				if vm, ok := m.(interface{ AddVersion(int) }); ok && m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) {
+				vm, ok := m.(versioned)
+				switch {
+				case !ok || !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne):
+					return next.Mutate(ctx, m)
+				case m.Op().Is(ent.OpUpdate):
 					vm.AddVersion(1)
+					return next.Mutate(ctx, m)
 				}
-				return next.Mutate(ctx, m)
+				based, conditional := vm.Version()
+				vm.ResetVersion()
+				if conditional {
+					current, err := vm.OldVersion(ctx)
+					if err != nil {
+						return nil, err
+					}
+					if current != based {
+						return nil, apperr.ErrStaleVersion
+					}
+				}
+				changed, err := dropUnchanged(ctx, m)
+				if err != nil {
+					return nil, err
+				}
+				if !changed {
+					// An update with nothing to set only reads the row back.
+					_ = m.ResetField(updatedAtField)
+					return next.Mutate(ctx, m)
+				}
+				vm.AddVersion(1)
+				if !conditional {
+					return next.Mutate(ctx, m)
+				}
+				// The condition again in the UPDATE: a change committed since
+				// the read above leaves it no row.
+				vm.WhereP(sql.FieldEQ(versionField, based))
+				v, err := next.Mutate(ctx, m)
+				if notFound(err) {
+					return nil, apperr.ErrStaleVersion
+				}
+				return v, err
 			})
 		},
 	}
+}
+
+const (
+	versionField   = "version"
+	updatedAtField = "updated_at"
+)
+
+// versioned is what the version hook needs of a generated mutation.
+type versioned interface {
+	ent.Mutation
+	Version() (int, bool)
+	OldVersion(context.Context) (int, error)
+	ResetVersion()
+	AddVersion(int)
+	WhereP(...func(*sql.Selector))
+}
+
+// notFound reports whether err is the generated package's NotFoundError,
+// which this package cannot name (the generated package imports it).
+func notFound(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if t := reflect.TypeOf(err); t.Kind() == reflect.Pointer && t.Elem().Name() == "NotFoundError" {
+			return true
+		}
+	}
+	return false
+}
+
+// dropUnchanged takes out of an update of one row every field it would set
+// to the value the row has (or clear where it is empty already), and tells
+// whether a change is left.
+func dropUnchanged(ctx context.Context, m ent.Mutation) (bool, error) {
+	changed := len(m.AddedFields()) > 0 || len(m.AddedEdges()) > 0 || len(m.RemovedEdges()) > 0 || len(m.ClearedEdges()) > 0
+	for _, name := range m.Fields() {
+		if name == updatedAtField {
+			continue
+		}
+		v, _ := m.Field(name)
+		old, err := m.OldField(ctx, name)
+		if err != nil {
+			return false, err
+		}
+		if !sameValue(v, old) {
+			changed = true
+		} else if err := m.ResetField(name); err != nil {
+			return false, err
+		}
+	}
+	for _, name := range m.ClearedFields() {
+		old, err := m.OldField(ctx, name)
+		if err != nil {
+			return false, err
+		}
+		// A field that is not nillable reads as its zero value when empty.
+		if r := reflect.ValueOf(old); r.IsValid() && !r.IsZero() {
+			changed = true
+		} else if err := m.ResetField(name); err != nil {
+			return false, err
+		}
+	}
+	return changed, nil
+}
+
+// sameValue compares a value an update sets with the row's value, which is
+// a pointer for a nillable field; instants compare as instants.
+func sameValue(v, old any) bool {
+	o := reflect.ValueOf(old)
+	if o.Kind() == reflect.Pointer {
+		if o.IsNil() {
+			return false
+		}
+		old = o.Elem().Interface()
+	}
+	if t, ok := v.(time.Time); ok {
+		ot, ok := old.(time.Time)
+		return ok && t.Equal(ot)
+	}
+	return reflect.DeepEqual(v, old)
 }

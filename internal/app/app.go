@@ -250,7 +250,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		Limits,
 		graph.MutationGuard{},
 		a.Metrics.Extension(),
-		graph.Transactioner{Client: a.Client, Log: cfg.Logger},
+		&graph.Transactioner{Client: a.Client, Log: cfg.Logger},
 	)
 	for _, ext := range exts {
 		if _, ok := ext.(graphql.FieldInterceptor); ok {

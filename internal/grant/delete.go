@@ -3,7 +3,10 @@ package grant
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
@@ -24,6 +27,9 @@ type UserDeletion struct {
 // null).
 func DeleteUser(ctx context.Context, c *ent.Client, id pulid.ID) (*UserDeletion, error) {
 	if _, err := c.User.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	if _, err := lockInvitations(ctx, c, invitation.UserID(id)); err != nil {
 		return nil, err
 	}
 	perms, err := c.Permission.Update().
@@ -56,12 +62,15 @@ type DeviceDeletion struct {
 // left with no live permission are revoked. The device's access events
 // stay, with the name they recorded (their device_id is set null).
 func DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDeletion, error) {
-	if _, err := c.Device.Get(ctx, id); err != nil {
+	// Locked first: a grant that read the device has committed, and one
+	// that has not waits and then finds no device.
+	q := c.Device.Query().Where(device.ID(id))
+	q.Modify(lockRows(sql.LockUpdate, device.Table))
+	if _, err := q.Only(ctx); err != nil {
 		return nil, err
 	}
 	live := []predicate.Permission{permission.DeviceID(id), permission.StatusNEQ(enum.PermissionRevoked)}
-	invs, err := c.Permission.Query().Where(append(live, permission.InvitationIDNotNil())...).
-		Unique(true).Select(permission.FieldInvitationID).Strings(ctx)
+	ids, err := lockInvitations(ctx, c, invitation.HasPermissionsWith(live...))
 	if err != nil {
 		return nil, err
 	}
@@ -71,10 +80,6 @@ func DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDelet
 	}
 	if err := c.Device.DeleteOneID(id).Exec(ctx); err != nil {
 		return nil, err
-	}
-	ids := make([]pulid.ID, len(invs))
-	for i, v := range invs {
-		ids[i] = pulid.ID(v)
 	}
 	if err := revokeEmptyInvitations(ctx, c, ids...); err != nil {
 		return nil, err

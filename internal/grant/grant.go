@@ -224,6 +224,8 @@ func loadDevices(ctx context.Context, c *ent.Client, userID pulid.ID, ids []puli
 			sql.NEQ(p.C(permission.FieldStatus), enum.PermissionRevoked),
 		))
 		s.AppendSelectExprAs(sql.Exists(held), grantedColumn)
+		// Held until the grant commits: deleteDevice waits for it (lock.go).
+		lockRows(sql.LockKeyShare, device.Table)(s)
 	})
 	list, err := q.All(ctx)
 	if err != nil {

@@ -118,6 +118,10 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hashes []string) (*
 	if err != nil {
 		return nil, err
 	}
+	if len(perms) == 0 {
+		// Everything it covered is gone: the code gives nothing.
+		return nil, errInvalidCode
+	}
 	secret, tokenHash := auth.NewToken()
 	if err := c.APIToken.Create().
 		SetAccountID(inv.AccountID).

@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/latchkey/latchkey/ent"
@@ -22,14 +23,14 @@ type Patch struct {
 }
 
 // Update applies p to the permission and returns it as stored. With a
-// version, the permission must still be at that version.
+// version, the permission must still be at that version (the version hook
+// of the Ent schema decides, as for every versioned row).
 func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *int) (*ent.Permission, error) {
-	cur, err := c.Permission.Get(ctx, id)
+	// Locked, the row read is the row written: a concurrent update waits,
+	// and then finds the version it left.
+	cur, err := lockPermission(ctx, c, id)
 	if err != nil {
 		return nil, err
-	}
-	if version != nil && cur.Version != *version {
-		return nil, apperr.ErrStaleVersion
 	}
 	if cur.Status == enum.PermissionRevoked {
 		return nil, apperr.New(apperr.Conflict, "permission %s is revoked; grant a new one instead", id)
@@ -42,10 +43,8 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 			return nil, err
 		}
 	}
-	// The version condition also catches a change between the read above
-	// and this write.
-	upd := c.Permission.UpdateOneID(id).
-		Where(permission.Version(cur.Version)).
+	upd := c.Permission.UpdateOne(cur).
+		SetNillableVersion(version).
 		SetNillableRemoteAllowed(p.RemoteAllowed).
 		SetNillableEnabled(p.Enabled)
 	setOrClear(r.ValidFrom, upd.SetValidFrom, upd.ClearValidFrom)
@@ -54,6 +53,13 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 	setOrClear(r.DailyFrom, upd.SetDailyFrom, upd.ClearDailyFrom)
 	setOrClear(r.DailyUntil, upd.SetDailyUntil, upd.ClearDailyUntil)
 	return upd.Save(ctx)
+}
+
+// lockPermission reads a permission and locks its row.
+func lockPermission(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, error) {
+	q := c.Permission.Query().Where(permission.ID(id))
+	q.Modify(lockRows(sql.LockUpdate, permission.Table))
+	return q.Only(ctx)
 }
 
 func setOrClear[T any, B any](v *T, set func(T) B, clear func() B) {
@@ -67,7 +73,10 @@ func setOrClear[T any, B any](v *T, set func(T) B, clear func() B) {
 // Revoke revokes a permission for good; a pending invitation left with no
 // live permission is revoked with it. Revoking twice is a no-op.
 func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, error) {
-	p, err := c.Permission.Get(ctx, id)
+	if _, err := lockInvitations(ctx, c, invitation.HasPermissionsWith(permission.ID(id))); err != nil {
+		return nil, err
+	}
+	p, err := lockPermission(ctx, c, id)
 	if err != nil || p.Status == enum.PermissionRevoked {
 		return p, err
 	}
