@@ -14,7 +14,9 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/quote"
+	"github.com/latchkey/latchkey/internal/text"
 )
 
 // ID is a prefixed ULID.
@@ -42,15 +44,20 @@ func (id ID) Prefix() string {
 	return p
 }
 
-// UnmarshalGQL implements graphql.Unmarshaler.
+// UnmarshalGQL implements graphql.Unmarshaler. Any string is taken (an ID
+// that names nothing is answered as not found) except one with a NUL
+// character, which PostgreSQL cannot even compare.
 func (id *ID) UnmarshalGQL(v any) error {
 	switch s := v.(type) {
 	case string:
+		if err := text.CheckNUL(s); err != nil {
+			return apperr.New(apperr.BadUserInput, "%s", err)
+		}
 		*id = ID(s)
 	case ID:
 		*id = s
 	default:
-		return fmt.Errorf("ID must be a string, got %T", v)
+		return apperr.New(apperr.BadUserInput, "must be a string")
 	}
 	return nil
 }

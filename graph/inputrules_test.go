@@ -1,0 +1,114 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/latchkey/latchkey/internal/observe"
+	"github.com/latchkey/latchkey/internal/testenv"
+)
+
+// TestTimeInputs: every Time input (restrictions, checkAccess's at, where
+// filters) refuses what is not an RFC 3339 instant between the years 1 and
+// 9999 in UTC, as BAD_USER_INPUT naming the field, and writes nothing.
+func TestTimeInputs(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		devs := ids(e.Devices(acme, 2, "Europe/Berlin"))
+		var g grantResult
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[:1]}}, &g)
+		perm := g.GrantPermission.Permissions[0].ID
+		const update = `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { id } }`
+		const events = `query($w: AccessEventWhereInput) { accessEvents(where: $w) { totalCount } }`
+		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
+		restr := func(r map[string]any) map[string]any {
+			return map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[1:], "restrictions": r}}
+		}
+		cases := []struct {
+			name, query string
+			vars        map[string]any
+			field       string
+		}{
+			{"word", grant, restr(map[string]any{"validFrom": "tomorrow"}), "input.restrictions.validFrom"},
+			{"month 13", grant, restr(map[string]any{"validFrom": "2026-13-01T00:00:00Z"}), "input.restrictions.validFrom"},
+			{"empty", grant, restr(map[string]any{"validUntil": ""}), "input.restrictions.validUntil"},
+			{"number", grant, restr(map[string]any{"validUntil": 1767225600}), "input.restrictions.validUntil"},
+			{"year 10000 in UTC", grant, restr(map[string]any{"validFrom": "9999-12-31T23:59:59-23:59"}), "input.restrictions.validFrom"},
+			{"zero instant", grant, restr(map[string]any{"validUntil": "0001-01-01T00:00:00Z"}), "input.restrictions.validUntil"},
+			{"year 0 in UTC", grant, restr(map[string]any{"validFrom": "0001-01-01T00:30:00+01:00"}), "input.restrictions.validFrom"},
+			{"update to year 10000", update, map[string]any{"id": perm, "input": map[string]any{"restrictions": map[string]any{"validUntil": "9999-12-31T23:00:00-01:00"}}}, "input.restrictions.validUntil"},
+			{"checkAccess at year 1", checkAccess, map[string]any{"u": user, "d": devs[0], "at": "0001-01-01T00:00:00Z"}, "at"},
+			{"checkAccess at month 13", checkAccess, map[string]any{"u": user, "d": devs[0], "at": "2026-13-01T00:00:00Z"}, "at"},
+			{"where occurredAtGT", events, map[string]any{"w": map[string]any{"occurredAtGT": "tomorrow"}}, "where.occurredAtGT"},
+			{"where createdAtIn", users, map[string]any{"w": map[string]any{"createdAtIn": []any{"2026-01-01T00:00:00Z", "10000-01-01T00:00:00Z"}}}, "where.createdAtIn[1]"},
+			{"nested where", users, map[string]any{"w": map[string]any{"hasPermissionsWith": []any{map[string]any{"createdAtLT": "soon"}}}}, "where.hasPermissionsWith[0].createdAtLT"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				expectRejected(t, e, acme.Token, c.query, c.vars, "BAD_USER_INPUT", c.field)
+			})
+		}
+		t.Run("last instant of 9999 in UTC", func(t *testing.T) {
+			var d decision
+			e.For(t).MustDo(acme.Token, checkAccess, map[string]any{"u": user, "d": devs[0], "at": "9999-12-31T23:59:59.999999999Z"}, &d)
+			if d.CheckAccess.At != "9999-12-31T23:59:59.999999999Z" {
+				t.Errorf("at = %q", d.CheckAccess.At)
+			}
+		})
+		t.Run("answers in UTC", func(t *testing.T) {
+			var d decision
+			e.For(t).MustDo(acme.Token, checkAccess, map[string]any{"u": user, "d": devs[0], "at": "2026-03-01T08:00:00+01:00"}, &d)
+			if d.CheckAccess.At != "2026-03-01T07:00:00Z" {
+				t.Errorf("at = %q, want 2026-03-01T07:00:00Z", d.CheckAccess.At)
+			}
+		})
+	})
+}
+
+// TestClientMistakesAreNotInternal: refused input is logged at INFO at
+// most and never counted as an internal error.
+func TestClientMistakesAreNotInternal(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var logs syncBuffer
+		e := testenv.Start(t, db, testenv.WithLogger(observe.NewLogger(&logs, true, slog.LevelDebug)))
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		dev := ids(e.Devices(acme, 1, "UTC"))[0]
+		for _, vars := range []map[string]any{
+			{"u": user, "d": dev, "at": "tomorrow"},
+			{"u": user, "d": dev, "at": "0001-01-01T00:00:00Z"},
+			{"u": user + "\x00", "d": dev},
+		} {
+			if r := e.Do(acme.Token, checkAccess, vars); r.Code() != "BAD_USER_INPUT" {
+				t.Errorf("%v: code %q, want BAD_USER_INPUT; body %s", vars, r.Code(), r.Body)
+			}
+		}
+		res, err := http.Get(e.Server.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), `latchkey_graphql_errors_total{code="BAD_USER_INPUT"} 3`) {
+			t.Errorf("/metrics does not count 3 BAD_USER_INPUT errors:\n%s", body)
+		}
+		if strings.Contains(string(body), `latchkey_graphql_errors_total{code="INTERNAL"} `) && !strings.Contains(string(body), `latchkey_graphql_errors_total{code="INTERNAL"} 0`) {
+			t.Errorf("/metrics counts internal errors")
+		}
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			var rec struct{ Level string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line is not JSON: %s", line)
+			}
+			if rec.Level != "INFO" && rec.Level != "DEBUG" {
+				t.Errorf("logged above INFO: %s", line)
+			}
+		}
+	})
+}
