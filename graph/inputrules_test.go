@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/testenv"
@@ -108,6 +109,44 @@ func TestClientMistakesAreNotInternal(t *testing.T) {
 			}
 			if rec.Level != "INFO" && rec.Level != "DEBUG" {
 				t.Errorf("logged above INFO: %s", line)
+			}
+		}
+	})
+}
+
+// TestTimeFiltersIgnoreTheOffset: a filter on a stored instant finds the
+// row however the client writes the instant. On SQLite the stored text and
+// the argument are compared as text, so both must be in one UTC form; a
+// row's createdAt comes from time.Now, with a monotonic clock reading that
+// Go's String form (the driver's default) appends as "m=+0.01".
+func TestTimeFiltersIgnoreTheOffset(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		var created struct{ CreateUser struct{ CreatedAt time.Time } }
+		e.MustDo(acme.Token, `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { createdAt } }`, nil, &created)
+		at := created.CreateUser.CreatedAt
+		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
+		for _, c := range []struct {
+			filter string
+			at     time.Time
+			want   int
+		}{
+			{"createdAt", at, 1},
+			{"createdAtGTE", at, 1},
+			{"createdAtLTE", at, 1},
+			{"createdAtGT", at.Add(-time.Nanosecond), 1},
+			{"createdAtGT", at, 0},
+			{"createdAtLT", at.Add(time.Nanosecond), 1},
+			{"createdAtLT", at, 0},
+		} {
+			for _, zone := range []*time.Location{time.UTC, time.FixedZone("", 3600), time.FixedZone("", -3600)} {
+				s := c.at.In(zone).Format(time.RFC3339Nano)
+				var out struct{ Users struct{ TotalCount int } }
+				e.MustDo(acme.Token, users, map[string]any{"w": map[string]any{c.filter: s}}, &out)
+				if out.Users.TotalCount != c.want {
+					t.Errorf("%s: %s: %d users, want %d", c.filter, s, out.Users.TotalCount, c.want)
+				}
 			}
 		}
 	})
