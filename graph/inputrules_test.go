@@ -151,3 +151,23 @@ func TestTimeFiltersIgnoreTheOffset(t *testing.T) {
 		}
 	})
 }
+
+// TestProductionRefusesIntrospection: production answers introspection
+// with a validation error that says why, never INTERNAL; __typename works.
+func TestProductionRefusesIntrospection(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, testenv.WithProduction())
+		acme := e.Account("Acme")
+		for _, q := range []string{
+			`{ __schema { types { name } } }`,
+			`{ __type(name: "User") { name } }`,
+			`query { ...F } fragment F on Query { viewer { role } __schema { queryType { name } } }`,
+		} {
+			r := e.Do(acme.Token, q, nil)
+			if r.Code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, "introspection is disabled") || r.Data != nil && string(r.Data) != "null" {
+				t.Errorf("%s: %s", q, r.Body)
+			}
+		}
+		e.MustDo(acme.Token, `{ __typename viewer { __typename role } }`, nil, nil)
+	})
+}
