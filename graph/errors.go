@@ -153,11 +153,14 @@ func conflictMessage(err error) string {
 	return "the change conflicts with existing data"
 }
 
-// camel turns an Ent field name (time_zone) into its GraphQL name (timeZone).
+// camel turns an Ent field name (time_zone) into its GraphQL name
+// (timeZone); entgql writes "id" as "ID" (vendor_id: vendorID).
 func camel(s string) string {
 	parts := strings.Split(s, "_")
 	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+		} else if parts[i] != "" {
 			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
 		}
 	}

@@ -123,9 +123,11 @@ func TestTimeFiltersIgnoreTheOffset(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		var created struct{ CreateUser struct{ CreatedAt time.Time } }
-		e.MustDo(acme.Token, `mutation { createUser(input: {name: "Ada", email: "ada@example.com"}) { createdAt } }`, nil, &created)
-		at := created.CreateUser.CreatedAt
+		newUser(e, acme.Token, "Ada", "ada@example.com")
+		// As stored: PostgreSQL keeps microseconds.
+		var read struct{ Users struct{ Edges []struct{ Node struct{ CreatedAt time.Time } } } }
+		e.MustDo(acme.Token, `{ users { edges { node { createdAt } } } }`, nil, &read)
+		at := read.Users.Edges[0].Node.CreatedAt
 		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		for _, c := range []struct {
 			filter string
@@ -135,9 +137,9 @@ func TestTimeFiltersIgnoreTheOffset(t *testing.T) {
 			{"createdAt", at, 1},
 			{"createdAtGTE", at, 1},
 			{"createdAtLTE", at, 1},
-			{"createdAtGT", at.Add(-time.Nanosecond), 1},
+			{"createdAtGT", at.Add(-time.Microsecond), 1},
 			{"createdAtGT", at, 0},
-			{"createdAtLT", at.Add(time.Nanosecond), 1},
+			{"createdAtLT", at.Add(time.Microsecond), 1},
 			{"createdAtLT", at, 0},
 		} {
 			for _, zone := range []*time.Location{time.UTC, time.FixedZone("", 3600), time.FixedZone("", -3600)} {
@@ -169,5 +171,72 @@ func TestProductionRefusesIntrospection(t *testing.T) {
 			}
 		}
 		e.MustDo(acme.Token, `{ __typename viewer { __typename role } }`, nil, nil)
+	})
+}
+
+// TestTextInputs: names and other text people read refuse blanks, control
+// characters (a CR LF would reach a mail header) and bidirectional
+// formatting; no String or ID input takes a NUL, which PostgreSQL cannot
+// store or compare. Each is BAD_USER_INPUT naming the field.
+func TestTextInputs(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		devs := ids(e.Devices(acme, 2, "UTC"))
+		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`
+		const createDevice = `mutation($input: CreateDeviceInput!, $key: String) { createDevice(input: $input, idempotencyKey: $key) { id } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
+		newUserIn := func(name, email string) map[string]any {
+			return map[string]any{"input": map[string]any{"name": name, "email": email}}
+		}
+		door := func(m map[string]any) map[string]any {
+			in := map[string]any{"name": "Door", "timeZone": "UTC"}
+			for k, v := range m {
+				in[k] = v
+			}
+			return map[string]any{"input": in}
+		}
+		cases := []struct {
+			name, query string
+			vars        map[string]any
+			field       string
+		}{
+			{"blank name", createUser, newUserIn("   ", "bob@example.com"), "input.name"},
+			{"Unicode blank name", createUser, newUserIn("\u00a0\u3000", "bob@example.com"), "input.name"},
+			{"CR LF in name", createUser, newUserIn("Eve\r\nBcc: all@example.com", "eve@example.com"), "input.name"},
+			{"tab in name", createUser, newUserIn("Eve\tX", "eve@example.com"), "input.name"},
+			{"line separator in name", createUser, newUserIn("Eve\u2028X", "eve@example.com"), "input.name"},
+			{"right-to-left override in name", createUser, newUserIn("Eve\u202Egnp.exe", "eve@example.com"), "input.name"},
+			{"isolate in name", createUser, newUserIn("\u2066Eve", "eve@example.com"), "input.name"},
+			{"mark in name", createUser, newUserIn("Eve\u200F", "eve@example.com"), "input.name"},
+			{"NUL in name", createUser, newUserIn("Eve\x00", "eve@example.com"), "input.name"},
+			{"override in email", createUser, newUserIn("Eve", "eve\u202E@example.com"), "input.email"},
+			{"NUL in email", createUser, newUserIn("Eve", "eve@example.com\x00"), "input.email"},
+			{"update to LF name", updateUser, map[string]any{"id": user, "input": map[string]any{"name": "Ada\nX"}}, "input.name"},
+			{"device name DEL", createDevice, door(map[string]any{"name": "Door\x7f"}), "input.name"},
+			{"device name C1", createDevice, door(map[string]any{"name": "Door\u0085"}), "input.name"},
+			{"blank vendor ID", createDevice, door(map[string]any{"vendorID": " "}), "input.vendorID"},
+			{"override in vendor ID", createDevice, door(map[string]any{"vendorID": "\u202Dx"}), "input.vendorID"},
+			{"update device name", updateDevice, map[string]any{"id": devs[0], "input": map[string]any{"name": "\u2067"}}, "input.name"},
+			{"NUL in idempotency key", createDevice, map[string]any{"input": map[string]any{"name": "Door", "timeZone": "UTC"}, "key": "k\x00"}, "idempotencyKey"},
+			{"NUL in time zone", createDevice, door(map[string]any{"timeZone": "UTC\x00"}), "input.timeZone"},
+			{"NUL in a where filter", users, map[string]any{"w": map[string]any{"nameContains": "\x00"}}, "where.nameContains"},
+			{"NUL in an ID", grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": []any{devs[0], devs[1].(string) + "\x00"}}}, "input.deviceIDs[1]"},
+			{"NUL in the user ID", grant, map[string]any{"input": map[string]any{"userID": "\x00", "deviceIDs": devs}}, "input.userID"},
+			{"NUL in node ID", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": "usr_\x00"}, "id"},
+			{"NUL in a code", redeem, map[string]any{"code": "AAAA-\x00"}, "code"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				expectRejected(t, e, acme.Token, c.query, c.vars, "BAD_USER_INPUT", c.field)
+			})
+		}
+		t.Run("accepted", func(t *testing.T) {
+			for _, name := range []string{"Zoë O'Brien-Łukasiewicz", "محمد", "山田 太郎", " Ada "} {
+				e.For(t).MustDo(acme.Token, createDevice, door(map[string]any{"name": name}), nil)
+			}
+		})
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/text"
 )
 
 // Device is a smart lock or opener of the account.
@@ -26,6 +27,7 @@ func (Device) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
+			Validate(text.Check).
 			Annotations(entgql.OrderField("NAME")).
 			Comment("The device's display name, e.g. \"Front door\"."),
 		field.Enum("type").
@@ -41,6 +43,7 @@ func (Device) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			MaxLen(200).
+			Validate(text.Check).
 			Comment("The device's identifier at its vendor, if any."),
 	}
 }
