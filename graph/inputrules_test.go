@@ -125,7 +125,11 @@ func TestTimeFiltersIgnoreTheOffset(t *testing.T) {
 		acme := e.Account("Acme")
 		newUser(e, acme.Token, "Ada", "ada@example.com")
 		// As stored: PostgreSQL keeps microseconds.
-		var read struct{ Users struct{ Edges []struct{ Node struct{ CreatedAt time.Time } } } }
+		var read struct {
+			Users struct {
+				Edges []struct{ Node struct{ CreatedAt time.Time } }
+			}
+		}
 		e.MustDo(acme.Token, `{ users { edges { node { createdAt } } } }`, nil, &read)
 		at := read.Users.Edges[0].Node.CreatedAt
 		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
