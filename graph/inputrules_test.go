@@ -244,3 +244,32 @@ func TestTextInputs(t *testing.T) {
 		})
 	})
 }
+
+// TestTimeZoneInputs: a device's zone is a canonical IANA zone; the other
+// names the zone loader takes are refused, an old name with its
+// canonical zone in the message.
+func TestTimeZoneInputs(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		dev := ids(e.Devices(acme, 1, "UTC"))[0]
+		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id timeZone } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		for _, z := range []string{"right/UTC", "posix/Europe/Berlin", "posixrules", "Factory", "Local", "localtime", "Etc/UTC", "US/Pacific"} {
+			t.Run(z, func(t *testing.T) {
+				r := expectRejected(t, e, acme.Token, createDevice, map[string]any{"input": map[string]any{"name": "Door", "timeZone": z}}, "BAD_USER_INPUT", "input.timeZone")
+				if z == "US/Pacific" && !strings.Contains(r.Errors[0].Message, "America/Los_Angeles") {
+					t.Errorf("the message does not name the canonical zone: %s", r.Body)
+				}
+				expectRejected(t, e, acme.Token, updateDevice, map[string]any{"id": dev, "input": map[string]any{"timeZone": z}}, "BAD_USER_INPUT", "input.timeZone")
+			})
+		}
+		for _, z := range []string{"UTC", "Europe/Copenhagen", "America/Argentina/Buenos_Aires"} {
+			var out struct{ CreateDevice struct{ TimeZone string } }
+			e.MustDo(acme.Token, createDevice, map[string]any{"input": map[string]any{"name": "Door", "timeZone": z}}, &out)
+			if out.CreateDevice.TimeZone != z {
+				t.Errorf("timeZone = %q, want %q", out.CreateDevice.TimeZone, z)
+			}
+		}
+	})
+}

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -13,6 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/text"
+	"github.com/latchkey/latchkey/internal/zone"
 )
 
 // Device is a smart lock or opener of the account.
@@ -36,7 +35,7 @@ func (Device) Fields() []ent.Field {
 			Annotations(entgql.Type("DeviceType")).
 			Comment("The kind of device. Defaults to SMART_LOCK."),
 		field.String("time_zone").
-			Validate(validateTimeZone).
+			Validate(zone.Check).
 			Annotations(entgql.OrderField("TIME_ZONE")).
 			Comment("The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone."),
 		field.String("vendor_id").
@@ -69,17 +68,6 @@ func (Device) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
-}
-
-func validateTimeZone(s string) error {
-	// "Local" and "" are accepted by time.LoadLocation but name no zone.
-	if s == "" || s == "Local" {
-		return errBadTimeZone
-	}
-	if _, err := time.LoadLocation(s); err != nil {
-		return errBadTimeZone
-	}
-	return nil
 }
 
 // Policy keeps the rows of one account to that account.
