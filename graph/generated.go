@@ -1831,7 +1831,7 @@ input CreateDeviceInput {
   """
   type: DeviceType
   """
-  The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+  The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
   """
   timeZone: String!
   """
@@ -1894,7 +1894,7 @@ type Device implements Node {
   """
   type: DeviceType!
   """
-  The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+  The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
   """
   timeZone: String!
   """
@@ -2847,7 +2847,7 @@ input UpdateDeviceInput {
   """
   type: DeviceType
   """
-  The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+  The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
   """
   timeZone: String
   """
@@ -3391,7 +3391,8 @@ returns an error, nothing was written.
 type Mutation
 
 """
-An instant, in RFC 3339 form ("2026-03-01T08:00:00Z").
+An instant, in RFC 3339 form ("2026-03-01T08:00:00Z"), answered in UTC. An input
+must lie after 0001-01-01T00:00:00Z and before 10000-01-01T00:00:00Z.
 """
 scalar Time
 `, BuiltIn: false},

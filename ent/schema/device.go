@@ -37,7 +37,7 @@ func (Device) Fields() []ent.Field {
 		field.String("time_zone").
 			Validate(zone.Check).
 			Annotations(entgql.OrderField("TIME_ZONE")).
-			Comment("The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone."),
+			Comment("The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone."),
 		field.String("vendor_id").
 			Optional().
 			Nillable().
