@@ -16,17 +16,7 @@ func TestTimesMigration(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d string, newDB func() target) {
 		ctx := context.Background()
 		tg := newDB()
-		vs, err := versions(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := newProvider(ctx, tg.db, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.UpTo(ctx, vs[0]); err != nil {
-			t.Fatal(err)
-		}
+		atFirstMigration(ctx, t, tg)
 		old, zero := "2025-03-14 16:09:26.535897 +0100 CET m=+17.280000001", "0001-01-01 00:00:00 +0000 UTC"
 		if d == Postgres {
 			old, zero = "2025-03-14 16:09:26.535897+01", "0001-01-01 00:00:00+00"
