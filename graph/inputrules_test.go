@@ -273,3 +273,21 @@ func TestTimeZoneInputs(t *testing.T) {
 		}
 	})
 }
+
+// TestIntegerIDs: GraphQL's ID takes an integer; none names a row here.
+func TestIntegerIDs(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		for _, q := range []string{
+			`{ node(id: 42) { id } }`,
+			`query($id: ID!) { node(id: $id) { id } }`,
+		} {
+			if r := e.Do(acme.Token, q, map[string]any{"id": 42}); r.Code() != "NOT_FOUND" {
+				t.Errorf("%s: %s", q, r.Body)
+			}
+		}
+		expectRejected(t, e, acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": []any{7}}}, "NOT_FOUND", "input.deviceIDs[0]")
+	})
+}

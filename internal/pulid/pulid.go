@@ -6,6 +6,7 @@ package pulid
 import (
 	"crypto/rand"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -56,6 +57,9 @@ func (id *ID) UnmarshalGQL(v any) error {
 		*id = ID(s)
 	case ID:
 		*id = s
+	case json.Number, int, int64:
+		// GraphQL's ID takes integers too; none names a row.
+		*id = ID(fmt.Sprint(s))
 	default:
 		return apperr.New(apperr.BadUserInput, "must be a string")
 	}
