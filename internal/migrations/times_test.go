@@ -99,3 +99,26 @@ func TestTimesMigration(t *testing.T) {
 		}
 	})
 }
+
+// TestBaselineRewritesTimes: a database that Baseline adopts holds rows
+// written before the Go migrations, so Baseline runs them.
+func TestBaselineRewritesTimes(t *testing.T) {
+	ctx := context.Background()
+	tg := newSQLite(t)
+	entCreate(ctx, t, tg)
+	acc := pulid.New("acc")
+	old := "2025-03-14 16:09:26.535897 +0100 CET m=+17.280000001"
+	if _, err := tg.db.ExecContext(ctx, `INSERT INTO accounts (id, created_at, updated_at, name) VALUES (?, ?, ?, 'Acme')`, acc, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := Baseline(ctx, tg.db, SQLite); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := tg.db.QueryRowContext(ctx, `SELECT CAST(created_at AS TEXT) FROM accounts WHERE id = ?`, acc).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "2025-03-14 15:09:26.535897000+00:00" {
+		t.Errorf("created_at = %q after Baseline", got)
+	}
+}
