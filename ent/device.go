@@ -32,7 +32,7 @@ type Device struct {
 	Name string `json:"name,omitempty"`
 	// The kind of device. Defaults to SMART_LOCK.
 	Type enum.DeviceType `json:"type,omitempty"`
-	// The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+	// The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
 	TimeZone string `json:"time_zone,omitempty"`
 	// The device's identifier at its vendor, if any.
 	VendorID *string `json:"vendor_id,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
@@ -21,7 +22,7 @@ import (
 // no driver, SQL, Ent or Go text reaches a client.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		out := present(err)
+		out := present(withInputField(ctx, err))
 		switch {
 		case out.Extensions["code"] != apperr.Internal:
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
@@ -44,6 +45,28 @@ func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(), "stack", string(debug.Stack()))
 		return apperr.New(apperr.Internal, "internal error")
 	}
+}
+
+// withInputField gives a client error that names no field (a scalar's, see
+// graph/model/scalars.go) the path of the argument value gqlgen was
+// reading when it failed ("input.restrictions.validFrom"): gqlgen records
+// the field's path followed by the argument's.
+func withInputField(ctx context.Context, err error) error {
+	ae, ok := apperr.As(err)
+	var ge *gqlerror.Error
+	if !ok || ae.Field != "" || !errors.As(err, &ge) || ge.Err == nil {
+		return err
+	}
+	var at ast.Path
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		at = fc.Path()
+	}
+	if len(ge.Path) <= len(at) || ge.Path[:len(at)].String() != at.String() {
+		return err
+	}
+	c := *ae
+	c.Field = ge.Path[len(at):].String()
+	return &c
 }
 
 func present(err error) *gqlerror.Error {
@@ -133,11 +156,14 @@ func conflictMessage(err error) string {
 	return "the change conflicts with existing data"
 }
 
-// camel turns an Ent field name (time_zone) into its GraphQL name (timeZone).
+// camel turns an Ent field name (time_zone) into its GraphQL name
+// (timeZone); entgql writes "id" as "ID" (vendor_id: vendorID).
 func camel(s string) string {
 	parts := strings.Split(s, "_")
 	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+		} else if parts[i] != "" {
 			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
 		}
 	}

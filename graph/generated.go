@@ -1931,7 +1931,7 @@ input CreateDeviceInput {
   """
   type: DeviceType
   """
-  The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+  The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
   """
   timeZone: String!
   """
@@ -1995,7 +1995,7 @@ type Device implements Node {
   """
   type: DeviceType!
   """
-  The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+  The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
   """
   timeZone: String!
   """
@@ -2957,7 +2957,7 @@ input UpdateDeviceInput {
   """
   type: DeviceType
   """
-  The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone.
+  The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
   """
   timeZone: String
   """
@@ -3501,7 +3501,8 @@ returns an error, nothing was written.
 type Mutation
 
 """
-An instant, in RFC 3339 form ("2026-03-01T08:00:00Z").
+An instant, in RFC 3339 form ("2026-03-01T08:00:00Z"), answered in UTC. An input
+must lie after 0001-01-01T00:00:00Z and before 10000-01-01T00:00:00Z.
 """
 scalar Time
 `, BuiltIn: false},
@@ -15622,13 +15623,13 @@ func (ec *executionContext) marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋla
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := model.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := model.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -15636,13 +15637,13 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := model.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -16733,7 +16734,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := model.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -16743,7 +16744,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := model.MarshalString(*v)
 	return res
 }
 
@@ -16786,7 +16787,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -16796,7 +16797,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := model.MarshalTime(*v)
 	return res
 }
 

@@ -118,6 +118,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -175,6 +176,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -192,7 +194,21 @@ func init() {
 	// deviceDescVendorID is the schema descriptor for vendor_id field.
 	deviceDescVendorID := deviceFields[3].Descriptor()
 	// device.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
-	device.VendorIDValidator = deviceDescVendorID.Validators[0].(func(string) error)
+	device.VendorIDValidator = func() func(string) error {
+		validators := deviceDescVendorID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(vendor_id string) error {
+			for _, fn := range fns {
+				if err := fn(vendor_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// deviceDescID is the schema descriptor for id field.
 	deviceDescID := deviceMixinFields0[0].Descriptor()
 	// device.DefaultID holds the default value on creation for the id field.
@@ -445,6 +461,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(name string) error {
 			for _, fn := range fns {
@@ -463,6 +480,7 @@ func init() {
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
+			validators[2].(func(string) error),
 		}
 		return func(email string) error {
 			for _, fn := range fns {

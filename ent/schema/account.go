@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/schema/field"
 
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/text"
 )
 
 // Account is the tenant: every other row belongs to exactly one account.
@@ -21,6 +22,7 @@ func (Account) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
+			Validate(text.Check).
 			Comment("The account's display name, shown in invitation mails."),
 	}
 }

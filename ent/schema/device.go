@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/text"
+	"github.com/latchkey/latchkey/internal/zone"
 )
 
 // Device is a smart lock or opener of the account.
@@ -26,6 +26,7 @@ func (Device) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
+			Validate(text.Check).
 			Annotations(entgql.OrderField("NAME")).
 			Comment("The device's display name, e.g. \"Front door\"."),
 		field.Enum("type").
@@ -34,13 +35,14 @@ func (Device) Fields() []ent.Field {
 			Annotations(entgql.Type("DeviceType")).
 			Comment("The kind of device. Defaults to SMART_LOCK."),
 		field.String("time_zone").
-			Validate(validateTimeZone).
+			Validate(zone.Check).
 			Annotations(entgql.OrderField("TIME_ZONE")).
-			Comment("The IANA time zone the device is in, e.g. Europe/Berlin. Time restrictions are evaluated in this zone."),
+			Comment("The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone."),
 		field.String("vendor_id").
 			Optional().
 			Nillable().
 			MaxLen(200).
+			Validate(text.Check).
 			Comment("The device's identifier at its vendor, if any."),
 	}
 }
@@ -66,17 +68,6 @@ func (Device) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
-}
-
-func validateTimeZone(s string) error {
-	// "Local" and "" are accepted by time.LoadLocation but name no zone.
-	if s == "" || s == "Local" {
-		return errBadTimeZone
-	}
-	if _, err := time.LoadLocation(s); err != nil {
-		return errBadTimeZone
-	}
-	return nil
 }
 
 // Policy keeps the rows of one account to that account.

@@ -2,7 +2,4 @@ package schema
 
 import "errors"
 
-var (
-	errBadEmail    = errors.New("must be a valid email address such as ada@example.com")
-	errBadTimeZone = errors.New("must be an IANA time zone such as Europe/Berlin")
-)
+var errBadEmail = errors.New("must be a valid email address such as ada@example.com")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/text"
 )
 
 // User is a person who gets access to devices of the account.
@@ -29,11 +30,13 @@ func (User) Fields() []ent.Field {
 		field.String("name").
 			NotEmpty().
 			MaxLen(200).
+			Validate(text.Check).
 			Annotations(entgql.OrderField("NAME")).
 			Comment("The user's full name."),
 		field.String("email").
 			MaxLen(254).
 			Validate(validateEmail).
+			Validate(text.Check).
 			Annotations(entgql.OrderField("EMAIL")).
 			Comment("The user's email address, unique within the account ignoring case; stored in lower case."),
 		field.Enum("language").

@@ -239,7 +239,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	var exts []graphql.HandlerExtension
 	if cfg.Production {
 		gql.SetDisableSuggestion(true)
-		gql.SetValidationRulesFn(graph.QuietRules)
+		gql.SetValidationRulesFn(graph.ProductionRules)
 	} else {
 		exts = append(exts, extension.Introspection{})
 	}

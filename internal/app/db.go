@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/lib/pq"
-	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/latchkey/latchkey/ent"
 	_ "github.com/latchkey/latchkey/ent/runtime" // registers schema hooks and privacy policies
@@ -68,10 +67,11 @@ func OpenDB(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) 
 		}
 		db = sql.OpenDB(stmtcache.Connector{Connector: connector})
 	} else {
-		var err error
-		if db, err = sql.Open(name, dsn); err != nil {
+		connector, err := openSQLiteConnector(dsn)
+		if err != nil {
 			return nil, nil, fmt.Errorf("open %s database: %w", name, err)
 		}
+		db = sql.OpenDB(connector)
 	}
 	dia := dialect.SQLite
 	if name == "postgres" {

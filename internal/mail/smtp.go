@@ -199,15 +199,15 @@ func (s *SMTPSender) message(m Message) (*gomail.Msg, error) {
 	}
 	msg := gomail.NewMsg()
 	msg.FromMailAddress(s.from)
-	var err error
-	if m.ToName != "" {
-		err = msg.AddToFormat(m.ToName, m.To)
-	} else {
-		err = msg.To(m.To)
+	to, err := netmail.ParseAddress(m.To)
+	if err != nil || to.Name != "" || to.Address != m.To {
+		return nil, fmt.Errorf("mail: invalid recipient %q", m.To)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("mail: invalid recipient %q: %w", m.To, err)
-	}
+	// The display name is never header syntax: net/mail quotes or encodes
+	// it, and it is on one line, whatever it holds (names are checked when
+	// stored, internal/text), so that it cannot add a header or a recipient.
+	to.Name = oneLine(m.ToName)
+	msg.ToMailAddress(to)
 	msg.Subject(m.Subject)
 	switch {
 	case m.Text != "" && m.HTML != "":

@@ -363,3 +363,55 @@ func TestLogSender(t *testing.T) {
 		t.Errorf("default log lacks the message: %s", def.String())
 	}
 }
+
+// TestSMTPSenderEncodesDisplayNames: a display name is never header
+// syntax, whatever it holds (names are checked when stored; this is the
+// second line of defence): no header or recipient can be added through it.
+func TestSMTPSenderEncodesDisplayNames(t *testing.T) {
+	srv := smtptest.StartWith(t, "127.0.0.1:0", "mailer", "s3cret-Pa55")
+	sender, err := NewSMTPSender("smtp://mailer:s3cret-Pa55@"+srv.Addr+"?tls=none", "Latchkey <noreply@latchkey.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := RenderInvitation(testInvitation("EN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{
+		"Eve\r\nBcc: victim@example.com":  "Eve Bcc: victim@example.com",
+		"Eve\nBcc: victim@example.com":    "Eve Bcc: victim@example.com",
+		`Eve" <victim@example.com>, "Bob`: `Eve" <victim@example.com>, "Bob`,
+		"Zoë \u202Eevil":                  "Zoë \u202Eevil",
+	}
+	for name := range names {
+		m.To, m.ToName = "anna@example.com", name
+		if err := sender.Send(context.Background(), m); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+	msgs := srv.Messages()
+	if len(msgs) != len(names) {
+		t.Fatalf("server received %d messages, want %d", len(msgs), len(names))
+	}
+	seen := map[string]bool{}
+	for _, got := range msgs {
+		if len(got.Recipients) != 1 || got.Recipients[0] != "anna@example.com" {
+			t.Errorf("RCPT TO %q", got.Recipients)
+		}
+		p := parseMail(t, got.Raw)
+		if _, ok := p.header["Bcc"]; ok {
+			t.Errorf("a Bcc header was added:\n%s", got.Raw)
+		}
+		to, err := p.header.AddressList("To")
+		if err != nil || len(to) != 1 || to[0].Address != "anna@example.com" {
+			t.Errorf("To %v (%v):\n%s", to, err, got.Raw)
+			continue
+		}
+		seen[to[0].Name] = true
+	}
+	for _, want := range names {
+		if !seen[want] {
+			t.Errorf("no mail to the display name %q; got %v", want, seen)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func newProvider(ctx context.Context, db *sql.DB, dialect string) (*goose.Provid
 	if err != nil {
 		return nil, err
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(goMigrations(dialect)...)}
 	if d.goose == goose.DialectPostgres {
 		id, err := postgresLockID(ctx, db)
 		if err != nil {
@@ -176,8 +176,8 @@ func Version(ctx context.Context, db *sql.DB, dialect string) (int64, error) {
 	return v, nil
 }
 
-// versions returns the versions of the embedded migrations of dialect, in
-// ascending order.
+// versions returns the versions of the embedded migrations of dialect and
+// of its Go migrations, in ascending order.
 func versions(dialect string) ([]int64, error) {
 	fsys, err := migrationFS(dialect)
 	if err != nil {
@@ -195,15 +195,19 @@ func versions(dialect string) ([]int64, error) {
 		}
 		vs = append(vs, v)
 	}
+	for _, m := range goMigrations(dialect) {
+		vs = append(vs, m.Version)
+	}
 	slices.Sort(vs)
 	return vs, nil
 }
 
 // Baseline records every embedded migration as applied without running
-// it. It is for a database whose schema was created by Ent's
+// it, except that it runs the Go migrations, which rewrite the rows such a
+// database holds. It is for a database whose schema was created by Ent's
 // auto-migration with the current Ent schema, which is exactly what the
-// migrations produce: call client.Schema.Create first, then Baseline, then
-// Up. It does nothing on a database that goose already manages.
+// SQL migrations produce: call client.Schema.Create first, then Baseline,
+// then Up. It does nothing on a database that goose already manages.
 func Baseline(ctx context.Context, db *sql.DB, dialect string) error {
 	d, err := lookup(dialect)
 	if err != nil {
@@ -235,6 +239,11 @@ func Baseline(ctx context.Context, db *sql.DB, dialect string) error {
 	for _, v := range vs {
 		if err := store.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
 			return err
+		}
+	}
+	for _, m := range goMigrations(dialect) {
+		if err := m.UpFnContext(ctx, tx); err != nil {
+			return fmt.Errorf("migrations: %d: %w", m.Version, err)
 		}
 	}
 	return tx.Commit()

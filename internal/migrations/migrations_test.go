@@ -267,20 +267,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d string, newDB func() target) {
 		ctx := context.Background()
 		tg := newDB()
-		vs, err := versions(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := newProvider(ctx, tg.db, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.UpTo(ctx, vs[0]); err != nil {
-			t.Fatalf("apply first migration %d: %v", vs[0], err)
-		}
-		if v, err := Version(ctx, tg.db, d); err != nil || v != vs[0] {
-			t.Fatalf("Version after the first migration = %d, %v; want %d", v, err, vs[0])
-		}
+		vs := atFirstMigration(ctx, t, tg)
 
 		// Rows for the schema of the FIRST migration. Do not update these
 		// statements when the schema changes: they are what an old
@@ -398,6 +385,27 @@ func TestUpgradeKeepsData(t *testing.T) {
 			t.Errorf("permission edges = %+v", pm.Edges)
 		}
 	})
+}
+
+// atFirstMigration applies only the first migration to tg and returns the
+// versions of its dialect.
+func atFirstMigration(ctx context.Context, t *testing.T, tg target) []int64 {
+	t.Helper()
+	vs, err := versions(tg.dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newProvider(ctx, tg.db, tg.dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, vs[0]); err != nil {
+		t.Fatalf("apply first migration %d: %v", vs[0], err)
+	}
+	if v, err := Version(ctx, tg.db, tg.dialect); err != nil || v != vs[0] {
+		t.Fatalf("Version after the first migration = %d, %v; want %d", v, err, vs[0])
+	}
+	return vs
 }
 
 // TestConcurrentUp starts several migrations of one database at once, as

@@ -6,6 +6,7 @@ package pulid
 import (
 	"crypto/rand"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/quote"
+	"github.com/latchkey/latchkey/internal/text"
 )
 
 // ID is a prefixed ULID.
@@ -42,15 +45,23 @@ func (id ID) Prefix() string {
 	return p
 }
 
-// UnmarshalGQL implements graphql.Unmarshaler.
+// UnmarshalGQL implements graphql.Unmarshaler. Any string is taken (an ID
+// that names nothing is answered as not found) except one with a NUL
+// character, which PostgreSQL cannot even compare.
 func (id *ID) UnmarshalGQL(v any) error {
 	switch s := v.(type) {
 	case string:
+		if err := text.CheckNUL(s); err != nil {
+			return apperr.New(apperr.BadUserInput, "%s", err)
+		}
 		*id = ID(s)
 	case ID:
 		*id = s
+	case json.Number, int, int64:
+		// GraphQL's ID takes integers too; none names a row.
+		*id = ID(fmt.Sprint(s))
 	default:
-		return fmt.Errorf("ID must be a string, got %T", v)
+		return apperr.New(apperr.BadUserInput, "must be a string")
 	}
 	return nil
 }

@@ -366,9 +366,11 @@ func (e *Env) MustDo(token, query string, vars map[string]any, out any) {
 	}
 }
 
-// Counts is the number of rows in each table that API calls write.
+// Counts is the number of rows in each table that API calls write, but
+// for redeem_failures, which a refused redemption writes on purpose.
 type Counts struct {
 	Accounts, Users, Devices, Permissions, Invitations int
+	Tokens, Events, Mails, IdempotencyKeys             int
 }
 
 // Counts reads the row counts of the whole database, across accounts.
@@ -388,6 +390,10 @@ func (e *Env) Counts() Counts {
 	count(&n.Devices, c.Device.Query().Count)
 	count(&n.Permissions, c.Permission.Query().Count)
 	count(&n.Invitations, c.Invitation.Query().Count)
+	count(&n.Tokens, c.APIToken.Query().Count)
+	count(&n.Events, c.AccessEvent.Query().Count)
+	count(&n.Mails, c.Outbox.Query().Count)
+	count(&n.IdempotencyKeys, c.IdempotencyKey.Query().Count)
 	if err != nil {
 		e.T.Fatalf("count rows: %v", err)
 	}

@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,6 +30,44 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		if _, err := Load("Europe/Prague"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCheck: canonical zones pass and load; the other names LoadLocation
+// takes are refused, old names with their canonical zone in the error.
+func TestCheck(t *testing.T) {
+	for name := range canonical {
+		if err := Check(name); err != nil {
+			t.Errorf("Check(%q) = %v", name, err)
+		}
+		if _, err := time.LoadLocation(name); err != nil {
+			t.Errorf("canonical zone %q does not load: %v", name, err)
+		}
+	}
+	for alias, c := range aliasOf {
+		if !canonical[c] {
+			t.Errorf("%s is an alias of %s, which is not canonical", alias, c)
+		}
+	}
+	for name, hint := range map[string]string{
+		"": "", "Local": "", "localtime": "", "posixrules": "", "Factory": "", "right/UTC": "", "posix/Europe/Berlin": "",
+		"right/Europe/Berlin": "", "zone.tab": "", "Europe": "", "europe/berlin": "", "Mars/Olympus_Mons": "",
+		"US/Pacific": "America/Los_Angeles", "Asia/Calcutta": "Asia/Kolkata", "Europe/Kiev": "Europe/Kyiv",
+		"Etc/UTC": "UTC", "GMT": "UTC", "Zulu": "UTC",
+	} {
+		err := Check(name)
+		if err == nil {
+			t.Errorf("Check(%q) accepted it", name)
+			continue
+		}
+		if hint != "" && !strings.HasSuffix(err.Error(), " of "+hint) {
+			t.Errorf("Check(%q) = %v, want it to name %s", name, err, hint)
+		}
+	}
+	for _, name := range []string{"UTC", "Europe/Berlin", "Europe/Copenhagen", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "Antarctica/Troll"} {
+		if err := Check(name); err != nil {
+			t.Errorf("Check(%q) = %v", name, err)
 		}
 	}
 }

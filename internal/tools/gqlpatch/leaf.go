@@ -52,8 +52,9 @@ var resolveFieldCall = regexp.MustCompile(`(?m)^\treturn graphql\.ResolveField\(
 var marshalCall = regexp.MustCompile(`ec\.(marshal[^(\s]+)\(`)
 
 // neverNull is the null check after a scalar marshaller that never
-// returns graphql.Null for a value of its Go type.
-var neverNull = regexp.MustCompile(`res := graphql\.Marshal(?:String|Boolean|Int|Int32|Int64|Float|ID)\(v\)
+// returns graphql.Null for a value of its Go type (model.MarshalString is
+// gqlgen's, bound for its input check).
+var neverNull = regexp.MustCompile(`res := (?:graphql\.Marshal(?:String|Boolean|Int|Int32|Int64|Float|ID)|model\.MarshalString)\(v\)
 \tif res == graphql\.Null \{
 \t\tgraphql\.AddInvalidNullFromMarshaler\(ctx, "[^"]+"\)
 \t\}`)
