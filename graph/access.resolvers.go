@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/enum"
-	"github.com/latchkey/latchkey/internal/lock"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // OperateDevice is the resolver for the operateDevice field.
-func (r *mutationResolver) OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*lock.Operation, error) {
-	return r.locks.Operate(ctx, deviceID, action)
+func (r *mutationResolver) OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*door.Operation, error) {
+	return r.doors.Operate(ctx, deviceID, action)
 }
 
 // Schedule is the resolver for the schedule field.
@@ -26,6 +26,6 @@ func (r *permissionResolver) Schedule(ctx context.Context, obj *ent.Permission) 
 }
 
 // CheckAccess is the resolver for the checkAccess field.
-func (r *queryResolver) CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*lock.Decision, error) {
-	return r.locks.Check(ctx, userID, deviceID, at, remote != nil && *remote)
+func (r *queryResolver) CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error) {
+	return r.doors.Check(ctx, userID, deviceID, at, remote != nil && *remote)
 }

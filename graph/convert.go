@@ -11,7 +11,7 @@ import (
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
-	"github.com/latchkey/latchkey/internal/lock"
+	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/zone"
 )
 
@@ -53,6 +53,6 @@ func schedule(ctx context.Context, p *ent.Permission) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rule := lock.RuleOf(p)
+	rule := door.RuleOf(p)
 	return access.Schedule(&rule, loc), nil
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/grant"
-	"github.com/latchkey/latchkey/internal/lock"
 	"github.com/latchkey/latchkey/internal/pulid"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -286,7 +286,7 @@ type InvitationResolver interface {
 	Status(ctx context.Context, obj *ent.Invitation) (enum.InvitationStatus, error)
 }
 type MutationResolver interface {
-	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*lock.Operation, error)
+	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*door.Operation, error)
 	CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error)
 	UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error)
 	DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error)
@@ -310,7 +310,7 @@ type QueryResolver interface {
 	Invitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder, where *ent.InvitationWhereInput) (*ent.InvitationConnection, error)
 	Permissions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) (*ent.PermissionConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
-	CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*lock.Decision, error)
+	CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error)
 	Viewer(ctx context.Context) (*auth.Viewer, error)
 }
 type ViewerResolver interface {
@@ -5127,7 +5127,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _AccessDecision_allowed(ctx context.Context, field graphql.CollectedField, obj *lock.Decision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_allowed(ctx context.Context, field graphql.CollectedField, obj *door.Decision) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
 }
@@ -5135,7 +5135,7 @@ func (ec *executionContext) fieldContext_AccessDecision_allowed(_ context.Contex
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AccessDecision_reason(ctx context.Context, field graphql.CollectedField, obj *lock.Decision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_reason(ctx context.Context, field graphql.CollectedField, obj *door.Decision) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
 }
@@ -5143,7 +5143,7 @@ func (ec *executionContext) fieldContext_AccessDecision_reason(_ context.Context
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessReason")
 }
 
-func (ec *executionContext) _AccessDecision_at(ctx context.Context, field graphql.CollectedField, obj *lock.Decision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_at(ctx context.Context, field graphql.CollectedField, obj *door.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5166,7 +5166,7 @@ func (ec *executionContext) fieldContext_AccessDecision_at(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "Time")
 }
 
-func (ec *executionContext) _AccessDecision_permission(ctx context.Context, field graphql.CollectedField, obj *lock.Decision) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessDecision_permission(ctx context.Context, field graphql.CollectedField, obj *door.Decision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6318,8 +6318,8 @@ func (ec *executionContext) _Mutation_operateDevice(ctx context.Context, field g
 			return ec.Resolvers.Mutation().OperateDevice(ctx, fc.Args["deviceID"].(pulid.ID), fc.Args["action"].(enum.LockAction), fc.Args["remote"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *lock.Operation) graphql.Marshaler {
-			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *door.Operation) graphql.Marshaler {
+			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐOperation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6833,7 +6833,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *lock.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
 }
@@ -6841,7 +6841,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_allowed(_ context.
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *lock.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
 }
@@ -6849,7 +6849,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_reason(_ context.C
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "AccessReason")
 }
 
-func (ec *executionContext) _OperateDevicePayload_event(ctx context.Context, field graphql.CollectedField, obj *lock.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_event(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6881,9 +6881,9 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_event(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *lock.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
-	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐState(ctx, field.Selections, obj.State)
+	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "LockState")
@@ -7615,8 +7615,8 @@ func (ec *executionContext) _Query_checkAccess(ctx context.Context, field graphq
 			return ec.Resolvers.Query().CheckAccess(ctx, fc.Args["userID"].(pulid.ID), fc.Args["deviceID"].(pulid.ID), fc.Args["at"].(*time.Time), fc.Args["remote"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *lock.Decision) graphql.Marshaler {
-			return ec.marshalNAccessDecision2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐDecision(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *door.Decision) graphql.Marshaler {
+			return ec.marshalNAccessDecision2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐDecision(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13232,7 +13232,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 var accessDecisionImplementors = []string{"AccessDecision"}
 
-func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *lock.Decision) graphql.Marshaler {
+func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.SelectionSet, obj *door.Decision) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14087,7 +14087,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var operateDevicePayloadImplementors = []string{"OperateDevicePayload"}
 
-func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *lock.Operation) graphql.Marshaler {
+func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *door.Operation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15182,7 +15182,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAccessDecision2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐDecision(ctx context.Context, sel ast.SelectionSet, v *lock.Decision) graphql.Marshaler {
+func (ec *executionContext) marshalNAccessDecision2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐDecision(ctx context.Context, sel ast.SelectionSet, v *door.Decision) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccessDecision!")
 		return graphql.Null
@@ -16493,16 +16493,16 @@ func (ec *executionContext) marshalOLockAction2ᚖgithubᚗcomᚋlatchkeyᚋlatc
 	return v
 }
 
-func (ec *executionContext) unmarshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐState(ctx context.Context, v any) (*lock.State, error) {
+func (ec *executionContext) unmarshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx context.Context, v any) (*door.State, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(lock.State)
+	var res = new(door.State)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐState(ctx context.Context, sel ast.SelectionSet, v *lock.State) graphql.Marshaler {
+func (ec *executionContext) marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx context.Context, sel ast.SelectionSet, v *door.State) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -16516,7 +16516,7 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋen
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋlockᚐOperation(ctx context.Context, sel ast.SelectionSet, v *lock.Operation) graphql.Marshaler {
+func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐOperation(ctx context.Context, sel ast.SelectionSet, v *door.Operation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

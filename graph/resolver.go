@@ -10,7 +10,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/grant"
-	"github.com/latchkey/latchkey/internal/lock"
+	"github.com/latchkey/latchkey/internal/door"
 )
 
 //go:generate go run -C .. -mod=mod github.com/99designs/gqlgen generate
@@ -20,15 +20,15 @@ import (
 type Resolver struct {
 	client *ent.Client
 	grants *grant.Service
-	locks  *lock.Service
+	doors  *door.Service
 	now    func() time.Time
 }
 
 // NewSchema returns the executable schema. The service's clock is the
 // server's clock.
-func NewSchema(client *ent.Client, grants *grant.Service, locks *lock.Service) graphql.ExecutableSchema {
+func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
-		Resolvers:  &Resolver{client: client, grants: grants, locks: locks, now: grants.Now},
+		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, now: grants.Now},
 		Directives: DirectiveRoot{Scoped: scoped},
 	})
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/latchkey/latchkey/graph"
 	grantpkg "github.com/latchkey/latchkey/internal/grant"
-	"github.com/latchkey/latchkey/internal/lock"
+	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/schema"
 )
 
@@ -37,7 +37,7 @@ func TestPrintedSchema(t *testing.T) {
 	if gerr != nil {
 		t.Fatalf("printed schema does not load: %v", gerr)
 	}
-	served := graph.NewSchema(nil, &grantpkg.Service{}, &lock.Service{}).Schema()
+	served := graph.NewSchema(nil, &grantpkg.Service{}, &door.Service{}).Schema()
 	if format(printed) != format(served) {
 		t.Error("the printed schema differs from the one the server executes")
 	}

@@ -33,7 +33,7 @@ import (
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/ide"
 	"github.com/latchkey/latchkey/internal/invite"
-	"github.com/latchkey/latchkey/internal/lock"
+	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/mail"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/outbox"
@@ -117,7 +117,7 @@ type App struct {
 	// Mailer sends queued mail; Run starts it, tests call RunOnce.
 	Mailer *outbox.Worker
 	// Driver moves the devices (simulated: there is no lock hardware here).
-	Driver *lock.Simulated
+	Driver *door.Simulated
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db, Driver: &lock.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: &tokenCache{now: cfg.Now}}
+	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: &tokenCache{now: cfg.Now}}
 	client.User.Use(hook.On(a.tokens.forgetDeletedUsers, ent.OpDelete|ent.OpDeleteOne))
 	a.Mailer = &outbox.Worker{
 		Client:      client,
@@ -230,7 +230,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
-	gql := handler.New(graph.NewSchema(a.Client, grants, &lock.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
+	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(edge.POST{})

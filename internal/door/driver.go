@@ -1,7 +1,7 @@
-// Package lock decides and carries out requests to operate devices: the
+// Package door decides and carries out requests to operate devices: the
 // access decision for a user at an instant, the driver that moves the
 // hardware, and the activity log of every decision.
-package lock
+package door
 
 import (
 	"context"
