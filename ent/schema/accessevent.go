@@ -82,6 +82,6 @@ func (AccessEvent) Annotations() []schema.Annotation {
 }
 
 // Policy keeps the rows of one account to that account. Events are written
-// by the server on a user's request (see internal/lock), never by clients,
+// by the server on a user's request (see internal/door), never by clients,
 // admins included: the log is not theirs to edit.
 func (AccessEvent) Policy() ent.Policy { return auth.SystemOnlyPolicy() }

@@ -29,11 +29,11 @@ import (
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
-	"github.com/latchkey/latchkey/internal/edge"
+	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ide"
 	"github.com/latchkey/latchkey/internal/invite"
-	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/mail"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/outbox"
@@ -121,7 +121,7 @@ type App struct {
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
-	tokens   *tokenCache
+	tokens   *httpapi.TokenCache
 	now      func() time.Time
 	log      *slog.Logger
 	handler  http.Handler
@@ -171,8 +171,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: &tokenCache{now: cfg.Now}}
-	client.User.Use(hook.On(a.tokens.forgetDeletedUsers, ent.OpDelete|ent.OpDeleteOne))
+	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now)}
+	client.User.Use(hook.On(a.tokens.ForgetDeletedUsers, ent.OpDelete|ent.OpDeleteOne))
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -233,7 +233,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
-	gql.AddTransport(edge.POST{})
+	gql.AddTransport(httpapi.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(Limits.MaxTokens)
 	var exts []graphql.HandlerExtension
@@ -272,11 +272,11 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	}
 	// The deadline's late answer goes out while the handler still runs, so
 	// it wraps the writers that hold answers back (edge's conformWriter).
-	mux.Handle("/query", deadline(timeout, edge.Guard(authenticate(a.Client, a.tokens, gql), edge.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
+	mux.Handle("/query", httpapi.Deadline(timeout, httpapi.Guard(httpapi.Authenticate(a.Client, a.tokens, gql), httpapi.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")
 	}
-	mux.HandleFunc("GET /invite/{code}", invitePage)
+	mux.HandleFunc("GET /invite/{code}", httpapi.InvitePage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -114,7 +114,7 @@ type metricsExtension struct{ m *Metrics }
 // those of requests that fail to parse or validate or that an
 // OperationContextMutator refuses; it does not see what HTTP middleware in
 // front of gqlgen answers by itself (a 401 for a bad token, the refusals of
-// internal/edge), nor a panic that escapes the recover function.
+// internal/httpapi), nor a panic that escapes the recover function.
 func (m *Metrics) Extension() interface {
 	graphql.HandlerExtension
 	graphql.ResponseInterceptor

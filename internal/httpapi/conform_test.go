@@ -1,4 +1,4 @@
-package edge
+package httpapi
 
 import (
 	"net/http"

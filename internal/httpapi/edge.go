@@ -1,4 +1,4 @@
-// Package edge guards the GraphQL endpoint: it refuses hostile or broken
+// Package httpapi guards the GraphQL endpoint: it refuses hostile or broken
 // HTTP requests before they reach the GraphQL handler, following the
 // GraphQL-over-HTTP specification.
 //
@@ -15,7 +15,7 @@
 //     malformed GET query strings.
 //
 // Error messages are fixed strings: nothing from the request is echoed.
-package edge
+package httpapi
 
 import (
 	"bytes"

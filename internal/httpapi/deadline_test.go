@@ -1,4 +1,4 @@
-package app
+package httpapi
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 func TestDeadlineLateAnswer(t *testing.T) {
 	const d = 100 * time.Millisecond
 	release, lateWrite := make(chan struct{}), make(chan error, 1)
-	srv := httptest.NewServer(deadline(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(Deadline(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := r.Context().Deadline(); !ok {
 			t.Error("the handler's context has no deadline")
 		}
@@ -56,7 +56,7 @@ func TestDeadlineLateAnswer(t *testing.T) {
 // that began its answer before the deadline and ends it after.
 func TestDeadlineOnTime(t *testing.T) {
 	const d = 100 * time.Millisecond
-	srv := httptest.NewServer(deadline(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(Deadline(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Handler", r.URL.Path)
 		switch r.URL.Path {
 		case "/created":

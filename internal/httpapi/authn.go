@@ -1,4 +1,4 @@
-package app
+package httpapi
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
-	"github.com/latchkey/latchkey/internal/edge"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -23,9 +22,9 @@ import (
 // at once; one deleted through another instance stops within this time.
 const tokenTTL = 10 * time.Second
 
-// tokenCache remembers recently checked tokens (by hash), so that the token
+// TokenCache remembers recently checked tokens (by hash), so that the token
 // lookup does not cost a statement on every request.
-type tokenCache struct {
+type TokenCache struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]cachedViewer
@@ -35,12 +34,15 @@ type tokenCache struct {
 	gone map[pulid.ID]time.Time
 }
 
+// NewTokenCache returns an empty cache that tells time by now.
+func NewTokenCache(now func() time.Time) *TokenCache { return &TokenCache{now: now} }
+
 type cachedViewer struct {
 	v       *auth.Viewer
 	expires time.Time
 }
 
-func (c *tokenCache) get(hash string) *auth.Viewer {
+func (c *TokenCache) get(hash string) *auth.Viewer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[hash]; ok && c.now().Before(e.expires) {
@@ -49,7 +51,7 @@ func (c *tokenCache) get(hash string) *auth.Viewer {
 	return nil
 }
 
-func (c *tokenCache) put(hash string, v *auth.Viewer) {
+func (c *TokenCache) put(hash string, v *auth.Viewer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -63,7 +65,7 @@ func (c *tokenCache) put(hash string, v *auth.Viewer) {
 }
 
 // forgetUsers drops the cached tokens of users being deleted.
-func (c *tokenCache) forgetUsers(ids ...pulid.ID) {
+func (c *TokenCache) forgetUsers(ids ...pulid.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -85,9 +87,9 @@ func (c *tokenCache) forgetUsers(ids ...pulid.ID) {
 	}
 }
 
-// forgetDeletedUsers is an Ent hook on users that makes the cache forget
+// ForgetDeletedUsers is an Ent hook on users that makes the cache forget
 // the tokens of every user deleted through this instance.
-func (c *tokenCache) forgetDeletedUsers(next ent.Mutator) ent.Mutator {
+func (c *TokenCache) ForgetDeletedUsers(next ent.Mutator) ent.Mutator {
 	return hook.UserFunc(func(ctx context.Context, m *ent.UserMutation) (ent.Value, error) {
 		ids, err := m.IDs(auth.SystemContext(ctx))
 		if err != nil {
@@ -98,10 +100,10 @@ func (c *tokenCache) forgetDeletedUsers(next ent.Mutator) ent.Mutator {
 	})
 }
 
-// authenticate puts the viewer of a bearer token into the request context.
+// Authenticate puts the viewer of a bearer token into the request context.
 // A request without a token goes on anonymously (the privacy rules refuse
 // what needs a viewer); a token that is wrong gets 401 at once.
-func authenticate(client *ent.Client, cache *tokenCache, next http.Handler) http.Handler {
+func Authenticate(client *ent.Client, cache *TokenCache, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -159,10 +161,10 @@ func lookup(ctx context.Context, client *ent.Client, hash string) (*auth.Viewer,
 
 func unauthenticated(w http.ResponseWriter, r *http.Request, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="latchkey"`)
-	edge.Fail(w, r, http.StatusUnauthorized, string(apperr.Unauthenticated), msg)
+	Fail(w, r, http.StatusUnauthorized, string(apperr.Unauthenticated), msg)
 }
 
 func unavailable(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "1")
-	edge.Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), "the service is unavailable; retry shortly")
+	Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), "the service is unavailable; retry shortly")
 }

@@ -1,4 +1,4 @@
-package app
+package httpapi
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // half a second after its deadline.
 const lateBody = `{"errors":[{"message":"the request took too long; retry shortly","extensions":{"code":"INTERNAL"}}],"data":null}`
 
-// deadline bounds the work of a request: its context ends after d, and
+// Deadline bounds the work of a request: its context ends after d, and
 // should a driver call ignore that (lib/pq waits for a silent server's
 // answer without regard to the context), the client still gets a 503
 // half a second later, complete (Content-Length) and with "Connection:
@@ -24,7 +24,7 @@ const lateBody = `{"errors":[{"message":"the request took too long; retry shortl
 // goroutine and writes straight through: no goroutine whose stack grows
 // anew for every request, and no copy of every answer; a timer answers
 // instead of the handler when it is late.
-func deadline(d time.Duration, next http.Handler) http.Handler {
+func Deadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
@@ -39,7 +39,7 @@ func deadline(d time.Duration, next http.Handler) http.Handler {
 }
 
 // guardedWriter is the handler's side of a response that the timer of
-// deadline may answer first. Its lock orders the two writers; once
+// Deadline may answer first. Its lock orders the two writers; once
 // finish has run, the timer leaves the response alone.
 type guardedWriter struct {
 	mu       sync.Mutex

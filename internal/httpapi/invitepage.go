@@ -1,4 +1,4 @@
-package app
+package httpapi
 
 import (
 	"html/template"
@@ -7,7 +7,7 @@ import (
 	"github.com/latchkey/latchkey/internal/invite"
 )
 
-// invitePage is where activation links lead. It shows the code and how to
+// InvitePage is where activation links lead. It shows the code and how to
 // redeem it in the app, and never redeems anything itself: mail scanners
 // follow links.
 var invitePageTmpl = template.Must(template.New("invite").Parse(`<!doctype html>
@@ -21,7 +21,7 @@ code{font-size:1.6rem;letter-spacing:.1em;background:#f3f3f3;padding:.3rem .6rem
 {{else}}<p>This link does not contain a valid invitation code. Please use the code from your invitation mail in the app.</p>{{end}}
 </body></html>`))
 
-func invitePage(w http.ResponseWriter, r *http.Request) {
+func InvitePage(w http.ResponseWriter, r *http.Request) {
 	code := ""
 	if c, ok := invite.Normalize(r.PathValue("code")); ok {
 		code = invite.Format(c)
