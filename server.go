@@ -28,8 +28,11 @@ import (
 	_ "time/tzdata" // device time zones must resolve on hosts without a zone database
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/account"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/clientaddr"
+	"github.com/latchkey/latchkey/internal/database"
+	"github.com/latchkey/latchkey/internal/demo"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/schema"
@@ -133,7 +136,7 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 		return errors.New("account create: --name is required")
 	}
 	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, _ *sql.DB) (string, error) {
-		_, token, err := app.CreateAccount(ctx, client, strings.TrimSpace(*name))
+		_, token, err := account.Create(ctx, client, strings.TrimSpace(*name))
 		return token, err
 	})
 }
@@ -142,7 +145,7 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 func seed(cfg app.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	name := fs.String("name", "Demo Housing", "the account's name")
-	shape := app.DefaultSeed
+	shape := demo.DefaultShape
 	fs.IntVar(&shape.Users, "users", shape.Users, "number of users")
 	fs.IntVar(&shape.Devices, "devices", shape.Devices, "number of devices")
 	fs.IntVar(&shape.PermissionsPerUser, "permissions", shape.PermissionsPerUser, "permissions per user")
@@ -150,9 +153,9 @@ func seed(cfg app.Config, args []string, stdout io.Writer) error {
 		return err
 	}
 	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, db *sql.DB) (string, error) {
-		token, err := app.Seed(ctx, client, *name, shape, time.Now())
+		token, err := demo.Seed(ctx, client, *name, shape, time.Now())
 		if err == nil {
-			err = app.Analyze(ctx, db)
+			err = database.Analyze(ctx, db)
 		}
 		return token, err
 	})
@@ -161,12 +164,12 @@ func seed(cfg app.Config, args []string, stdout io.Writer) error {
 // withDB opens and migrates the database, runs f and prints what it returns.
 func withDB(cfg app.Config, stdout io.Writer, f func(context.Context, *ent.Client, *sql.DB) (string, error)) error {
 	ctx := context.Background()
-	client, db, err := app.OpenDB(cfg.DatabaseURL, cfg.MaxConns, nil)
+	client, db, err := database.Open(cfg.DatabaseURL, cfg.MaxConns, nil)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	if err := app.Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
+	if err := database.Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
 		return err
 	}
 	out, err := f(ctx, client, db)
@@ -268,11 +271,11 @@ func newServer(ctx context.Context, h http.Handler) *http.Server {
 }
 
 func describeDB(url string) string {
-	if strings.HasPrefix(url, "postgres") {
+	if database.IsPostgres(url) {
 		return "postgres"
 	}
 	if url == "" {
-		return "sqlite " + app.DefaultDatabase
+		return "sqlite " + database.DefaultDatabase
 	}
 	return "sqlite " + url
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
-	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/door"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/zone"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/auth"
-	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/door"
+	"github.com/latchkey/latchkey/internal/grant"
 )
 
 //go:generate go run -C .. -mod=mod github.com/99designs/gqlgen generate

@@ -11,8 +11,8 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/latchkey/latchkey/graph"
-	grantpkg "github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/door"
+	grantpkg "github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/schema"
 )
 

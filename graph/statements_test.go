@@ -7,8 +7,9 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/database"
+	"github.com/latchkey/latchkey/internal/demo"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -53,7 +54,7 @@ func seedOverview(t testing.TB, e *testenv.Env, acc testenv.Account, n int) {
 		}
 		perms = perms[k:]
 	}
-	if err := app.Analyze(ctx, e.App.DB); err != nil {
+	if err := database.Analyze(ctx, e.App.DB); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -121,7 +122,7 @@ func TestGrantStatements(t *testing.T) {
 func TestSeed(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
-		token, err := app.Seed(context.Background(), e.App.Client, "Demo", app.SeedShape{Users: 120, Devices: 7, PermissionsPerUser: 3}, e.Now())
+		token, err := demo.Seed(context.Background(), e.App.Client, "Demo", demo.Shape{Users: 120, Devices: 7, PermissionsPerUser: 3}, e.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func TestSeed(t *testing.T) {
 		if out.Users.TotalCount != 120 || len(out.Users.Edges) != 50 || len(out.Users.Edges[0].Node.Permissions.Edges) != 3 {
 			t.Errorf("overview of the seed: total %d, %d edges", out.Users.TotalCount, len(out.Users.Edges))
 		}
-		if _, err := app.Seed(context.Background(), e.App.Client, "Bad", app.SeedShape{Users: 1, Devices: 2, PermissionsPerUser: 3}, e.Now()); err == nil {
+		if _, err := demo.Seed(context.Background(), e.App.Client, "Bad", demo.Shape{Users: 1, Devices: 2, PermissionsPerUser: 3}, e.Now()); err == nil {
 			t.Error("more permissions per user than devices was accepted")
 		}
 	})

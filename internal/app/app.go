@@ -29,8 +29,10 @@ import (
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
+	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/housekeeping"
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ide"
 	"github.com/latchkey/latchkey/internal/invite"
@@ -60,7 +62,7 @@ var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComp
 
 // Config is everything the server is configured with.
 type Config struct {
-	// DatabaseURL is a postgres:// URL or a SQLite file; empty for DefaultDatabase.
+	// DatabaseURL is a postgres:// URL or a SQLite file; empty for database.DefaultDatabase.
 	DatabaseURL string
 	// AllowedOrigins lists the browser origins allowed by CORS ("*" for any).
 	AllowedOrigins []string
@@ -87,7 +89,7 @@ type Config struct {
 	// MailLog lets a Production server without SMTP write its mails, codes
 	// included, to the log.
 	MailLog bool
-	// MaxConns bounds the PostgreSQL connections; 0 means DefaultMaxConns.
+	// MaxConns bounds the PostgreSQL connections; 0 means database.DefaultMaxConns.
 	// (SQLite has one writer whatever the number.)
 	MaxConns int
 	// MaxBodyBytes bounds request bodies (HTTP 413 beyond); 0 means 1 MiB.
@@ -151,12 +153,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, db, err := OpenDB(cfg.DatabaseURL, cfg.MaxConns, cfg.WrapDriver)
+	client, db, err := database.Open(cfg.DatabaseURL, cfg.MaxConns, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
 	}
 	if !cfg.SkipMigrations {
-		if err := Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
+		if err := database.Migrate(ctx, client, db, cfg.DatabaseURL); err != nil {
 			_ = client.Close()
 			return nil, err
 		}
@@ -179,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Keys:        keys,
 		Log:         cfg.Logger,
 		Now:         cfg.Now,
-		SkipLocked:  isPostgres(cfg.DatabaseURL),
+		SkipLocked:  database.IsPostgres(cfg.DatabaseURL),
 		Batch:       20,
 		MaxAttempts: 12,
 		Backoff:     outbox.ExponentialBackoff,
@@ -342,4 +344,23 @@ func (c codeIssuer) Hashes(typed string) ([]string, bool) {
 		hashes[i] = h.Hash(canonical)
 	}
 	return hashes, true
+}
+
+// Sweep runs housekeeping.Sweep on the app's database and clock.
+func (a *App) Sweep(ctx context.Context) error { return housekeeping.Sweep(ctx, a.Client, a.now()) }
+
+// sweepEvery runs Sweep every interval until ctx ends.
+func (a *App) sweepEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("sweep failed", "err", err)
+			}
+		}
+	}
 }

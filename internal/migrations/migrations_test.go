@@ -125,7 +125,7 @@ func entDialect(d string) string {
 	return dialect.SQLite
 }
 
-// entCreate runs Ent's auto-migration, as internal/app.Migrate does today.
+// entCreate runs Ent's auto-migration, as internal/database.Migrate does today.
 func entCreate(ctx context.Context, t *testing.T, tg target) {
 	t.Helper()
 	entSchemaMu.Lock()

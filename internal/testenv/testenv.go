@@ -29,6 +29,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/account"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
@@ -247,7 +248,7 @@ type Account struct {
 // Account creates an account with an admin token.
 func (e *Env) Account(name string) Account {
 	e.T.Helper()
-	acc, token, err := app.CreateAccount(context.Background(), e.App.Client, name)
+	acc, token, err := account.Create(context.Background(), e.App.Client, name)
 	if err != nil {
 		e.T.Fatalf("create account: %v", err)
 	}

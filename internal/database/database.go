@@ -1,4 +1,7 @@
-package app
+// Package database opens the database a server runs on (PostgreSQL, or the
+// embedded SQLite file by default), sized and configured for a server, and
+// brings it to the current schema.
+package database
 
 import (
 	"context"
@@ -34,16 +37,16 @@ const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma
 // with 10 (BENCHMARKS.md).
 const DefaultMaxConns = 10
 
-// OpenDB opens the database named by url: a postgres:// URL, or a SQLite
+// Open opens the database named by url: a postgres:// URL, or a SQLite
 // file path (optionally prefixed with sqlite: or file:), by default
 // DefaultDatabase. PostgreSQL connections keep their statements prepared
 // (internal/stmtcache); maxConns of them at most, or DefaultMaxConns if 0.
 // wrap, if not nil, wraps the driver (tests count and break statements
 // with it).
-func OpenDB(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
+func Open(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
 	name, dsn := "sqlite", ""
 	switch {
-	case isPostgres(url):
+	case IsPostgres(url):
 		name, dsn = "postgres", withConnectTimeout(url)
 	default:
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
@@ -95,7 +98,7 @@ func OpenDB(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) 
 // migrated.
 func Migrate(ctx context.Context, client *ent.Client, db *sql.DB, url string) error {
 	dia := migrations.SQLite
-	if isPostgres(url) {
+	if IsPostgres(url) {
 		dia = migrations.Postgres
 	}
 	err := migrations.Up(ctx, db, dia)
@@ -112,7 +115,9 @@ func Migrate(ctx context.Context, client *ent.Client, db *sql.DB, url string) er
 	return nil
 }
 
-func isPostgres(url string) bool {
+// IsPostgres reports whether url names a PostgreSQL database; anything
+// else is a SQLite file.
+func IsPostgres(url string) bool {
 	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
 
@@ -128,4 +133,14 @@ func withConnectTimeout(url string) string {
 		sep = "&"
 	}
 	return url + sep + "connect_timeout=5"
+}
+
+// Analyze refreshes the query planner's statistics, as is due after a bulk
+// load such as demo.Seed: until the database's own background analysis runs,
+// PostgreSQL would plan the overview's statements for nearly empty tables.
+func Analyze(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
 }

@@ -1,10 +1,12 @@
-package app
+// Package housekeeping deletes the rows that have served their time.
+package housekeeping
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/redeembucket"
@@ -20,33 +22,16 @@ const SentMailRetention = 30 * 24 * time.Hour
 
 // Sweep deletes what has served its time: idempotency keys past their
 // 24 hours, failed redemptions and their buckets an hour old, and mail
-// records past SentMailRetention. Any instance may run it; it is
-// idempotent.
-func (a *App) Sweep(ctx context.Context) error {
+// records past SentMailRetention, as of now. Any instance may run it; it
+// is idempotent.
+func Sweep(ctx context.Context, client *ent.Client, now time.Time) error {
 	ctx = auth.SystemContext(ctx)
-	now := a.now()
-	_, err1 := a.Client.IdempotencyKey.Delete().Where(idempotencykey.CreatedAtLT(now.Add(-idempotency.TTL))).Exec(ctx)
-	_, err2 := a.Client.RedeemFailure.Delete().Where(redeemfailure.AtLT(now.Add(-time.Hour))).Exec(ctx)
-	_, err4 := a.Client.RedeemBucket.Delete().Where(redeembucket.SeenAtLT(now.Add(-time.Hour))).Exec(ctx)
-	_, err3 := a.Client.Outbox.Delete().Where(
+	_, err1 := client.IdempotencyKey.Delete().Where(idempotencykey.CreatedAtLT(now.Add(-idempotency.TTL))).Exec(ctx)
+	_, err2 := client.RedeemFailure.Delete().Where(redeemfailure.AtLT(now.Add(-time.Hour))).Exec(ctx)
+	_, err4 := client.RedeemBucket.Delete().Where(redeembucket.SeenAtLT(now.Add(-time.Hour))).Exec(ctx)
+	_, err3 := client.Outbox.Delete().Where(
 		outbox.StatusIn(enum.DeliverySent, enum.DeliveryFailed, enum.DeliveryLogged),
 		outbox.UpdatedAtLT(now.Add(-SentMailRetention)),
 	).Exec(ctx)
 	return errors.Join(err1, err2, err3, err4)
-}
-
-// sweepEvery runs Sweep every interval until ctx ends.
-func (a *App) sweepEvery(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
-				a.log.Error("sweep failed", "err", err)
-			}
-		}
-	}
 }

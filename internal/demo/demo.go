@@ -1,13 +1,15 @@
-package app
+// Package demo fills a database with a demo account of realistic shape
+// (`latchkey seed`), for trying the product and for the load benchmarks.
+package demo
 
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/account"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/grant"
@@ -15,13 +17,13 @@ import (
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
-// SeedShape is the size of a demo data set.
-type SeedShape struct {
+// Shape is the size of a demo data set.
+type Shape struct {
 	Users, Devices, PermissionsPerUser int
 }
 
-// DefaultSeed is the shape `latchkey seed` uses without flags.
-var DefaultSeed = SeedShape{Users: 1000, Devices: 20, PermissionsPerUser: 5}
+// DefaultShape is the shape `latchkey seed` uses without flags.
+var DefaultShape = Shape{Users: 1000, Devices: 20, PermissionsPerUser: 5}
 
 var seedZones = []string{"Europe/Berlin", "Europe/Prague", "America/New_York", "Australia/Sydney", "UTC"}
 
@@ -29,11 +31,11 @@ var seedZones = []string{"Europe/Berlin", "Europe/Prague", "America/New_York", "
 // shape and returns its admin token. Permissions get varied restrictions:
 // office hours on weekdays, overnight windows, validity periods, remote
 // opening, and none at all; a fifth of them are still pending.
-func Seed(ctx context.Context, client *ent.Client, name string, shape SeedShape, now time.Time) (string, error) {
+func Seed(ctx context.Context, client *ent.Client, name string, shape Shape, now time.Time) (string, error) {
 	if shape.PermissionsPerUser > shape.Devices {
 		return "", fmt.Errorf("seed: %d permissions per user need at least as many devices, not %d", shape.PermissionsPerUser, shape.Devices)
 	}
-	acc, token, err := CreateAccount(ctx, client, name)
+	acc, token, err := account.Create(ctx, client, name)
 	if err != nil {
 		return "", err
 	}
@@ -159,14 +161,4 @@ func bulk[T any, C any, B bulkSaver[T]](ctx context.Context, builders []C, creat
 		builders = builders[k:]
 	}
 	return out, nil
-}
-
-// Analyze refreshes the query planner's statistics, as is due after a bulk
-// load such as Seed: until the database's own background analysis runs,
-// PostgreSQL would plan the overview's statements for nearly empty tables.
-func Analyze(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return fmt.Errorf("analyze: %w", err)
-	}
-	return nil
 }

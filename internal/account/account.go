@@ -1,4 +1,5 @@
-package app
+// Package account creates accounts, the tenants every other row belongs to.
+package account
 
 import (
 	"context"
@@ -9,9 +10,9 @@ import (
 	"github.com/latchkey/latchkey/internal/enum"
 )
 
-// CreateAccount creates an account with its first admin token and returns
+// Create creates an account with its first admin token and returns
 // the token's secret, which is not stored and cannot be shown again.
-func CreateAccount(ctx context.Context, client *ent.Client, name string) (*ent.Account, string, error) {
+func Create(ctx context.Context, client *ent.Client, name string) (*ent.Account, string, error) {
 	ctx = auth.SystemContext(ctx)
 	tx, err := client.Tx(ctx)
 	if err != nil {

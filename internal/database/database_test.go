@@ -1,4 +1,4 @@
-package app_test
+package database_test
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestMaxConns(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		pg := strings.HasPrefix(db, "postgres")
-		for _, c := range []struct{ set, want int }{{0, app.DefaultMaxConns}, {3, 3}} {
+		for _, c := range []struct{ set, want int }{{0, database.DefaultMaxConns}, {3, 3}} {
 			e := testenv.Start(t, db, func(cfg *app.Config) { cfg.MaxConns = c.set })
 			got := e.App.DB.Stats().MaxOpenConnections
 			if !pg {
@@ -36,7 +37,7 @@ func TestOpenDBPathWithURIMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "latchkey.db")
-	client, db, err := app.OpenDB(path, 0, nil)
+	client, db, err := database.Open(path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
