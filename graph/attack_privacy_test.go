@@ -7,6 +7,53 @@ import (
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
+// TestEmptyWhereOperands: a where input that states no condition inside
+// not, and or or is the client's mistake (BAD_USER_INPUT naming it), never
+// INTERNAL, for every role, at any depth, written or in a variable; alone
+// or in a has…With list it still means "any row".
+func TestEmptyWhereOperands(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		ada, adaToken := sharedDoor(e, acme)
+		for _, c := range []struct{ query, field string }{
+			{`{ users(where: {or: [{}]}) { totalCount } }`, "users.where.or[0]"},
+			{`{ users(where: {and: [{name: "x"}, {}]}) { totalCount } }`, "users.where.and[1]"},
+			{`{ devices(where: {not: {}}) { totalCount } }`, "devices.where.not"},
+			{`{ devices(where: {or: [{idIn: []}]}) { totalCount } }`, "devices.where.or[0]"},
+			{`{ devices(where: {or: [{or: []}]}) { totalCount } }`, "devices.where.or[0]"},
+			{`{ d: devices(where: {hasPermissionsWith: [{not: {hasUserWith: []}}]}) { totalCount } }`, "d.where.hasPermissionsWith[0].not"},
+			{`{ accessEvents(where: {hasUserWith: [{or: [{}]}]}) { totalCount } }`, "accessEvents.where.hasUserWith[0].or[0]"},
+			{`{ node(id: "` + ada + `") { ... on User { permissions(where: {or: [{}]}) { totalCount } } } }`, "node.permissions.where.or[0]"},
+			{`{ users(first: 5) { edges { node { events(where: {and: [{}]}) { totalCount } } } } }`, "users.edges[0].node.events.where.and[0]"},
+		} {
+			for role, token := range map[string]string{"admin": acme.Token, "user": adaToken} {
+				r := e.Do(token, c.query, nil)
+				if r.Code() != "BAD_USER_INPUT" || r.Field() != c.field {
+					t.Errorf("%s, %s: want BAD_USER_INPUT at %s; %s", role, c.query, c.field, r.Body)
+				}
+			}
+		}
+		r := e.Do(adaToken, `query($w: UserWhereInput) { users(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"or": []any{map[string]any{}}}})
+		if r.Code() != "BAD_USER_INPUT" || r.Field() != "users.where.or[0]" {
+			t.Errorf("in a variable: %s", r.Body)
+		}
+		for _, q := range []string{
+			`{ users(where: {}) { totalCount } }`,
+			`{ users(where: {idIn: []}) { totalCount } }`,
+			`{ users(where: {or: []}) { totalCount } }`,
+			`{ users(where: {hasPermissionsWith: [{}]}) { totalCount } }`,
+			`{ users(where: {hasPermissionsWith: [{idIn: []}]}) { totalCount } }`,
+		} {
+			var out any
+			e.MustDo(acme.Token, q, nil, &out)
+			if n := totalCounts(out); n != 2 {
+				t.Errorf("%s: totalCount %d, want 2 (Ada and Bob)", q, n)
+			}
+		}
+	})
+}
+
 // TestDoorEventsReachTheDisk: a door event is saved before the door acts,
 // which only holds if a commit is on disk when it returns: SQLite in WAL
 // mode with synchronous NORMAL may lose the last commits to a power loss,
