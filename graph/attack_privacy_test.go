@@ -91,3 +91,57 @@ func TestDoorEventsReachTheDisk(t *testing.T) {
 		}
 	})
 }
+
+// TestCursorOfAnotherOrder: a cursor holds its connection's ordering
+// value, so one taken from a connection of another order (a name where a
+// time is compared, a time where a status is) is not a cursor of this
+// connection: it answers BAD_USER_INPUT naming the argument, on root and
+// nested connections, where PostgreSQL failed on it with INTERNAL.
+func TestCursorOfAnotherOrder(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		sharedDoor(e, acme)
+		cursor := func(query string) string {
+			t.Helper()
+			var out map[string]struct{ Edges []struct{ Cursor string } }
+			e.MustDo(acme.Token, query, nil, &out)
+			for _, c := range out {
+				if len(c.Edges) > 0 {
+					return c.Edges[0].Cursor
+				}
+			}
+			t.Fatalf("%s: no cursor", query)
+			return ""
+		}
+		byName := cursor(`{ users(first: 1, orderBy: {field: NAME}) { edges { cursor } } }`)
+		byTime := cursor(`{ accessEvents(first: 1) { edges { cursor } } }`)
+		byStatus := cursor(`{ permissions(first: 1, orderBy: {field: STATUS}) { edges { cursor } } }`)
+		for _, c := range []struct{ query, cursor, field string }{
+			{`query($c: Cursor) { accessEvents(after: $c) { totalCount edges { cursor } } }`, byName, "accessEvents.after"},
+			{`query($c: Cursor) { invitations(first: 5, after: $c, orderBy: {field: EXPIRES_AT}) { totalCount edges { cursor } } }`, byStatus, "invitations.after"},
+			{`query($c: Cursor) { u: users(last: 5, before: $c, orderBy: {field: CREATED_AT, direction: DESC}) { totalCount edges { cursor } } }`, byName, "u.before"},
+			{`query($c: Cursor) { permissions(after: $c, orderBy: {field: STATUS}) { totalCount edges { cursor } } }`, byTime, "permissions.after"},
+			{`query($c: Cursor) { devices(after: $c, orderBy: {field: NAME}) { totalCount edges { cursor } } }`, byTime, "devices.after"},
+			{`query($c: Cursor) { users(first: 1) { edges { node { events(after: $c) { totalCount edges { cursor } } } } } }`, byStatus, "events.after"},
+			{`query($c: Cursor) { users(first: 1) { edges { node { ...P } } } } fragment P on User { permissions(after: $c, orderBy: {field: CREATED_AT}) { totalCount edges { cursor } } }`, byName, "permissions.after"},
+		} {
+			r := e.Do(acme.Token, c.query, map[string]any{"c": c.cursor})
+			if r.Code() != "BAD_USER_INPUT" || r.Field() != c.field {
+				t.Errorf("%s: want BAD_USER_INPUT at %s; %s", c.query, c.field, r.Body)
+			}
+		}
+		// A connection's own cursors still page, and one ordered by ID
+		// takes any of the server's cursors (it compares IDs only).
+		for _, c := range []struct{ query, cursor string }{
+			{`query($c: Cursor) { users(after: $c, orderBy: {field: NAME}) { totalCount edges { cursor } } }`, byName},
+			{`query($c: Cursor) { users(after: $c, orderBy: {field: EMAIL, direction: DESC}) { totalCount edges { cursor } } }`, byName},
+			{`query($c: Cursor) { accessEvents(after: $c) { totalCount edges { cursor } } }`, byTime},
+			{`query($c: Cursor) { invitations(after: $c, orderBy: {field: CREATED_AT}) { totalCount edges { cursor } } }`, byTime},
+			{`query($c: Cursor) { permissions(after: $c, orderBy: {field: STATUS}) { totalCount edges { cursor } } }`, byStatus},
+			{`query($c: Cursor) { users(after: $c) { totalCount edges { cursor } } devices(after: $c) { totalCount edges { cursor } } }`, byTime},
+		} {
+			e.MustDo(acme.Token, c.query, map[string]any{"c": c.cursor}, nil)
+		}
+	})
+}
