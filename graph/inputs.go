@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"reflect"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -60,7 +61,7 @@ func (l InputLimits) set(vars map[string]any, set ast.SelectionSet) *gqlerror.Er
 		switch f := sel.(type) {
 		case *ast.Field:
 			for _, a := range f.Arguments {
-				if err := l.argument(vars, f.Alias+"."+a.Name, a.Value); err != nil {
+				if err := l.argument(vars, f, a); err != nil {
 					return err
 				}
 			}
@@ -76,13 +77,14 @@ func (l InputLimits) set(vars map[string]any, set ast.SelectionSet) *gqlerror.Er
 	return nil
 }
 
-func (l InputLimits) argument(vars map[string]any, path string, v *ast.Value) *gqlerror.Error {
+func (l InputLimits) argument(vars map[string]any, f *ast.Field, a *ast.Argument) *gqlerror.Error {
+	path, v := f.Alias+"."+a.Name, a.Value
 	value, err := v.Value(vars)
 	if err != nil {
 		return nil // validation has refused it already
 	}
 	if v.ExpectedType != nil && v.ExpectedType.Name() == "Cursor" {
-		return l.cursor(path, value)
+		return l.cursor(path, value, orderValue(vars, f))
 	}
 	values := 0
 	return l.size(path, path, value, 1, &values)
@@ -126,15 +128,18 @@ func inputLimitError(field, format string, args ...any) *gqlerror.Error {
 }
 
 // cursor accepts null and the cursors the server hands out: an ID and at
-// most one scalar ordering value.
-func (l InputLimits) cursor(path string, v any) *gqlerror.Error {
+// most one scalar ordering value, of the type of the connection's order
+// (want; nil when the connection is ordered by ID, which ignores the
+// value). A cursor of another order, such as a name where a time is
+// compared, is not one of this connection's: PostgreSQL would fail on it.
+func (l InputLimits) cursor(path string, v any, want orderType) *gqlerror.Error {
 	if v == nil {
 		return nil
 	}
 	s, ok := v.(string)
 	if ok && len(s) <= l.MaxCursor {
 		var c ent.Cursor
-		if c.UnmarshalGQL(s) == nil && c.ID.Prefix() != "" && orderingValue(c.Value) {
+		if c.UnmarshalGQL(s) == nil && c.ID.Prefix() != "" && orderingValue(c.Value) && want.holds(c.Value) {
 			return nil
 		}
 	}
@@ -150,4 +155,73 @@ func orderingValue(v any) bool {
 		return true
 	}
 	return false
+}
+
+// orderType is the Go type of a connection's ordering value in its
+// cursors; nil when the connection is ordered by ID. unknown marks an
+// order this code cannot tell, whose cursors are all refused.
+type orderType struct {
+	t       reflect.Type
+	unknown bool
+}
+
+// holds reports whether a decoded cursor value is of the order's type
+// (a string for the enums, which MessagePack carries as strings).
+func (o orderType) holds(v any) bool {
+	switch {
+	case o.unknown:
+		return false
+	case o.t == nil:
+		return true
+	case v == nil:
+		return false
+	}
+	t := reflect.TypeOf(v)
+	return t == o.t || (t.Kind() == o.t.Kind() && t.Kind() != reflect.Struct)
+}
+
+// orderValue returns the type of the ordering value of the connection
+// field f, as the field's orderBy says (PageLimit has added the default
+// one by now).
+func orderValue(vars map[string]any, f *ast.Field) orderType {
+	if f.Definition == nil || f.Definition.Arguments.ForName("orderBy") == nil {
+		return orderType{}
+	}
+	by := f.ArgumentMap(vars)["orderBy"]
+	if by == nil {
+		return orderType{}
+	}
+	m, _ := by.(map[string]any)
+	of, ok := orderFields[f.Definition.Type.Name()]
+	if m == nil || !ok {
+		return orderType{unknown: true}
+	}
+	return of(m["field"])
+}
+
+// orderFields gives, for each connection with an orderBy, the type of
+// each order field's value, taken from the Ent order field itself.
+var orderFields = map[string]func(field any) orderType{
+	"AccessEventConnection": orderFieldType[ent.AccessEvent, ent.AccessEventOrderField],
+	"DeviceConnection":      orderFieldType[ent.Device, ent.DeviceOrderField],
+	"InvitationConnection":  orderFieldType[ent.Invitation, ent.InvitationOrderField],
+	"PermissionConnection":  orderFieldType[ent.Permission, ent.PermissionOrderField],
+	"UserConnection":        orderFieldType[ent.User, ent.UserOrderField],
+}
+
+// orderFieldType reads the type of an order field's value (F.Value) off a
+// zero node N.
+func orderFieldType[N, F any, PF interface {
+	*F
+	UnmarshalGQL(any) error
+}](field any) orderType {
+	var f F
+	if PF(&f).UnmarshalGQL(field) != nil {
+		return orderType{unknown: true}
+	}
+	out := reflect.ValueOf(f).FieldByName("Value").Call([]reflect.Value{reflect.ValueOf(new(N))})
+	if !out[1].IsNil() || out[0].IsNil() {
+		return orderType{unknown: true}
+	}
+	return orderType{t: out[0].Elem().Type()}
 }

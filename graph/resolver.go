@@ -3,11 +3,14 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
@@ -40,5 +43,36 @@ func scoped(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := noEmptyOperands(ctx, in); err != nil {
+		return nil, err
+	}
 	return auth.ScopeEdges(ctx, in)
+}
+
+// noEmptyOperands refuses a where input inside not, and or or that states
+// no condition ({}, {idIn: []}): Ent cannot build a predicate from it and
+// would answer INTERNAL. A where input of its own, or in a has…With list,
+// that states none means "any row".
+func noEmptyOperands(ctx context.Context, in any) error {
+	rv := reflect.Indirect(reflect.ValueOf(in))
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	path := graphql.GetPath(ctx).String()
+	empty := func(w reflect.Value) bool {
+		out := w.MethodByName("P").Call(nil)
+		return !out[1].IsNil()
+	}
+	if n := rv.FieldByName("Not"); n.IsValid() && !n.IsNil() && empty(n) {
+		return apperr.Invalid(path+".not", "must state a condition")
+	}
+	for _, op := range [...]struct{ field, name string }{{"And", "and"}, {"Or", "or"}} {
+		list := rv.FieldByName(op.field)
+		for i := range list.Len() {
+			if empty(list.Index(i)) {
+				return apperr.Invalid(fmt.Sprintf("%s.%s[%d]", path, op.name, i), "must state a condition")
+			}
+		}
+	}
+	return nil
 }

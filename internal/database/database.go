@@ -26,8 +26,10 @@ const DefaultDatabase = "latchkey.db"
 // sqlitePragmas make SQLite fit for a server: foreign keys enforced, WAL so
 // that readers do not block the writer, writers that wait instead of
 // failing, transactions that take the write lock up front, and deleted or
-// overwritten content zeroed rather than left in free space.
-const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
+// overwritten content zeroed rather than left in free space. synchronous
+// is FULL: with WAL's NORMAL a commit is not on disk yet, and a power loss
+// could take back a door event after the door acted on it.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // DefaultMaxConns is how many PostgreSQL connections a server opens at
 // most: about twice the cores of a small PostgreSQL server, the usual
