@@ -33,7 +33,7 @@ type AccessEvent struct {
 	PermissionID *pulid.ID `json:"permission_id,omitempty"`
 	// The user's name when the decision was made, kept when the user is renamed or deleted.
 	UserName string `json:"user_name,omitempty"`
-	// The device's name when the decision was made, kept when the device is renamed or deleted.
+	// The device's name when the decision was made, kept when the device is renamed or deleted. Empty in the answer to a user who holds no permission on the device; a user's own event list holds only events of its permissions.
 	DeviceName string `json:"device_name,omitempty"`
 	// What the user asked the device to do.
 	Action enum.LockAction `json:"action,omitempty"`

@@ -145,3 +145,31 @@ func TestCursorOfAnotherOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestNoDeviceNameWithoutPermission: a user who names a device of its
+// account that it holds no permission on is refused and logged, but learns
+// nothing of the device: the answer's event has no name, and the user's own
+// event list (and a filter on names) does not hold the attempt. The admin's
+// log keeps the name.
+func TestNoDeviceNameWithoutPermission(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		d := startDoors(t, db, 2, true)
+		e, acme, dev, token := d.Env, d.acme, d.dev, d.token
+		e.MustDo(acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Secret vault"}) { id } }`, map[string]any{"id": dev[1]}, nil)
+		var o opResult
+		e.MustDo(token, operate, map[string]any{"d": dev[1], "a": "UNLOCK"}, &o)
+		if o.OperateDevice.Reason != "NO_PERMISSION" || o.OperateDevice.Event.DeviceName != "" {
+			t.Errorf("the refusal names the device: %+v", o.OperateDevice)
+		}
+		var own struct {
+			All, Named struct{ TotalCount int }
+		}
+		e.MustDo(token, `{ all: accessEvents { totalCount } named: accessEvents(where: {deviceNameHasPrefix: "Secret"}) { totalCount } }`, nil, &own)
+		if own.All.TotalCount != 0 || own.Named.TotalCount != 0 {
+			t.Errorf("the user's own log holds the attempt: %+v", own)
+		}
+		if evs := adminEvents(e, acme.Token); len(evs) != 1 || evs[0].DeviceName != "Secret vault" || evs[0].Reason != "NO_PERMISSION" {
+			t.Errorf("the admin's log: %+v", evs)
+		}
+	})
+}

@@ -1616,7 +1616,7 @@ type AccessEvent implements Node {
   """
   userName: String!
   """
-  The device's name when the decision was made, kept when the device is renamed or deleted.
+  The device's name when the decision was made, kept when the device is renamed or deleted. Empty in the answer to a user who holds no permission on the device; a user's own event list holds only events of its permissions.
   """
   deviceName: String!
   """

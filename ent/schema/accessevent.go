@@ -35,7 +35,7 @@ func (AccessEvent) Fields() []ent.Field {
 		field.String("user_name").Immutable().
 			Comment("The user's name when the decision was made, kept when the user is renamed or deleted."),
 		field.String("device_name").Immutable().
-			Comment("The device's name when the decision was made, kept when the device is renamed or deleted."),
+			Comment("The device's name when the decision was made, kept when the device is renamed or deleted. Empty in the answer to a user who holds no permission on the device; a user's own event list holds only events of its permissions."),
 		field.Enum("action").GoType(enum.LockAction("")).Immutable().
 			Annotations(entgql.Type("LockAction")).
 			Comment("What the user asked the device to do."),

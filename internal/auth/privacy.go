@@ -146,7 +146,9 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 	case ent.TypeInvitation:
 		return rows(v, invitation.AccountID(v.AccountID), invitation.UserID(v.UserID)), nil
 	case ent.TypeAccessEvent:
-		return rows(v, accessevent.AccountID(v.AccountID), accessevent.UserID(v.UserID)), nil
+		// A user reads the events of permissions it held, not its attempts
+		// at devices it never held (which record the device's name).
+		return rows(v, accessevent.AccountID(v.AccountID), accessevent.UserID(v.UserID), accessevent.PermissionIDNotNil()), nil
 	case ent.TypeIdempotencyKey:
 		return rows(v, idempotencykey.AccountID(v.AccountID)), nil
 	case ent.TypeOutbox:

@@ -213,6 +213,13 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 		return nil, err
 	}
 	op := &Operation{Allowed: d.Allowed, Reason: d.Reason, Event: event}
+	if d.Permission == nil {
+		// The log keeps the name for the account's admins; the user, who
+		// holds no permission on the device, does not learn it.
+		shown := *event
+		shown.DeviceName = ""
+		op.Event = &shown
+	}
 	if !d.Allowed {
 		return op, nil
 	}
