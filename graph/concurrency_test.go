@@ -179,6 +179,49 @@ func TestRevokeWhileRedeeming(t *testing.T) {
 	})
 }
 
+// TestResendWhileRedeeming: a resend racing the redemption of the same
+// invitation. Either the code is redeemed and the resend is refused
+// (CONFLICT), or the resend wins and the old code is refused: never a new
+// code for an invitation that is already redeemed.
+func TestResendWhileRedeeming(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		devs := ids(e.Devices(acme, 1, "UTC"))
+		sys := auth.SystemContext(context.Background())
+		const resend = `mutation($id: ID!) { resendInvitation(id: $id, delivery: NONE) { code } }`
+		const users = 8 // per round: fewer failed codes than the redemption limit allows
+		for round := range 4 {
+			grants := make([]granted, users)
+			for i := range grants {
+				u := newUser(e, acme.Token, "U", fmt.Sprintf("r%d.%d@example.com", round, i))
+				e.MustDo(acme.Token, grantWithCode, map[string]any{"in": map[string]any{"userID": u, "deviceIDs": devs, "delivery": "NONE"}}, &grants[i])
+			}
+			rs := parallel(2*users, func(j int) *testenv.Response {
+				g := grants[j/2].GrantPermission
+				if j%2 == 0 {
+					return e.Do("", redeem, map[string]any{"code": g.Code})
+				}
+				return e.Do(acme.Token, resend, map[string]any{"id": g.Invitation.ID})
+			})
+			for i, g := range grants {
+				red, res := rs[2*i], rs[2*i+1]
+				inv, err := e.App.Client.Invitation.Get(sys, asID(g.GrantPermission.Invitation.ID))
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case red.Code() == "" && res.Code() == "CONFLICT" && inv.Status == enum.InvitationRedeemed:
+				case red.Code() == "INVITATION_INVALID" && res.Code() == "" && inv.Status == enum.InvitationPending:
+				default:
+					t.Errorf("round %d user %d: redeem %s, resend %s, invitation %s", round, i, red.Body, res.Body, inv.Status)
+				}
+			}
+			e.Advance(2 * time.Minute)
+		}
+	})
+}
+
 // TestDeleteDeviceWhileGranting: grants of devices that are being deleted.
 // A grant either fails NOT_FOUND, or succeeds and its permissions on the
 // deleted devices go with them; an invitation left with no permission is

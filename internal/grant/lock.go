@@ -20,7 +20,7 @@ import (
 //     its devices (FOR KEY SHARE) from the moment it reads them, so that
 //     either the grant waits and then finds no device, or the delete waits
 //     and then sees the grant's permissions;
-//  2. invitations, in ID order: deleteDevice, deleteUser and revoke lock
+//  2. invitations, in ID order: deleteDevice, deleteUser, revoke and resend lock
 //     the invitations of the permissions they change before they change
 //     any, and a redemption's UPDATE locks its invitation;
 //  3. permissions (updatePermission locks its one row before it reads it);

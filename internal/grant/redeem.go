@@ -139,6 +139,11 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hashes []string) (*
 // expired invitation, optionally in another language; the old code stops
 // working and mail not yet sent with it is withdrawn.
 func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *enum.Language, method *enum.DeliveryMethod) (*Result, error) {
+	// Locked before it is read, as a redemption's update locks it: a
+	// redemption that commits first leaves it REDEEMED for the read below.
+	if _, err := lockInvitations(ctx, c, invitation.ID(id)); err != nil {
+		return nil, err
+	}
 	inv, err := c.Invitation.Query().
 		Where(invitation.ID(id)).
 		WithUser(func(q *ent.UserQuery) { q.WithAccount() }).
