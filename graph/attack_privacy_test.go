@@ -1,9 +1,13 @@
 package graph_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -171,5 +175,35 @@ func TestNoDeviceNameWithoutPermission(t *testing.T) {
 		if evs := adminEvents(e, acme.Token); len(evs) != 1 || evs[0].DeviceName != "Secret vault" || evs[0].Reason != "NO_PERMISSION" {
 			t.Errorf("the admin's log: %+v", evs)
 		}
+	})
+}
+
+// TestCursorValuesTheDatabasesCannotHold: a cursor of the right shape whose
+// value no input of its type could carry (a time outside years 1 to 9999,
+// text with NUL) is refused as the client's mistake, not sent to the
+// database (SQLite's time form cannot hold year 10000, PostgreSQL refuses
+// NUL in text).
+func TestCursorValuesTheDatabasesCannotHold(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		ada, _ := sharedDoor(e, acme)
+		forged := func(v any) string {
+			var b bytes.Buffer
+			ent.Cursor{ID: pulid.ID(ada), Value: v}.MarshalGQL(&b)
+			return strings.Trim(b.String(), `"`)
+		}
+		for _, c := range []struct{ query, cursor, field string }{
+			{`query($c: Cursor) { users(after: $c, orderBy: {field: CREATED_AT}) { totalCount edges { cursor } } }`, forged(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)), "users.after"},
+			{`query($c: Cursor) { users(after: $c, orderBy: {field: CREATED_AT}) { totalCount edges { cursor } } }`, forged(time.Time{}), "users.after"},
+			{`query($c: Cursor) { users(after: $c, orderBy: {field: NAME}) { totalCount edges { cursor } } }`, forged("Ad\x00a"), "users.after"},
+		} {
+			r := e.Do(acme.Token, c.query, map[string]any{"c": c.cursor})
+			if r.Code() != "BAD_USER_INPUT" || r.Field() != c.field {
+				t.Errorf("%s with %s: want BAD_USER_INPUT at %s; %s", c.query, c.cursor, c.field, r.Body)
+			}
+		}
+		// The same shape with an ordinary value pages.
+		e.MustDo(acme.Token, `query($c: Cursor) { users(after: $c, orderBy: {field: NAME}) { totalCount } }`, map[string]any{"c": forged("Ada")}, nil)
 	})
 }

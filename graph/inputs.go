@@ -9,6 +9,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/instant"
+	"github.com/latchkey/latchkey/internal/text"
 )
 
 // InputLimits bound every argument value of an operation, written in the
@@ -147,10 +149,16 @@ func (l InputLimits) cursor(path string, v any, want orderType) *gqlerror.Error 
 }
 
 // orderingValue reports whether a decoded cursor value is one that an order
-// field can hold.
+// field can hold, by the rules every input of that type passes (a time
+// the databases can hold, text without NUL).
 func orderingValue(v any) bool {
-	switch v.(type) {
-	case nil, string, bool, time.Time,
+	switch v := v.(type) {
+	case time.Time:
+		_, err := instant.Check(v)
+		return err == nil
+	case string:
+		return text.CheckNUL(v) == nil
+	case nil, bool,
 		int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64:
 		return true
 	}
