@@ -207,3 +207,26 @@ func TestCursorValuesTheDatabasesCannotHold(t *testing.T) {
 		e.MustDo(acme.Token, `query($c: Cursor) { users(after: $c, orderBy: {field: NAME}) { totalCount } }`, map[string]any{"c": forged("Ada")}, nil)
 	})
 }
+
+// TestAccessEventNode: an access event is a Node that node(id:) finds for
+// its account's admin and its user, and for nobody else.
+func TestAccessEventNode(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		d := startDoors(t, db, 1, true)
+		e, acme, token := d.Env, d.acme, d.token
+		var o opResult
+		e.MustDo(token, operate, map[string]any{"d": d.dev[0], "a": "UNLOCK"}, &o)
+		const q = `query($id: ID!) { node(id: $id) { id ... on AccessEvent { reason deviceName } } }`
+		for who, tok := range map[string]string{"admin": acme.Token, "user": token} {
+			var out struct{ Node *struct{ ID, Reason, DeviceName string } }
+			e.MustDo(tok, q, map[string]any{"id": o.OperateDevice.Event.ID}, &out)
+			if out.Node == nil || out.Node.ID != o.OperateDevice.Event.ID || out.Node.Reason != "ALLOWED" || out.Node.DeviceName != "Door 000" {
+				t.Errorf("%s: node(id: %s) = %+v", who, o.OperateDevice.Event.ID, out.Node)
+			}
+		}
+		other := e.Account("Other")
+		if r := e.Do(other.Token, q, map[string]any{"id": o.OperateDevice.Event.ID}); r.Code() != "NOT_FOUND" {
+			t.Errorf("another account's admin: %s", r.Body)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -19,6 +20,7 @@ var nodeTables = map[string]string{
 	"dev": device.Table,
 	"prm": permission.Table,
 	"inv": invitation.Table,
+	"evt": accessevent.Table,
 }
 
 // nodeType finds the table of an ID; an ID with an unknown prefix is simply
