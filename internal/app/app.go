@@ -273,7 +273,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		timeout = 10 * time.Second
 	}
 	// The deadline's late answer goes out while the handler still runs, so
-	// it wraps the writers that hold answers back (edge's conformWriter).
+	// it wraps the writers that hold answers back (httpapi's conformWriter).
 	mux.Handle("/query", httpapi.Deadline(timeout, httpapi.Guard(httpapi.Authenticate(a.Client, a.tokens, gql), httpapi.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")
