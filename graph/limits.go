@@ -26,7 +26,10 @@ import (
 // variables: a fragment is judged once, however often it is spread.
 type Limits struct {
 	MaxTokens, MaxDepth, MaxAliases, MaxComplexity int
-	Inputs                                         InputLimits
+	// MaxRepeats bounds the fields that answer one response path (see
+	// repeats).
+	MaxRepeats int
+	Inputs     InputLimits
 }
 
 // EdgeFilterWeight is the complexity of one edge predicate (hasUserWith,
@@ -58,8 +61,9 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 }
 
 // MutateOperationParameters counts the document's tokens with the lexer
-// alone, stopping at the limit, and bounds the variables as sent, before
-// validation coerces them (which costs far more per value than this walk).
+// alone, stopping at the limit, bounds the fields repeated on one response
+// path, and bounds the variables as sent, before validation coerces them
+// (which costs far more per value than this walk).
 func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
 	lx := lexer.New(&ast.Source{Input: p.Query})
 	for n := 0; ; n++ {
@@ -70,6 +74,9 @@ func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParam
 		if n >= l.MaxTokens {
 			return limitError("TOKEN_LIMIT_EXCEEDED", "the document has more than %d tokens", l.MaxTokens)
 		}
+	}
+	if err := l.repeats(p.Query); err != nil {
+		return err
 	}
 	return l.Inputs.variables(p.Variables)
 }
