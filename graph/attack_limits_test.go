@@ -64,3 +64,30 @@ func TestRepeatedResponsePaths(t *testing.T) {
 		e.MustDo(acme.Token, "{"+strings.Repeat(" ...F", 40)+" } fragment F on Query { viewer { role } }", nil, nil)
 	})
 }
+
+// TestPlainListsCountTheirItems: a list of objects that is not a page (the
+// permissions of a grant's payload, up to 500) counts its selection once
+// per item it may hold, so that a grant of 500 devices cannot answer each
+// door's 200 permissions (100,000 rows for a complexity of 600 before);
+// the usual payload still fits.
+func TestPlainListsCountTheirItems(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		devs := ids(e.Devices(acme, 1, "UTC"))
+		in := map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs}}
+		const wide = `mutation($input: GrantPermissionInput!) { grantPermission(input: $input) {
+			permissions { device { permissions(first: 200) { edges { node { id user { name } } } } } } } }`
+		expectRefusedUnread(t, e, &st, acme.Token, wide, in, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		const redeemWide = `mutation($code: String!) { redeemInvitation(code: $code) {
+			permissions { device { permissions(first: 200) { edges { node { id user { name } } } } } } } }`
+		expectRefusedUnread(t, e, &st, "", redeemWide, map[string]any{"code": "ABCD-EFGH"}, "COMPLEXITY_LIMIT_EXCEEDED", "")
+		var g grantResult
+		e.MustDo(acme.Token, grant, in, &g)
+		if len(g.GrantPermission.Permissions) != 1 {
+			t.Errorf("grant: %+v", g)
+		}
+	})
+}

@@ -29,7 +29,11 @@ type Limits struct {
 	// MaxRepeats bounds the fields that answer one response path (see
 	// repeats).
 	MaxRepeats int
-	Inputs     InputLimits
+	// ListItems is the most items a list of objects that is not a page
+	// holds (the permissions of a grant's or a redemption's payload); its
+	// selection counts that many times.
+	ListItems int
+	Inputs    InputLimits
 }
 
 // EdgeFilterWeight is the complexity of one edge predicate (hasUserWith,
@@ -88,6 +92,7 @@ func (l Limits) MutateOperationContext(_ context.Context, rc *graphql.OperationC
 		return err
 	}
 	w := newWalker(rc.Variables)
+	w.listItems = l.ListItems
 	s := w.set(rc.Operation.SelectionSet)
 	switch {
 	case s.depth > l.MaxDepth:
@@ -124,6 +129,7 @@ func (s *summary) add(o summary) {
 type walker struct {
 	vars      map[string]any
 	fragments *fragmentMemo[summary]
+	listItems int
 }
 
 func newWalker(vars map[string]any) *walker {
@@ -176,14 +182,23 @@ func (w *walker) fragment(f *ast.FragmentSpread) summary {
 }
 
 // arguments returns how many times a field's selection runs (the page size
-// of a connection, the number of ids of nodes) and the cost of its where
-// filter.
+// of a connection, the number of ids of nodes, the most items of another
+// list of objects) and the cost of its where filter. The edges of a page
+// are counted by its connection's page size; the lists of introspection
+// (off in production) by validation's bound on its depth.
 func (w *walker) arguments(f *ast.Field) (mult, filter int) {
-	if f.Definition == nil || len(f.Arguments) == 0 {
+	if f.Definition == nil {
 		return 1, 0
 	}
-	args := f.ArgumentMap(w.vars)
 	mult = 1
+	if parent := f.ObjectDefinition; f.Definition.Type.Elem != nil && parent != nil &&
+		!strings.HasSuffix(parent.Name, "Connection") && !strings.HasPrefix(parent.Name, "__") {
+		mult = max(w.listItems, 1)
+	}
+	if len(f.Arguments) == 0 {
+		return mult, 0
+	}
+	args := f.ArgumentMap(w.vars)
 	if n, ok := intArg(args["first"]); ok {
 		mult = int(max(n, 1))
 	} else if n, ok := intArg(args["last"]); ok {

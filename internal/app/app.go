@@ -53,7 +53,8 @@ const (
 // cursor the server issues, for a 254-character email, is about 1,400
 // characters.
 var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000, MaxRepeats: 20,
-	Inputs: graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048}}
+	ListItems: grant.MaxDevices,
+	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048}}
 
 // Config is everything the server is configured with.
 type Config struct {
