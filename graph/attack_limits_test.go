@@ -128,3 +128,20 @@ func TestConditionHeight(t *testing.T) {
 		}
 	})
 }
+
+// TestEdgeExistenceCounts: hasUser: true is an edge filter as much as
+// hasUserWith (a subquery for every row considered): two chains of four
+// that end in one were counted as 7,230 and ran; like their hasUserWith
+// twins they are refused, and one such chain still runs.
+func TestEdgeExistenceCounts(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		e.MustDo(acme.Token, `{ viewer { role } }`, nil, nil)
+		chain := `[{hasDeviceWith: [{hasPermissionsWith: [{hasUser: true}]}]}]`
+		expectRefusedUnread(t, e, &st, acme.Token, `{ users(first: 1, where: {hasPermissionsWith: `+chain+`, hasEventsWith: `+chain+`}) { totalCount } }`, nil,
+			"COMPLEXITY_LIMIT_EXCEEDED", "")
+		e.MustDo(acme.Token, `{ users(first: 1, where: {hasPermissionsWith: `+chain+`, hasEvents: false}) { totalCount } }`, nil, nil)
+	})
+}

@@ -216,7 +216,7 @@ func filterCost(v any) int {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if isEdgePredicate(k) {
+			if isEdgePredicate(k) && x != nil {
 				cost = satAdd(cost, satMul(EdgeFilterWeight, satAdd(1, filterCost(x))))
 			} else {
 				cost = satAdd(cost, filterCost(x))
@@ -231,10 +231,10 @@ func filterCost(v any) int {
 }
 
 // isEdgePredicate reports whether a where field is one of entgql's edge
-// predicates, has<Edge>With.
+// predicates, has<Edge>With or has<Edge>: the second is a subquery as much
+// as the first (privacy narrows hasUser: true to hasUserWith: [{<scope>}]).
 func isEdgePredicate(name string) bool {
-	return len(name) > len("hasWith") && strings.HasPrefix(name, "has") && strings.HasSuffix(name, "With") &&
-		name[3] >= 'A' && name[3] <= 'Z'
+	return len(name) > len("has") && strings.HasPrefix(name, "has") && name[3] >= 'A' && name[3] <= 'Z'
 }
 
 // satAdd and satMul add and multiply non-negative numbers, saturating at
