@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -144,4 +146,29 @@ func TestEdgeExistenceCounts(t *testing.T) {
 			"COMPLEXITY_LIMIT_EXCEEDED", "")
 		e.MustDo(acme.Token, `{ users(first: 1, where: {hasPermissionsWith: `+chain+`, hasEvents: false}) { totalCount } }`, nil, nil)
 	})
+}
+
+// TestLongDocumentsNotCached: the query cache kept every valid document,
+// and a document's length is bounded only by the body limit (a 1 MiB
+// comment is no token): 30 documents of 1 MB, sent without a token, stayed
+// on the heap (30 MB more). Long documents are parsed anew instead. (Not
+// parallel: the heap is measured.)
+func TestLongDocumentsNotCached(t *testing.T) {
+	e := testenv.Start(t, filepath.Join(t.TempDir(), "latchkey.db"))
+	heap := func() int64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapInuse)
+	}
+	pad := strings.Repeat("x", 1_000_000)
+	before := heap()
+	for i := range 30 {
+		if r := e.Do("", fmt.Sprintf("{ __typename } # %d %s", i, pad), nil); len(r.Errors) > 0 {
+			t.Fatalf("document %d: %.300s", i, r.Body)
+		}
+	}
+	if grown := heap() - before; grown > 10<<20 {
+		t.Errorf("30 documents of 1 MB left the heap %d MB larger", grown>>20)
+	}
 }

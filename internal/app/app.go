@@ -219,7 +219,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(edge.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.SetQueryCache(shortQueries{lru.New[*ast.QueryDocument](1000)})
 	gql.SetParserTokenLimit(Limits.MaxTokens)
 	var exts []graphql.HandlerExtension
 	if cfg.Production {
