@@ -104,27 +104,26 @@ func TestConditionHeight(t *testing.T) {
 		e := testenv.Start(t, db, testenv.WithStatements(&st))
 		acme := e.Account("Acme")
 		newUser(e, acme.Token, "Ada", "ada@example.com")
-		many := func(n int, v any) []any {
-			out := make([]any, n)
-			for i := range out {
-				out[i] = v
-			}
-			return out
-		}
 		const byWhere = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		for _, op := range []string{"or", "and"} {
 			for _, term := range []map[string]any{{"name": "x"}, {"hasPermissions": false}} {
-				w := map[string]any{op: many(999, term)}
+				terms := func(n int) []any { return many(n, func(int) any { return term }) }
+				w := map[string]any{op: terms(999)}
 				expectRefusedUnread(t, e, &st, acme.Token, byWhere, map[string]any{"w": w}, "INPUT_LIMIT_EXCEEDED", "$w")
 				// A variable within the bound, used inside a literal, is bounded
 				// as part of the argument.
-				inner := map[string]any{op: many(495, term)}
+				inner := map[string]any{op: terms(495)}
 				expectRefusedUnread(t, e, &st, acme.Token, `query($w: UserWhereInput!) { users(where: {or: [{name: "y"}, {and: [{not: $w}, $w]}]}) { totalCount } }`,
 					map[string]any{"w": inner}, "INPUT_LIMIT_EXCEEDED", "users.where")
 			}
 		}
 		var out struct{ Users struct{ TotalCount int } }
-		e.MustDo(acme.Token, byWhere, map[string]any{"w": map[string]any{"or": append(many(449, map[string]any{"name": "x"}), map[string]any{"name": "Ada"})}}, &out)
+		e.MustDo(acme.Token, byWhere, map[string]any{"w": map[string]any{"or": many(450, func(i int) any {
+			if i == 0 {
+				return map[string]any{"name": "Ada"}
+			}
+			return map[string]any{"name": "x"}
+		})}}, &out)
 		if out.Users.TotalCount != 1 {
 			t.Errorf("or of 450: %+v", out)
 		}
