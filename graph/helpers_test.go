@@ -77,6 +77,15 @@ func expectRejected(t *testing.T, e *testenv.Env, token, query string, vars map[
 	return r
 }
 
+// many returns a list of n items made by item.
+func many(n int, item func(i int) any) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = item(i)
+	}
+	return out
+}
+
 func asID(s string) pulid.ID { return pulid.ID(s) }
 
 // grantCode grants the devices to the user with delivery NONE and returns

@@ -26,8 +26,14 @@ import (
 // and one that does not decode to an ID and a single ordering value is
 // refused with BAD_USER_INPUT, so neither a deeply nested cursor nor a
 // garbage one reaches the pagination code.
+//
+// MaxHeight bounds the height of the expression the database builds from
+// one argument: it joins the fields of an input object, and the items of
+// an and or an or, with AND or OR, one level per operand, and SQLite
+// refuses an expression more than 1,000 levels high (an or of 999 names
+// within every other limit answered INTERNAL).
 type InputLimits struct {
-	MaxDepth, MaxList, MaxValues, MaxCursor int
+	MaxDepth, MaxList, MaxValues, MaxCursor, MaxHeight int
 }
 
 // check walks every argument of the document's fields once: the operation
@@ -50,10 +56,21 @@ func (l InputLimits) check(rc *graphql.OperationContext) *gqlerror.Error {
 // extensions.field.
 func (l InputLimits) variables(vars map[string]any) *gqlerror.Error {
 	for name, v := range vars {
-		values := 0
-		if err := l.size("$"+name, "$"+name, v, 1, &values); err != nil {
+		if err := l.value("$"+name, v); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// value bounds one argument's or variable's value.
+func (l InputLimits) value(arg string, v any) *gqlerror.Error {
+	values := 0
+	if err := l.size(arg, arg, v, 1, &values); err != nil {
+		return err
+	}
+	if h := height(v); h > l.MaxHeight {
+		return inputLimitError(arg, "%s: combines conditions %d levels high (fields of an input object, items of and or or); at most %d are allowed", arg, h, l.MaxHeight)
 	}
 	return nil
 }
@@ -88,8 +105,7 @@ func (l InputLimits) argument(vars map[string]any, f *ast.Field, a *ast.Argument
 	if v.ExpectedType != nil && v.ExpectedType.Name() == "Cursor" {
 		return l.cursor(path, value, orderValue(vars, f))
 	}
-	values := 0
-	return l.size(path, path, value, 1, &values)
+	return l.value(path, value)
 }
 
 // size walks one argument's value, stopping at the first limit it exceeds.
@@ -121,6 +137,34 @@ func (l InputLimits) size(arg, path string, v any, depth int, values *int) *gqle
 		}
 	}
 	return nil
+}
+
+// height is the height of the expression a value becomes (see MaxHeight):
+// an object's fields and a list's objects each add a level above the
+// highest of them; a list of scalars (idIn) is one IN, one level.
+func height(v any) int {
+	h := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, x := range v {
+			h = max(h, height(x))
+		}
+		return h + len(v)
+	case []any:
+		scalars := true
+		for _, x := range v {
+			switch x.(type) {
+			case map[string]any, []any:
+				scalars = false
+			}
+			h = max(h, height(x))
+		}
+		if scalars {
+			return 1
+		}
+		return h + len(v)
+	}
+	return 1
 }
 
 func inputLimitError(field, format string, args ...any) *gqlerror.Error {

@@ -26,7 +26,14 @@ import (
 // variables: a fragment is judged once, however often it is spread.
 type Limits struct {
 	MaxTokens, MaxDepth, MaxAliases, MaxComplexity int
-	Inputs                                         InputLimits
+	// MaxRepeats bounds the fields that answer one response path (see
+	// repeats).
+	MaxRepeats int
+	// ListItems is the most items a list of objects that is not a page
+	// holds (the permissions of a grant's or a redemption's payload); its
+	// selection counts that many times.
+	ListItems int
+	Inputs    InputLimits
 }
 
 // EdgeFilterWeight is the complexity of one edge predicate (hasUserWith,
@@ -58,8 +65,9 @@ func limitError(code, format string, args ...any) *gqlerror.Error {
 }
 
 // MutateOperationParameters counts the document's tokens with the lexer
-// alone, stopping at the limit, and bounds the variables as sent, before
-// validation coerces them (which costs far more per value than this walk).
+// alone, stopping at the limit, bounds the fields repeated on one response
+// path, and bounds the variables as sent, before validation coerces them
+// (which costs far more per value than this walk).
 func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
 	lx := lexer.New(&ast.Source{Input: p.Query})
 	for n := 0; ; n++ {
@@ -71,6 +79,9 @@ func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParam
 			return limitError("TOKEN_LIMIT_EXCEEDED", "the document has more than %d tokens", l.MaxTokens)
 		}
 	}
+	if err := l.repeats(p.Query); err != nil {
+		return err
+	}
 	return l.Inputs.variables(p.Variables)
 }
 
@@ -81,6 +92,7 @@ func (l Limits) MutateOperationContext(_ context.Context, rc *graphql.OperationC
 		return err
 	}
 	w := newWalker(rc.Variables)
+	w.listItems = l.ListItems
 	s := w.set(rc.Operation.SelectionSet)
 	switch {
 	case s.depth > l.MaxDepth:
@@ -117,6 +129,7 @@ func (s *summary) add(o summary) {
 type walker struct {
 	vars      map[string]any
 	fragments *fragmentMemo[summary]
+	listItems int
 }
 
 func newWalker(vars map[string]any) *walker {
@@ -169,14 +182,23 @@ func (w *walker) fragment(f *ast.FragmentSpread) summary {
 }
 
 // arguments returns how many times a field's selection runs (the page size
-// of a connection, the number of ids of nodes) and the cost of its where
-// filter.
+// of a connection, the number of ids of nodes, the most items of another
+// list of objects) and the cost of its where filter. The edges of a page
+// are counted by its connection's page size; the lists of introspection
+// (off in production) by validation's bound on its depth.
 func (w *walker) arguments(f *ast.Field) (mult, filter int) {
-	if f.Definition == nil || len(f.Arguments) == 0 {
+	if f.Definition == nil {
 		return 1, 0
 	}
-	args := f.ArgumentMap(w.vars)
 	mult = 1
+	if parent := f.ObjectDefinition; f.Definition.Type.Elem != nil && parent != nil &&
+		!strings.HasSuffix(parent.Name, "Connection") && !strings.HasPrefix(parent.Name, "__") {
+		mult = max(w.listItems, 1)
+	}
+	if len(f.Arguments) == 0 {
+		return mult, 0
+	}
+	args := f.ArgumentMap(w.vars)
 	if n, ok := intArg(args["first"]); ok {
 		mult = int(max(n, 1))
 	} else if n, ok := intArg(args["last"]); ok {
@@ -194,7 +216,7 @@ func filterCost(v any) int {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			if isEdgePredicate(k) {
+			if isEdgePredicate(k) && x != nil {
 				cost = satAdd(cost, satMul(EdgeFilterWeight, satAdd(1, filterCost(x))))
 			} else {
 				cost = satAdd(cost, filterCost(x))
@@ -209,10 +231,10 @@ func filterCost(v any) int {
 }
 
 // isEdgePredicate reports whether a where field is one of entgql's edge
-// predicates, has<Edge>With.
+// predicates, has<Edge>With or has<Edge>: the second is a subquery as much
+// as the first (privacy narrows hasUser: true to hasUserWith: [{<scope>}]).
 func isEdgePredicate(name string) bool {
-	return len(name) > len("hasWith") && strings.HasPrefix(name, "has") && strings.HasSuffix(name, "With") &&
-		name[3] >= 'A' && name[3] <= 'Z'
+	return len(name) > len("has") && strings.HasPrefix(name, "has") && name[3] >= 'A' && name[3] <= 'Z'
 }
 
 // satAdd and satMul add and multiply non-negative numbers, saturating at

@@ -145,13 +145,6 @@ func TestInputLimits(t *testing.T) {
 		e := testenv.Start(t, db, testenv.WithStatements(&st))
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		many := func(n int, item func(i int) any) []any {
-			out := make([]any, n)
-			for i := range out {
-				out[i] = item(i)
-			}
-			return out
-		}
 		id := func(i int) any { return fmt.Sprint(i) }
 		const byWhere = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		deepLiteral := strings.Repeat("{not: ", 11) + `{name: "x"}` + strings.Repeat("}", 11)

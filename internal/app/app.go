@@ -56,9 +56,11 @@ const (
 // that a grant's own check names its limit); 2,000 values keep a where
 // well inside the SQL parameter limits of both databases. The longest
 // cursor the server issues, for a 254-character email, is about 1,400
-// characters.
-var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000,
-	Inputs: graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048}}
+// characters. An expression 500 levels high leaves SQLite's bound of 1,000
+// room for what privacy and paging add.
+var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000, MaxRepeats: 20,
+	ListItems: grant.MaxDevices,
+	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048, MaxHeight: 500}}
 
 // Config is everything the server is configured with.
 type Config struct {
@@ -236,7 +238,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(httpapi.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.SetQueryCache(shortQueries{lru.New[*ast.QueryDocument](1000)})
 	gql.SetParserTokenLimit(Limits.MaxTokens)
 	var exts []graphql.HandlerExtension
 	if cfg.Production {
