@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -8,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
 // InputLimits bound every argument value of an operation, written in the
@@ -91,12 +93,12 @@ func (l InputLimits) argument(vars map[string]any, path string, v *ast.Value) *g
 // size walks one argument's value, stopping at the first limit it exceeds.
 func (l InputLimits) size(arg, path string, v any, depth int, values *int) *gqlerror.Error {
 	if *values++; *values > l.MaxValues {
-		return inputLimitError(arg, "%s: holds more than %d values; at most %d are allowed", arg, l.MaxValues, l.MaxValues)
+		return inputLimitError(arg, "holds more than %d values; at most %d are allowed", l.MaxValues, l.MaxValues)
 	}
 	switch v.(type) {
 	case map[string]any, []any:
 		if depth > l.MaxDepth {
-			return inputLimitError(arg, "%s: nests input objects and lists more than %d levels deep", arg, l.MaxDepth)
+			return inputLimitError(arg, "nests input objects and lists more than %d levels deep", l.MaxDepth)
 		}
 	}
 	switch v := v.(type) {
@@ -108,7 +110,7 @@ func (l InputLimits) size(arg, path string, v any, depth int, values *int) *gqle
 		}
 	case []any:
 		if len(v) > l.MaxList {
-			return inputLimitError(path, "%s: the list has %d items; at most %d are allowed", path, len(v), l.MaxList)
+			return inputLimitError(path, "the list has %d items; at most %d are allowed", len(v), l.MaxList)
 		}
 		for _, x := range v {
 			if err := l.size(arg, path, x, depth+1, values); err != nil {
@@ -119,10 +121,9 @@ func (l InputLimits) size(arg, path string, v any, depth int, values *int) *gqle
 	return nil
 }
 
+// inputLimitError refuses an argument; the message starts with the field.
 func inputLimitError(field, format string, args ...any) *gqlerror.Error {
-	err := limitError("INPUT_LIMIT_EXCEEDED", format, args...)
-	err.Extensions["field"] = field
-	return err
+	return refusal(&apperr.Error{Code: apperr.InputLimitExceeded, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // cursor accepts null and the cursors the server hands out: an ID and at

@@ -235,7 +235,6 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(edge.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.SetParserTokenLimit(Limits.MaxTokens)
 	var exts []graphql.HandlerExtension
 	if cfg.Production {
 		gql.SetDisableSuggestion(true)
