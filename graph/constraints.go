@@ -20,8 +20,7 @@ import (
 var constraints = map[string]*apperr.Error{
 	schema.UserEmailIndex: {Code: apperr.Conflict, Field: "input.email",
 		Message: "a user with this email already exists in the account"},
-	schema.PermissionLiveIndex: {Code: apperr.Conflict, Field: "input.deviceIDs",
-		Message: "the user already has a live permission on this device"},
+	schema.PermissionLiveIndex: {Code: apperr.Conflict, Message: "the user already has a live permission on this device"},
 }
 
 // constraintError returns the client error for a broken constraint of
