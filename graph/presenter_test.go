@@ -4,8 +4,11 @@ package graph_test
 // the Transactioner's too, and a broken constraint is answered by its name.
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -113,6 +116,57 @@ func TestConstraintAnswers(t *testing.T) {
 		r = expectRejected(t, e, acme.Token, createUser, map[string]any{"input": map[string]any{"name": "Cy", "email": "cy@example.com"}}, "INTERNAL", "")
 		if b := string(r.Body); strings.Contains(b, "recovery") || strings.Contains(b, "email") || r.Errors[0].Extensions["requestId"] == nil {
 			t.Errorf("unknown constraint: %s", b)
+		}
+	})
+}
+
+// TestRefusalShapes: the refusals of the handler extensions (Limits,
+// PageLimit, MutationGuard), typed errors now, answer exactly as they did
+// when each built its own: message, code and field, no path.
+func TestRefusalShapes(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		long := "{" + strings.Repeat(" viewer { role }", 2000) + "}"
+		ids := make([]any, 1001)
+		for i := range ids {
+			ids[i] = "usr_x"
+		}
+		for _, c := range []struct {
+			name, token, query string
+			vars               map[string]any
+			want               string
+		}{
+			{"tokens", acme.Token, long, nil,
+				`[{"message":"the document has more than 5000 tokens","extensions":{"code":"TOKEN_LIMIT_EXCEEDED"}}]`},
+			{"input list", acme.Token, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids},
+				`[{"message":"$ids: the list has 1001 items; at most 1000 are allowed","extensions":{"code":"INPUT_LIMIT_EXCEEDED","field":"$ids"}}]`},
+			{"depth", acme.Token, `{ users { edges { node { permissions { edges { node { device { permissions { edges { node { user { permissions { edges { node { id } } } } } } } } } } } } } } }`, nil,
+				`[{"message":"the operation is 15 levels deep; at most 12 are allowed","extensions":{"code":"DEPTH_LIMIT_EXCEEDED"}}]`},
+			{"page direction", acme.Token, `{ users(first: 1, last: 1) { totalCount } }`, nil,
+				`[{"message":"users.last: give first or last, not both","extensions":{"code":"BAD_USER_INPUT","field":"users.last"}}]`},
+			{"guard, two redeems", "", `mutation { a: redeemInvitation(code: "0000-0000-0000-0000") { token } b: redeemInvitation(code: "0000-0000-0000-0001") { token } }`, nil,
+				`[{"message":"an operation may redeem at most one invitation code","extensions":{"code":"BAD_USER_INPUT"}}]`},
+			{"guard, no token", "", `mutation { createUser(input: {name: "A", email: "a@example.com"}) { id } }`, nil,
+				`[{"message":"a valid API token is required","extensions":{"code":"UNAUTHENTICATED"}}]`},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				r := e.Do(c.token, c.query, c.vars)
+				var body struct{ Errors json.RawMessage }
+				if err := json.Unmarshal(r.Body, &body); err != nil || string(body.Errors) != c.want {
+					t.Errorf("errors %s\nwant   %s", body.Errors, c.want)
+				}
+			})
+		}
+		// Over GET too, which no longer has a parser token limit of its own.
+		res, err := e.Server.Client().Get(e.Server.URL + "/query?query=" + url.QueryEscape(long))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if !strings.Contains(string(b), `"code":"TOKEN_LIMIT_EXCEEDED"`) {
+			t.Errorf("GET of a long document: %d %s", res.StatusCode, b)
 		}
 	})
 }
