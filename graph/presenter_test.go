@@ -8,9 +8,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"entgo.io/ent/dialect"
@@ -167,6 +169,37 @@ func TestRefusalShapes(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		if !strings.Contains(string(b), `"code":"TOKEN_LIMIT_EXCEEDED"`) {
 			t.Errorf("GET of a long document: %d %s", res.StatusCode, b)
+		}
+	})
+}
+
+// TestRefusedBeforeGraphQLHasRequestID: an INTERNAL answer of the HTTP
+// layer, here the token lookup failing, has the shape of the presenter's,
+// requestId included; a refusal of the client's has none.
+func TestRefusedBeforeGraphQLHasRequestID(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var down atomic.Bool
+		wrap := func(d dialect.Driver) dialect.Driver {
+			return &faultDriver{Driver: d, fail: func(query string) error {
+				if down.Load() && strings.Contains(query, "api_tokens") {
+					return errors.New("injected: database down")
+				}
+				return nil
+			}}
+		}
+		e := testenv.Start(t, db, testenv.WithDriver(wrap))
+		down.Store(true)
+		r := e.Do("lk_not_cached_token", `{ viewer { role } }`, nil)
+		down.Store(false)
+		id := r.Header.Get(observe.HeaderRequestID)
+		want := `[{"message":"the service is unavailable; retry shortly","extensions":{"code":"INTERNAL","requestId":"` + id + `"}}]`
+		var body struct{ Errors json.RawMessage }
+		if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != http.StatusServiceUnavailable || id == "" || string(body.Errors) != want {
+			t.Errorf("token lookup failing: %d %s\nwant errors %s", r.Status, r.Body, want)
+		}
+		r = e.Do("lk_not_a_token", `{ viewer { role } }`, nil)
+		if r.Status != http.StatusUnauthorized || r.Code() != "UNAUTHENTICATED" || r.Errors[0].Extensions["requestId"] != nil {
+			t.Errorf("unknown token: %d %s", r.Status, r.Body)
 		}
 	})
 }
