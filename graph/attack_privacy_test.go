@@ -218,7 +218,9 @@ func TestAccessEventNode(t *testing.T) {
 		e.MustDo(token, operate, map[string]any{"d": d.dev[0], "a": "UNLOCK"}, &o)
 		const q = `query($id: ID!) { node(id: $id) { id ... on AccessEvent { reason deviceName } } }`
 		for who, tok := range map[string]string{"admin": acme.Token, "user": token} {
-			var out struct{ Node *struct{ ID, Reason, DeviceName string } }
+			var out struct {
+				Node *struct{ ID, Reason, DeviceName string }
+			}
 			e.MustDo(tok, q, map[string]any{"id": o.OperateDevice.Event.ID}, &out)
 			if out.Node == nil || out.Node.ID != o.OperateDevice.Event.ID || out.Node.Reason != "ALLOWED" || out.Node.DeviceName != "Door 000" {
 				t.Errorf("%s: node(id: %s) = %+v", who, o.OperateDevice.Event.ID, out.Node)

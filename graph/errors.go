@@ -17,14 +17,28 @@ import (
 	"github.com/latchkey/latchkey/internal/apperr"
 )
 
-// ErrorPresenter turns every resolver error into a client error with an
-// extensions.code. Errors Latchkey does not know are logged and masked:
-// no driver, SQL, Ent or Go text reaches a client.
+// ErrorPresenter is the one home of client errors: it turns every error
+// of an operation into a client error with an extensions.code. Resolvers,
+// the handler extensions (Limits, PageLimit, MutationGuard, wrapping their
+// typed errors with refusal) and the Transactioner (through presentError)
+// return errors as they are; this maps *apperr.Error, Ent's typed errors
+// and the constraints of constraints, and masks everything else: no driver,
+// SQL, Ent or Go text reaches a client. Errors it masks are logged here.
+// (internal/app adds extensions.requestId to INTERNAL errors around it.)
+//
+// Requests refused before gqlgen runs (a bad body, a missing token) cannot
+// reach it; the HTTP layer answers them with httpapi.Fail, which writes the
+// same shape: one error with a message, extensions.code and, for INTERNAL,
+// extensions.requestId.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := present(withInputField(ctx, err))
+		var ae *apperr.Error
 		switch {
 		case out.Extensions["code"] != apperr.Internal:
+		case errors.As(err, &ae):
+			// Made on purpose by code that logged its cause (RecoverFunc,
+			// the Transactioner).
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			// The client went away or the request ran out of time: not a fault.
 			log.WarnContext(ctx, "request ended early", "err", err, "path", graphql.GetPath(ctx).String())
@@ -36,6 +50,20 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return out
 	}
+}
+
+// refusal carries a typed error out of a handler extension, whose gqlgen
+// interfaces return *gqlerror.Error, to ErrorPresenter.
+func refusal(err *apperr.Error) *gqlerror.Error {
+	return &gqlerror.Error{Message: err.Error(), Err: err}
+}
+
+// presentError passes err through the error presenter of ctx's response,
+// for errors that arise outside any resolver (the Transactioner's).
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	ctx = graphql.WithFreshResponseContext(ctx)
+	graphql.AddError(ctx, err)
+	return graphql.GetErrors(ctx)[0]
 }
 
 // RecoverFunc logs a panic in a resolver with its stack and answers
@@ -52,9 +80,9 @@ func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
 // reading when it failed ("input.restrictions.validFrom"): gqlgen records
 // the field's path followed by the argument's.
 func withInputField(ctx context.Context, err error) error {
-	ae, ok := apperr.As(err)
+	var ae *apperr.Error
 	var ge *gqlerror.Error
-	if !ok || ae.Field != "" || !errors.As(err, &ge) || ge.Err == nil {
+	if !errors.As(err, &ae) || ae.Field != "" || !errors.As(err, &ge) || ge.Err == nil {
 		return err
 	}
 	var at ast.Path
@@ -72,6 +100,8 @@ func withInputField(ctx context.Context, err error) error {
 func present(err error) *gqlerror.Error {
 	if retryable(err) {
 		err = errTxConflict
+	} else if ce := constraintError(err); ce != nil {
+		err = ce
 	}
 	var (
 		ae   *apperr.Error
@@ -92,7 +122,7 @@ func present(err error) *gqlerror.Error {
 		}
 	case errors.As(err, &ge) && ge.Err == nil:
 		// gqlgen's own errors (parsing, validation, arguments) and entgql's
-		// node errors are written for clients already.
+		// node and pagination errors are written for clients already.
 		if ge.Extensions == nil || ge.Extensions["code"] == nil {
 			ge.Extensions = mergeExt(ge.Extensions, "code", apperr.BadUserInput)
 		}
@@ -103,8 +133,6 @@ func present(err error) *gqlerror.Error {
 		ext["field"] = field
 	case ent.IsNotFound(err):
 		code, msg = apperr.NotFound, "not found"
-	case ent.IsConstraintError(err):
-		code, msg = apperr.Conflict, conflictMessage(err)
 	case errors.Is(err, privacy.Deny):
 		code, msg = apperr.Forbidden, "this token may not do that"
 	}
@@ -140,20 +168,6 @@ func validationReason(ve *ent.ValidationError) string {
 		return "is not a valid value"
 	}
 	return s
-}
-
-// conflictMessage names the rule a unique-constraint violation broke. Both
-// drivers name the index columns in their messages; the text itself is
-// never shown.
-func conflictMessage(err error) string {
-	s := err.Error()
-	switch {
-	case strings.Contains(s, "email"):
-		return "a user with this email already exists in the account"
-	case strings.Contains(s, "device_id"):
-		return "the user already has a live permission on this device"
-	}
-	return "the change conflicts with existing data"
 }
 
 // camel turns an Ent field name (time_zone) into its GraphQL name

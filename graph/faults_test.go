@@ -36,8 +36,8 @@ import (
 // each statement just before it goes to the database (with the transaction
 // itself, so that it can run statements of its own on the same connection),
 // and onCommit runs just before the commit. fail, if it returns an error for
-// a statement (or for "COMMIT"), fails it with that error instead of
-// sending it, in a transaction or not.
+// a statement (or for "BEGIN" or "COMMIT"), fails it with that error instead
+// of sending it, in a transaction or not.
 type faultDriver struct {
 	dialect.Driver
 	onStmt   func(ctx context.Context, tx dialect.Tx, query string)
@@ -64,6 +64,11 @@ func (d *faultDriver) Query(ctx context.Context, query string, args, v any) erro
 }
 
 func (d *faultDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	if d.fail != nil {
+		if err := d.fail("BEGIN"); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := d.Driver.Tx(ctx)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"reflect"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/instant"
 	"github.com/latchkey/latchkey/internal/text"
 )
@@ -111,12 +113,12 @@ func (l InputLimits) argument(vars map[string]any, f *ast.Field, a *ast.Argument
 // size walks one argument's value, stopping at the first limit it exceeds.
 func (l InputLimits) size(arg, path string, v any, depth int, values *int) *gqlerror.Error {
 	if *values++; *values > l.MaxValues {
-		return inputLimitError(arg, "%s: holds more than %d values; at most %d are allowed", arg, l.MaxValues, l.MaxValues)
+		return inputLimitError(arg, "holds more than %d values; at most %d are allowed", l.MaxValues, l.MaxValues)
 	}
 	switch v.(type) {
 	case map[string]any, []any:
 		if depth > l.MaxDepth {
-			return inputLimitError(arg, "%s: nests input objects and lists more than %d levels deep", arg, l.MaxDepth)
+			return inputLimitError(arg, "nests input objects and lists more than %d levels deep", l.MaxDepth)
 		}
 	}
 	switch v := v.(type) {
@@ -128,7 +130,7 @@ func (l InputLimits) size(arg, path string, v any, depth int, values *int) *gqle
 		}
 	case []any:
 		if len(v) > l.MaxList {
-			return inputLimitError(path, "%s: the list has %d items; at most %d are allowed", path, len(v), l.MaxList)
+			return inputLimitError(path, "the list has %d items; at most %d are allowed", len(v), l.MaxList)
 		}
 		for _, x := range v {
 			if err := l.size(arg, path, x, depth+1, values); err != nil {
@@ -167,10 +169,9 @@ func height(v any) int {
 	return 1
 }
 
+// inputLimitError refuses an argument; the message starts with the field.
 func inputLimitError(field, format string, args ...any) *gqlerror.Error {
-	err := limitError("INPUT_LIMIT_EXCEEDED", format, args...)
-	err.Extensions["field"] = field
-	return err
+	return refusal(&apperr.Error{Code: apperr.InputLimitExceeded, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // cursor accepts null and the cursors the server hands out: an ID and at

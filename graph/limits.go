@@ -12,6 +12,8 @@ import (
 	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
 // Limits refuses expensive operations before any resolver runs, each with
@@ -58,10 +60,8 @@ func (Limits) ExtensionName() string { return "Limits" }
 // Validate implements graphql.HandlerExtension.
 func (Limits) Validate(graphql.ExecutableSchema) error { return nil }
 
-func limitError(code, format string, args ...any) *gqlerror.Error {
-	err := gqlerror.Errorf(format, args...)
-	err.Extensions = map[string]any{"code": code}
-	return err
+func limitError(code apperr.Code, format string, args ...any) *gqlerror.Error {
+	return refusal(apperr.New(code, format, args...))
 }
 
 // MutateOperationParameters counts the document's tokens with the lexer
@@ -76,7 +76,7 @@ func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParam
 			break // the parser reports lexical errors properly
 		}
 		if n >= l.MaxTokens {
-			return limitError("TOKEN_LIMIT_EXCEEDED", "the document has more than %d tokens", l.MaxTokens)
+			return limitError(apperr.TokenLimitExceeded, "the document has more than %d tokens", l.MaxTokens)
 		}
 	}
 	if err := l.repeats(p.Query); err != nil {
@@ -96,11 +96,11 @@ func (l Limits) MutateOperationContext(_ context.Context, rc *graphql.OperationC
 	s := w.set(rc.Operation.SelectionSet)
 	switch {
 	case s.depth > l.MaxDepth:
-		return limitError("DEPTH_LIMIT_EXCEEDED", "the operation is %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
+		return limitError(apperr.DepthLimitExceeded, "the operation is %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
 	case s.aliases > l.MaxAliases:
-		return limitError("ALIAS_LIMIT_EXCEEDED", "the operation uses %s aliases; at most %d are allowed", count(s.aliases), l.MaxAliases)
+		return limitError(apperr.AliasLimitExceeded, "the operation uses %s aliases; at most %d are allowed", count(s.aliases), l.MaxAliases)
 	case s.cost > l.MaxComplexity:
-		return limitError("COMPLEXITY_LIMIT_EXCEEDED", "the operation's complexity is %s; at most %d is allowed (connections count once per item of a page)", count(s.cost), l.MaxComplexity)
+		return limitError(apperr.ComplexityLimitExceeded, "the operation's complexity is %s; at most %d is allowed (connections count once per item of a page)", count(s.cost), l.MaxComplexity)
 	}
 	return nil
 }

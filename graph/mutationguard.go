@@ -66,9 +66,7 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 	default:
 		return nil
 	}
-	err := gqlerror.Errorf("%s", ae.Message)
-	err.Extensions = map[string]any{"code": ae.Code}
-	return err
+	return refusal(ae)
 }
 
 // rootFields appends the names of the root fields of a selection set,

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -226,9 +225,7 @@ func direction(alias string, first, last, after, before bool) *gqlerror.Error {
 // badInput is a BAD_USER_INPUT refusal of an argument before any resolver
 // runs; the message starts with the field.
 func badInput(field, format string, args ...any) *gqlerror.Error {
-	err := gqlerror.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
-	err.Extensions = map[string]any{"code": apperr.BadUserInput, "field": field}
-	return err
+	return refusal(apperr.Invalid(field, format, args...))
 }
 
 func intArg(v any) (int64, bool) {

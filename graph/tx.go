@@ -214,12 +214,12 @@ func (t *Transactioner) attempt(ctx context.Context, tx bool, run graphql.Respon
 			// The client left or the deadline passed before the commit was
 			// sent: database/sql rolls the transaction back.
 			t.Log.WarnContext(ctx, "request ended before commit", "err", err)
-			return internal("the request ended before the change was saved; nothing was written")
+			return failed(ctx, apperr.New(apperr.Internal, "the request ended before the change was saved; nothing was written"))
 		case retryable(err):
 			// The database refused the commit: nothing was written.
 			ctx.Value(attemptKey{}).(*attempt).conflict.Store(true)
 			t.Log.WarnContext(ctx, "commit met a concurrent transaction", "err", err)
-			return &graphql.Response{Data: nullData, Errors: gqlerror.List{present(errTxConflict)}}
+			return failed(ctx, errTxConflict)
 		}
 		// A commit lost with its connection may still have happened.
 		return t.fail(ctx, "commit transaction", err, "the change may not have been saved; retry with the same idempotencyKey")
@@ -235,22 +235,21 @@ func ended(ctx context.Context, err error) bool {
 	return ctx.Err() != nil && (errors.Is(err, sql.ErrTxDone) || errors.Is(err, ctx.Err()))
 }
 
+// fail logs why a transaction could not begin or commit and answers
+// INTERNAL: the operation wrote nothing, or may not have.
 func (t *Transactioner) fail(ctx context.Context, what string, err error, msg ...string) *graphql.Response {
 	t.Log.ErrorContext(ctx, what, "err", err)
 	m := "the change could not be saved; nothing was written"
 	if len(msg) > 0 {
 		m = msg[0]
 	}
-	return internal(m)
+	return failed(ctx, apperr.New(apperr.Internal, "%s", m))
 }
 
-// internal is the answer to an operation that wrote nothing, or may not
-// have, for a reason not the client's.
-func internal(msg string) *graphql.Response {
-	return &graphql.Response{Data: nullData, Errors: gqlerror.List{{
-		Message:    msg,
-		Extensions: map[string]any{"code": apperr.Internal},
-	}}}
+// failed is the answer of an operation whose effects do not hold, with err
+// passed through the error presenter like every other.
+func failed(ctx context.Context, err *apperr.Error) *graphql.Response {
+	return &graphql.Response{Data: nullData, Errors: gqlerror.List{presentError(ctx, err)}}
 }
 
 // nullData is the data of an operation whose effects were rolled back.

@@ -28,7 +28,7 @@ func (IdempotencyKey) Fields() []ent.Field {
 }
 
 func (IdempotencyKey) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("account_id", "key").Unique()}
+	return []ent.Index{index.Fields("account_id", "key").Unique().StorageKey("idempotencykey_account_id_key")}
 }
 
 func (IdempotencyKey) Annotations() []schema.Annotation {

@@ -64,11 +64,16 @@ func (Permission) Edges() []ent.Edge {
 	}
 }
 
+// PermissionLiveIndex allows at most one live permission per user and
+// device; revoked ones stay as history. The GraphQL error presenter names
+// it to the client (graph/constraints.go).
+const PermissionLiveIndex = "permission_user_id_device_id"
+
 func (Permission) Indexes() []ent.Index {
 	return []ent.Index{
-		// At most one live permission per user and device; revoked ones stay as history.
 		index.Fields("user_id", "device_id").
 			Unique().
+			StorageKey(PermissionLiveIndex).
 			Annotations(entsql.IndexWhere("status <> 'REVOKED'")),
 		// The overview loads the permissions of a page of users at once.
 		index.Fields("user_id"),

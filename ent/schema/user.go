@@ -78,9 +78,13 @@ func (User) Edges() []ent.Edge {
 	}
 }
 
+// UserEmailIndex is the unique index of an email within an account; the
+// GraphQL error presenter names it to the client (graph/constraints.go).
+const UserEmailIndex = "user_account_id_email"
+
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("account_id", "email").Unique(),
+		index.Fields("account_id", "email").Unique().StorageKey(UserEmailIndex),
 	}
 }
 

@@ -239,7 +239,6 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(httpapi.POST{})
 	gql.SetQueryCache(shortQueries{lru.New[*ast.QueryDocument](1000)})
-	gql.SetParserTokenLimit(Limits.MaxTokens)
 	var exts []graphql.HandlerExtension
 	if cfg.Production {
 		gql.SetDisableSuggestion(true)

@@ -3,10 +3,7 @@
 // turns it into extensions.code, and masks every error that is not one of these.
 package apperr
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Code is the machine-readable class of an error (extensions.code).
 type Code string
@@ -21,6 +18,16 @@ const (
 	RateLimited       Code = "RATE_LIMITED"
 	InvitationInvalid Code = "INVITATION_INVALID"
 	Internal          Code = "INTERNAL"
+)
+
+// The codes of the operation limits, which refuse a document before any
+// resolver runs.
+const (
+	TokenLimitExceeded      Code = "TOKEN_LIMIT_EXCEEDED"
+	InputLimitExceeded      Code = "INPUT_LIMIT_EXCEEDED"
+	DepthLimitExceeded      Code = "DEPTH_LIMIT_EXCEEDED"
+	AliasLimitExceeded      Code = "ALIAS_LIMIT_EXCEEDED"
+	ComplexityLimitExceeded Code = "COMPLEXITY_LIMIT_EXCEEDED"
 )
 
 // Error is an error meant for the API client. Field names the input field
@@ -48,13 +55,6 @@ func New(code Code, format string, args ...any) *Error {
 // Invalid returns a BAD_USER_INPUT error about one input field.
 func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// As returns the client error inside err, if any.
-func As(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
 }
 
 // ErrUnauthenticated is returned when a call needs credentials it lacks.

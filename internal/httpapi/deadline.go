@@ -2,16 +2,16 @@ package httpapi
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
-// lateBody is the answer to a request whose handler is still running
-// half a second after its deadline.
-const lateBody = `{"errors":[{"message":"the request took too long; retry shortly","extensions":{"code":"INTERNAL"}}],"data":null}`
+// lateMessage answers a request whose handler is still running half a
+// second after its deadline.
+const lateMessage = "the request took too long; retry shortly"
 
 // Deadline bounds the work of a request: its context ends after d, and
 // should a driver call ignore that (lib/pq waits for a silent server's
@@ -30,7 +30,7 @@ func Deadline(d time.Duration, next http.Handler) http.Handler {
 		defer cancel()
 		// Only the late answer keeps this; a handler's own headers win.
 		w.Header().Set("Content-Type", "application/json")
-		g := &guardedWriter{w: w, h: make(http.Header)}
+		g := &guardedWriter{w: w, r: r, h: make(http.Header)}
 		late := time.AfterFunc(d+500*time.Millisecond, g.answerLate)
 		defer late.Stop()
 		next.ServeHTTP(g, r.WithContext(ctx))
@@ -44,6 +44,7 @@ func Deadline(d time.Duration, next http.Handler) http.Handler {
 type guardedWriter struct {
 	mu       sync.Mutex
 	w        http.ResponseWriter
+	r        *http.Request
 	h        http.Header // the handler's headers, copied to w's at the first write
 	wrote    bool        // the handler's status line is out
 	timedOut bool        // the timer answered
@@ -99,11 +100,7 @@ func (g *guardedWriter) answerLate() {
 		return
 	}
 	g.timedOut = true
-	h := g.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(lateBody)))
-	h.Set("Connection", "close")
-	g.w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = io.WriteString(g.w, lateBody)
+	g.w.Header().Set("Connection", "close")
+	Fail(g.w, g.r, http.StatusServiceUnavailable, string(apperr.Internal), lateMessage)
 	_ = http.NewResponseController(g.w).Flush()
 }

@@ -36,7 +36,8 @@ func TestDeadlineLateAnswer(t *testing.T) {
 	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
 	took := time.Since(start)
-	if err != nil || res.StatusCode != http.StatusServiceUnavailable || string(body) != lateBody || !res.Close {
+	want := `{"errors":[{"message":"` + lateMessage + `","extensions":{"code":"INTERNAL"}}]}`
+	if err != nil || res.StatusCode != http.StatusServiceUnavailable || string(body) != want || !res.Close {
 		t.Fatalf("late answer: %d %q (close %v, read error %v)", res.StatusCode, body, res.Close, err)
 	}
 	if ct := res.Header.Get("Content-Type"); ct != "application/json" {

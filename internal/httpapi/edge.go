@@ -29,7 +29,10 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/latchkey/latchkey/internal/observe"
 )
 
 // DefaultMaxBodyBytes is the body limit used when Options.MaxBodyBytes is
@@ -206,25 +209,26 @@ func isJSON(contentType string) bool {
 	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
-type errorBody struct {
-	Errors []errorEntry `json:"errors"`
-}
-
-type errorEntry struct {
-	Message    string            `json:"message"`
-	Extensions map[string]string `json:"extensions"`
-}
-
 // Fail answers with a GraphQL-shaped error document of one error with
-// the given extensions.code, in the media type the client accepts.
+// the given extensions.code, in the media type the client accepts. It is
+// the error presenter of the requests refused before the GraphQL handler
+// runs (see graph.ErrorPresenter): same shape, and an INTERNAL error
+// carries extensions.requestId.
 func Fail(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	b, _ := json.Marshal(errorBody{Errors: []errorEntry{{Message: message, Extensions: map[string]string{"code": code}}}})
+	b := ErrorBody(r, code, message)
 	h := w.Header()
 	h.Set("Content-Type", responseType(r.Header.Get("Accept")))
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// ErrorBody is the error document of Fail.
+func ErrorBody(r *http.Request, code, message string) []byte {
+	err := observe.WithRequestID(r.Context(), &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}})
+	b, _ := json.Marshal(map[string]gqlerror.List{"errors": {err}})
+	return b
 }
 
 // responseType picks the media type of an error response:

@@ -18,6 +18,9 @@ import (
 //	gql.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 //		return observe.WithRequestID(ctx, present(ctx, err))
 //	})
+//
+// The HTTP layer's errors, answered before GraphQL runs, pass through it
+// too (internal/edge's Fail).
 func WithRequestID(ctx context.Context, err *gqlerror.Error) *gqlerror.Error {
 	if err == nil || codeOf(err) != "INTERNAL" {
 		return err
