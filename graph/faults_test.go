@@ -129,44 +129,6 @@ func faultTimeout(d time.Duration) testenv.Option {
 	return func(c *app.Config) { c.RequestTimeout = d }
 }
 
-// faultLogBuffer collects a server's log lines.
-type faultLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *faultLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *faultLogBuffer) reset() {
-	s.mu.Lock()
-	s.b.Reset()
-	s.mu.Unlock()
-}
-
-func (s *faultLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lines returns the JSON log records written so far.
-func (s *faultLogBuffer) lines() []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.SplitSeq(s.b.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // TestConnectionKilledMidGrant: PostgreSQL terminates the backend of a
 // grant's transaction between the invitation INSERT and the permissions
 // INSERT. The client gets INTERNAL, nothing of the grant stays, and the same
@@ -277,7 +239,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 				},
 			}
 		}
-		logs := &faultLogBuffer{}
+		logs := &testenv.Buffer{}
 		e := testenv.Start(t, db, testenv.WithDriver(wrap), faultTimeout(500*time.Millisecond),
 			testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
 		acme := e.Account("Acme")
@@ -290,7 +252,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 		// before its commit, and of no failed commit.
 		warned := func(t *testing.T) bool {
 			ended := false
-			for _, l := range logs.lines() {
+			for _, l := range logs.Lines() {
 				switch l["msg"] {
 				case "request ended before commit":
 					ended = l["level"] == "WARN"
@@ -304,7 +266,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 		t.Run("deadline", func(t *testing.T) {
 			e := e.For(t)
 			in := grantTo(0)
-			logs.reset()
+			logs.Reset()
 			before, snap := e.Counts(), e.Snapshot()
 			armed.Store(true)
 			r := e.Do(acme.Token, grant, in)
@@ -326,7 +288,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 		t.Run("client gone", func(t *testing.T) {
 			e := e.For(t)
 			body, _ := json.Marshal(map[string]any{"query": grant, "variables": grantTo(1)})
-			logs.reset()
+			logs.Reset()
 			before, snap := e.Counts(), e.Snapshot()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -342,7 +304,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 			// The server finishes the request on its own after the client left.
 			var gone bool
 			for deadline := time.Now().Add(10 * time.Second); !gone && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-				for _, l := range logs.lines() {
+				for _, l := range logs.Lines() {
 					gone = gone || l["msg"] == "http request" && l["client_gone"] == true && l["level"] == "WARN"
 				}
 			}
@@ -389,7 +351,7 @@ func TestPanicInMutation(t *testing.T) {
 				},
 			}
 		}
-		logs := &faultLogBuffer{}
+		logs := &testenv.Buffer{}
 		e := testenv.Start(t, db, testenv.WithDriver(wrap), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
 		acme := e.Account("Acme")
 		devs := ids(e.Devices(acme, 3, "UTC"))
@@ -420,7 +382,7 @@ func TestPanicInMutation(t *testing.T) {
 					t.Errorf("no requestId in the INTERNAL error: %s", r.Body)
 				}
 				var logged, httpLine bool
-				for _, l := range logs.lines() {
+				for _, l := range logs.Lines() {
 					if l["request_id"] != id {
 						continue
 					}

@@ -53,7 +53,7 @@ var fuzzStatuses = map[int]bool{200: true, 400: true, 401: true, 405: true, 413:
 func FuzzHandler(f *testing.F) {
 	// Warnings and errors only: with a healthy database no request may
 	// cause one (a panic recovered by gqlgen is logged at ERROR).
-	logs := &faultLogBuffer{}
+	logs := &testenv.Buffer{}
 	e := testenv.Start(f, filepath.Join(f.TempDir(), "fuzz.db"), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelWarn)))
 	acme := e.Account("Acme")
 	var u struct{ CreateUser struct{ ID string } }
@@ -165,7 +165,7 @@ func FuzzHandler(f *testing.F) {
 
 		e := e.For(t)
 		before := e.Counts()
-		logs.reset()
+		logs.Reset()
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req) // a panic fails the fuzz target
 		res := rec.Result()
@@ -286,7 +286,7 @@ func fuzzEchoable(parts ...any) string {
 // the client's mistake: it must answer 400 with a client error code, and
 // must not panic on the way.
 func TestUndecodableParams(t *testing.T) {
-	logs := &faultLogBuffer{}
+	logs := &testenv.Buffer{}
 	e := testenv.Start(t, filepath.Join(t.TempDir(), "latchkey.db"), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
 	acme := e.Account("Acme")
 	for _, body := range []string{
@@ -295,7 +295,7 @@ func TestUndecodableParams(t *testing.T) {
 		`{"query": "{ viewer { role } }", "operationName": ["a"]}`,
 	} {
 		before := e.Counts()
-		logs.reset()
+		logs.Reset()
 		status, out, err := faultRawBody(e.Server.Client(), e.Server.URL, acme.Token, body)
 		if err != nil {
 			t.Fatal(err)

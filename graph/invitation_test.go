@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,30 +35,12 @@ type redeemed struct {
 
 var codePattern = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
 
-// syncBuffer collects the server's log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestInvitationByMail goes from a grant to a mail received over SMTP, to
 // the code read from that mail, to a redeemed invitation and a user token.
 func TestInvitationByMail(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		smtp := smtptest.Start(t, "127.0.0.1:0")
-		var logs syncBuffer
+		var logs testenv.Buffer
 		e := testenv.Start(t, db, testenv.WithSMTP(smtp.URL()), testenv.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 		acme := e.Account("Acme Housing")
 		ada := newUser(e, acme.Token, "Ada Lovelace", "ada@example.com")
