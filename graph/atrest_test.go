@@ -217,7 +217,7 @@ func TestInviteSecretRotation(t *testing.T) {
 		if code == "" {
 			t.Fatalf("no code in %s", text)
 		}
-		expectRejected(t, forgot, "", redeem, map[string]any{"code": code}, "INVITATION_INVALID", "")
+		expectRejectedWriting(t, forgot, redeemRefused, "", redeem, map[string]any{"code": code}, "INVITATION_INVALID", "")
 		after.MustDo("", redeem, map[string]any{"code": code}, nil)
 	})
 }

@@ -144,7 +144,7 @@ func TestInvitationExpiryWindow(t *testing.T) {
 		e.Advance(48*time.Hour - time.Second)
 		e.MustDo("", redeem, map[string]any{"code": early}, nil)
 		e.Advance(2 * time.Second)
-		expectRejected(t, e, "", redeem, map[string]any{"code": late}, "INVITATION_INVALID", "")
+		expectRejectedWriting(t, e, redeemRefused, "", redeem, map[string]any{"code": late}, "INVITATION_INVALID", "")
 	})
 }
 
@@ -296,7 +296,7 @@ func TestResend(t *testing.T) {
 		if oldCode == newCode || newCode == "" {
 			t.Fatalf("codes %q %q", oldCode, newCode)
 		}
-		expectRejected(t, e, "", redeem, map[string]any{"code": oldCode}, "INVITATION_INVALID", "")
+		expectRejectedWriting(t, e, redeemRefused, "", redeem, map[string]any{"code": oldCode}, "INVITATION_INVALID", "")
 		e.MustDo("", redeem, map[string]any{"code": newCode}, nil)
 		expectRejected(t, e, acme.Token, `mutation($id: ID!) { resendInvitation(id: $id) { code } }`, map[string]any{"id": g.GrantPermission.Invitation.ID}, "CONFLICT", "")
 	})
