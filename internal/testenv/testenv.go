@@ -136,7 +136,7 @@ func (s *Statements) Reset() {
 	s.mu.Unlock()
 }
 
-// Log returns the statements so far (their text, without arguments).
+// Log returns the statements so far (their whole text, without arguments).
 func (s *Statements) Log() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -154,9 +154,6 @@ func WithStatements(s *Statements) Option {
 					q := msg[i+len(": query="):]
 					if j := strings.Index(q, " args="); j >= 0 {
 						q = q[:j]
-					}
-					if len(q) > 160 {
-						q = q[:160] + "…"
 					}
 					s.mu.Lock()
 					s.log = append(s.log, q)
