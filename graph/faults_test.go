@@ -425,18 +425,34 @@ type faultProxy struct {
 	wg    sync.WaitGroup
 }
 
-func startFaultProxy(t testing.TB, target string) *faultProxy {
+// startFaultProxy starts a proxy to the database of the URL db (the host
+// in LATCHKEY_TEST_POSTGRES) and returns it with the URL that reaches the
+// database through it.
+func startFaultProxy(t testing.TB, db string) (*faultProxy, string) {
 	t.Helper()
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lib/pq's defaults for a URL without host or port.
+	host, port := u.Hostname(), u.Port()
+	if host == "" {
+		host = "localhost"
+	}
+	if port == "" {
+		port = "5432"
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{t: t, target: target, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
+	p := &faultProxy{t: t, target: net.JoinHostPort(host, port), addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
 	p.mu.Lock()
 	p.serve(ln)
 	p.mu.Unlock()
 	t.Cleanup(p.Close)
-	return p
+	u.Host = p.addr
+	return p, u.String()
 }
 
 // serve accepts on ln; p.mu is held.
@@ -583,16 +599,6 @@ func (p *faultProxy) Close() {
 	p.wg.Wait()
 }
 
-// faultViaProxy returns the database URL db with its host replaced by addr.
-func faultViaProxy(t testing.TB, db, addr string) string {
-	u, err := url.Parse(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Host = addr
-	return u.String()
-}
-
 // faultPost posts a GraphQL request from any goroutine.
 func faultPost(client *http.Client, base, token, query string, vars map[string]any) (int, []byte, error) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -682,8 +688,8 @@ func TestDatabaseDown(t *testing.T) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
 		const timeout = 500 * time.Millisecond
-		proxy := startFaultProxy(t, "127.0.0.1:5432")
-		e := testenv.Start(t, faultViaProxy(t, db, proxy.addr), faultTimeout(timeout),
+		proxy, viaProxy := startFaultProxy(t, db)
+		e := testenv.Start(t, viaProxy, faultTimeout(timeout),
 			testenv.WithLogger(slog.New(slog.DiscardHandler)))
 		t.Cleanup(proxy.Close) // before the server closes: no request may hang on it
 		acme := e.Account("Acme")
@@ -791,8 +797,8 @@ func TestDatabaseDownUnknownToken(t *testing.T) {
 		if !faultIsPostgres(db) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
-		proxy := startFaultProxy(t, "127.0.0.1:5432")
-		e := testenv.Start(t, faultViaProxy(t, db, proxy.addr), faultTimeout(500*time.Millisecond),
+		proxy, viaProxy := startFaultProxy(t, db)
+		e := testenv.Start(t, viaProxy, faultTimeout(500*time.Millisecond),
 			testenv.WithLogger(slog.New(slog.DiscardHandler)))
 		t.Cleanup(proxy.Close)
 		acme := e.Account("Acme") // created directly: the server has not seen the token
@@ -819,8 +825,8 @@ func TestDatabaseHangs(t *testing.T) {
 		const timeout = 500 * time.Millisecond
 		for _, mode := range []string{"open connections stall", "new connections hang"} {
 			t.Run(mode, func(t *testing.T) {
-				proxy := startFaultProxy(t, "127.0.0.1:5432")
-				e := testenv.Start(t, faultViaProxy(t, db, proxy.addr), faultTimeout(timeout),
+				proxy, viaProxy := startFaultProxy(t, db)
+				e := testenv.Start(t, viaProxy, faultTimeout(timeout),
 					testenv.WithLogger(slog.New(slog.DiscardHandler)))
 				t.Cleanup(proxy.Close)
 				acme := e.Account("Acme")
