@@ -3,8 +3,9 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,7 +125,7 @@ func (t Tables) Changes(after Tables) map[string]Change {
 	out := map[string]Change{}
 	for name, rows := range after {
 		var c Change
-		for _, k := range sortedKeys(rows) {
+		for _, k := range slices.Sorted(maps.Keys(rows)) {
 			old, ok := t[name][k]
 			switch {
 			case !ok:
@@ -133,7 +134,7 @@ func (t Tables) Changes(after Tables) map[string]Change {
 				c.Changed = append(c.Changed, old+" -> "+rows[k])
 			}
 		}
-		for _, k := range sortedKeys(t[name]) {
+		for _, k := range slices.Sorted(maps.Keys(t[name])) {
 			if _, ok := rows[k]; !ok {
 				c.Removed = append(c.Removed, t[name][k])
 			}
@@ -149,7 +150,7 @@ func (t Tables) Changes(after Tables) map[string]Change {
 func (t Tables) Diff(after Tables) string {
 	changes := t.Changes(after)
 	var b strings.Builder
-	for _, name := range sortedKeys(changes) {
+	for _, name := range slices.Sorted(maps.Keys(changes)) {
 		c := changes[name]
 		for _, r := range c.Added {
 			fmt.Fprintf(&b, "%s: + %s\n", name, r)
@@ -174,19 +175,10 @@ func (e *Env) Snapshot() string {
 // String renders every row, in table and primary key order.
 func (t Tables) String() string {
 	var b strings.Builder
-	for _, name := range sortedKeys(t) {
-		for _, k := range sortedKeys(t[name]) {
+	for _, name := range slices.Sorted(maps.Keys(t)) {
+		for _, k := range slices.Sorted(maps.Keys(t[name])) {
 			fmt.Fprintf(&b, "%s: %s\n", name, t[name][k])
 		}
 	}
 	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
