@@ -24,28 +24,12 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/latchkey/latchkey/internal/testenv"
 )
 
 // shutdownDeadline is the grace period serve gives requests in flight.
 const shutdownDeadline = 20 * time.Second
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // buildBinary builds this command into dir with the go tool that runs the
 // test (its environment, GOFLAGS included, is inherited).
@@ -149,7 +133,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("account create printed %q", out)
 	}
 
-	logs := &lockedBuffer{}
+	logs := &testenv.Buffer{}
 	srv := exec.Command(bin)
 	srv.Env, srv.Dir, srv.Stdout, srv.Stderr = env, dir, logs, logs
 	if err := srv.Start(); err != nil {
@@ -448,7 +432,7 @@ func TestConfigMaxConns(t *testing.T) {
 func TestListenAndMetricsAddr(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildBinary(t, dir)
-	logs := &lockedBuffer{}
+	logs := &testenv.Buffer{}
 	srv := exec.Command(bin)
 	srv.Env = binaryEnv("DATABASE_URL="+filepath.Join(dir, "latchkey.db"), "INVITE_SECRET_FILE="+filepath.Join(dir, "latchkey.secret"),
 		"PORT="+freePort(t), "LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0")

@@ -134,44 +134,6 @@ func faultTimeout(d time.Duration) testenv.Option {
 	return func(c *app.Config) { c.RequestTimeout = d }
 }
 
-// faultLogBuffer collects a server's log lines.
-type faultLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *faultLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *faultLogBuffer) reset() {
-	s.mu.Lock()
-	s.b.Reset()
-	s.mu.Unlock()
-}
-
-func (s *faultLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lines returns the JSON log records written so far.
-func (s *faultLogBuffer) lines() []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.SplitSeq(s.b.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // TestConnectionKilledMidGrant: PostgreSQL terminates the backend of a
 // grant's transaction between the invitation INSERT and the permissions
 // INSERT. The client gets INTERNAL, nothing of the grant stays, and the same
@@ -282,7 +244,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 				},
 			}
 		}
-		logs := &faultLogBuffer{}
+		logs := &testenv.Buffer{}
 		e := testenv.Start(t, db, testenv.WithDriver(wrap), faultTimeout(500*time.Millisecond),
 			testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
 		acme := e.Account("Acme")
@@ -295,7 +257,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 		// before its commit, and of no failed commit.
 		warned := func(t *testing.T) bool {
 			ended := false
-			for _, l := range logs.lines() {
+			for _, l := range logs.Lines() {
 				switch l["msg"] {
 				case "request ended before commit":
 					ended = l["level"] == "WARN"
@@ -309,7 +271,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 		t.Run("deadline", func(t *testing.T) {
 			e := e.For(t)
 			in := grantTo(0)
-			logs.reset()
+			logs.Reset()
 			before, snap := e.Counts(), e.Snapshot()
 			armed.Store(true)
 			r := e.Do(acme.Token, grant, in)
@@ -331,7 +293,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 		t.Run("client gone", func(t *testing.T) {
 			e := e.For(t)
 			body, _ := json.Marshal(map[string]any{"query": grant, "variables": grantTo(1)})
-			logs.reset()
+			logs.Reset()
 			before, snap := e.Counts(), e.Snapshot()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -347,7 +309,7 @@ func TestRequestEndsBeforeCommit(t *testing.T) {
 			// The server finishes the request on its own after the client left.
 			var gone bool
 			for deadline := time.Now().Add(10 * time.Second); !gone && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-				for _, l := range logs.lines() {
+				for _, l := range logs.Lines() {
 					gone = gone || l["msg"] == "http request" && l["client_gone"] == true && l["level"] == "WARN"
 				}
 			}
@@ -394,7 +356,7 @@ func TestPanicInMutation(t *testing.T) {
 				},
 			}
 		}
-		logs := &faultLogBuffer{}
+		logs := &testenv.Buffer{}
 		e := testenv.Start(t, db, testenv.WithDriver(wrap), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
 		acme := e.Account("Acme")
 		devs := ids(e.Devices(acme, 3, "UTC"))
@@ -425,7 +387,7 @@ func TestPanicInMutation(t *testing.T) {
 					t.Errorf("no requestId in the INTERNAL error: %s", r.Body)
 				}
 				var logged, httpLine bool
-				for _, l := range logs.lines() {
+				for _, l := range logs.Lines() {
 					if l["request_id"] != id {
 						continue
 					}
@@ -468,18 +430,34 @@ type faultProxy struct {
 	wg    sync.WaitGroup
 }
 
-func startFaultProxy(t testing.TB, target string) *faultProxy {
+// startFaultProxy starts a proxy to the database of the URL db (the host
+// in LATCHKEY_TEST_POSTGRES) and returns it with the URL that reaches the
+// database through it.
+func startFaultProxy(t testing.TB, db string) (*faultProxy, string) {
 	t.Helper()
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lib/pq's defaults for a URL without host or port.
+	host, port := u.Hostname(), u.Port()
+	if host == "" {
+		host = "localhost"
+	}
+	if port == "" {
+		port = "5432"
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{t: t, target: target, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
+	p := &faultProxy{t: t, target: net.JoinHostPort(host, port), addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
 	p.mu.Lock()
 	p.serve(ln)
 	p.mu.Unlock()
 	t.Cleanup(p.Close)
-	return p
+	u.Host = p.addr
+	return p, u.String()
 }
 
 // serve accepts on ln; p.mu is held.
@@ -626,16 +604,6 @@ func (p *faultProxy) Close() {
 	p.wg.Wait()
 }
 
-// faultViaProxy returns the database URL db with its host replaced by addr.
-func faultViaProxy(t testing.TB, db, addr string) string {
-	u, err := url.Parse(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Host = addr
-	return u.String()
-}
-
 // faultPost posts a GraphQL request from any goroutine.
 func faultPost(client *http.Client, base, token, query string, vars map[string]any) (int, []byte, error) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -725,8 +693,8 @@ func TestDatabaseDown(t *testing.T) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
 		const timeout = 500 * time.Millisecond
-		proxy := startFaultProxy(t, "127.0.0.1:5432")
-		e := testenv.Start(t, faultViaProxy(t, db, proxy.addr), faultTimeout(timeout),
+		proxy, viaProxy := startFaultProxy(t, db)
+		e := testenv.Start(t, viaProxy, faultTimeout(timeout),
 			testenv.WithLogger(slog.New(slog.DiscardHandler)))
 		t.Cleanup(proxy.Close) // before the server closes: no request may hang on it
 		acme := e.Account("Acme")
@@ -834,8 +802,8 @@ func TestDatabaseDownUnknownToken(t *testing.T) {
 		if !faultIsPostgres(db) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
-		proxy := startFaultProxy(t, "127.0.0.1:5432")
-		e := testenv.Start(t, faultViaProxy(t, db, proxy.addr), faultTimeout(500*time.Millisecond),
+		proxy, viaProxy := startFaultProxy(t, db)
+		e := testenv.Start(t, viaProxy, faultTimeout(500*time.Millisecond),
 			testenv.WithLogger(slog.New(slog.DiscardHandler)))
 		t.Cleanup(proxy.Close)
 		acme := e.Account("Acme") // created directly: the server has not seen the token
@@ -862,8 +830,8 @@ func TestDatabaseHangs(t *testing.T) {
 		const timeout = 500 * time.Millisecond
 		for _, mode := range []string{"open connections stall", "new connections hang"} {
 			t.Run(mode, func(t *testing.T) {
-				proxy := startFaultProxy(t, "127.0.0.1:5432")
-				e := testenv.Start(t, faultViaProxy(t, db, proxy.addr), faultTimeout(timeout),
+				proxy, viaProxy := startFaultProxy(t, db)
+				e := testenv.Start(t, viaProxy, faultTimeout(timeout),
 					testenv.WithLogger(slog.New(slog.DiscardHandler)))
 				t.Cleanup(proxy.Close)
 				acme := e.Account("Acme")

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -56,11 +57,37 @@ func ids(list []pulid.ID) []any {
 }
 
 // expectRejected runs a call that must fail with code (and field, if not
-// empty) and checks that it wrote nothing.
+// empty) and checks that it wrote nothing: every row of every table stays
+// as it was.
 func expectRejected(t *testing.T, e *testenv.Env, token, query string, vars map[string]any, code, field string) *testenv.Response {
 	t.Helper()
+	return expectRejectedWriting(t, e, nil, token, query, vars, code, field)
+}
+
+// writes is what a rejected call writes on purpose, by table: each
+// function says whether what the call wrote to its table (possibly
+// nothing) is what it should.
+type writes map[string]func(testenv.Change) bool
+
+// redeemRefused is what a refused invitation code writes on purpose, so
+// that guessing is limited: one failed attempt of the test client's
+// address, and that address's bucket, added or seen again.
+var redeemRefused = writes{
+	"redeem_failures": func(c testenv.Change) bool {
+		return len(c.Added) == 1 && c.Removed == nil && c.Changed == nil && strings.Contains(c.Added[0], `addr="127.0.0.1"`)
+	},
+	"redeem_buckets": func(c testenv.Change) bool {
+		rows := append(c.Added, c.Changed...)
+		return c.Removed == nil && len(rows) <= 1 && (len(rows) == 0 || strings.HasPrefix(rows[0], `id="127.0.0.1"`))
+	},
+}
+
+// expectRejectedWriting is expectRejected for a call that writes w on
+// purpose; every other table must stay as it was.
+func expectRejectedWriting(t *testing.T, e *testenv.Env, w writes, token, query string, vars map[string]any, code, field string) *testenv.Response {
+	t.Helper()
 	e = e.For(t)
-	before, snap := e.Counts(), e.Snapshot()
+	before := e.Tables()
 	r := e.Do(token, query, vars)
 	if r.Code() != code {
 		t.Fatalf("code = %q, want %q; body %s", r.Code(), code, r.Body)
@@ -68,11 +95,17 @@ func expectRejected(t *testing.T, e *testenv.Env, token, query string, vars map[
 	if field != "" && r.Field() != field {
 		t.Errorf("field = %q, want %q; body %s", r.Field(), field, r.Body)
 	}
-	if after := e.Counts(); after != before {
-		t.Errorf("rows changed by a rejected call: %+v -> %+v", before, after)
+	after := e.Tables()
+	changes := before.Changes(after)
+	for name, want := range w {
+		if !want(changes[name]) {
+			t.Errorf("a rejected call wrote to %s: %+v, not what it should", name, changes[name])
+		}
+		delete(before, name)
+		delete(after, name)
 	}
-	if e.Snapshot() != snap {
-		t.Errorf("rows were modified by a rejected call")
+	if d := before.Diff(after); d != "" {
+		t.Errorf("a rejected call wrote:\n%s", d)
 	}
 	return r
 }

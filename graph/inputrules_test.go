@@ -76,7 +76,7 @@ func TestTimeInputs(t *testing.T) {
 // most and never counted as an internal error.
 func TestClientMistakesAreNotInternal(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		var logs syncBuffer
+		var logs testenv.Buffer
 		e := testenv.Start(t, db, testenv.WithLogger(observe.NewLogger(&logs, true, slog.LevelDebug)))
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")

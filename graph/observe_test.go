@@ -19,7 +19,7 @@ import (
 // line with its id, and no token or code ever reaches the log.
 func TestMetricsAndRequestLog(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		var logs syncBuffer
+		var logs testenv.Buffer
 		e := testenv.Start(t, db, testenv.WithLogger(observe.NewLogger(&logs, true, slog.LevelInfo)))
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")

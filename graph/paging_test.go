@@ -36,7 +36,7 @@ func rawCursor(id string, depth int) string {
 func TestCursorInputs(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		var st testenv.Statements
-		logs := &faultLogBuffer{}
+		logs := &testenv.Buffer{}
 		e := testenv.Start(t, db, testenv.WithStatements(&st), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelWarn)))
 		acme := e.Account("Acme")
 		newUser(e, acme.Token, "Ada", "ada@example.com")

@@ -62,7 +62,7 @@ func TestRedeemLimitSpoofedForwardedFor(t *testing.T) {
 // does not matter, and the request log names that client.
 func TestRedeemLimitBehindProxy(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		var log syncBuffer
+		var log testenv.Buffer
 		e, code := codeEnv(t, db, testenv.WithTrustedProxies("127.0.0.0/8, 10.0.0.0/8"),
 			testenv.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 		fail10(t, e, func(i int) string { return fmt.Sprintf("192.0.2.%d, 203.0.113.5, 10.0.0.%d", i, i) })

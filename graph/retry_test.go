@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -65,37 +66,47 @@ func TestIdempotencyKeys(t *testing.T) {
 	})
 }
 
-// TestIdempotencyConcurrent: two simultaneous requests with one key run once.
+// TestIdempotencyConcurrent: two simultaneous requests with one key run
+// once. The loser answers the winner's result or the CONFLICT that asks to
+// retry, never a result of its own: a device created twice, or a grant
+// refused because the winner's permissions exist already.
 func TestIdempotencyConcurrent(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		devs := ids(e.Devices(acme, 50, "UTC"))
-		const grantKeyed = `mutation($in: GrantPermissionInput!, $key: String) { grantPermission(input: $in, idempotencyKey: $key) { invitation { id } } }`
+		devs := ids(e.Devices(acme, 30, "UTC"))
+		const (
+			createKeyed = `mutation($in: CreateDeviceInput!, $key: String) { createDevice(input: $in, idempotencyKey: $key) { id } }`
+			grantKeyed  = `mutation($in: GrantPermissionInput!, $key: String) { grantPermission(input: $in, idempotencyKey: $key) { invitation { id } } }`
+		)
 		for round := range 3 {
-			key := "concurrent-" + string(rune('a'+round))
-			in := map[string]any{"in": map[string]any{"userID": user, "deviceIDs": devs[round*10 : round*10+10]}, "key": key}
-			codes := make([]string, 2)
-			var wg sync.WaitGroup
-			for i := range codes {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					codes[i] = e.Do(acme.Token, grantKeyed, in).Code()
-				}()
-			}
-			wg.Wait()
-			for _, c := range codes {
-				if c != "" && c != "CONFLICT" {
-					t.Errorf("round %d: codes %q", round, codes)
+			before := e.Counts()
+			race := func(query string, vars map[string]any) {
+				var rs [2]*testenv.Response
+				var wg sync.WaitGroup
+				for i := range rs {
+					wg.Go(func() { rs[i] = e.Do(acme.Token, query, vars) })
+				}
+				wg.Wait()
+				var won []string
+				for _, r := range rs {
+					switch {
+					case r.Code() == "":
+						won = append(won, string(r.Data))
+					case r.Code() != "CONFLICT" || r.Field() != "" || !strings.Contains(r.Errors[0].Message, "idempotencyKey is still running"):
+						t.Errorf("round %d: the second request with the key: %s", round, r.Body)
+					}
+				}
+				if len(won) == 0 || len(won) == 2 && won[0] != won[1] {
+					t.Errorf("round %d: want one answer under the key: %s, %s", round, rs[0].Body, rs[1].Body)
 				}
 			}
-			if codes[0] != "" && codes[1] != "" {
-				t.Errorf("round %d: neither request succeeded: %q", round, codes)
-			}
-			if n := e.Counts(); n.Invitations != round+1 || n.Permissions != (round+1)*10 {
-				t.Fatalf("round %d: rows %+v", round, n)
+			race(createKeyed, map[string]any{"in": map[string]any{"name": "Side door", "timeZone": "UTC"}, "key": fmt.Sprintf("create-%d", round)})
+			race(grantKeyed, map[string]any{"in": map[string]any{"userID": user, "deviceIDs": devs[round*10 : round*10+10]}, "key": fmt.Sprintf("grant-%d", round)})
+			after := e.Counts()
+			if after.Devices != before.Devices+1 || after.Invitations != before.Invitations+1 || after.Permissions != before.Permissions+10 {
+				t.Fatalf("round %d: rows %+v -> %+v, want one device, one invitation and ten permissions more", round, before, after)
 			}
 		}
 	})

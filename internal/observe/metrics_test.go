@@ -1,9 +1,13 @@
 package observe
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,12 +105,36 @@ func TestMetricsOutboxFailure(t *testing.T) {
 	value(t, body, "latchkey_mail_sent_total", nil)
 }
 
+// TestMetricsNil: with its metrics left unset (nil), code records nothing
+// and a GraphQL server still answers and writes its request log lines,
+// with the operation, outcome and error codes.
 func TestMetricsNil(t *testing.T) {
 	var m *Metrics
 	m.MailSent()
 	m.MailFailed()
 	m.Redemption(RedemptionOK)
 	m.AccessDecision("ALLOWED")
+
+	var buf bytes.Buffer
+	h := RequestLog(NewLogger(&buf, true, slog.LevelInfo), newTestServer(m))
+	cases := []struct{ name, query, body, outcome, codes string }{
+		{"Fine", `query Fine { users }`, `{"data":null}`, OutcomeOK, "<nil>"},
+		{"Broken", `query Broken { boom }`, `"code":"INTERNAL"`, OutcomeError, "[INTERNAL]"},
+	}
+	for _, c := range cases {
+		if rec := post(t, h, gqlBody(c.query, "", nil)); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), c.body) {
+			t.Errorf("%s without metrics: status %d, body %s", c.query, rec.Code, rec.Body)
+		}
+	}
+	lines := requestLines(t, &buf)
+	if len(lines) != len(cases) {
+		t.Fatalf("%d request lines for %d requests:\n%s", len(lines), len(cases), buf.String())
+	}
+	for i, c := range cases {
+		if l := lines[i]; l["operation"] != c.name || l["outcome"] != c.outcome || fmt.Sprint(l["error_codes"]) != c.codes {
+			t.Errorf("log line of %s without metrics: %v", c.query, l)
+		}
+	}
 }
 
 func TestDBStatsCollector(t *testing.T) {

@@ -137,7 +137,7 @@ func (s *Statements) Reset() {
 	s.mu.Unlock()
 }
 
-// Log returns the statements so far (their text, without arguments).
+// Log returns the statements so far (their whole text, without arguments).
 func (s *Statements) Log() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -155,9 +155,6 @@ func WithStatements(s *Statements) Option {
 					q := msg[i+len(": query="):]
 					if j := strings.Index(q, " args="); j >= 0 {
 						q = q[:j]
-					}
-					if len(q) > 160 {
-						q = q[:160] + "…"
 					}
 					s.mu.Lock()
 					s.log = append(s.log, q)
@@ -365,56 +362,4 @@ func (e *Env) MustDo(token, query string, vars map[string]any, out any) {
 			e.T.Fatalf("decode data %s: %v", r.Data, err)
 		}
 	}
-}
-
-// Counts is the number of rows in each table that API calls write, but
-// for redeem_failures, which a refused redemption writes on purpose.
-type Counts struct {
-	Accounts, Users, Devices, Permissions, Invitations int
-	Tokens, Events, Mails, IdempotencyKeys             int
-}
-
-// Counts reads the row counts of the whole database, across accounts.
-func (e *Env) Counts() Counts {
-	e.T.Helper()
-	ctx := auth.SystemContext(context.Background())
-	c := e.App.Client
-	var n Counts
-	var err error
-	count := func(dst *int, f func(context.Context) (int, error)) {
-		if err == nil {
-			*dst, err = f(ctx)
-		}
-	}
-	count(&n.Accounts, c.Account.Query().Count)
-	count(&n.Users, c.User.Query().Count)
-	count(&n.Devices, c.Device.Query().Count)
-	count(&n.Permissions, c.Permission.Query().Count)
-	count(&n.Invitations, c.Invitation.Query().Count)
-	count(&n.Tokens, c.APIToken.Query().Count)
-	count(&n.Events, c.AccessEvent.Query().Count)
-	count(&n.Mails, c.Outbox.Query().Count)
-	count(&n.IdempotencyKeys, c.IdempotencyKey.Query().Count)
-	if err != nil {
-		e.T.Fatalf("count rows: %v", err)
-	}
-	return n
-}
-
-// Snapshot renders every user, device, permission and invitation row, to
-// check that a rejected call changed nothing.
-func (e *Env) Snapshot() string {
-	e.T.Helper()
-	ctx := auth.SystemContext(context.Background())
-	c := e.App.Client
-	users, err1 := c.User.Query().Order(ent.Asc("id")).All(ctx)
-	devs, err2 := c.Device.Query().Order(ent.Asc("id")).All(ctx)
-	perms, err3 := c.Permission.Query().Order(ent.Asc("id")).All(ctx)
-	invs, err4 := c.Invitation.Query().Order(ent.Asc("id")).All(ctx)
-	for _, err := range []error{err1, err2, err3, err4} {
-		if err != nil {
-			e.T.Fatalf("snapshot: %v", err)
-		}
-	}
-	return fmt.Sprint(users, devs, perms, invs)
 }
