@@ -181,7 +181,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Keys:        keys,
 		Log:         cfg.Logger,
 		Now:         cfg.Now,
-		SkipLocked:  database.IsPostgres(cfg.DatabaseURL),
 		Batch:       20,
 		MaxAttempts: 12,
 		Backoff:     outbox.ExponentialBackoff,
