@@ -233,7 +233,7 @@ func (a *App) Close() error { return a.Client.Close() }
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
+	gql.AddTransport(httpapi.GET{})
 	gql.AddTransport(httpapi.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(Limits.MaxTokens)
@@ -272,7 +272,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		timeout = 10 * time.Second
 	}
 	// The deadline's late answer goes out while the handler still runs, so
-	// it wraps the writers that hold answers back (edge's conformWriter).
+	// it is the outermost writer.
 	mux.Handle("/query", httpapi.Deadline(timeout, httpapi.Guard(httpapi.Authenticate(a.Client, a.tokens, gql), httpapi.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")
