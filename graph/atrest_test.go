@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/testenv"
 	"github.com/latchkey/latchkey/internal/testenv/smtptest"
@@ -29,7 +30,7 @@ import (
 // table, bytea as its bytes and everything else as text.
 func stored(t *testing.T, e *testenv.Env, db string) []byte {
 	t.Helper()
-	if !strings.HasPrefix(db, "postgres") {
+	if !database.IsPostgres(db) {
 		var all []byte
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			b, err := os.ReadFile(db + suffix)
@@ -252,7 +253,7 @@ func TestPlainMailFromBeforeSealing(t *testing.T) {
 		// SQLite zeroes the emptied bodies (secure_delete) rather than
 		// leaving them in the page's free space; once the WAL is written
 		// back, no file holds the code.
-		if !strings.HasPrefix(db, "postgres") {
+		if !database.IsPostgres(db) {
 			if _, err := e.App.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 				t.Fatal(err)
 			}

@@ -28,6 +28,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -125,10 +126,6 @@ func faultIsInsert(query, table string) bool {
 	return strings.HasPrefix(q, "INSERT INTO "+table+" ")
 }
 
-func faultIsPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
-
 // faultTimeout is a testenv option for the request deadline.
 func faultTimeout(d time.Duration) testenv.Option {
 	return func(c *app.Config) { c.RequestTimeout = d }
@@ -140,7 +137,7 @@ func faultTimeout(d time.Duration) testenv.Option {
 // grant succeeds on the next request.
 func TestConnectionKilledMidGrant(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		if !faultIsPostgres(db) {
+		if !database.IsPostgres(db) {
 			t.Skip("PostgreSQL only: a SQLite connection cannot be killed from outside")
 		}
 		admin, err := sql.Open("postgres", db)
@@ -689,7 +686,7 @@ func faultGoroutinesDownTo(limit int, max time.Duration) int {
 // again.
 func TestDatabaseDown(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		if !faultIsPostgres(db) {
+		if !database.IsPostgres(db) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
 		const timeout = 500 * time.Millisecond
@@ -799,7 +796,7 @@ func TestDatabaseDown(t *testing.T) {
 // the client's, and must not answer 401 (clients drop tokens on 401).
 func TestDatabaseDownUnknownToken(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		if !faultIsPostgres(db) {
+		if !database.IsPostgres(db) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
 		proxy, viaProxy := startFaultProxy(t, db)
@@ -824,7 +821,7 @@ func TestDatabaseDownUnknownToken(t *testing.T) {
 // answering must not hold a request past its deadline.
 func TestDatabaseHangs(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		if !faultIsPostgres(db) {
+		if !database.IsPostgres(db) {
 			t.Skip("PostgreSQL only: the database is reached over TCP")
 		}
 		const timeout = 500 * time.Millisecond

@@ -9,6 +9,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/rootfields"
 )
 
 // MutationGuard guards the mutation root: redeemInvitation must be alone in
@@ -39,7 +40,7 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 	if rc.Operation.Operation != ast.Mutation {
 		return nil
 	}
-	fields := rootFields(rc.Operation.SelectionSet, nil)
+	fields := rootfields.Of(rc)
 	redeems, operates, admin := 0, 0, false
 	for _, f := range fields {
 		switch f {
@@ -67,24 +68,4 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		return nil
 	}
 	return refusal(ae)
-}
-
-// rootFields appends the names of the root fields of a selection set,
-// following fragments and leaving out __typename.
-func rootFields(set ast.SelectionSet, names []string) []string {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Name != "__typename" {
-				names = append(names, s.Name)
-			}
-		case *ast.InlineFragment:
-			names = rootFields(s.SelectionSet, names)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				names = rootFields(s.Definition.SelectionSet, names)
-			}
-		}
-	}
-	return names
 }

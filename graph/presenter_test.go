@@ -41,7 +41,7 @@ func TestTransactionFailureHasRequestID(t *testing.T) {
 				return errors.New(injected)
 			}}
 		}
-		logs := &faultLogBuffer{}
+		logs := &testenv.Buffer{}
 		e := testenv.Start(t, db, testenv.WithDriver(wrap), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelInfo)))
 		acme := e.Account("Acme")
 		for _, c := range []struct{ stmt, logged string }{
@@ -63,7 +63,7 @@ func TestTransactionFailureHasRequestID(t *testing.T) {
 					t.Errorf("requestId %q, header %q: %s", id, r.Header.Get(observe.HeaderRequestID), r.Body)
 				}
 				logged := false
-				for _, l := range logs.lines() {
+				for _, l := range logs.Lines() {
 					logged = logged || l["request_id"] == id && l["msg"] == c.logged && strings.Contains(l["err"].(string), injected)
 				}
 				if !logged {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -68,7 +69,7 @@ func TestTokenKinds(t *testing.T) {
 		acme := e.Account("Acme")
 		ada := newUser(e, acme.Token, "Ada", "ada@example.com")
 		insert := `INSERT INTO api_tokens (id, created_at, updated_at, name, token_hash, kind, account_id, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-		if strings.HasPrefix(db, "postgres") {
+		if database.IsPostgres(db) {
 			for i := 1; strings.Contains(insert, "?"); i++ {
 				insert = strings.Replace(insert, "?", fmt.Sprintf("$%d", i), 1)
 			}

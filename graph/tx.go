@@ -18,6 +18,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/rootfields"
 )
 
 // Transactioner runs every mutation operation in one database transaction:
@@ -97,11 +98,11 @@ func (t *Transactioner) Validate(es graphql.ExecutableSchema) error {
 // operateDevice, which commits each decision before the device acts so that
 // nothing else in the request can erase it (MutationGuard keeps other
 // mutations out of its operations).
-func transactional(op *ast.OperationDefinition) bool {
-	if op == nil || op.Operation != ast.Mutation {
+func transactional(oc *graphql.OperationContext) bool {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return false
 	}
-	fields := rootFields(op.SelectionSet, nil)
+	fields := rootfields.Of(oc)
 	if len(fields) == 1 && fields[0] == "redeemInvitation" {
 		return false
 	}
@@ -120,7 +121,7 @@ func (*Transactioner) MutateOperationContext(_ context.Context, oc *graphql.Oper
 	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return nil
 	}
-	shared := transactional(oc.Operation)
+	shared := transactional(oc)
 	previous := oc.ResolverMiddleware
 	var mu sync.Mutex
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
@@ -144,18 +145,19 @@ func (t *Transactioner) InterceptResponse(ctx context.Context, next graphql.Resp
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	op := graphql.GetOperationContext(ctx).Operation
-	if op == nil || op.Operation != ast.Mutation {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
 	}
 	again := true
-	for _, f := range rootFields(op.SelectionSet, nil) {
+	for _, f := range rootfields.Of(oc) {
 		again = again && rerunnable[f]
 	}
+	tx := transactional(oc)
 	run := next
 	for n := 1; ; n++ {
 		a := &attempt{}
-		rsp := t.attempt(context.WithValue(ctx, attemptKey{}, a), transactional(op), run)
+		rsp := t.attempt(context.WithValue(ctx, attemptKey{}, a), tx, run)
 		if !a.conflict.Load() {
 			return rsp
 		}

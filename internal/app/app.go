@@ -183,7 +183,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Keys:        keys,
 		Log:         cfg.Logger,
 		Now:         cfg.Now,
-		SkipLocked:  database.IsPostgres(cfg.DatabaseURL),
 		Batch:       20,
 		MaxAttempts: 12,
 		Backoff:     outbox.ExponentialBackoff,
@@ -236,7 +235,7 @@ func (a *App) Close() error { return a.Client.Close() }
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
+	gql.AddTransport(httpapi.GET{})
 	gql.AddTransport(httpapi.POST{})
 	gql.SetQueryCache(shortQueries{lru.New[*ast.QueryDocument](1000)})
 	var exts []graphql.HandlerExtension
@@ -274,7 +273,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		timeout = 10 * time.Second
 	}
 	// The deadline's late answer goes out while the handler still runs, so
-	// it wraps the writers that hold answers back (httpapi's conformWriter).
+	// it is the outermost writer.
 	mux.Handle("/query", httpapi.Deadline(timeout, httpapi.Guard(httpapi.Authenticate(a.Client, a.tokens, gql), httpapi.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")

@@ -3,7 +3,6 @@ package database_test
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/app"
@@ -15,7 +14,7 @@ import (
 // by Config.MaxConns when set; SQLite is left as it is.
 func TestMaxConns(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
-		pg := strings.HasPrefix(db, "postgres")
+		pg := database.IsPostgres(db)
 		for _, c := range []struct{ set, want int }{{0, database.DefaultMaxConns}, {3, 3}} {
 			e := testenv.Start(t, db, func(cfg *app.Config) { cfg.MaxConns = c.set })
 			got := e.App.DB.Stats().MaxOpenConnections

@@ -138,9 +138,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	cw := &conformWriter{ResponseWriter: w, graphQLResponse: responseType(r.Header.Get("Accept")) == mediaGraphQLResponse}
-	g.next.ServeHTTP(cw, r)
-	cw.finish()
+	g.next.ServeHTTP(w, r)
 }
 
 // wellTyped reports whether the request parameters have the types the
@@ -183,9 +181,14 @@ func checkGET(w http.ResponseWriter, r *http.Request) bool {
 	if op == nil || op.Operation == ast.Query {
 		return true
 	}
+	refuseGET(w, r)
+	return false
+}
+
+// refuseGET answers a GET request for an operation other than a query.
+func refuseGET(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", http.MethodPost)
 	Fail(w, r, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "GET requests may only run queries; use POST")
-	return false
 }
 
 // readBody reads the whole body, failing with *http.MaxBytesError once it

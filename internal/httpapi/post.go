@@ -3,7 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -11,31 +13,34 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// POST is the GraphQL transport for POST requests with a JSON body. It
-// serves them as gqlgen's own POST transport does, with two differences:
+// POST and GET are the GraphQL transports of the endpoint, and the one
+// home of the GraphQL-over-HTTP answer rules (Guard's refusals aside):
 //
+//   - the media type is chosen as for the errors of Guard (responseType);
+//   - a request error (a document that does not parse or validate) has no
+//     "data" entry and status 400 for application/graphql-response+json,
+//     200 for application/json, as the specification asks (gqlgen's own
+//     transports say 422 to application/json and write "data": null);
 //   - the result's data, already JSON, is written as it is; gqlgen's
-//     transport passes it through encoding/json, which checks and compacts
-//     it again (about 8 % of the CPU of a 90 KB users overview);
-//   - the media type is chosen as for the errors of Guard, and a request
-//     error (a document that does not parse or validate) has no "data"
-//     entry and status 400 for application/graphql-response+json, 200 for
-//     application/json, as the GraphQL-over-HTTP specification asks.
+//     transports pass it through encoding/json, which checks and compacts
+//     it again (about 8 % of the CPU of a 90 KB users overview).
 //
-// It expects the body Guard has already read and checked.
-type POST struct{}
+// They expect the request Guard has already read and checked.
+type (
+	POST struct{}
+	GET  struct{}
+)
 
-var _ graphql.Transport = POST{}
+var _, _ graphql.Transport = POST{}, GET{}
 
-// Supports implements graphql.Transport.
+// Supports implements graphql.Transport. The server upgrades no
+// connection: a request asking for it is served as it is.
 func (POST) Supports(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" && isJSON(r.Header.Get("Content-Type"))
+	return r.Method == http.MethodPost && isJSON(r.Header.Get("Content-Type"))
 }
 
-// Do implements graphql.Transport.
+// Do implements graphql.Transport: the parameters are the JSON body.
 func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx := r.Context()
-	media := responseType(r.Header.Get("Accept"))
 	start := graphql.Now()
 	var params graphql.RawParams
 	dec := json.NewDecoder(r.Body)
@@ -44,16 +49,55 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body is not a GraphQL request")
 		return
 	}
-	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	serve(w, r, exec, &params, false)
+}
 
-	oc, errs := exec.CreateOperationContext(ctx, &params)
+// Supports implements graphql.Transport.
+func (GET) Supports(r *http.Request) bool { return r.Method == http.MethodGet }
+
+// Do implements graphql.Transport: the parameters are in the query
+// string, variables and extensions as JSON objects.
+func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	start := graphql.Now()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "malformed query string")
+		return
+	}
+	params := graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	for name, dst := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+		if v := q.Get(name); v != "" {
+			dec := json.NewDecoder(strings.NewReader(v))
+			dec.UseNumber()
+			if dec.Decode(dst) != nil {
+				Fail(w, r, http.StatusBadRequest, CodeBadRequest, name+" must be a JSON object")
+				return
+			}
+		}
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	serve(w, r, exec, &params, true)
+}
+
+// serve runs the request with params and writes its answer; queryOnly
+// refuses every operation but a query (Guard has refused those it could
+// parse already).
+func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, queryOnly bool) {
+	ctx := r.Context()
+	media := responseType(r.Header.Get("Accept"))
+	params.Headers = r.Header
+	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
 			status = http.StatusBadRequest
 		}
 		writeResponse(w, media, status, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		return
+	}
+	if queryOnly && oc.Operation.Operation != ast.Query {
+		refuseGET(w, r)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)

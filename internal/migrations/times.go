@@ -17,10 +17,11 @@ import (
 // among the SQL files'; Baseline runs them too, as a database it adopts
 // holds rows written before them.
 func goMigrations(dialect string) []*goose.Migration {
-	switch dialect {
-	case SQLite, "sqlite3":
+	// lookup knows the names of a dialect.
+	switch d, _ := lookup(dialect); d.goose {
+	case goose.DialectSQLite3:
 		return []*goose.Migration{goMigration(timesVersion, sqliteTimes)}
-	case Postgres, "postgresql":
+	case goose.DialectPostgres:
 		return []*goose.Migration{goMigration(timesVersion, endedAtZero)}
 	}
 	return nil

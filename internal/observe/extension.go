@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/internal/rootfields"
 )
 
 // The operation label.
@@ -55,51 +57,19 @@ func (m *Metrics) learnSchema(s *ast.Schema) {
 	}
 }
 
-// operationLabel returns the operation label of a request (see above).
-func (m *Metrics) operationLabel(op *ast.OperationDefinition) string {
-	if m == nil || op == nil {
+// operationLabel returns the operation label of a request (see above)
+// whose operation is of kind and starts with the root field first.
+func (m *Metrics) operationLabel(kind ast.Operation, first string) string {
+	if m == nil || first == "" {
 		return Other
 	}
-	name := firstRootField(op.SelectionSet)
 	m.mu.RLock()
-	_, ok := m.roots[op.Operation][name]
+	_, ok := m.roots[kind][first]
 	m.mu.RUnlock()
 	if !ok {
 		return Other
 	}
-	return name
-}
-
-// firstRootField returns the name of the first field of set other than
-// __typename, looking into fragments, or "".
-func firstRootField(set ast.SelectionSet) string {
-	return firstField(set, map[string]bool{})
-}
-
-// firstField is firstRootField, looking into each fragment once: a fragment
-// without a field would otherwise be searched again at every spread.
-func firstField(set ast.SelectionSet, seen map[string]bool) string {
-	for _, sel := range set {
-		var name string
-		switch s := sel.(type) {
-		case *ast.Field:
-			name = s.Name
-			if name == "__typename" {
-				name = ""
-			}
-		case *ast.InlineFragment:
-			name = firstField(s.SelectionSet, seen)
-		case *ast.FragmentSpread:
-			if s.Definition != nil && !seen[s.Name] {
-				seen[s.Name] = true
-				name = firstField(s.Definition.SelectionSet, seen)
-			}
-		}
-		if name != "" {
-			return name
-		}
-	}
-	return ""
+	return first
 }
 
 // metricsExtension is the gqlgen side of Metrics.
@@ -138,9 +108,13 @@ func (e metricsExtension) Validate(s graphql.ExecutableSchema) error {
 func (e metricsExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	start := time.Now()
 	var op *ast.OperationDefinition
+	var first string
 	if graphql.HasOperationContext(ctx) {
 		oc := graphql.GetOperationContext(ctx)
 		op = oc.Operation
+		if names := rootfields.Of(oc); len(names) > 0 {
+			first = names[0]
+		}
 		if !oc.Stats.OperationStart.IsZero() {
 			start = oc.Stats.OperationStart
 		}
@@ -181,13 +155,14 @@ func (e metricsExtension) InterceptResponse(ctx context.Context, next graphql.Re
 		return resp
 	}
 
-	e.m.request(e.m.operationLabel(op), outcome, time.Since(start))
+	var kind ast.Operation
+	var name string
+	if op != nil {
+		kind, name = op.Operation, op.Name
+	}
+	e.m.request(e.m.operationLabel(kind, first), outcome, time.Since(start))
 	if f != nil {
-		var name, field string
-		if op != nil {
-			name, field = op.Name, firstRootField(op.SelectionSet)
-		}
-		f.setGraphQL(name, field, outcome, codes)
+		f.setGraphQL(name, first, outcome, codes)
 		if e.m != nil && e.m.AccountOf != nil {
 			if id := e.m.AccountOf(ctx); id != "" {
 				f.SetAccount(id)

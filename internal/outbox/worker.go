@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/latchkey/latchkey/ent"
@@ -30,10 +31,6 @@ type Worker struct {
 	Keys *Keys
 	Log  *slog.Logger
 	Now  func() time.Time
-	// SkipLocked claims rows with FOR UPDATE SKIP LOCKED (PostgreSQL);
-	// without it the claiming transaction itself serialises the workers
-	// (SQLite takes the write lock when the transaction begins).
-	SkipLocked bool
 	// Batch is how many mails one round claims.
 	Batch int
 	// MaxAttempts is when a mail is given up as FAILED.
@@ -150,11 +147,16 @@ func (w *Worker) claim(ctx context.Context) ([]*ent.Outbox, error) {
 		outbox.Or(outbox.LeaseUntilIsNil(), outbox.LeaseUntilLT(now)),
 	)(due)
 	due.OrderBy(outbox.FieldNextAttemptAt).Limit(w.Batch)
-	if w.SkipLocked {
-		due.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
-	}
 	list, err := tx.Outbox.Query().
-		Where(func(s *entsql.Selector) { s.Where(entsql.In(s.C(outbox.FieldID), due)) }).
+		Where(func(s *entsql.Selector) {
+			// PostgreSQL: the workers claim rows with FOR UPDATE SKIP
+			// LOCKED. SQLite takes no row locks; the claiming transaction
+			// serialises them (it takes the write lock when it begins).
+			if s.Dialect() != dialect.SQLite {
+				due.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
+			}
+			s.Where(entsql.In(s.C(outbox.FieldID), due))
+		}).
 		Order(ent.Asc(outbox.FieldNextAttemptAt)).
 		All(ctx)
 	if err != nil || len(list) == 0 {
