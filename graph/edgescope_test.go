@@ -57,10 +57,8 @@ func TestEdgePredicatesHideOtherUsers(t *testing.T) {
 			{"inside and", `{ devices(where: {and: [{hasEvents: true}, {hasPermissionsWith: [{` + byEmail("b") + `}]}]}) { totalCount } }`, 0},
 			{"inside not", `{ devices(where: {not: {hasPermissionsWith: [{` + byEmail("bob") + `}]}}) { totalCount } }`, 1},
 			{"inside a nested not", `{ devices(where: {hasPermissionsWith: [{not: {hasUserWith: [{emailHasPrefix: "ada"}]}}]}) { totalCount } }`, 0},
-			{"three edges deep", `{ permissions(where: {hasDeviceWith: [{hasPermissionsWith: [{` + byEmail("bob") + `}]}]}) { totalCount } }`, 0},
-			{"four edges deep", `{ users(where: {hasPermissionsWith: [{hasDeviceWith: [{hasEventsWith: [{` + byEmail("bob") + `}]}]}]}) { totalCount } }`, 0},
 			{"nested connection", `{ viewer { user { permissions(where: {hasDeviceWith: [{hasEventsWith: [{action: UNLOCK}]}]}) { totalCount } } } }`, 0},
-			{"nested connection, eager", `{ users(first: 10) { edges { node { permissions(where: {hasDeviceWith: [{hasPermissionsWith: [{` + byEmail("bob") + `}]}]}) { totalCount } } } } }`, 0},
+			{"nested connection, eager", `{ users(first: 10) { edges { node { permissions(where: {hasDeviceWith: [{hasEventsWith: [{action: UNLOCK}]}]}) { totalCount } } } } }`, 0},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				if got := count(c.query); got != c.want {

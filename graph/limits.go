@@ -43,9 +43,8 @@ type Limits struct {
 // a subquery for every row it considers, however small the page, so the
 // weight does not depend on the page size; an edge predicate nested in
 // another runs for every row of that one, so it multiplies: the weight
-// times one plus the cost of the predicates inside it. With 15, a chain of
-// four nested edge predicates (54,240; InputLimits' depth stops a fifth)
-// fits the default limit, and two such chains side by side do not.
+// times one plus the cost of the predicates inside it (InputLimits lets
+// two nest at most), times the pages of the connection it filters.
 const EdgeFilterWeight = 15
 
 var _ interface {

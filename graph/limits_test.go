@@ -148,10 +148,10 @@ func TestInputLimits(t *testing.T) {
 		id := func(i int) any { return fmt.Sprint(i) }
 		const byWhere = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		deepLiteral := strings.Repeat("{not: ", 11) + `{name: "x"}` + strings.Repeat("}", 11)
-		// Two chains of four edge filters: one fits, two side by side do not
-		// (the input depth bound already stops a fifth level).
-		chain := `[{hasDeviceWith: [{hasPermissionsWith: [{hasDeviceWith: [{name: "x"}]}]}]}]`
-		edges := `{hasPermissionsWith: ` + chain + `, hasEventsWith: ` + chain + `}`
+		// Edge filters nest two deep at most; within that, their weight
+		// times the pages they filter counts into complexity.
+		chain := `{hasPermissionsWith: [{hasDeviceWith: [{hasPermissionsWith: [{status: ACTIVE}]}]}]}`
+		wide := `{hasDeviceWith: [{hasPermissionsWith: [{status: ACTIVE}], hasEventsWith: [{action: UNLOCK}]}], hasUserWith: [{hasEventsWith: [{action: UNLOCK}]}]}`
 		cases := []struct {
 			name, query string
 			vars        map[string]any
@@ -169,7 +169,8 @@ func TestInputLimits(t *testing.T) {
 			{"list in a nested connection", `{ users { edges { node { permissions(where: {idIn: [` + strings.Repeat(`"a", `, 1001) + `]}) { totalCount } } } } }`, nil,
 				"INPUT_LIMIT_EXCEEDED", "permissions.where.idIn"},
 			{"grant of 1,001 devices", grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": many(1001, id)}}, "INPUT_LIMIT_EXCEEDED", "$input.deviceIDs"},
-			{"nested edge filters", `{ users(first: 1, where: ` + edges + `) { totalCount } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED", ""},
+			{"three nested edge filters", `{ users(first: 1, where: ` + chain + `) { totalCount } }`, nil, "INPUT_LIMIT_EXCEEDED", "users.where.hasPermissionsWith.hasDeviceWith.hasPermissionsWith"},
+			{"edge filters on every page", `{ users(first: 200) { edges { node { permissions(where: ` + wide + `) { totalCount } } } } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED", ""},
 		}
 		e.MustDo(acme.Token, `{ viewer { role } }`, nil, nil)
 		for _, c := range cases {

@@ -60,7 +60,7 @@ const (
 // room for what privacy and paging add.
 var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000, MaxRepeats: 20,
 	ListItems: grant.MaxDevices,
-	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048, MaxHeight: 500}}
+	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048, MaxHeight: 500, MaxEdgeChain: 2}}
 
 // Config is everything the server is configured with.
 type Config struct {
