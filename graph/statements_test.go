@@ -79,7 +79,7 @@ func TestOverviewStatements(t *testing.T) {
 			}
 			counts = append(counts, st.Count())
 			for _, q := range st.Log() {
-				// Only the columns the query needs (internal/tools/entpatch).
+				// Only the columns the query needs (ent/template/collection.tmpl).
 				if strings.Contains(q, `SELECT "permissions"."id"`) && strings.Contains(q, "created_at") {
 					t.Errorf("the permissions are loaded with every column: %s", q)
 				}
