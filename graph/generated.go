@@ -48,234 +48,6 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
-	AccessDecision struct {
-		Allowed    func(childComplexity int) int
-		At         func(childComplexity int) int
-		Permission func(childComplexity int) int
-		Reason     func(childComplexity int) int
-	}
-
-	AccessEvent struct {
-		Action       func(childComplexity int) int
-		Allowed      func(childComplexity int) int
-		Device       func(childComplexity int) int
-		DeviceID     func(childComplexity int) int
-		DeviceName   func(childComplexity int) int
-		ID           func(childComplexity int) int
-		OccurredAt   func(childComplexity int) int
-		Outcome      func(childComplexity int) int
-		Permission   func(childComplexity int) int
-		PermissionID func(childComplexity int) int
-		Reason       func(childComplexity int) int
-		Remote       func(childComplexity int) int
-		User         func(childComplexity int) int
-		UserID       func(childComplexity int) int
-		UserName     func(childComplexity int) int
-	}
-
-	AccessEventConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	AccessEventEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	Account struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
-	}
-
-	DeleteDevicePayload struct {
-		DeletedID          func(childComplexity int) int
-		RemovedPermissions func(childComplexity int) int
-	}
-
-	DeleteUserPayload struct {
-		DeletedID          func(childComplexity int) int
-		RevokedInvitations func(childComplexity int) int
-		RevokedPermissions func(childComplexity int) int
-	}
-
-	Device struct {
-		CreatedAt   func(childComplexity int) int
-		Events      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AccessEventOrder, where *ent.AccessEventWhereInput) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Permissions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) int
-		TimeZone    func(childComplexity int) int
-		Type        func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		VendorID    func(childComplexity int) int
-		Version     func(childComplexity int) int
-	}
-
-	DeviceConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	DeviceEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	GrantPermissionPayload struct {
-		Code        func(childComplexity int) int
-		Invitation  func(childComplexity int) int
-		Permissions func(childComplexity int) int
-	}
-
-	Invitation struct {
-		CreatedAt   func(childComplexity int) int
-		Delivery    func(childComplexity int) int
-		ExpiresAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Language    func(childComplexity int) int
-		Permissions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) int
-		RedeemedAt  func(childComplexity int) int
-		Status      func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		User        func(childComplexity int) int
-		UserID      func(childComplexity int) int
-	}
-
-	InvitationConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	InvitationEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	Mutation struct {
-		CreateDevice     func(childComplexity int, input ent.CreateDeviceInput, idempotencyKey *string) int
-		CreateUser       func(childComplexity int, input ent.CreateUserInput, idempotencyKey *string) int
-		DeleteDevice     func(childComplexity int, id pulid.ID) int
-		DeleteUser       func(childComplexity int, id pulid.ID) int
-		GrantPermission  func(childComplexity int, input grant.Input, idempotencyKey *string) int
-		OperateDevice    func(childComplexity int, deviceID pulid.ID, action enum.LockAction, remote *bool) int
-		RedeemInvitation func(childComplexity int, code string) int
-		ResendInvitation func(childComplexity int, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) int
-		RevokePermission func(childComplexity int, id pulid.ID) int
-		UpdateDevice     func(childComplexity int, id pulid.ID, input ent.UpdateDeviceInput, version *int) int
-		UpdatePermission func(childComplexity int, id pulid.ID, input grant.Patch, version *int) int
-		UpdateUser       func(childComplexity int, id pulid.ID, input ent.UpdateUserInput, version *int) int
-	}
-
-	OperateDevicePayload struct {
-		Allowed func(childComplexity int) int
-		Event   func(childComplexity int) int
-		Reason  func(childComplexity int) int
-		State   func(childComplexity int) int
-	}
-
-	PageInfo struct {
-		EndCursor       func(childComplexity int) int
-		HasNextPage     func(childComplexity int) int
-		HasPreviousPage func(childComplexity int) int
-		StartCursor     func(childComplexity int) int
-	}
-
-	Permission struct {
-		CreatedAt     func(childComplexity int) int
-		Device        func(childComplexity int) int
-		DeviceID      func(childComplexity int) int
-		Enabled       func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Invitation    func(childComplexity int) int
-		InvitationID  func(childComplexity int) int
-		RemoteAllowed func(childComplexity int) int
-		Restrictions  func(childComplexity int) int
-		Schedule      func(childComplexity int) int
-		Status        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		User          func(childComplexity int) int
-		UserID        func(childComplexity int) int
-		Version       func(childComplexity int) int
-	}
-
-	PermissionConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	PermissionEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	Query struct {
-		AccessEvents func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AccessEventOrder, where *ent.AccessEventWhereInput) int
-		CheckAccess  func(childComplexity int, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) int
-		Devices      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.DeviceOrder, where *ent.DeviceWhereInput) int
-		Invitations  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder, where *ent.InvitationWhereInput) int
-		Node         func(childComplexity int, id pulid.ID) int
-		Nodes        func(childComplexity int, ids []pulid.ID) int
-		Permissions  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) int
-		Users        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
-		Viewer       func(childComplexity int) int
-	}
-
-	RedeemInvitationPayload struct {
-		Permissions func(childComplexity int) int
-		Token       func(childComplexity int) int
-		User        func(childComplexity int) int
-	}
-
-	ResendInvitationPayload struct {
-		Code       func(childComplexity int) int
-		Invitation func(childComplexity int) int
-	}
-
-	Restrictions struct {
-		DailyFrom  func(childComplexity int) int
-		DailyUntil func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		ValidUntil func(childComplexity int) int
-		Weekdays   func(childComplexity int) int
-	}
-
-	User struct {
-		CreatedAt   func(childComplexity int) int
-		Email       func(childComplexity int) int
-		Events      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AccessEventOrder, where *ent.AccessEventWhereInput) int
-		ID          func(childComplexity int) int
-		Invitations func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder, where *ent.InvitationWhereInput) int
-		Language    func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Origin      func(childComplexity int) int
-		Permissions func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) int
-		UpdatedAt   func(childComplexity int) int
-		Version     func(childComplexity int) int
-	}
-
-	UserConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	UserEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
-	Viewer struct {
-		Account func(childComplexity int) int
-		Role    func(childComplexity int) int
-		User    func(childComplexity int) int
-	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -335,1038 +107,6 @@ func (e *executableSchema) Schema() *ast.Schema {
 func (e *executableSchema) Complexity(ctx context.Context, typeName, field string, childComplexity int, rawArgs map[string]any) (int, bool) {
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
-	switch typeName + "." + field {
-
-	case "AccessDecision.allowed":
-		if e.ComplexityRoot.AccessDecision.Allowed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessDecision.Allowed(childComplexity), true
-	case "AccessDecision.at":
-		if e.ComplexityRoot.AccessDecision.At == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessDecision.At(childComplexity), true
-	case "AccessDecision.permission":
-		if e.ComplexityRoot.AccessDecision.Permission == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessDecision.Permission(childComplexity), true
-	case "AccessDecision.reason":
-		if e.ComplexityRoot.AccessDecision.Reason == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessDecision.Reason(childComplexity), true
-
-	case "AccessEvent.action":
-		if e.ComplexityRoot.AccessEvent.Action == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Action(childComplexity), true
-	case "AccessEvent.allowed":
-		if e.ComplexityRoot.AccessEvent.Allowed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Allowed(childComplexity), true
-	case "AccessEvent.device":
-		if e.ComplexityRoot.AccessEvent.Device == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Device(childComplexity), true
-	case "AccessEvent.deviceID":
-		if e.ComplexityRoot.AccessEvent.DeviceID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.DeviceID(childComplexity), true
-	case "AccessEvent.deviceName":
-		if e.ComplexityRoot.AccessEvent.DeviceName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.DeviceName(childComplexity), true
-	case "AccessEvent.id":
-		if e.ComplexityRoot.AccessEvent.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.ID(childComplexity), true
-	case "AccessEvent.occurredAt":
-		if e.ComplexityRoot.AccessEvent.OccurredAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.OccurredAt(childComplexity), true
-	case "AccessEvent.outcome":
-		if e.ComplexityRoot.AccessEvent.Outcome == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Outcome(childComplexity), true
-	case "AccessEvent.permission":
-		if e.ComplexityRoot.AccessEvent.Permission == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Permission(childComplexity), true
-	case "AccessEvent.permissionID":
-		if e.ComplexityRoot.AccessEvent.PermissionID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.PermissionID(childComplexity), true
-	case "AccessEvent.reason":
-		if e.ComplexityRoot.AccessEvent.Reason == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Reason(childComplexity), true
-	case "AccessEvent.remote":
-		if e.ComplexityRoot.AccessEvent.Remote == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.Remote(childComplexity), true
-	case "AccessEvent.user":
-		if e.ComplexityRoot.AccessEvent.User == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.User(childComplexity), true
-	case "AccessEvent.userID":
-		if e.ComplexityRoot.AccessEvent.UserID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.UserID(childComplexity), true
-	case "AccessEvent.userName":
-		if e.ComplexityRoot.AccessEvent.UserName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEvent.UserName(childComplexity), true
-
-	case "AccessEventConnection.edges":
-		if e.ComplexityRoot.AccessEventConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEventConnection.Edges(childComplexity), true
-	case "AccessEventConnection.pageInfo":
-		if e.ComplexityRoot.AccessEventConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEventConnection.PageInfo(childComplexity), true
-	case "AccessEventConnection.totalCount":
-		if e.ComplexityRoot.AccessEventConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEventConnection.TotalCount(childComplexity), true
-
-	case "AccessEventEdge.cursor":
-		if e.ComplexityRoot.AccessEventEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEventEdge.Cursor(childComplexity), true
-	case "AccessEventEdge.node":
-		if e.ComplexityRoot.AccessEventEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccessEventEdge.Node(childComplexity), true
-
-	case "Account.createdAt":
-		if e.ComplexityRoot.Account.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
-	case "Account.id":
-		if e.ComplexityRoot.Account.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.ID(childComplexity), true
-	case "Account.name":
-		if e.ComplexityRoot.Account.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.Name(childComplexity), true
-	case "Account.updatedAt":
-		if e.ComplexityRoot.Account.UpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Account.UpdatedAt(childComplexity), true
-
-	case "DeleteDevicePayload.deletedID":
-		if e.ComplexityRoot.DeleteDevicePayload.DeletedID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteDevicePayload.DeletedID(childComplexity), true
-	case "DeleteDevicePayload.removedPermissions":
-		if e.ComplexityRoot.DeleteDevicePayload.RemovedPermissions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteDevicePayload.RemovedPermissions(childComplexity), true
-
-	case "DeleteUserPayload.deletedID":
-		if e.ComplexityRoot.DeleteUserPayload.DeletedID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteUserPayload.DeletedID(childComplexity), true
-	case "DeleteUserPayload.revokedInvitations":
-		if e.ComplexityRoot.DeleteUserPayload.RevokedInvitations == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteUserPayload.RevokedInvitations(childComplexity), true
-	case "DeleteUserPayload.revokedPermissions":
-		if e.ComplexityRoot.DeleteUserPayload.RevokedPermissions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeleteUserPayload.RevokedPermissions(childComplexity), true
-
-	case "Device.createdAt":
-		if e.ComplexityRoot.Device.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.CreatedAt(childComplexity), true
-	case "Device.events":
-		if e.ComplexityRoot.Device.Events == nil {
-			break
-		}
-
-		args, err := ec.field_Device_events_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Device.Events(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.AccessEventOrder), args["where"].(*ent.AccessEventWhereInput)), true
-	case "Device.id":
-		if e.ComplexityRoot.Device.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.ID(childComplexity), true
-	case "Device.name":
-		if e.ComplexityRoot.Device.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.Name(childComplexity), true
-	case "Device.permissions":
-		if e.ComplexityRoot.Device.Permissions == nil {
-			break
-		}
-
-		args, err := ec.field_Device_permissions_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Device.Permissions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PermissionOrder), args["where"].(*ent.PermissionWhereInput)), true
-	case "Device.timeZone":
-		if e.ComplexityRoot.Device.TimeZone == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.TimeZone(childComplexity), true
-	case "Device.type":
-		if e.ComplexityRoot.Device.Type == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.Type(childComplexity), true
-	case "Device.updatedAt":
-		if e.ComplexityRoot.Device.UpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.UpdatedAt(childComplexity), true
-	case "Device.vendorID":
-		if e.ComplexityRoot.Device.VendorID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.VendorID(childComplexity), true
-	case "Device.version":
-		if e.ComplexityRoot.Device.Version == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Device.Version(childComplexity), true
-
-	case "DeviceConnection.edges":
-		if e.ComplexityRoot.DeviceConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeviceConnection.Edges(childComplexity), true
-	case "DeviceConnection.pageInfo":
-		if e.ComplexityRoot.DeviceConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeviceConnection.PageInfo(childComplexity), true
-	case "DeviceConnection.totalCount":
-		if e.ComplexityRoot.DeviceConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeviceConnection.TotalCount(childComplexity), true
-
-	case "DeviceEdge.cursor":
-		if e.ComplexityRoot.DeviceEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeviceEdge.Cursor(childComplexity), true
-	case "DeviceEdge.node":
-		if e.ComplexityRoot.DeviceEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DeviceEdge.Node(childComplexity), true
-
-	case "GrantPermissionPayload.code":
-		if e.ComplexityRoot.GrantPermissionPayload.Code == nil {
-			break
-		}
-
-		return e.ComplexityRoot.GrantPermissionPayload.Code(childComplexity), true
-	case "GrantPermissionPayload.invitation":
-		if e.ComplexityRoot.GrantPermissionPayload.Invitation == nil {
-			break
-		}
-
-		return e.ComplexityRoot.GrantPermissionPayload.Invitation(childComplexity), true
-	case "GrantPermissionPayload.permissions":
-		if e.ComplexityRoot.GrantPermissionPayload.Permissions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.GrantPermissionPayload.Permissions(childComplexity), true
-
-	case "Invitation.createdAt":
-		if e.ComplexityRoot.Invitation.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.CreatedAt(childComplexity), true
-	case "Invitation.delivery":
-		if e.ComplexityRoot.Invitation.Delivery == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.Delivery(childComplexity), true
-	case "Invitation.expiresAt":
-		if e.ComplexityRoot.Invitation.ExpiresAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.ExpiresAt(childComplexity), true
-	case "Invitation.id":
-		if e.ComplexityRoot.Invitation.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.ID(childComplexity), true
-	case "Invitation.language":
-		if e.ComplexityRoot.Invitation.Language == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.Language(childComplexity), true
-	case "Invitation.permissions":
-		if e.ComplexityRoot.Invitation.Permissions == nil {
-			break
-		}
-
-		args, err := ec.field_Invitation_permissions_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Invitation.Permissions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PermissionOrder), args["where"].(*ent.PermissionWhereInput)), true
-	case "Invitation.redeemedAt":
-		if e.ComplexityRoot.Invitation.RedeemedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.RedeemedAt(childComplexity), true
-	case "Invitation.status":
-		if e.ComplexityRoot.Invitation.Status == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.Status(childComplexity), true
-	case "Invitation.updatedAt":
-		if e.ComplexityRoot.Invitation.UpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.UpdatedAt(childComplexity), true
-	case "Invitation.user":
-		if e.ComplexityRoot.Invitation.User == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.User(childComplexity), true
-	case "Invitation.userID":
-		if e.ComplexityRoot.Invitation.UserID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invitation.UserID(childComplexity), true
-
-	case "InvitationConnection.edges":
-		if e.ComplexityRoot.InvitationConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.InvitationConnection.Edges(childComplexity), true
-	case "InvitationConnection.pageInfo":
-		if e.ComplexityRoot.InvitationConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.InvitationConnection.PageInfo(childComplexity), true
-	case "InvitationConnection.totalCount":
-		if e.ComplexityRoot.InvitationConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.InvitationConnection.TotalCount(childComplexity), true
-
-	case "InvitationEdge.cursor":
-		if e.ComplexityRoot.InvitationEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.InvitationEdge.Cursor(childComplexity), true
-	case "InvitationEdge.node":
-		if e.ComplexityRoot.InvitationEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.InvitationEdge.Node(childComplexity), true
-
-	case "Mutation.createDevice":
-		if e.ComplexityRoot.Mutation.CreateDevice == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createDevice_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateDevice(childComplexity, args["input"].(ent.CreateDeviceInput), args["idempotencyKey"].(*string)), true
-	case "Mutation.createUser":
-		if e.ComplexityRoot.Mutation.CreateUser == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createUser_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(ent.CreateUserInput), args["idempotencyKey"].(*string)), true
-	case "Mutation.deleteDevice":
-		if e.ComplexityRoot.Mutation.DeleteDevice == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_deleteDevice_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.DeleteDevice(childComplexity, args["id"].(pulid.ID)), true
-	case "Mutation.deleteUser":
-		if e.ComplexityRoot.Mutation.DeleteUser == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_deleteUser_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["id"].(pulid.ID)), true
-	case "Mutation.grantPermission":
-		if e.ComplexityRoot.Mutation.GrantPermission == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_grantPermission_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.GrantPermission(childComplexity, args["input"].(grant.Input), args["idempotencyKey"].(*string)), true
-	case "Mutation.operateDevice":
-		if e.ComplexityRoot.Mutation.OperateDevice == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_operateDevice_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.OperateDevice(childComplexity, args["deviceID"].(pulid.ID), args["action"].(enum.LockAction), args["remote"].(*bool)), true
-	case "Mutation.redeemInvitation":
-		if e.ComplexityRoot.Mutation.RedeemInvitation == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_redeemInvitation_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RedeemInvitation(childComplexity, args["code"].(string)), true
-	case "Mutation.resendInvitation":
-		if e.ComplexityRoot.Mutation.ResendInvitation == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_resendInvitation_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.ResendInvitation(childComplexity, args["id"].(pulid.ID), args["language"].(*enum.Language), args["delivery"].(*enum.DeliveryMethod)), true
-	case "Mutation.revokePermission":
-		if e.ComplexityRoot.Mutation.RevokePermission == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_revokePermission_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.RevokePermission(childComplexity, args["id"].(pulid.ID)), true
-	case "Mutation.updateDevice":
-		if e.ComplexityRoot.Mutation.UpdateDevice == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_updateDevice_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UpdateDevice(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateDeviceInput), args["version"].(*int)), true
-	case "Mutation.updatePermission":
-		if e.ComplexityRoot.Mutation.UpdatePermission == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_updatePermission_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UpdatePermission(childComplexity, args["id"].(pulid.ID), args["input"].(grant.Patch), args["version"].(*int)), true
-	case "Mutation.updateUser":
-		if e.ComplexityRoot.Mutation.UpdateUser == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(pulid.ID), args["input"].(ent.UpdateUserInput), args["version"].(*int)), true
-
-	case "OperateDevicePayload.allowed":
-		if e.ComplexityRoot.OperateDevicePayload.Allowed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OperateDevicePayload.Allowed(childComplexity), true
-	case "OperateDevicePayload.event":
-		if e.ComplexityRoot.OperateDevicePayload.Event == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OperateDevicePayload.Event(childComplexity), true
-	case "OperateDevicePayload.reason":
-		if e.ComplexityRoot.OperateDevicePayload.Reason == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OperateDevicePayload.Reason(childComplexity), true
-	case "OperateDevicePayload.state":
-		if e.ComplexityRoot.OperateDevicePayload.State == nil {
-			break
-		}
-
-		return e.ComplexityRoot.OperateDevicePayload.State(childComplexity), true
-
-	case "PageInfo.endCursor":
-		if e.ComplexityRoot.PageInfo.EndCursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
-	case "PageInfo.hasNextPage":
-		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
-	case "PageInfo.hasPreviousPage":
-		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
-	case "PageInfo.startCursor":
-		if e.ComplexityRoot.PageInfo.StartCursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
-
-	case "Permission.createdAt":
-		if e.ComplexityRoot.Permission.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.CreatedAt(childComplexity), true
-	case "Permission.device":
-		if e.ComplexityRoot.Permission.Device == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Device(childComplexity), true
-	case "Permission.deviceID":
-		if e.ComplexityRoot.Permission.DeviceID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.DeviceID(childComplexity), true
-	case "Permission.enabled":
-		if e.ComplexityRoot.Permission.Enabled == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Enabled(childComplexity), true
-	case "Permission.id":
-		if e.ComplexityRoot.Permission.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.ID(childComplexity), true
-	case "Permission.invitation":
-		if e.ComplexityRoot.Permission.Invitation == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Invitation(childComplexity), true
-	case "Permission.invitationID":
-		if e.ComplexityRoot.Permission.InvitationID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.InvitationID(childComplexity), true
-	case "Permission.remoteAllowed":
-		if e.ComplexityRoot.Permission.RemoteAllowed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.RemoteAllowed(childComplexity), true
-	case "Permission.restrictions":
-		if e.ComplexityRoot.Permission.Restrictions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Restrictions(childComplexity), true
-	case "Permission.schedule":
-		if e.ComplexityRoot.Permission.Schedule == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Schedule(childComplexity), true
-	case "Permission.status":
-		if e.ComplexityRoot.Permission.Status == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Status(childComplexity), true
-	case "Permission.updatedAt":
-		if e.ComplexityRoot.Permission.UpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.UpdatedAt(childComplexity), true
-	case "Permission.user":
-		if e.ComplexityRoot.Permission.User == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.User(childComplexity), true
-	case "Permission.userID":
-		if e.ComplexityRoot.Permission.UserID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.UserID(childComplexity), true
-	case "Permission.version":
-		if e.ComplexityRoot.Permission.Version == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Permission.Version(childComplexity), true
-
-	case "PermissionConnection.edges":
-		if e.ComplexityRoot.PermissionConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PermissionConnection.Edges(childComplexity), true
-	case "PermissionConnection.pageInfo":
-		if e.ComplexityRoot.PermissionConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PermissionConnection.PageInfo(childComplexity), true
-	case "PermissionConnection.totalCount":
-		if e.ComplexityRoot.PermissionConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PermissionConnection.TotalCount(childComplexity), true
-
-	case "PermissionEdge.cursor":
-		if e.ComplexityRoot.PermissionEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PermissionEdge.Cursor(childComplexity), true
-	case "PermissionEdge.node":
-		if e.ComplexityRoot.PermissionEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PermissionEdge.Node(childComplexity), true
-
-	case "Query.accessEvents":
-		if e.ComplexityRoot.Query.AccessEvents == nil {
-			break
-		}
-
-		args, err := ec.field_Query_accessEvents_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.AccessEvents(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.AccessEventOrder), args["where"].(*ent.AccessEventWhereInput)), true
-	case "Query.checkAccess":
-		if e.ComplexityRoot.Query.CheckAccess == nil {
-			break
-		}
-
-		args, err := ec.field_Query_checkAccess_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.CheckAccess(childComplexity, args["userID"].(pulid.ID), args["deviceID"].(pulid.ID), args["at"].(*time.Time), args["remote"].(*bool)), true
-	case "Query.devices":
-		if e.ComplexityRoot.Query.Devices == nil {
-			break
-		}
-
-		args, err := ec.field_Query_devices_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Devices(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.DeviceOrder), args["where"].(*ent.DeviceWhereInput)), true
-
-	case "Query.invitations":
-		if e.ComplexityRoot.Query.Invitations == nil {
-			break
-		}
-
-		args, err := ec.field_Query_invitations_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Invitations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.InvitationOrder), args["where"].(*ent.InvitationWhereInput)), true
-	case "Query.node":
-		if e.ComplexityRoot.Query.Node == nil {
-			break
-		}
-
-		args, err := ec.field_Query_node_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(pulid.ID)), true
-	case "Query.nodes":
-		if e.ComplexityRoot.Query.Nodes == nil {
-			break
-		}
-
-		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]pulid.ID)), true
-	case "Query.permissions":
-		if e.ComplexityRoot.Query.Permissions == nil {
-			break
-		}
-
-		args, err := ec.field_Query_permissions_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Permissions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PermissionOrder), args["where"].(*ent.PermissionWhereInput)), true
-	case "Query.users":
-		if e.ComplexityRoot.Query.Users == nil {
-			break
-		}
-
-		args, err := ec.field_Query_users_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
-	case "Query.viewer":
-		if e.ComplexityRoot.Query.Viewer == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Query.Viewer(childComplexity), true
-
-	case "RedeemInvitationPayload.permissions":
-		if e.ComplexityRoot.RedeemInvitationPayload.Permissions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RedeemInvitationPayload.Permissions(childComplexity), true
-	case "RedeemInvitationPayload.token":
-		if e.ComplexityRoot.RedeemInvitationPayload.Token == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RedeemInvitationPayload.Token(childComplexity), true
-	case "RedeemInvitationPayload.user":
-		if e.ComplexityRoot.RedeemInvitationPayload.User == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RedeemInvitationPayload.User(childComplexity), true
-
-	case "ResendInvitationPayload.code":
-		if e.ComplexityRoot.ResendInvitationPayload.Code == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResendInvitationPayload.Code(childComplexity), true
-	case "ResendInvitationPayload.invitation":
-		if e.ComplexityRoot.ResendInvitationPayload.Invitation == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ResendInvitationPayload.Invitation(childComplexity), true
-
-	case "Restrictions.dailyFrom":
-		if e.ComplexityRoot.Restrictions.DailyFrom == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Restrictions.DailyFrom(childComplexity), true
-	case "Restrictions.dailyUntil":
-		if e.ComplexityRoot.Restrictions.DailyUntil == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Restrictions.DailyUntil(childComplexity), true
-	case "Restrictions.validFrom":
-		if e.ComplexityRoot.Restrictions.ValidFrom == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Restrictions.ValidFrom(childComplexity), true
-	case "Restrictions.validUntil":
-		if e.ComplexityRoot.Restrictions.ValidUntil == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Restrictions.ValidUntil(childComplexity), true
-	case "Restrictions.weekdays":
-		if e.ComplexityRoot.Restrictions.Weekdays == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Restrictions.Weekdays(childComplexity), true
-
-	case "User.createdAt":
-		if e.ComplexityRoot.User.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
-	case "User.email":
-		if e.ComplexityRoot.User.Email == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Email(childComplexity), true
-	case "User.events":
-		if e.ComplexityRoot.User.Events == nil {
-			break
-		}
-
-		args, err := ec.field_User_events_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.User.Events(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.AccessEventOrder), args["where"].(*ent.AccessEventWhereInput)), true
-	case "User.id":
-		if e.ComplexityRoot.User.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.ID(childComplexity), true
-	case "User.invitations":
-		if e.ComplexityRoot.User.Invitations == nil {
-			break
-		}
-
-		args, err := ec.field_User_invitations_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.User.Invitations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.InvitationOrder), args["where"].(*ent.InvitationWhereInput)), true
-	case "User.language":
-		if e.ComplexityRoot.User.Language == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Language(childComplexity), true
-	case "User.name":
-		if e.ComplexityRoot.User.Name == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Name(childComplexity), true
-	case "User.origin":
-		if e.ComplexityRoot.User.Origin == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Origin(childComplexity), true
-	case "User.permissions":
-		if e.ComplexityRoot.User.Permissions == nil {
-			break
-		}
-
-		args, err := ec.field_User_permissions_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.User.Permissions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PermissionOrder), args["where"].(*ent.PermissionWhereInput)), true
-	case "User.updatedAt":
-		if e.ComplexityRoot.User.UpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
-	case "User.version":
-		if e.ComplexityRoot.User.Version == nil {
-			break
-		}
-
-		return e.ComplexityRoot.User.Version(childComplexity), true
-
-	case "UserConnection.edges":
-		if e.ComplexityRoot.UserConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserConnection.Edges(childComplexity), true
-	case "UserConnection.pageInfo":
-		if e.ComplexityRoot.UserConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserConnection.PageInfo(childComplexity), true
-	case "UserConnection.totalCount":
-		if e.ComplexityRoot.UserConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserConnection.TotalCount(childComplexity), true
-
-	case "UserEdge.cursor":
-		if e.ComplexityRoot.UserEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserEdge.Cursor(childComplexity), true
-	case "UserEdge.node":
-		if e.ComplexityRoot.UserEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
-
-	case "Viewer.account":
-		if e.ComplexityRoot.Viewer.Account == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Viewer.Account(childComplexity), true
-	case "Viewer.role":
-		if e.ComplexityRoot.Viewer.Role == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Viewer.Role(childComplexity), true
-	case "Viewer.user":
-		if e.ComplexityRoot.Viewer.User == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Viewer.User(childComplexity), true
-
-	}
 	return 0, false
 }
 
@@ -13236,7 +11976,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13272,7 +12012,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13284,7 +12024,7 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13350,19 +12090,19 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_device(ctx, field, obj)
 				})
 		case "permission":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_permission(ctx, field, obj)
@@ -13378,7 +12118,7 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13390,7 +12130,7 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13421,7 +12161,7 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13433,7 +12173,7 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13459,7 +12199,7 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13471,7 +12211,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13507,7 +12247,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13519,7 +12259,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13545,7 +12285,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13557,7 +12297,7 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13588,7 +12328,7 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13600,7 +12340,7 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13646,13 +12386,13 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_permissions(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_events(ctx, field, obj)
@@ -13668,7 +12408,7 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13680,7 +12420,7 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13711,7 +12451,7 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13723,7 +12463,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13749,7 +12489,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13761,7 +12501,7 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantPermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13792,7 +12532,7 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13804,7 +12544,7 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13850,19 +12590,19 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_user(ctx, field, obj)
 				})
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_permissions(ctx, field, obj)
 				})
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_status(ctx, field, obj)
@@ -13878,7 +12618,7 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13890,7 +12630,7 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13921,7 +12661,7 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13933,7 +12673,7 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13959,7 +12699,7 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -13974,7 +12714,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -14079,7 +12819,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14091,7 +12831,7 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, operateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14127,7 +12867,7 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14139,7 +12879,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14175,7 +12915,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14187,7 +12927,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14243,25 +12983,25 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_device(ctx, field, obj)
 				})
 		case "invitation":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_invitation(ctx, field, obj)
 				})
 		case "schedule":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_schedule(ctx, field, obj)
@@ -14282,7 +13022,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14294,7 +13034,7 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14325,7 +13065,7 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14337,7 +13077,7 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14363,7 +13103,7 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14378,7 +13118,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -14467,7 +13207,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14479,7 +13219,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, redeemInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14510,7 +13250,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14522,7 +13262,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, resendInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14548,7 +13288,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14560,7 +13300,7 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, restrictionsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14601,7 +13341,7 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14613,7 +13353,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14659,19 +13399,19 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_permissions(ctx, field, obj)
 				})
 		case "invitations":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_invitations(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_events(ctx, field, obj)
@@ -14687,7 +13427,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14699,7 +13439,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14730,7 +13470,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14742,7 +13482,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14768,7 +13508,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14780,25 +13520,25 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Viewer")
 		case "account":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_account(ctx, field, obj)
 				})
 		case "role":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_role(ctx, field, obj)
 				})
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_user(ctx, field, obj)
@@ -14814,7 +13554,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14826,7 +13566,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14867,7 +13607,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14879,7 +13619,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14915,7 +13655,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14927,7 +13667,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14973,7 +13713,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -14985,7 +13725,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15031,7 +13771,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -15043,7 +13783,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15089,7 +13829,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)
@@ -15101,7 +13841,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15172,7 +13912,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
 	return newObjectValue(fields, out)

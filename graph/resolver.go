@@ -16,7 +16,7 @@ import (
 	"github.com/latchkey/latchkey/internal/grant"
 )
 
-//go:generate go run -C .. -mod=mod github.com/99designs/gqlgen generate
+//go:generate go run -C .. github.com/99designs/gqlgen generate
 //go:generate go run ../internal/tools/gqlpatch generated.go
 
 // Resolver wires the resolvers to their dependencies; it holds no state.
