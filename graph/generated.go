@@ -11976,7 +11976,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12012,7 +12012,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12024,7 +12024,7 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12090,19 +12090,19 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_device(ctx, field, obj)
 				})
 		case "permission":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_permission(ctx, field, obj)
@@ -12118,7 +12118,7 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12130,7 +12130,7 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12161,7 +12161,7 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12173,7 +12173,7 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12199,7 +12199,7 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12211,7 +12211,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12247,7 +12247,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12259,7 +12259,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12285,7 +12285,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12297,7 +12297,7 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12328,7 +12328,7 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12340,7 +12340,7 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12386,13 +12386,13 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_permissions(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_events(ctx, field, obj)
@@ -12408,7 +12408,7 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12420,7 +12420,7 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12451,7 +12451,7 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12463,7 +12463,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12489,7 +12489,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12501,7 +12501,7 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantPermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12532,7 +12532,7 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12544,7 +12544,7 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12590,19 +12590,19 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_user(ctx, field, obj)
 				})
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_permissions(ctx, field, obj)
 				})
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_status(ctx, field, obj)
@@ -12618,7 +12618,7 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12630,7 +12630,7 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12661,7 +12661,7 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12673,7 +12673,7 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12699,7 +12699,7 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12714,7 +12714,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -12819,7 +12819,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12831,7 +12831,7 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, operateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12867,7 +12867,7 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12879,7 +12879,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12915,7 +12915,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -12927,7 +12927,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12983,25 +12983,25 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_device(ctx, field, obj)
 				})
 		case "invitation":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_invitation(ctx, field, obj)
 				})
 		case "schedule":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_schedule(ctx, field, obj)
@@ -13022,7 +13022,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13034,7 +13034,7 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13065,7 +13065,7 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13077,7 +13077,7 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13103,7 +13103,7 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13118,7 +13118,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -13207,7 +13207,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13219,7 +13219,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, redeemInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13250,7 +13250,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13262,7 +13262,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, resendInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13288,7 +13288,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13300,7 +13300,7 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, restrictionsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13341,7 +13341,7 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13353,7 +13353,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13399,19 +13399,19 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_permissions(ctx, field, obj)
 				})
 		case "invitations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_invitations(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_events(ctx, field, obj)
@@ -13427,7 +13427,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13439,7 +13439,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13470,7 +13470,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13482,7 +13482,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13508,7 +13508,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13520,25 +13520,25 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Viewer")
 		case "account":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_account(ctx, field, obj)
 				})
 		case "role":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_role(ctx, field, obj)
 				})
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_user(ctx, field, obj)
@@ -13554,7 +13554,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13566,7 +13566,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13607,7 +13607,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13619,7 +13619,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13655,7 +13655,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13667,7 +13667,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13713,7 +13713,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13725,7 +13725,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13771,7 +13771,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13783,7 +13783,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13829,7 +13829,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)
@@ -13841,7 +13841,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13912,7 +13912,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
 	}
 
 	return newObjectValue(fields, out)

@@ -39,6 +39,30 @@ func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHand
 	return ret
 }
 
+// newDeferredGroup is graphql.NewDeferredGroup without its field set, its
+// map of deferred views and the object's path, which only a @defer inside
+// the object needs: readyDeferred adds the first two when a deferred field
+// comes, withDeferredPath the path before gqlgen processes the group (see
+// internal/tools/gqlpatch).
+func newDeferredGroup(ctx context.Context) graphql.DeferredGroup {
+	return graphql.DeferredGroup{Context: ctx}
+}
+
+// readyDeferred completes the group before a deferred field is scheduled.
+func readyDeferred(dg *graphql.DeferredGroup, field graphql.CollectedField) *graphql.DeferredGroup {
+	if dg.FieldSet == nil && field.IsDeferred() {
+		dg.FieldSet = graphql.NewFieldSet(nil)
+		dg.Defers = make(map[string]*graphql.FieldSetView)
+	}
+	return dg
+}
+
+// withDeferredPath completes a deferred group before gqlgen processes it.
+func withDeferredPath(dg graphql.DeferredGroup) graphql.DeferredGroup {
+	dg.Path = graphql.GetPath(dg.Context)
+	return dg
+}
+
 // objectValue is a resolved object as the generated code returns it: its
 // collected fields and their values, written as a JSON object in order.
 // gqlgen returns the *graphql.FieldSet itself, whose MarshalGQL writes the
