@@ -4,7 +4,6 @@ package main
 
 import (
 	"log"
-	"slices"
 	"strings"
 
 	"entgo.io/contrib/entgql"
@@ -14,11 +13,7 @@ import (
 )
 
 func main() {
-	// template/collection.tmpl overrides entgql's field collection; it comes
-	// after entgql's own templates, so its gql_collection replaces theirs.
-	collection := gen.MustParse(gen.NewTemplate("collection").Funcs(entgql.TemplateFuncs).ParseFiles("./template/collection.tmpl"))
 	ex, err := entgql.NewExtension(
-		entgql.WithTemplates(append(slices.Clone(entgql.AllTemplates), collection)...),
 		entgql.WithWhereInputs(true),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("../schema/ent.graphql"),
