@@ -115,6 +115,17 @@ func TestConcurrentVersionedUpdates(t *testing.T) {
 	})
 }
 
+// grantNewUsers creates n users (emails <prefix>.<i>@example.com) and
+// grants each devs, with the code in the answer.
+func grantNewUsers(e *testenv.Env, acme testenv.Account, devs []any, n int, prefix string) []granted {
+	grants := make([]granted, n)
+	for i := range grants {
+		u := newUser(e, acme.Token, "U", fmt.Sprintf("%s.%d@example.com", prefix, i))
+		e.MustDo(acme.Token, grantWithCode, map[string]any{"in": map[string]any{"userID": u, "deviceIDs": devs, "delivery": "NONE"}}, &grants[i])
+	}
+	return grants
+}
+
 // TestRevokeWhileRedeeming: revoking both permissions of an invitation
 // while its code is redeemed. No call fails for the race: either the
 // redemption came first (the invitation is REDEEMED, the token got the
@@ -130,11 +141,7 @@ func TestRevokeWhileRedeeming(t *testing.T) {
 		const revoke = `mutation($id: ID!) { revokePermission(id: $id) { status } }`
 		const users = 8 // per round: fewer failed codes than the redemption limit allows
 		for round := range 4 {
-			grants := make([]granted, users)
-			for i := range grants {
-				u := newUser(e, acme.Token, "U", fmt.Sprintf("u%d.%d@example.com", round, i))
-				e.MustDo(acme.Token, grantWithCode, map[string]any{"in": map[string]any{"userID": u, "deviceIDs": devs, "delivery": "NONE"}}, &grants[i])
-			}
+			grants := grantNewUsers(e, acme, devs, users, fmt.Sprintf("u%d", round))
 			// Per user: call 0 redeems, calls 1 and 2 revoke one permission each.
 			rs := parallel(3*users, func(j int) *testenv.Response {
 				g := grants[j/3].GrantPermission
@@ -192,11 +199,7 @@ func TestResendWhileRedeeming(t *testing.T) {
 		const resend = `mutation($id: ID!) { resendInvitation(id: $id, delivery: NONE) { code } }`
 		const users = 8 // per round: fewer failed codes than the redemption limit allows
 		for round := range 4 {
-			grants := make([]granted, users)
-			for i := range grants {
-				u := newUser(e, acme.Token, "U", fmt.Sprintf("r%d.%d@example.com", round, i))
-				e.MustDo(acme.Token, grantWithCode, map[string]any{"in": map[string]any{"userID": u, "deviceIDs": devs, "delivery": "NONE"}}, &grants[i])
-			}
+			grants := grantNewUsers(e, acme, devs, users, fmt.Sprintf("r%d", round))
 			rs := parallel(2*users, func(j int) *testenv.Response {
 				g := grants[j/2].GrantPermission
 				if j%2 == 0 {
