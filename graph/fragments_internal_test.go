@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
@@ -108,5 +110,23 @@ func TestSaturatingArithmetic(t *testing.T) {
 	const huge = math.MaxInt
 	if satAdd(huge, 1) != huge || satMul(huge/2, 3) != huge || satMul(0, huge) != 0 || satAdd(2, 3) != 5 || satMul(4, 5) != 20 {
 		t.Error("saturating arithmetic overflows or miscounts")
+	}
+}
+
+// TestRepeatsSkippedForValidatedDocuments: the repeats walk guards
+// validation, so a document the query cache holds (validated before) is
+// not parsed for it again; any other is.
+func TestRepeatsSkippedForValidatedDocuments(t *testing.T) {
+	q := "{" + strings.Repeat(" viewer { role }", 30) + " }"
+	for _, c := range []struct {
+		validated bool
+		refused   bool
+	}{{false, true}, {true, false}} {
+		l := Limits{MaxTokens: 5000, MaxRepeats: 20, MaxComplexity: 100_000,
+			Validated: func(context.Context, string) bool { return c.validated }}
+		err := l.MutateOperationParameters(context.Background(), &graphql.RawParams{Query: q})
+		if (err != nil) != c.refused {
+			t.Errorf("validated before %v: refusal %v, want %v", c.validated, err, c.refused)
+		}
 	}
 }

@@ -36,6 +36,11 @@ type Limits struct {
 	// selection counts that many times.
 	ListItems int
 	Inputs    InputLimits
+	// Validated, if set, reports whether a document has been validated
+	// before (it is in the query cache). The repeats walk guards only
+	// validation, so it is skipped for such a document: a client's usual
+	// operations are not parsed twice on every request.
+	Validated func(ctx context.Context, query string) bool
 }
 
 // EdgeFilterWeight is the complexity of one edge predicate (hasUserWith,
@@ -67,7 +72,7 @@ func limitError(code apperr.Code, format string, args ...any) *gqlerror.Error {
 // alone, stopping at the limit, bounds the fields repeated on one response
 // path, and bounds the variables as sent, before validation coerces them
 // (which costs far more per value than this walk).
-func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+func (l Limits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	lx := lexer.New(&ast.Source{Input: p.Query})
 	for n := 0; ; n++ {
 		tok, err := lx.ReadToken()
@@ -78,8 +83,10 @@ func (l Limits) MutateOperationParameters(_ context.Context, p *graphql.RawParam
 			return limitError(apperr.TokenLimitExceeded, "the document has more than %d tokens", l.MaxTokens)
 		}
 	}
-	if err := l.repeats(p.Query); err != nil {
-		return err
+	if l.Validated == nil || !l.Validated(ctx, p.Query) {
+		if err := l.repeats(p.Query); err != nil {
+			return err
+		}
 	}
 	return l.Inputs.variables(p.Variables)
 }

@@ -237,7 +237,13 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{})
 	gql.AddTransport(httpapi.POST{})
-	gql.SetQueryCache(shortQueries{lru.New[*ast.QueryDocument](1000)})
+	cache := shortQueries{lru.New[*ast.QueryDocument](1000)}
+	gql.SetQueryCache(cache)
+	limits := Limits
+	limits.Validated = func(ctx context.Context, query string) bool {
+		_, ok := cache.Get(ctx, query)
+		return ok
+	}
 	var exts []graphql.HandlerExtension
 	if cfg.Production {
 		gql.SetDisableSuggestion(true)
@@ -249,7 +255,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
 			"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
 		}},
-		Limits,
+		limits,
 		graph.MutationGuard{},
 		a.Metrics.Extension(),
 		&graph.Transactioner{Client: a.Client, Log: cfg.Logger},
