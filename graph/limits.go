@@ -37,9 +37,10 @@ type Limits struct {
 	ListItems int
 	Inputs    InputLimits
 	// Validated, if set, reports whether a document has been validated
-	// before (it is in the query cache). The repeats walk guards only
-	// validation, so it is skipped for such a document: a client's usual
-	// operations are not parsed twice on every request.
+	// before (it is in the query cache). The token count and the repeats
+	// walk guard only parsing and validation, so they are skipped for such
+	// a document: a client's usual operations are not lexed and parsed
+	// again on every request.
 	Validated func(ctx context.Context, query string) bool
 }
 
@@ -68,12 +69,23 @@ func limitError(code apperr.Code, format string, args ...any) *gqlerror.Error {
 	return refusal(apperr.New(code, format, args...))
 }
 
-// MutateOperationParameters counts the document's tokens with the lexer
-// alone, stopping at the limit, bounds the fields repeated on one response
-// path, and bounds the variables as sent, before validation coerces them
-// (which costs far more per value than this walk).
+// MutateOperationParameters judges a document not validated before (its
+// tokens counted with the lexer alone, stopping at the limit, and the
+// fields repeated on one response path), and bounds the variables as
+// sent, before validation coerces them (which costs far more per value
+// than this walk).
 func (l Limits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
-	lx := lexer.New(&ast.Source{Input: p.Query})
+	if l.Validated == nil || !l.Validated(ctx, p.Query) {
+		if err := l.document(p.Query); err != nil {
+			return err
+		}
+	}
+	return l.Inputs.variables(p.Variables)
+}
+
+// document judges a document's text before it is parsed and validated.
+func (l Limits) document(query string) *gqlerror.Error {
+	lx := lexer.New(&ast.Source{Input: query})
 	for n := 0; ; n++ {
 		tok, err := lx.ReadToken()
 		if err != nil || tok.Kind == lexer.EOF {
@@ -83,12 +95,7 @@ func (l Limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPar
 			return limitError(apperr.TokenLimitExceeded, "the document has more than %d tokens", l.MaxTokens)
 		}
 	}
-	if l.Validated == nil || !l.Validated(ctx, p.Query) {
-		if err := l.repeats(p.Query); err != nil {
-			return err
-		}
-	}
-	return l.Inputs.variables(p.Variables)
+	return l.repeats(query)
 }
 
 // MutateOperationContext checks argument values, then depth, aliases and
