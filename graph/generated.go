@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph/model"
+	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -239,11 +240,11 @@ type ComplexityRoot struct {
 	}
 
 	Restrictions struct {
-		DailyFrom  func(childComplexity int) int
-		DailyUntil func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		ValidUntil func(childComplexity int) int
-		Weekdays   func(childComplexity int) int
+		DailyFromText  func(childComplexity int) int
+		DailyUntilText func(childComplexity int) int
+		ValidFrom      func(childComplexity int) int
+		ValidUntil     func(childComplexity int) int
+		WeekdayList    func(childComplexity int) int
 	}
 
 	User struct {
@@ -1203,17 +1204,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.ResendInvitationPayload.Invitation(childComplexity), true
 
 	case "Restrictions.dailyFrom":
-		if e.ComplexityRoot.Restrictions.DailyFrom == nil {
+		if e.ComplexityRoot.Restrictions.DailyFromText == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Restrictions.DailyFrom(childComplexity), true
+		return e.ComplexityRoot.Restrictions.DailyFromText(childComplexity), true
 	case "Restrictions.dailyUntil":
-		if e.ComplexityRoot.Restrictions.DailyUntil == nil {
+		if e.ComplexityRoot.Restrictions.DailyUntilText == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Restrictions.DailyUntil(childComplexity), true
+		return e.ComplexityRoot.Restrictions.DailyUntilText(childComplexity), true
 	case "Restrictions.validFrom":
 		if e.ComplexityRoot.Restrictions.ValidFrom == nil {
 			break
@@ -1227,11 +1228,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Restrictions.ValidUntil(childComplexity), true
 	case "Restrictions.weekdays":
-		if e.ComplexityRoot.Restrictions.Weekdays == nil {
+		if e.ComplexityRoot.Restrictions.WeekdayList == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Restrictions.Weekdays(childComplexity), true
+		return e.ComplexityRoot.Restrictions.WeekdayList(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -7162,8 +7163,8 @@ func (ec *executionContext) _Permission_restrictions(ctx context.Context, field 
 			return obj.Restrictions(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
-			return ec.marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRestrictions(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Restrictions) graphql.Marshaler {
+			return ec.marshalNRestrictions2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐRestrictions(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7866,7 +7867,7 @@ func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidFrom)
 }
@@ -7874,7 +7875,7 @@ func (ec *executionContext) fieldContext_Restrictions_validFrom(_ context.Contex
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidUntil)
 }
@@ -7882,28 +7883,73 @@ func (ec *executionContext) fieldContext_Restrictions_validUntil(_ context.Conte
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekdayᚄ(ctx, field.Selections, obj.Weekdays)
+func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_weekdays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WeekdayList(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []enum.Weekday) graphql.Marshaler {
+			return ec.marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekdayᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_weekdays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Weekday")
+	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "Weekday")
 }
 
-func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DailyFrom)
+func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_dailyFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyFromText(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "String")
 }
 
-func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DailyUntil)
+func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_dailyUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyUntilText(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -14556,7 +14602,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 
 var restrictionsImplementors = []string{"Restrictions"}
 
-func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.SelectionSet, obj *model.Restrictions) graphql.Marshaler {
+func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.SelectionSet, obj *access.Restrictions) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, restrictionsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -15614,12 +15660,8 @@ func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋla
 	return ec._ResendInvitationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Restrictions!")
-		return graphql.Null
-	}
-	return ec._Restrictions(ctx, sel, v)
+func (ec *executionContext) marshalNRestrictions2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v access.Restrictions) graphql.Marshaler {
+	return ec._Restrictions(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
