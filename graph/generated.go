@@ -240,11 +240,11 @@ type ComplexityRoot struct {
 	}
 
 	Restrictions struct {
-		DailyFromText  func(childComplexity int) int
-		DailyUntilText func(childComplexity int) int
-		ValidFrom      func(childComplexity int) int
-		ValidUntil     func(childComplexity int) int
-		WeekdayList    func(childComplexity int) int
+		DailyFrom   func(childComplexity int) int
+		DailyUntil  func(childComplexity int) int
+		ValidFrom   func(childComplexity int) int
+		ValidUntil  func(childComplexity int) int
+		WeekdayList func(childComplexity int) int
 	}
 
 	User struct {
@@ -1204,17 +1204,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.ResendInvitationPayload.Invitation(childComplexity), true
 
 	case "Restrictions.dailyFrom":
-		if e.ComplexityRoot.Restrictions.DailyFromText == nil {
+		if e.ComplexityRoot.Restrictions.DailyFrom == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Restrictions.DailyFromText(childComplexity), true
+		return e.ComplexityRoot.Restrictions.DailyFrom(childComplexity), true
 	case "Restrictions.dailyUntil":
-		if e.ComplexityRoot.Restrictions.DailyUntilText == nil {
+		if e.ComplexityRoot.Restrictions.DailyUntil == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Restrictions.DailyUntilText(childComplexity), true
+		return e.ComplexityRoot.Restrictions.DailyUntil(childComplexity), true
 	case "Restrictions.validFrom":
 		if e.ComplexityRoot.Restrictions.ValidFrom == nil {
 			break
@@ -7907,49 +7907,19 @@ func (ec *executionContext) fieldContext_Restrictions_weekdays(_ context.Context
 }
 
 func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Restrictions_dailyFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DailyFromText(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, field.Selections, obj.DailyFrom)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "String")
+	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
 }
 
 func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Restrictions_dailyUntil(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DailyUntilText(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, field.Selections, obj.DailyUntil)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "String")
+	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -16770,6 +16740,24 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx context.Context, v any) (*access.Minute, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalClock(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx context.Context, sel ast.SelectionSet, v *access.Minute) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalClock(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -10,9 +10,6 @@ import (
 // 0..1439, and 1440 ("24:00") as the end of a window.
 type Minute int16
 
-// String formats m as "HH:MM".
-func (m Minute) String() string { return FormatClock(int(m)) }
-
 // Restrictions are the time restrictions of a permission: the one form the
 // evaluator, the grant's validation and update, the invitation mail and the
 // API share. The zero value restricts nothing.
@@ -44,28 +41,13 @@ func (r *Restrictions) Window() (from, until int, ok bool) {
 	return int(*r.DailyFrom), int(*r.DailyUntil), true
 }
 
-// The methods below present the restrictions in the API's form. gqlgen
-// calls them in place of the fields (see gqlgen.yml), without a resolver
-// and so without a goroutine per permission.
-
-// WeekdayList returns the allowed days, Monday first; nil for every day.
+// WeekdayList returns the allowed days in the API's form, Monday first;
+// nil for every day. gqlgen calls it for the field weekdays (see
+// gqlgen.yml), without a resolver and so without a goroutine per
+// permission.
 func (r *Restrictions) WeekdayList() []enum.Weekday {
 	if r.Weekdays == 0 {
 		return nil
 	}
 	return r.Weekdays.List()
-}
-
-// DailyFromText returns the window's start as "HH:MM", or nil.
-func (r *Restrictions) DailyFromText() *string { return text(r.DailyFrom) }
-
-// DailyUntilText returns the window's end as "HH:MM", or nil.
-func (r *Restrictions) DailyUntilText() *string { return text(r.DailyUntil) }
-
-func text(m *Minute) *string {
-	if m == nil {
-		return nil
-	}
-	s := m.String()
-	return &s
 }

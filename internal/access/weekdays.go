@@ -39,16 +39,22 @@ func WeekdaysOf(days []enum.Weekday) Weekdays {
 	return w
 }
 
-// List returns the days of the set in the API's form, Monday first.
-func (w Weekdays) List() []enum.Weekday {
-	days := make([]enum.Weekday, 0, 7)
-	for i, e := range enum.AllWeekdays {
-		if w&(64>>i) != 0 {
-			days = append(days, e)
+// List returns the days of the set in the API's form, Monday first. The
+// slice is shared: callers must not change it.
+func (w Weekdays) List() []enum.Weekday { return weekdayLists[w&EveryDay] }
+
+// weekdayLists holds the list of every set, so that listing the days of a
+// permission, once per permission shown, allocates nothing.
+var weekdayLists = func() (lists [EveryDay + 1][]enum.Weekday) {
+	for w := range lists {
+		for i, e := range enum.AllWeekdays {
+			if w&(64>>i) != 0 {
+				lists[w] = append(lists[w], e)
+			}
 		}
 	}
-	return days
-}
+	return lists
+}()
 
 // mondayFirst lists the weekdays in the order of the bits, Monday first.
 var mondayFirst = [7]time.Weekday{
