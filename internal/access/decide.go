@@ -74,6 +74,7 @@ type Rule struct {
 	Enabled       bool
 	RemoteAllowed bool // may open without being at the lock (e.g. over the internet)
 
+	// Restrictions are the time restrictions, in the device's zone.
 	Restrictions
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 )
 
+// dayAbbrev names the days Monday first, as Weekdays.Runs counts them.
 var dayAbbrev = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 // Schedule summarises when r allows opening the lock, in English, for an
