@@ -4,13 +4,43 @@ package ent
 
 import (
 	"github.com/latchkey/latchkey/ent/permission"
-	"github.com/latchkey/latchkey/graph/model"
+	"github.com/latchkey/latchkey/internal/access"
 )
 
-// Restrictions returns the permission's time restrictions as the API
-// shows them.
-func (_m *Permission) Restrictions() *model.Restrictions {
-	return model.RestrictionsOf(_m.ValidFrom, _m.ValidUntil, _m.Weekdays, _m.DailyFrom, _m.DailyUntil)
+// Restrictions returns the permission's time restrictions.
+func (_m *Permission) Restrictions() access.Restrictions {
+	r := access.Restrictions{
+		ValidFrom:  _m.ValidFrom,
+		ValidUntil: _m.ValidUntil,
+		DailyFrom:  (*access.Minute)(_m.DailyFrom),
+		DailyUntil: (*access.Minute)(_m.DailyUntil),
+	}
+	if _m.Weekdays != nil {
+		r.Weekdays = access.Weekdays(*_m.Weekdays)
+	}
+	return r
+}
+
+// SetRestrictions sets the restriction columns to r.
+func (m *PermissionMutation) SetRestrictions(r access.Restrictions) {
+	setOrClear(m.SetValidFrom, m.ClearValidFrom, r.ValidFrom)
+	setOrClear(m.SetValidUntil, m.ClearValidUntil, r.ValidUntil)
+	// No weekday restriction is stored as NULL, like every other absent one.
+	if r.Weekdays != 0 {
+		m.SetWeekdays(uint8(r.Weekdays))
+	} else {
+		m.ClearWeekdays()
+	}
+	setOrClear(m.SetDailyFrom, m.ClearDailyFrom, (*int16)(r.DailyFrom))
+	setOrClear(m.SetDailyUntil, m.ClearDailyUntil, (*int16)(r.DailyUntil))
+}
+
+func setOrClear[T any](set func(T), clear func(), v *T) {
+	if v != nil {
+		set(*v)
+	} else {
+		clear()
+	}
 }
 
 // permissionRestrictionColumns are the columns Restrictions reads, which

@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph/model"
+	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -5902,8 +5903,8 @@ func (ec *executionContext) _Permission_restrictions(ctx context.Context, field 
 			return obj.Restrictions(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
-			return ec.marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRestrictions(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Restrictions) graphql.Marshaler {
+			return ec.marshalNRestrictions2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐRestrictions(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6606,7 +6607,7 @@ func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidFrom)
 }
@@ -6614,7 +6615,7 @@ func (ec *executionContext) fieldContext_Restrictions_validFrom(_ context.Contex
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidUntil)
 }
@@ -6622,25 +6623,40 @@ func (ec *executionContext) fieldContext_Restrictions_validUntil(_ context.Conte
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekdayᚄ(ctx, field.Selections, obj.Weekdays)
+func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_weekdays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WeekdayList(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []enum.Weekday) graphql.Marshaler {
+			return ec.marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekdayᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_weekdays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Weekday")
+	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "Weekday")
 }
 
-func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DailyFrom)
+	return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, field.Selections, obj.DailyFrom)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
 }
 
-func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *model.Restrictions) (ret graphql.Marshaler) {
+func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DailyUntil)
+	return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, field.Selections, obj.DailyUntil)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
@@ -13296,7 +13312,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 
 var restrictionsImplementors = []string{"Restrictions"}
 
-func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.SelectionSet, obj *model.Restrictions) graphql.Marshaler {
+func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.SelectionSet, obj *access.Restrictions) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, restrictionsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -14354,12 +14370,8 @@ func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋla
 	return ec._ResendInvitationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRestrictions2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v *model.Restrictions) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Restrictions!")
-		return graphql.Null
-	}
-	return ec._Restrictions(ctx, sel, v)
+func (ec *executionContext) marshalNRestrictions2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v access.Restrictions) graphql.Marshaler {
+	return ec._Restrictions(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -15468,6 +15480,24 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx context.Context, v any) (*access.Minute, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalClock(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx context.Context, sel ast.SelectionSet, v *access.Minute) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalClock(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

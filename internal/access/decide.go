@@ -74,25 +74,8 @@ type Rule struct {
 	Enabled       bool
 	RemoteAllowed bool // may open without being at the lock (e.g. over the internet)
 
-	// ValidFrom and ValidUntil bound the permission to the half-open
-	// interval [ValidFrom, ValidUntil) of instants. A zero value leaves
-	// that side unbounded.
-	ValidFrom, ValidUntil time.Time
-
-	// Weekdays restricts the days on which the lock may be opened, in the
-	// device's time zone. 0 means no restriction (every day). Bits outside
-	// EveryDay are ignored, so a non-zero mask without any day bit allows no
-	// day at all.
-	Weekdays Weekdays
-
-	// With HasWindow, the lock may only be opened during the daily window
-	// [DailyFrom, DailyUntil), in minutes after local midnight (0..1439 for
-	// DailyFrom, 1..1440 for DailyUntil, where 1440 is "24:00"). If
-	// DailyUntil < DailyFrom the window runs past midnight into the next
-	// day. DailyFrom == DailyUntil is not a valid window; Decide treats it
-	// as empty.
-	HasWindow             bool
-	DailyFrom, DailyUntil int
+	// Restrictions are the time restrictions, in the device's zone.
+	Restrictions
 }
 
 // Decide reports whether rule r lets its holder open the lock at instant at,
@@ -147,13 +130,13 @@ func Decide(r *Rule, loc *time.Location, at time.Time, remote bool) Reason {
 	if !r.Enabled {
 		return ReasonDisabled
 	}
-	if !r.ValidFrom.IsZero() && at.Before(r.ValidFrom) {
+	if r.ValidFrom != nil && at.Before(*r.ValidFrom) {
 		return ReasonNotYetValid
 	}
-	if !r.ValidUntil.IsZero() && !at.Before(r.ValidUntil) {
+	if r.ValidUntil != nil && !at.Before(*r.ValidUntil) {
 		return ReasonExpired
 	}
-	if r.Weekdays != 0 || r.HasWindow {
+	if _, _, window := r.Window(); r.Weekdays != 0 || window {
 		if loc == nil {
 			loc = time.UTC
 		}
@@ -175,7 +158,8 @@ func checkCalendar(r *Rule, t time.Time) Reason {
 		days = r.Weekdays & EveryDay
 	}
 	today := t.Weekday()
-	if !r.HasWindow {
+	from, until, window := r.Window()
+	if !window {
 		if !days.Has(today) {
 			return ReasonWrongWeekday
 		}
@@ -183,7 +167,6 @@ func checkCalendar(r *Rule, t time.Time) Reason {
 	}
 	hour, minute, _ := t.Clock()
 	m := hour*60 + minute
-	from, until := r.DailyFrom, r.DailyUntil
 	start := today // the day on which the covering window began
 	inside := false
 	switch {

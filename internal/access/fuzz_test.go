@@ -68,10 +68,10 @@ func refDecide(t *testing.T, r *Rule, loc *time.Location, at time.Time, remote b
 	if !r.Enabled {
 		return ReasonDisabled
 	}
-	if !r.ValidFrom.IsZero() && at.Compare(r.ValidFrom) < 0 {
+	if r.ValidFrom != nil && at.Compare(*r.ValidFrom) < 0 {
 		return ReasonNotYetValid
 	}
-	if !r.ValidUntil.IsZero() && at.Compare(r.ValidUntil) >= 0 {
+	if r.ValidUntil != nil && at.Compare(*r.ValidUntil) >= 0 {
 		return ReasonExpired
 	}
 
@@ -100,7 +100,7 @@ func refDecide(t *testing.T, r *Rule, loc *time.Location, at time.Time, remote b
 	}
 	day, minute := refLocal(t, at, loc)
 
-	if r.HasWindow {
+	if dailyFrom, dailyUntil, window := r.Window(); window {
 		// owner[d][m] is the day whose window covers minute m of weekday
 		// d, or -1 if no window does.
 		var owner [7][MinutesPerDay]int
@@ -109,13 +109,13 @@ func refDecide(t *testing.T, r *Rule, loc *time.Location, at time.Time, remote b
 				owner[d][m] = -1
 			}
 		}
-		length := r.DailyUntil - r.DailyFrom
+		length := dailyUntil - dailyFrom
 		if length < 0 {
 			length += MinutesPerDay
 		}
 		for start := 0; start < 7; start++ {
 			for k := 0; k < length; k++ {
-				abs := r.DailyFrom + k
+				abs := dailyFrom + k
 				d, m := (start+abs/MinutesPerDay)%7, abs%MinutesPerDay
 				if owner[d][m] != -1 {
 					t.Fatalf("windows overlap at day %d minute %d", d, m)
@@ -155,22 +155,25 @@ func fuzzCase(t *testing.T, zone, status, flags, weekdays uint8, from, until uin
 		Status:        Status(status % 4), // 3 is an unknown status
 		Enabled:       flags&1 == 0,
 		RemoteAllowed: flags&2 != 0,
-		Weekdays:      Weekdays(weekdays),
-		HasWindow:     flags&8 != 0,
-		DailyFrom:     int(from % MinutesPerDay),
-		DailyUntil:    1 + int(until%MinutesPerDay),
 	}
-	if r.DailyUntil == r.DailyFrom { // invalid; callers reject it
-		r.DailyUntil++
+	r.Weekdays = Weekdays(weekdays)
+	if flags&8 != 0 {
+		dailyFrom, dailyUntil := Minute(from%MinutesPerDay), 1+Minute(until%MinutesPerDay)
+		if dailyUntil == dailyFrom { // invalid; callers reject it
+			dailyUntil++
+		}
+		r.DailyFrom, r.DailyUntil = &dailyFrom, &dailyUntil
 	}
 	// Validity bounds lie within ±4 days of the instant (offset 0 is
 	// exactly at), so both sides of each bound get exercised.
 	const bound = 4 * 24 * 3600
 	if flags&16 != 0 {
-		r.ValidFrom = at.Add(time.Duration(fromOff%bound) * time.Second)
+		t := at.Add(time.Duration(fromOff%bound) * time.Second)
+		r.ValidFrom = &t
 	}
 	if flags&32 != 0 {
-		r.ValidUntil = at.Add(time.Duration(untilOff%bound) * time.Second)
+		t := at.Add(time.Duration(untilOff%bound) * time.Second)
+		r.ValidUntil = &t
 	}
 	return loc, r, at, flags&4 != 0
 }

@@ -70,12 +70,12 @@ func days(d Weekdays) opt        { return func(r *Rule) { r.Weekdays = d } }
 func status(s Status) opt        { return func(r *Rule) { r.Status = s } }
 func disabled() opt              { return func(r *Rule) { r.Enabled = false } }
 func noRemote() opt              { return func(r *Rule) { r.RemoteAllowed = false } }
-func validFrom(t time.Time) opt  { return func(r *Rule) { r.ValidFrom = t } }
-func validUntil(t time.Time) opt { return func(r *Rule) { r.ValidUntil = t } }
+func validFrom(t time.Time) opt  { return func(r *Rule) { r.ValidFrom = &t } }
+func validUntil(t time.Time) opt { return func(r *Rule) { r.ValidUntil = &t } }
 
 func win(from, until string) opt {
 	return func(r *Rule) {
-		r.HasWindow = true
-		r.DailyFrom, r.DailyUntil = clock(from), clock(until)
+		f, u := Minute(clock(from)), Minute(clock(until))
+		r.DailyFrom, r.DailyUntil = &f, &u
 	}
 }

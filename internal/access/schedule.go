@@ -5,17 +5,8 @@ import (
 	"time"
 )
 
-// dayOrder lists the weekdays in the order Schedule prints them.
-var dayOrder = [7]time.Weekday{
-	time.Monday, time.Tuesday, time.Wednesday, time.Thursday,
-	time.Friday, time.Saturday, time.Sunday,
-}
-
-var dayAbbrev = [7]string{
-	time.Sunday: "Sun", time.Monday: "Mon", time.Tuesday: "Tue",
-	time.Wednesday: "Wed", time.Thursday: "Thu", time.Friday: "Fri",
-	time.Saturday: "Sat",
-}
+// dayAbbrev names the days Monday first, as Weekdays.Runs counts them.
+var dayAbbrev = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 // Schedule summarises when r allows opening the lock, in English, for an
 // administrator, e.g.
@@ -53,27 +44,28 @@ func Schedule(r *Rule, loc *time.Location) string {
 	if r.Weekdays != 0 {
 		days = r.Weekdays & EveryDay
 	}
-	hasFrom, hasUntil := !r.ValidFrom.IsZero(), !r.ValidUntil.IsZero()
-	if days == 0 || (hasFrom && hasUntil && !r.ValidFrom.Before(r.ValidUntil)) {
+	hasFrom, hasUntil := r.ValidFrom != nil, r.ValidUntil != nil
+	if days == 0 || (hasFrom && hasUntil && !r.ValidFrom.Before(*r.ValidUntil)) {
 		return "never"
 	}
 	restrictDays := days != EveryDay
-	if !restrictDays && !r.HasWindow && !hasFrom && !hasUntil {
+	from, until, window := r.Window()
+	if !restrictDays && !window && !hasFrom && !hasUntil {
 		return "always"
 	}
 
 	var b strings.Builder
-	if restrictDays || r.HasWindow {
+	if restrictDays || window {
 		if restrictDays {
 			writeDays(&b, days)
 		} else {
 			b.WriteString("every day")
 		}
-		if r.HasWindow {
+		if window {
 			b.WriteByte(' ')
-			b.WriteString(FormatClock(r.DailyFrom))
+			b.WriteString(FormatClock(from))
 			b.WriteString("–")
-			b.WriteString(FormatClock(r.DailyUntil))
+			b.WriteString(FormatClock(until))
 		}
 		b.WriteString(" (")
 		b.WriteString(loc.String())
@@ -85,17 +77,17 @@ func Schedule(r *Rule, loc *time.Location) string {
 		}
 		switch {
 		case hasFrom && hasUntil:
-			b.WriteString(formatBound(r.ValidFrom, loc, false))
+			b.WriteString(formatBound(*r.ValidFrom, loc, false))
 			b.WriteString(" – ")
-			b.WriteString(formatBound(r.ValidUntil, loc, true))
+			b.WriteString(formatBound(*r.ValidUntil, loc, true))
 		case hasFrom:
 			b.WriteString("from ")
-			b.WriteString(formatBound(r.ValidFrom, loc, false))
+			b.WriteString(formatBound(*r.ValidFrom, loc, false))
 		default:
 			b.WriteString("until ")
-			b.WriteString(formatBound(r.ValidUntil, loc, true))
+			b.WriteString(formatBound(*r.ValidUntil, loc, true))
 		}
-		if !restrictDays && !r.HasWindow {
+		if !restrictDays && !window {
 			b.WriteString(" (")
 			b.WriteString(loc.String())
 			b.WriteByte(')')
@@ -108,25 +100,16 @@ func Schedule(r *Rule, loc *time.Location) string {
 // runs of two or more consecutive days into "First–Last".
 func writeDays(b *strings.Builder, days Weekdays) {
 	first := true
-	for i := 0; i < len(dayOrder); {
-		if !days.Has(dayOrder[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j+1 < len(dayOrder) && days.Has(dayOrder[j+1]) {
-			j++
-		}
+	for i, j := range days.Runs() {
 		if !first {
 			b.WriteString(", ")
 		}
 		first = false
-		b.WriteString(dayAbbrev[dayOrder[i]])
+		b.WriteString(dayAbbrev[i])
 		if j > i {
 			b.WriteString("–")
-			b.WriteString(dayAbbrev[dayOrder[j]])
+			b.WriteString(dayAbbrev[j])
 		}
-		i = j + 1
 	}
 }
 

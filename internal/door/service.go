@@ -127,7 +127,7 @@ func notFound(err error, field, kind string, id pulid.ID) error {
 
 // RuleOf converts a stored permission into the evaluator's rule.
 func RuleOf(p *ent.Permission) access.Rule {
-	r := access.Rule{Enabled: p.Enabled, RemoteAllowed: p.RemoteAllowed}
+	r := access.Rule{Enabled: p.Enabled, RemoteAllowed: p.RemoteAllowed, Restrictions: p.Restrictions()}
 	switch p.Status {
 	case enum.PermissionActive:
 		r.Status = access.StatusActive
@@ -135,18 +135,6 @@ func RuleOf(p *ent.Permission) access.Rule {
 		r.Status = access.StatusPending
 	default:
 		r.Status = access.StatusRevoked
-	}
-	if p.ValidFrom != nil {
-		r.ValidFrom = *p.ValidFrom
-	}
-	if p.ValidUntil != nil {
-		r.ValidUntil = *p.ValidUntil
-	}
-	if p.Weekdays != nil {
-		r.Weekdays = access.Weekdays(*p.Weekdays)
-	}
-	if p.DailyFrom != nil && p.DailyUntil != nil {
-		r.HasWindow, r.DailyFrom, r.DailyUntil = true, int(*p.DailyFrom), int(*p.DailyUntil)
 	}
 	return r
 }

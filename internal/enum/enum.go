@@ -261,27 +261,3 @@ func (e *Weekday) UnmarshalGQL(v any) error { return unmarshal(e, v, AllWeekdays
 
 // MarshalGQL implements graphql.Marshaler.
 func (e Weekday) MarshalGQL(w io.Writer) { marshal(w, e) }
-
-// WeekdayMask converts days to the vendor bitmask Mon=64 … Sun=1.
-func WeekdayMask(days []Weekday) uint8 {
-	var m uint8
-	for _, d := range days {
-		for i, w := range AllWeekdays {
-			if w == d {
-				m |= 64 >> i
-			}
-		}
-	}
-	return m
-}
-
-// WeekdayList converts the vendor bitmask to days, Monday first.
-func WeekdayList(m uint8) []Weekday {
-	days := make([]Weekday, 0, 7)
-	for i, w := range AllWeekdays {
-		if m&(64>>i) != 0 {
-			days = append(days, w)
-		}
-	}
-	return days
-}

@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -88,7 +89,7 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 	if err := checkDeviceList(in.DeviceIDs); err != nil {
 		return nil, err
 	}
-	r, err := Restrictions{}.apply(in.Restrictions, "input.restrictions")
+	r, err := apply(access.Restrictions{}, in.Restrictions, "input.restrictions")
 	if err != nil {
 		return nil, err
 	}
@@ -126,12 +127,8 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 			SetUserID(u.ID).
 			SetDeviceID(id).
 			SetInvitationID(inv.ID).
-			SetRemoteAllowed(remote).
-			SetNillableValidFrom(r.ValidFrom).
-			SetNillableValidUntil(r.ValidUntil).
-			SetNillableWeekdays(r.Weekdays).
-			SetNillableDailyFrom(r.DailyFrom).
-			SetNillableDailyUntil(r.DailyUntil)
+			SetRemoteAllowed(remote)
+		builders[i].Mutation().SetRestrictions(r)
 	}
 	perms, err := c.Permission.CreateBulk(builders...).Save(ctx)
 	if err != nil {

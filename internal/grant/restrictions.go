@@ -5,7 +5,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -21,26 +20,9 @@ type RestrictionsInput struct {
 	DailyUntil graphql.Omittable[*string]
 }
 
-// Restrictions is the stored form of a permission's time restrictions;
-// nil fields are unrestricted.
-type Restrictions struct {
-	ValidFrom, ValidUntil *time.Time
-	Weekdays              *uint8
-	DailyFrom, DailyUntil *int16
-}
-
-// RestrictionsOf returns the restrictions stored on p.
-func RestrictionsOf(p *ent.Permission) Restrictions {
-	return Restrictions{
-		ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil,
-		Weekdays:  p.Weekdays,
-		DailyFrom: p.DailyFrom, DailyUntil: p.DailyUntil,
-	}
-}
-
 // apply returns r changed by in, validated as a whole. path prefixes the
 // field names in errors ("input.restrictions").
-func (r Restrictions) apply(in *RestrictionsInput, path string) (Restrictions, error) {
+func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Restrictions, error) {
 	if in == nil {
 		return r, nil
 	}
@@ -54,11 +36,7 @@ func (r Restrictions) apply(in *RestrictionsInput, path string) (Restrictions, e
 		if v != nil && len(v) == 0 {
 			return r, apperr.Invalid(path+".weekdays", "must list at least one day, or be null for every day")
 		}
-		r.Weekdays = nil
-		if v != nil {
-			m := enum.WeekdayMask(v)
-			r.Weekdays = &m
-		}
+		r.Weekdays = access.WeekdaysOf(v)
 	}
 	var err error
 	if r.DailyFrom, err = clock(in.DailyFrom, r.DailyFrom, false, path+".dailyFrom"); err != nil {
@@ -90,7 +68,7 @@ func truncate(t *time.Time) *time.Time {
 	return &v
 }
 
-func clock(in graphql.Omittable[*string], old *int16, allowEnd bool, field string) (*int16, error) {
+func clock(in graphql.Omittable[*string], old *access.Minute, allowEnd bool, field string) (*access.Minute, error) {
 	v, ok := in.ValueOK()
 	if !ok {
 		return old, nil
@@ -105,6 +83,6 @@ func clock(in graphql.Omittable[*string], old *int16, allowEnd bool, field strin
 		}
 		return nil, apperr.Invalid(field, `must be "HH:MM" between 00:00 and 23:59, got %q`, *v)
 	}
-	m16 := int16(m)
-	return &m16, nil
+	minute := access.Minute(m)
+	return &minute, nil
 }

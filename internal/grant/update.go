@@ -9,6 +9,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
+	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -35,11 +36,11 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 	if cur.Status == enum.PermissionRevoked {
 		return nil, apperr.New(apperr.Conflict, "permission %s is revoked; grant a new one instead", id)
 	}
-	r := RestrictionsOf(cur)
+	r := cur.Restrictions()
 	if in, set := p.Restrictions.ValueOK(); set {
 		if in == nil {
-			r = Restrictions{}
-		} else if r, err = r.apply(in, "input.restrictions"); err != nil {
+			r = access.Restrictions{}
+		} else if r, err = apply(r, in, "input.restrictions"); err != nil {
 			return nil, err
 		}
 	}
@@ -47,11 +48,7 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 		SetNillableVersion(version).
 		SetNillableRemoteAllowed(p.RemoteAllowed).
 		SetNillableEnabled(p.Enabled)
-	setOrClear(r.ValidFrom, upd.SetValidFrom, upd.ClearValidFrom)
-	setOrClear(r.ValidUntil, upd.SetValidUntil, upd.ClearValidUntil)
-	setOrClear(r.Weekdays, upd.SetWeekdays, upd.ClearWeekdays)
-	setOrClear(r.DailyFrom, upd.SetDailyFrom, upd.ClearDailyFrom)
-	setOrClear(r.DailyUntil, upd.SetDailyUntil, upd.ClearDailyUntil)
+	upd.Mutation().SetRestrictions(r)
 	return upd.Save(ctx)
 }
 
@@ -60,14 +57,6 @@ func lockPermission(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permi
 	q := c.Permission.Query().Where(permission.ID(id))
 	q.Modify(lockRows(sql.LockUpdate, permission.Table))
 	return q.Only(ctx)
-}
-
-func setOrClear[T any, B any](v *T, set func(T) B, clear func() B) {
-	if v != nil {
-		set(*v)
-	} else {
-		clear()
-	}
 }
 
 // Revoke revokes a permission for good; a pending invitation left with no

@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // device zones must resolve on hosts without a zone database
 	"unicode"
 
+	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/zone"
 )
 
@@ -49,17 +50,10 @@ type Device struct {
 	Name string
 	// TimeZone is the device's IANA zone ("Europe/Berlin"); "" means UTC.
 	TimeZone string
-	// Weekdays is the vendor bitmask Mon=64 Tue=32 Wed=16 Thu=8 Fri=4
-	// Sat=2 Sun=1; 0 (or 127) means no weekday restriction.
-	Weekdays uint8
-	// HasWindow restricts access to DailyFrom–DailyUntil each (allowed)
-	// day, in minutes after local midnight. DailyUntil may be 1440
-	// ("24:00"); DailyUntil < DailyFrom crosses midnight.
-	HasWindow             bool
-	DailyFrom, DailyUntil int
-	// ValidFrom and ValidUntil bound the permission; nil means unbounded.
-	ValidFrom, ValidUntil *time.Time
-	RemoteAllowed         bool
+	// Restrictions are shown in the device's zone; weekdays 127, like 0,
+	// are no weekday restriction.
+	access.Restrictions
+	RemoteAllowed bool
 }
 
 //go:embed templates/*.tmpl
@@ -187,9 +181,9 @@ func RenderInvitation(inv Invitation) (Message, error) {
 // window, or that it has no time restrictions; its validity period; and
 // whether it may be opened remotely.
 func (l *locale) deviceLines(d Device, loc *time.Location, zone string) ([]string, error) {
-	if d.HasWindow {
-		if d.DailyFrom < 0 || d.DailyFrom >= 24*60 || d.DailyUntil < 0 || d.DailyUntil > 24*60 {
-			return nil, fmt.Errorf("daily window %d–%d is not within a day (0–1440 minutes)", d.DailyFrom, d.DailyUntil)
+	if from, until, ok := d.Window(); ok {
+		if from < 0 || from >= 24*60 || until < 0 || until > 24*60 {
+			return nil, fmt.Errorf("daily window %d–%d is not within a day (0–1440 minutes)", from, until)
 		}
 	}
 	var lines []string

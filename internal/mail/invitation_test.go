@@ -5,11 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/access"
 )
 
 const testCode = "7KQ4-M2XD-9PRT-WZ3H"
 
 func ptr(t time.Time) *time.Time { return &t }
+
+func minute(m access.Minute) *access.Minute { return &m }
 
 // testInvitation has a device with an overnight window on workdays in
 // Berlin, one with weekend hours until midnight and a validity period in
@@ -20,9 +24,9 @@ func testInvitation(lang string) Invitation {
 		AccountName: "Hausverwaltung Schmidt",
 		UserName:    "Anna Nováková",
 		Devices: []Device{
-			{Name: "Haustür", TimeZone: "Europe/Berlin", Weekdays: 64 | 32 | 16 | 8 | 4, HasWindow: true, DailyFrom: 22 * 60, DailyUntil: 6 * 60, RemoteAllowed: true},
-			{Name: "Garage", TimeZone: "Europe/Prague", Weekdays: 2 | 1, HasWindow: true, DailyFrom: 8*60 + 30, DailyUntil: 1440,
-				ValidFrom: ptr(time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC)), ValidUntil: ptr(time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC))},
+			{Name: "Haustür", TimeZone: "Europe/Berlin", Restrictions: access.Restrictions{Weekdays: 64 | 32 | 16 | 8 | 4, DailyFrom: minute(22 * 60), DailyUntil: minute(6 * 60)}, RemoteAllowed: true},
+			{Name: "Garage", TimeZone: "Europe/Prague", Restrictions: access.Restrictions{Weekdays: 2 | 1, DailyFrom: minute(8*60 + 30), DailyUntil: minute(1440),
+				ValidFrom: ptr(time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC)), ValidUntil: ptr(time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC))}},
 			{Name: "Keller"},
 		},
 		Code:      testCode,
@@ -215,9 +219,9 @@ func TestRenderInvitationErrors(t *testing.T) {
 		"no expiry":        func(i *Invitation) { i.ExpiresAt = time.Time{} },
 		"no devices":       func(i *Invitation) { i.Devices = nil },
 		"unknown zone":     func(i *Invitation) { i.Devices[1].TimeZone = "Mars/Olympus_Mons" },
-		"window from 1440": func(i *Invitation) { i.Devices[0].DailyFrom = 1440 },
-		"window until big": func(i *Invitation) { i.Devices[0].DailyUntil = 1441 },
-		"negative window":  func(i *Invitation) { i.Devices[0].DailyFrom = -1 },
+		"window from 1440": func(i *Invitation) { i.Devices[0].DailyFrom = minute(1440) },
+		"window until big": func(i *Invitation) { i.Devices[0].DailyUntil = minute(1441) },
+		"negative window":  func(i *Invitation) { i.Devices[0].DailyFrom = minute(-1) },
 	}
 	for name, change := range cases {
 		inv := testInvitation("EN")
@@ -254,7 +258,7 @@ func TestRenderInvitationExpiryZone(t *testing.T) {
 func TestWeekdaysText(t *testing.T) {
 	en, de := locales["EN"], locales["DE"]
 	cases := []struct {
-		mask   uint8
+		mask   access.Weekdays
 		en, de string
 	}{
 		{0, "", ""},
@@ -286,44 +290,44 @@ func TestDeviceLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	workdays := uint8(64 | 32 | 16 | 8 | 4)
+	workdays := access.Weekdays(64 | 32 | 16 | 8 | 4)
 	cases := []struct {
 		lang string
 		d    Device
 		want []string
 	}{
-		{"DE", Device{Weekdays: workdays, HasWindow: true, DailyFrom: 22 * 60, DailyUntil: 6 * 60, RemoteAllowed: true},
+		{"DE", Device{Restrictions: access.Restrictions{Weekdays: workdays, DailyFrom: minute(22 * 60), DailyUntil: minute(6 * 60)}, RemoteAllowed: true},
 			[]string{"Mo–Fr 22:00–06:00 (Europe/Berlin)", "Fernöffnung erlaubt"}},
-		{"DE", Device{HasWindow: true, DailyFrom: 8 * 60, DailyUntil: 1440},
+		{"DE", Device{Restrictions: access.Restrictions{DailyFrom: minute(8 * 60), DailyUntil: minute(1440)}},
 			[]string{"Täglich 08:00–24:00 (Europe/Berlin)", "Fernöffnung nicht erlaubt"}},
-		{"DE", Device{Weekdays: 127, HasWindow: true, DailyFrom: 0, DailyUntil: 1440},
+		{"DE", Device{Restrictions: access.Restrictions{Weekdays: 127, DailyFrom: minute(0), DailyUntil: minute(1440)}},
 			[]string{"Täglich 00:00–24:00 (Europe/Berlin)", "Fernöffnung nicht erlaubt"}},
-		{"EN", Device{Weekdays: 2 | 1},
+		{"EN", Device{Restrictions: access.Restrictions{Weekdays: 2 | 1}},
 			[]string{"Sat, Sun (Europe/Berlin)", "Remote opening not allowed"}},
 		{"EN", Device{RemoteAllowed: true},
 			[]string{"No time restrictions", "Remote opening allowed"}},
-		{"EN", Device{HasWindow: true, DailyFrom: 23*60 + 30, DailyUntil: 30},
+		{"EN", Device{Restrictions: access.Restrictions{DailyFrom: minute(23*60 + 30), DailyUntil: minute(30)}},
 			[]string{"Daily 23:30–00:30 (Europe/Berlin)", "Remote opening not allowed"}},
 		// Validity in the device's zone, summer time included.
-		{"EN", Device{ValidFrom: ptr(time.Date(2026, 7, 1, 6, 0, 0, 0, time.UTC))},
+		{"EN", Device{Restrictions: access.Restrictions{ValidFrom: ptr(time.Date(2026, 7, 1, 6, 0, 0, 0, time.UTC))}},
 			[]string{"Valid from 1 July 2026, 08:00 (Europe/Berlin)", "Remote opening not allowed"}},
-		{"DE", Device{ValidUntil: ptr(time.Date(2026, 12, 31, 22, 59, 0, 0, time.UTC))},
+		{"DE", Device{Restrictions: access.Restrictions{ValidUntil: ptr(time.Date(2026, 12, 31, 22, 59, 0, 0, time.UTC))}},
 			[]string{"Gültig bis 31. Dezember 2026, 23:59 Uhr (Europe/Berlin)", "Fernöffnung nicht erlaubt"}},
-		{"FR", Device{Weekdays: workdays, HasWindow: true, DailyFrom: 22*60 + 15, DailyUntil: 1440},
+		{"FR", Device{Restrictions: access.Restrictions{Weekdays: workdays, DailyFrom: minute(22*60 + 15), DailyUntil: minute(1440)}},
 			[]string{"lun.–ven. de 22\u00a0h\u00a015 à 24\u00a0h (Europe/Berlin)", "Ouverture à distance non autorisée"}},
-		{"FR", Device{ValidUntil: ptr(time.Date(2026, 8, 1, 8, 0, 0, 0, time.UTC))},
+		{"FR", Device{Restrictions: access.Restrictions{ValidUntil: ptr(time.Date(2026, 8, 1, 8, 0, 0, 0, time.UTC))}},
 			[]string{"Valable jusqu’au 1er août 2026 à 10\u00a0h (Europe/Berlin)", "Ouverture à distance non autorisée"}},
-		{"IT", Device{ValidFrom: ptr(time.Date(2026, 3, 8, 8, 0, 0, 0, time.UTC)), ValidUntil: ptr(time.Date(2026, 4, 11, 8, 0, 0, 0, time.UTC))},
+		{"IT", Device{Restrictions: access.Restrictions{ValidFrom: ptr(time.Date(2026, 3, 8, 8, 0, 0, 0, time.UTC)), ValidUntil: ptr(time.Date(2026, 4, 11, 8, 0, 0, 0, time.UTC))}},
 			[]string{"Valido dall’8 marzo 2026, ore 9:00, all’11 aprile 2026, ore 10:00 (Europe/Berlin)", "Apertura da remoto non consentita"}},
-		{"IT", Device{ValidUntil: ptr(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))},
+		{"IT", Device{Restrictions: access.Restrictions{ValidUntil: ptr(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))}},
 			[]string{"Valido fino al 1º maggio 2026, ore 10:00 (Europe/Berlin)", "Apertura da remoto non consentita"}},
-		{"ES", Device{ValidFrom: ptr(time.Date(2026, 1, 15, 0, 15, 0, 0, time.UTC))},
+		{"ES", Device{Restrictions: access.Restrictions{ValidFrom: ptr(time.Date(2026, 1, 15, 0, 15, 0, 0, time.UTC))}},
 			[]string{"Válido a partir del 15 de enero de 2026 a la 1:15 (Europe/Berlin)", "Apertura remota no permitida"}},
-		{"CS", Device{Weekdays: 64 | 8, HasWindow: true, DailyFrom: 7 * 60, DailyUntil: 15*60 + 30, RemoteAllowed: true},
+		{"CS", Device{Restrictions: access.Restrictions{Weekdays: 64 | 8, DailyFrom: minute(7 * 60), DailyUntil: minute(15*60 + 30)}, RemoteAllowed: true},
 			[]string{"po, čt 7:00–15:30 (Europe/Berlin)", "Otevření na dálku povoleno"}},
-		{"SK", Device{Weekdays: 64 | 32 | 16 | 8, ValidUntil: ptr(time.Date(2026, 6, 30, 21, 0, 0, 0, time.UTC))},
+		{"SK", Device{Restrictions: access.Restrictions{Weekdays: 64 | 32 | 16 | 8, ValidUntil: ptr(time.Date(2026, 6, 30, 21, 0, 0, 0, time.UTC))}},
 			[]string{"po–št (Europe/Berlin)", "Platí do 30. júna 2026, 23:00 (Europe/Berlin)", "Otvorenie na diaľku nie je povolené"}},
-		{"NL", Device{Weekdays: 4 | 2 | 1, HasWindow: true, DailyFrom: 18 * 60, DailyUntil: 2 * 60},
+		{"NL", Device{Restrictions: access.Restrictions{Weekdays: 4 | 2 | 1, DailyFrom: minute(18 * 60), DailyUntil: minute(2 * 60)}},
 			[]string{"vr–zo 18:00–02:00 (Europe/Berlin)", "Op afstand openen niet toegestaan"}},
 	}
 	for _, c := range cases {

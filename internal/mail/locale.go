@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/access"
 )
 
 // locale holds what RenderInvitation needs to describe times, dates and
@@ -286,30 +288,16 @@ var locales = map[string]*locale{
 	},
 }
 
-// weekdayBits lists the vendor bitmask bits Monday first.
-var weekdayBits = [7]uint8{64, 32, 16, 8, 4, 2, 1}
-
-// allWeekdays is the mask with every day set.
-const allWeekdays = 127
-
-// weekdays describes a vendor weekday mask, Monday first: runs of three or
+// weekdaysText describes a weekday set, Monday first: runs of three or
 // more consecutive days as a range ("Mon–Fri"), other days listed ("Sat,
 // Sun"). It returns "" for no restriction (0 or every day).
-func (l *locale) weekdaysText(mask uint8) string {
-	mask &= allWeekdays
-	if mask == 0 || mask == allWeekdays {
+func (l *locale) weekdaysText(days access.Weekdays) string {
+	days &= access.EveryDay
+	if days == 0 || days == access.EveryDay {
 		return ""
 	}
 	var parts []string
-	for i := 0; i < 7; {
-		if mask&weekdayBits[i] == 0 {
-			i++
-			continue
-		}
-		j := i
-		for j+1 < 7 && mask&weekdayBits[j+1] != 0 {
-			j++
-		}
+	for i, j := range days.Runs() {
 		if j-i >= 2 {
 			parts = append(parts, l.weekdays[i]+"–"+l.weekdays[j])
 		} else {
@@ -317,7 +305,6 @@ func (l *locale) weekdaysText(mask uint8) string {
 				parts = append(parts, l.weekdays[k])
 			}
 		}
-		i = j + 1
 	}
 	return strings.Join(parts, ", ")
 }
@@ -328,8 +315,8 @@ func (l *locale) weekdaysText(mask uint8) string {
 func (l *locale) scheduleText(d Device, zone string) string {
 	days := l.weekdaysText(d.Weekdays)
 	var win string
-	if d.HasWindow {
-		win = fmt.Sprintf(l.window, l.clock(d.DailyFrom), l.clock(d.DailyUntil))
+	if from, until, ok := d.Window(); ok {
+		win = fmt.Sprintf(l.window, l.clock(from), l.clock(until))
 	}
 	switch {
 	case days != "" && win != "":

@@ -59,20 +59,12 @@ func (q Invitations) Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invita
 		if p.Status == enum.PermissionRevoked {
 			continue
 		}
-		d := mail.Device{
+		m.Devices = append(m.Devices, mail.Device{
 			Name:          p.Edges.Device.Name,
 			TimeZone:      p.Edges.Device.TimeZone,
-			ValidFrom:     p.ValidFrom,
-			ValidUntil:    p.ValidUntil,
+			Restrictions:  p.Restrictions(),
 			RemoteAllowed: p.RemoteAllowed,
-		}
-		if p.Weekdays != nil {
-			d.Weekdays = *p.Weekdays
-		}
-		if p.DailyFrom != nil && p.DailyUntil != nil {
-			d.HasWindow, d.DailyFrom, d.DailyUntil = true, int(*p.DailyFrom), int(*p.DailyUntil)
-		}
-		m.Devices = append(m.Devices, d)
+		})
 	}
 	msg, err := mail.RenderInvitation(m)
 	if err != nil {
