@@ -12,7 +12,10 @@ import (
 // when all of this holds:
 //
 //   - the resolver is exactly "return obj.Field, nil" (a struct field: it
-//     cannot fail, block or panic, as obj is never nil there);
+//     cannot fail, block or panic, as obj is never nil there) or
+//     "return obj.Method(), nil" (a getter without arguments or an error,
+//     such as access.Restrictions.WeekdayList and gqlgen's introspection
+//     getters; a panic in one would fail the whole response, not the field);
 //   - no directive wraps the field (the middleware argument is nil);
 //   - the marshaller, and each marshaller it calls, marshals a scalar or
 //     enum value or a list of them (it calls no object marshaller) and
@@ -37,7 +40,7 @@ var resolveFieldCall = regexp.MustCompile(`(?m)^\treturn graphql\.ResolveField\(
 \t\t\treturn ec\.fieldContext_\w+\(ctx, field\)
 \t\t\},
 \t\tfunc\(ctx context\.Context\) \(any, error\) \{
-\t\t\treturn obj\.(\w+), nil
+\t\t\treturn obj\.(\w+(?:\(\))?), nil
 \t\t\},
 \t\tnil,
 \t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^\n]+\) graphql\.Marshaler \{
