@@ -49,3 +49,31 @@ func TestForwardedForQuote(t *testing.T) {
 		}
 	})
 }
+
+// TestInvisibleNames: a name made only of characters that show as nothing
+// (zero-width space, byte order mark, word joiner, Hangul filler,
+// variation selector) is blank, through every input that takes a name;
+// such characters within a visible name stay allowed.
+func TestInvisibleNames(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		dev := ids(e.Devices(acme, 1, "UTC"))[0]
+		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`
+		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		for _, name := range []string{"\u200b\u200b", "\ufeff", " \u2060 ", "\u3164", "\ufe0f"} {
+			t.Run(fmt.Sprintf("%+q", name), func(t *testing.T) {
+				expectRejected(t, e, acme.Token, createUser, map[string]any{"input": map[string]any{"name": name, "email": "eve@example.com"}}, "BAD_USER_INPUT", "input.name")
+				expectRejected(t, e, acme.Token, updateUser, map[string]any{"id": user, "input": map[string]any{"name": name}}, "BAD_USER_INPUT", "input.name")
+				expectRejected(t, e, acme.Token, createDevice, map[string]any{"input": map[string]any{"name": name, "timeZone": "UTC"}}, "BAD_USER_INPUT", "input.name")
+				expectRejected(t, e, acme.Token, updateDevice, map[string]any{"id": dev, "input": map[string]any{"name": name}}, "BAD_USER_INPUT", "input.name")
+				expectRejected(t, e, acme.Token, createDevice, map[string]any{"input": map[string]any{"name": "Door", "timeZone": "UTC", "vendorID": name}}, "BAD_USER_INPUT", "input.vendorID")
+			})
+		}
+		// A joiner within an emoji and a Persian name is part of the text.
+		e.MustDo(acme.Token, createDevice, map[string]any{"input": map[string]any{"name": "Door \U0001F469\u200d\U0001F527", "timeZone": "UTC"}}, nil)
+		e.MustDo(acme.Token, createUser, map[string]any{"input": map[string]any{"name": "می\u200cخواهم", "email": "mina@example.com"}}, nil)
+	})
+}
