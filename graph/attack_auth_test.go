@@ -77,3 +77,35 @@ func TestInvisibleNames(t *testing.T) {
 		e.MustDo(acme.Token, createUser, map[string]any{"input": map[string]any{"name": "می\u200cخواهم", "email": "mina@example.com"}}, nil)
 	})
 }
+
+// TestFirstSecondOfYearOne: restrictions keep whole seconds and the zero
+// instant means "none", so an instant within the first second of year 1
+// is refused: cut to the zero instant, a validUntil there would never end.
+func TestFirstSecondOfYearOne(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		user := newUser(e, acme.Token, "Ada", "ada@example.com")
+		devs := ids(e.Devices(acme, 2, "UTC"))
+		var out struct {
+			GrantPermission struct{ Permissions []struct{ ID string } }
+		}
+		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[1:]}}, &out)
+		const at = "0001-01-01T00:00:00.5Z"
+		restr := map[string]any{"validUntil": at}
+		expectRejected(t, e, acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[:1], "restrictions": restr}}, "BAD_USER_INPUT", "input.restrictions.validUntil")
+		expectRejected(t, e, acme.Token, `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { id } }`,
+			map[string]any{"id": out.GrantPermission.Permissions[0].ID, "input": map[string]any{"restrictions": restr}}, "BAD_USER_INPUT", "input.restrictions.validUntil")
+		expectRejected(t, e, acme.Token, `query($w: UserWhereInput) { users(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"createdAtGT": at}}, "BAD_USER_INPUT", "where.createdAtGT")
+		var ok struct {
+			GrantPermission struct {
+				Permissions []struct{ Restrictions struct{ ValidUntil string } }
+			}
+		}
+		e.MustDo(acme.Token, `mutation($input: GrantPermissionInput!) { grantPermission(input: $input) { permissions { restrictions { validUntil } } } }`,
+			map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[:1], "restrictions": map[string]any{"validUntil": "0001-01-01T00:00:01Z"}}}, &ok)
+		if got := ok.GrantPermission.Permissions[0].Restrictions.ValidUntil; got != "0001-01-01T00:00:01Z" {
+			t.Errorf("validUntil at the first whole second: %q", got)
+		}
+	})
+}
