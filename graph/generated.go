@@ -2243,7 +2243,7 @@ type Mutation
 
 """
 An instant, in RFC 3339 form ("2026-03-01T08:00:00Z"), answered in UTC. An input
-must lie after 0001-01-01T00:00:00Z and before 10000-01-01T00:00:00Z.
+must lie from 0001-01-01T00:00:01Z on and before 10000-01-01T00:00:00Z.
 """
 scalar Time
 `, BuiltIn: false},

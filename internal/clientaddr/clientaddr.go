@@ -99,11 +99,15 @@ func (r *Resolver) Addr(req *http.Request) netip.Addr {
 func (r *Resolver) hops(h http.Header) []string {
 	var out []string
 	for _, line := range h.Values(r.header) {
-		for _, elem := range splitOutsideQuotes(line, ',') {
-			if r.header == HeaderXForwardedFor {
+		if r.header == HeaderXForwardedFor {
+			// X-Forwarded-For has no quoted strings: a quote is no reason
+			// to read the proxy's hops after it as one.
+			for _, elem := range strings.Split(line, ",") {
 				out = append(out, strings.TrimSpace(elem))
-				continue
 			}
+			continue
+		}
+		for _, elem := range splitOutsideQuotes(line, ',') {
 			node := ""
 			for _, pair := range splitOutsideQuotes(elem, ';') {
 				k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
@@ -117,8 +121,15 @@ func (r *Resolver) hops(h http.Header) []string {
 	return out
 }
 
-// splitOutsideQuotes splits s at sep where sep is not inside a quoted string.
+// splitOutsideQuotes splits s at sep where sep is not inside a quoted
+// string. A quote left open would run over the hops a proxy appended to
+// the client's line, letting the client name any address: then s is split
+// at every sep (what a proxy writes has its quotes closed, so its hops
+// come out whole).
 func splitOutsideQuotes(s string, sep byte) []string {
+	if strings.Count(s, `"`)%2 == 1 {
+		return strings.Split(s, string(sep))
+	}
 	var out []string
 	quoted, start := false, 0
 	for i := 0; i < len(s); i++ {

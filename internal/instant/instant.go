@@ -5,7 +5,10 @@
 // Both databases hold years 1 to 9999 (SQLite's date text has four digits
 // for the year), and Go's zero instant, 0001-01-01T00:00:00Z, means "none"
 // wherever a time is optional (access.Rule's bounds), so an input must lie
-// after it and before the year 10000, both in UTC.
+// after it and before the year 10000, both in UTC. As restrictions keep
+// whole seconds, "after it" means from its next second on: an instant
+// within the first second would be cut to the zero instant and read as
+// "none" (a validUntil there would never end).
 package instant
 
 import (
@@ -14,20 +17,20 @@ import (
 )
 
 var (
-	// Min is the zero instant; inputs must lie after it.
+	// Min is the zero instant; inputs must lie a whole second after it.
 	Min = time.Time{}
 	// Max is the last instant of the year 9999 in UTC.
 	Max = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
 )
 
-// ErrOutOfRange reports an instant outside (Min, Max].
-var ErrOutOfRange = errors.New("must be after 0001-01-01T00:00:00Z and before 10000-01-01T00:00:00Z")
+// ErrOutOfRange reports an instant outside [Min+1s, Max].
+var ErrOutOfRange = errors.New("must be from 0001-01-01T00:00:01Z on and before 10000-01-01T00:00:00Z")
 
 // Check returns t in UTC, without a monotonic clock reading, or
 // ErrOutOfRange.
 func Check(t time.Time) (time.Time, error) {
 	t = t.UTC()
-	if !t.After(Min) || t.After(Max) {
+	if t.Before(Min.Add(time.Second)) || t.After(Max) {
 		return time.Time{}, ErrOutOfRange
 	}
 	return t, nil

@@ -12,7 +12,8 @@ func TestCheck(t *testing.T) {
 		ok bool
 	}{
 		{time.Time{}, false},
-		{time.Time{}.Add(time.Nanosecond), true},
+		{time.Time{}.Add(time.Second - time.Nanosecond), false}, // cut to the zero instant
+		{time.Time{}.Add(time.Second), true},
 		{time.Date(1, 1, 1, 0, 30, 0, 0, east), false}, // year 0 in UTC
 		{time.Date(2026, 3, 1, 8, 0, 0, 0, east), true},
 		{Max, true},

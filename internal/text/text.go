@@ -30,9 +30,10 @@ func CheckNUL(s string) error {
 	return nil
 }
 
-// Check is the rule for names and other text that people read: not blank,
-// no control characters (Unicode Cc: NUL, CR, LF, TAB, DEL, C1), no line or
-// paragraph separators, and no bidirectional formatting characters (the
+// Check is the rule for names and other text that people read: not blank
+// (nor made only of characters that show as nothing), no control
+// characters (Unicode Cc: NUL, CR, LF, TAB, DEL, C1), no line or paragraph
+// separators, and no bidirectional formatting characters (the
 // embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069 and
 // the marks U+200E, U+200F and U+061C), which can make a name display as
 // something else, or a header that a mail reader splits.
@@ -44,7 +45,7 @@ func Check(s string) error {
 			return ErrControl
 		case isBidi(r):
 			return ErrBidi
-		case !unicode.IsSpace(r):
+		case !unicode.IsSpace(r) && !invisible(r):
 			blank = false
 		}
 	}
@@ -52,6 +53,14 @@ func Check(s string) error {
 		return ErrBlank
 	}
 	return nil
+}
+
+// invisible reports a character that shows as nothing (the zero-width
+// space, the byte order mark, the Hangul fillers, variation selectors): a
+// name of only these reads as blank. Within a name they may stay, as
+// joiners are part of some scripts and emoji.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 func isBidi(r rune) bool {
