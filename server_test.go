@@ -318,7 +318,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	heldOut, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(string(heldOut), `"role":"ADMIN"`) {
+	if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(string(heldOut), `"role":"OWNER"`) {
 		t.Errorf("the request in flight at SIGTERM: %d %s %v", res.StatusCode, heldOut, err)
 	}
 

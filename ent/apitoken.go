@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -31,8 +32,16 @@ type APIToken struct {
 	Name string `json:"name,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash string `json:"-"`
-	// What the token is: ADMIN administers the account, APP acts as its user. Always stated, never inferred.
+	// What the token is: API (named, with a role), SESSION (an admin signed in) or APP (acts as its user). Always stated, never inferred.
 	Kind enum.TokenKind `json:"kind,omitempty"`
+	// The role of an API token; empty for every other kind.
+	Role *enum.AdminRole `json:"role,omitempty"`
+	// The admin a SESSION belongs to; empty for every other kind.
+	AdminID *pulid.ID `json:"admin_id,omitempty"`
+	// When the token stops working; none for a token that does not expire.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// When the token was last used, updated at most once a minute.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	// The user an APP token acts as; empty for every other kind.
 	UserID *pulid.ID `json:"user_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -47,9 +56,11 @@ type APITokenEdges struct {
 	Account *Account `json:"account,omitempty"`
 	// User holds the value of the user edge.
 	User *User `json:"user,omitempty"`
+	// Admin holds the value of the admin edge.
+	Admin *Admin `json:"admin,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 }
@@ -76,18 +87,29 @@ func (e APITokenEdges) UserOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "user"}
 }
 
+// AdminOrErr returns the Admin value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e APITokenEdges) AdminOrErr() (*Admin, error) {
+	if e.Admin != nil {
+		return e.Admin, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: admin.Label}
+	}
+	return nil, &NotLoadedError{edge: "admin"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*APIToken) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case apitoken.FieldUserID:
+		case apitoken.FieldAdminID, apitoken.FieldUserID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case apitoken.FieldID, apitoken.FieldAccountID:
 			values[i] = new(pulid.ID)
-		case apitoken.FieldName, apitoken.FieldTokenHash, apitoken.FieldKind:
+		case apitoken.FieldName, apitoken.FieldTokenHash, apitoken.FieldKind, apitoken.FieldRole:
 			values[i] = new(sql.NullString)
-		case apitoken.FieldCreatedAt, apitoken.FieldUpdatedAt:
+		case apitoken.FieldCreatedAt, apitoken.FieldUpdatedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -146,6 +168,34 @@ func (_m *APIToken) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Kind = enum.TokenKind(value.String)
 			}
+		case apitoken.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = new(enum.AdminRole)
+				*_m.Role = enum.AdminRole(value.String)
+			}
+		case apitoken.FieldAdminID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field admin_id", values[i])
+			} else if value.Valid {
+				_m.AdminID = new(pulid.ID)
+				*_m.AdminID = *value.S.(*pulid.ID)
+			}
+		case apitoken.FieldExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
+			} else if value.Valid {
+				_m.ExpiresAt = new(time.Time)
+				*_m.ExpiresAt = value.Time
+			}
+		case apitoken.FieldLastUsedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_used_at", values[i])
+			} else if value.Valid {
+				_m.LastUsedAt = new(time.Time)
+				*_m.LastUsedAt = value.Time
+			}
 		case apitoken.FieldUserID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field user_id", values[i])
@@ -174,6 +224,11 @@ func (_m *APIToken) QueryAccount() *AccountQuery {
 // QueryUser queries the "user" edge of the APIToken entity.
 func (_m *APIToken) QueryUser() *UserQuery {
 	return NewAPITokenClient(_m.config).QueryUser(_m)
+}
+
+// QueryAdmin queries the "admin" edge of the APIToken entity.
+func (_m *APIToken) QueryAdmin() *AdminQuery {
+	return NewAPITokenClient(_m.config).QueryAdmin(_m)
 }
 
 // Update returns a builder for updating this APIToken.
@@ -215,6 +270,26 @@ func (_m *APIToken) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
+	builder.WriteString(", ")
+	if v := _m.Role; v != nil {
+		builder.WriteString("role=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AdminID; v != nil {
+		builder.WriteString("admin_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExpiresAt; v != nil {
+		builder.WriteString("expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastUsedAt; v != nil {
+		builder.WriteString("last_used_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	if v := _m.UserID; v != nil {
 		builder.WriteString("user_id=")

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -87,6 +88,62 @@ func (_c *APITokenCreate) SetKind(v enum.TokenKind) *APITokenCreate {
 	return _c
 }
 
+// SetRole sets the "role" field.
+func (_c *APITokenCreate) SetRole(v enum.AdminRole) *APITokenCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableRole(v *enum.AdminRole) *APITokenCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
+	return _c
+}
+
+// SetAdminID sets the "admin_id" field.
+func (_c *APITokenCreate) SetAdminID(v pulid.ID) *APITokenCreate {
+	_c.mutation.SetAdminID(v)
+	return _c
+}
+
+// SetNillableAdminID sets the "admin_id" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableAdminID(v *pulid.ID) *APITokenCreate {
+	if v != nil {
+		_c.SetAdminID(*v)
+	}
+	return _c
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_c *APITokenCreate) SetExpiresAt(v time.Time) *APITokenCreate {
+	_c.mutation.SetExpiresAt(v)
+	return _c
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableExpiresAt(v *time.Time) *APITokenCreate {
+	if v != nil {
+		_c.SetExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (_c *APITokenCreate) SetLastUsedAt(v time.Time) *APITokenCreate {
+	_c.mutation.SetLastUsedAt(v)
+	return _c
+}
+
+// SetNillableLastUsedAt sets the "last_used_at" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableLastUsedAt(v *time.Time) *APITokenCreate {
+	if v != nil {
+		_c.SetLastUsedAt(*v)
+	}
+	return _c
+}
+
 // SetUserID sets the "user_id" field.
 func (_c *APITokenCreate) SetUserID(v pulid.ID) *APITokenCreate {
 	_c.mutation.SetUserID(v)
@@ -123,6 +180,11 @@ func (_c *APITokenCreate) SetAccount(v *Account) *APITokenCreate {
 // SetUser sets the "user" edge to the User entity.
 func (_c *APITokenCreate) SetUser(v *User) *APITokenCreate {
 	return _c.SetUserID(v.ID)
+}
+
+// SetAdmin sets the "admin" edge to the Admin entity.
+func (_c *APITokenCreate) SetAdmin(v *Admin) *APITokenCreate {
+	return _c.SetAdminID(v.ID)
 }
 
 // Mutation returns the APITokenMutation object of the builder.
@@ -215,6 +277,11 @@ func (_c *APITokenCreate) check() error {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "APIToken.kind": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := apitoken.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "APIToken.role": %w`, err)}
+		}
+	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "APIToken.account"`)}
 	}
@@ -274,6 +341,18 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 		_spec.SetField(apitoken.FieldKind, field.TypeEnum, value)
 		_node.Kind = value
 	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(apitoken.FieldRole, field.TypeEnum, value)
+		_node.Role = &value
+	}
+	if value, ok := _c.mutation.ExpiresAt(); ok {
+		_spec.SetField(apitoken.FieldExpiresAt, field.TypeTime, value)
+		_node.ExpiresAt = &value
+	}
+	if value, ok := _c.mutation.LastUsedAt(); ok {
+		_spec.SetField(apitoken.FieldLastUsedAt, field.TypeTime, value)
+		_node.LastUsedAt = &value
+	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -306,6 +385,23 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.UserID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AdminIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.AdminTable,
+			Columns: []string{apitoken.AdminColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admin.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AdminID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -384,6 +480,60 @@ func (u *APITokenUpsert) UpdateName() *APITokenUpsert {
 	return u
 }
 
+// SetRole sets the "role" field.
+func (u *APITokenUpsert) SetRole(v enum.AdminRole) *APITokenUpsert {
+	u.Set(apitoken.FieldRole, v)
+	return u
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateRole() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldRole)
+	return u
+}
+
+// ClearRole clears the value of the "role" field.
+func (u *APITokenUpsert) ClearRole() *APITokenUpsert {
+	u.SetNull(apitoken.FieldRole)
+	return u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *APITokenUpsert) SetExpiresAt(v time.Time) *APITokenUpsert {
+	u.Set(apitoken.FieldExpiresAt, v)
+	return u
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateExpiresAt() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldExpiresAt)
+	return u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *APITokenUpsert) ClearExpiresAt() *APITokenUpsert {
+	u.SetNull(apitoken.FieldExpiresAt)
+	return u
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (u *APITokenUpsert) SetLastUsedAt(v time.Time) *APITokenUpsert {
+	u.Set(apitoken.FieldLastUsedAt, v)
+	return u
+}
+
+// UpdateLastUsedAt sets the "last_used_at" field to the value that was provided on create.
+func (u *APITokenUpsert) UpdateLastUsedAt() *APITokenUpsert {
+	u.SetExcluded(apitoken.FieldLastUsedAt)
+	return u
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (u *APITokenUpsert) ClearLastUsedAt() *APITokenUpsert {
+	u.SetNull(apitoken.FieldLastUsedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -412,6 +562,9 @@ func (u *APITokenUpsertOne) UpdateNewValues() *APITokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.Kind(); exists {
 			s.SetIgnore(apitoken.FieldKind)
+		}
+		if _, exists := u.create.mutation.AdminID(); exists {
+			s.SetIgnore(apitoken.FieldAdminID)
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(apitoken.FieldUserID)
@@ -472,6 +625,69 @@ func (u *APITokenUpsertOne) SetName(v string) *APITokenUpsertOne {
 func (u *APITokenUpsertOne) UpdateName() *APITokenUpsertOne {
 	return u.Update(func(s *APITokenUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *APITokenUpsertOne) SetRole(v enum.AdminRole) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateRole() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// ClearRole clears the value of the "role" field.
+func (u *APITokenUpsertOne) ClearRole() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearRole()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *APITokenUpsertOne) SetExpiresAt(v time.Time) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateExpiresAt() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *APITokenUpsertOne) ClearExpiresAt() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearExpiresAt()
+	})
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (u *APITokenUpsertOne) SetLastUsedAt(v time.Time) *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetLastUsedAt(v)
+	})
+}
+
+// UpdateLastUsedAt sets the "last_used_at" field to the value that was provided on create.
+func (u *APITokenUpsertOne) UpdateLastUsedAt() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateLastUsedAt()
+	})
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (u *APITokenUpsertOne) ClearLastUsedAt() *APITokenUpsertOne {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearLastUsedAt()
 	})
 }
 
@@ -670,6 +886,9 @@ func (u *APITokenUpsertBulk) UpdateNewValues() *APITokenUpsertBulk {
 			if _, exists := b.mutation.Kind(); exists {
 				s.SetIgnore(apitoken.FieldKind)
 			}
+			if _, exists := b.mutation.AdminID(); exists {
+				s.SetIgnore(apitoken.FieldAdminID)
+			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(apitoken.FieldUserID)
 			}
@@ -730,6 +949,69 @@ func (u *APITokenUpsertBulk) SetName(v string) *APITokenUpsertBulk {
 func (u *APITokenUpsertBulk) UpdateName() *APITokenUpsertBulk {
 	return u.Update(func(s *APITokenUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *APITokenUpsertBulk) SetRole(v enum.AdminRole) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateRole() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// ClearRole clears the value of the "role" field.
+func (u *APITokenUpsertBulk) ClearRole() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearRole()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *APITokenUpsertBulk) SetExpiresAt(v time.Time) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateExpiresAt() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *APITokenUpsertBulk) ClearExpiresAt() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearExpiresAt()
+	})
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (u *APITokenUpsertBulk) SetLastUsedAt(v time.Time) *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.SetLastUsedAt(v)
+	})
+}
+
+// UpdateLastUsedAt sets the "last_used_at" field to the value that was provided on create.
+func (u *APITokenUpsertBulk) UpdateLastUsedAt() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.UpdateLastUsedAt()
+	})
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (u *APITokenUpsertBulk) ClearLastUsedAt() *APITokenUpsertBulk {
+	return u.Update(func(s *APITokenUpsert) {
+		s.ClearLastUsedAt()
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/ent/user"
@@ -29,6 +30,7 @@ type APITokenQuery struct {
 	predicates  []predicate.APIToken
 	withAccount *AccountQuery
 	withUser    *UserQuery
+	withAdmin   *AdminQuery
 	loadTotal   []func(context.Context, []*APIToken) error
 	modifiers   []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -104,6 +106,28 @@ func (_q *APITokenQuery) QueryUser() *UserQuery {
 			sqlgraph.From(apitoken.Table, apitoken.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.UserTable, apitoken.UserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAdmin chains the current query on the "admin" edge.
+func (_q *APITokenQuery) QueryAdmin() *AdminQuery {
+	query := (&AdminClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apitoken.Table, apitoken.FieldID, selector),
+			sqlgraph.To(admin.Table, admin.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.AdminTable, apitoken.AdminColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +329,7 @@ func (_q *APITokenQuery) Clone() *APITokenQuery {
 		predicates:  append([]predicate.APIToken{}, _q.predicates...),
 		withAccount: _q.withAccount.Clone(),
 		withUser:    _q.withUser.Clone(),
+		withAdmin:   _q.withAdmin.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -331,6 +356,17 @@ func (_q *APITokenQuery) WithUser(opts ...func(*UserQuery)) *APITokenQuery {
 		opt(query)
 	}
 	_q.withUser = query
+	return _q
+}
+
+// WithAdmin tells the query-builder to eager-load the nodes that are connected to
+// the "admin" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *APITokenQuery) WithAdmin(opts ...func(*AdminQuery)) *APITokenQuery {
+	query := (&AdminClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAdmin = query
 	return _q
 }
 
@@ -418,9 +454,10 @@ func (_q *APITokenQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*API
 	var (
 		nodes       = []*APIToken{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withAccount != nil,
 			_q.withUser != nil,
+			_q.withAdmin != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -453,6 +490,12 @@ func (_q *APITokenQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*API
 	if query := _q.withUser; query != nil {
 		if err := _q.loadUser(ctx, query, nodes, nil,
 			func(n *APIToken, e *User) { n.Edges.User = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAdmin; query != nil {
+		if err := _q.loadAdmin(ctx, query, nodes, nil,
+			func(n *APIToken, e *Admin) { n.Edges.Admin = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -525,6 +568,38 @@ func (_q *APITokenQuery) loadUser(ctx context.Context, query *UserQuery, nodes [
 	}
 	return nil
 }
+func (_q *APITokenQuery) loadAdmin(ctx context.Context, query *AdminQuery, nodes []*APIToken, init func(*APIToken), assign func(*APIToken, *Admin)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*APIToken)
+	for i := range nodes {
+		if nodes[i].AdminID == nil {
+			continue
+		}
+		fk := *nodes[i].AdminID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(admin.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "admin_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *APITokenQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -559,6 +634,9 @@ func (_q *APITokenQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withUser != nil {
 			_spec.Node.AddColumnOnce(apitoken.FieldUserID)
+		}
+		if _q.withAdmin != nil {
+			_spec.Node.AddColumnOnce(apitoken.FieldAdminID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

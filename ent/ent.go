@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -86,6 +87,7 @@ func checkColumn(t, c string) error {
 			apitoken.Table:       apitoken.ValidColumn,
 			accessevent.Table:    accessevent.ValidColumn,
 			account.Table:        account.ValidColumn,
+			admin.Table:          admin.ValidColumn,
 			device.Table:         device.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			invitation.Table:     invitation.ValidColumn,

@@ -5,6 +5,7 @@ package ent
 import (
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -24,7 +25,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -36,13 +37,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "APIToken",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			apitoken.FieldCreatedAt: {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
-			apitoken.FieldUpdatedAt: {Type: field.TypeTime, Column: apitoken.FieldUpdatedAt},
-			apitoken.FieldAccountID: {Type: field.TypeString, Column: apitoken.FieldAccountID},
-			apitoken.FieldName:      {Type: field.TypeString, Column: apitoken.FieldName},
-			apitoken.FieldTokenHash: {Type: field.TypeString, Column: apitoken.FieldTokenHash},
-			apitoken.FieldKind:      {Type: field.TypeEnum, Column: apitoken.FieldKind},
-			apitoken.FieldUserID:    {Type: field.TypeString, Column: apitoken.FieldUserID},
+			apitoken.FieldCreatedAt:  {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
+			apitoken.FieldUpdatedAt:  {Type: field.TypeTime, Column: apitoken.FieldUpdatedAt},
+			apitoken.FieldAccountID:  {Type: field.TypeString, Column: apitoken.FieldAccountID},
+			apitoken.FieldName:       {Type: field.TypeString, Column: apitoken.FieldName},
+			apitoken.FieldTokenHash:  {Type: field.TypeString, Column: apitoken.FieldTokenHash},
+			apitoken.FieldKind:       {Type: field.TypeEnum, Column: apitoken.FieldKind},
+			apitoken.FieldRole:       {Type: field.TypeEnum, Column: apitoken.FieldRole},
+			apitoken.FieldAdminID:    {Type: field.TypeString, Column: apitoken.FieldAdminID},
+			apitoken.FieldExpiresAt:  {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
+			apitoken.FieldLastUsedAt: {Type: field.TypeTime, Column: apitoken.FieldLastUsedAt},
+			apitoken.FieldUserID:     {Type: field.TypeString, Column: apitoken.FieldUserID},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -88,6 +93,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   admin.Table,
+			Columns: admin.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: admin.FieldID,
+			},
+		},
+		Type: "Admin",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			admin.FieldCreatedAt:    {Type: field.TypeTime, Column: admin.FieldCreatedAt},
+			admin.FieldUpdatedAt:    {Type: field.TypeTime, Column: admin.FieldUpdatedAt},
+			admin.FieldAccountID:    {Type: field.TypeString, Column: admin.FieldAccountID},
+			admin.FieldVersion:      {Type: field.TypeInt, Column: admin.FieldVersion},
+			admin.FieldName:         {Type: field.TypeString, Column: admin.FieldName},
+			admin.FieldEmail:        {Type: field.TypeString, Column: admin.FieldEmail},
+			admin.FieldRole:         {Type: field.TypeEnum, Column: admin.FieldRole},
+			admin.FieldPasswordHash: {Type: field.TypeString, Column: admin.FieldPasswordHash},
+			admin.FieldDisabled:     {Type: field.TypeBool, Column: admin.FieldDisabled},
+			admin.FieldLastSignInAt: {Type: field.TypeTime, Column: admin.FieldLastSignInAt},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   device.Table,
 			Columns: device.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -107,7 +135,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			device.FieldVendorID:  {Type: field.TypeString, Column: device.FieldVendorID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -127,7 +155,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultIds:   {Type: field.TypeJSON, Column: idempotencykey.FieldResultIds},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -150,7 +178,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRedeemedAt: {Type: field.TypeTime, Column: invitation.FieldRedeemedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outbox.Table,
 			Columns: outbox.Columns,
@@ -180,7 +208,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outbox.FieldSentAt:        {Type: field.TypeTime, Column: outbox.FieldSentAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -208,7 +236,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDailyUntil:    {Type: field.TypeInt16, Column: permission.FieldDailyUntil},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   redeembucket.Table,
 			Columns: redeembucket.Columns,
@@ -222,7 +250,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			redeembucket.FieldSeenAt: {Type: field.TypeTime, Column: redeembucket.FieldSeenAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   redeemfailure.Table,
 			Columns: redeemfailure.Columns,
@@ -237,7 +265,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			redeemfailure.FieldAt:   {Type: field.TypeTime, Column: redeemfailure.FieldAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -281,6 +309,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"APIToken",
 		"User",
+	)
+	graph.MustAddE(
+		"admin",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   apitoken.AdminTable,
+			Columns: []string{apitoken.AdminColumn},
+			Bidi:    false,
+		},
+		"APIToken",
+		"Admin",
 	)
 	graph.MustAddE(
 		"account",
@@ -329,6 +369,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AccessEvent",
 		"Permission",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   admin.AccountTable,
+			Columns: []string{admin.AccountColumn},
+			Bidi:    false,
+		},
+		"Admin",
+		"Account",
+	)
+	graph.MustAddE(
+		"sessions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.SessionsTable,
+			Columns: []string{admin.SessionsColumn},
+			Bidi:    false,
+		},
+		"Admin",
+		"APIToken",
 	)
 	graph.MustAddE(
 		"account",
@@ -649,6 +713,26 @@ func (f *APITokenFilter) WhereKind(p entql.StringP) {
 	f.Where(p.Field(apitoken.FieldKind))
 }
 
+// WhereRole applies the entql string predicate on the role field.
+func (f *APITokenFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(apitoken.FieldRole))
+}
+
+// WhereAdminID applies the entql string predicate on the admin_id field.
+func (f *APITokenFilter) WhereAdminID(p entql.StringP) {
+	f.Where(p.Field(apitoken.FieldAdminID))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *APITokenFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(apitoken.FieldExpiresAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *APITokenFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(apitoken.FieldLastUsedAt))
+}
+
 // WhereUserID applies the entql string predicate on the user_id field.
 func (f *APITokenFilter) WhereUserID(p entql.StringP) {
 	f.Where(p.Field(apitoken.FieldUserID))
@@ -676,6 +760,20 @@ func (f *APITokenFilter) WhereHasUser() {
 // WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
 func (f *APITokenFilter) WhereHasUserWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAdmin applies a predicate to check if query has an edge admin.
+func (f *APITokenFilter) WhereHasAdmin() {
+	f.Where(entql.HasEdge("admin"))
+}
+
+// WhereHasAdminWith applies a predicate to check if query has an edge admin with a given conditions (other predicates).
+func (f *APITokenFilter) WhereHasAdminWith(preds ...predicate.Admin) {
+	f.Where(entql.HasEdgeWith("admin", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -894,6 +992,124 @@ func (f *AccountFilter) WhereName(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AdminQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AdminQuery builder.
+func (_q *AdminQuery) Filter() *AdminFilter {
+	return &AdminFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AdminMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AdminMutation builder.
+func (m *AdminMutation) Filter() *AdminFilter {
+	return &AdminFilter{config: m.config, predicateAdder: m}
+}
+
+// AdminFilter provides a generic filtering capability at runtime for AdminQuery.
+type AdminFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AdminFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AdminFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(admin.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AdminFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(admin.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AdminFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(admin.FieldUpdatedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *AdminFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(admin.FieldAccountID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *AdminFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(admin.FieldVersion))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *AdminFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(admin.FieldName))
+}
+
+// WhereEmail applies the entql string predicate on the email field.
+func (f *AdminFilter) WhereEmail(p entql.StringP) {
+	f.Where(p.Field(admin.FieldEmail))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *AdminFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(admin.FieldRole))
+}
+
+// WherePasswordHash applies the entql string predicate on the password_hash field.
+func (f *AdminFilter) WherePasswordHash(p entql.StringP) {
+	f.Where(p.Field(admin.FieldPasswordHash))
+}
+
+// WhereDisabled applies the entql bool predicate on the disabled field.
+func (f *AdminFilter) WhereDisabled(p entql.BoolP) {
+	f.Where(p.Field(admin.FieldDisabled))
+}
+
+// WhereLastSignInAt applies the entql time.Time predicate on the last_sign_in_at field.
+func (f *AdminFilter) WhereLastSignInAt(p entql.TimeP) {
+	f.Where(p.Field(admin.FieldLastSignInAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *AdminFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *AdminFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSessions applies a predicate to check if query has an edge sessions.
+func (f *AdminFilter) WhereHasSessions() {
+	f.Where(entql.HasEdge("sessions"))
+}
+
+// WhereHasSessionsWith applies a predicate to check if query has an edge sessions with a given conditions (other predicates).
+func (f *AdminFilter) WhereHasSessionsWith(preds ...predicate.APIToken) {
+	f.Where(entql.HasEdgeWith("sessions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DeviceQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -922,7 +1138,7 @@ type DeviceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DeviceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1044,7 +1260,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1133,7 +1349,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1279,7 +1495,7 @@ type OutboxFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1432,7 +1648,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1617,7 +1833,7 @@ type RedeemBucketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RedeemBucketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1662,7 +1878,7 @@ type RedeemFailureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RedeemFailureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1712,7 +1928,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

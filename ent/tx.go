@@ -20,6 +20,8 @@ type Tx struct {
 	AccessEvent *AccessEventClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// Admin is the client for interacting with the Admin builders.
+	Admin *AdminClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -170,6 +172,7 @@ func (tx *Tx) init() {
 	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.AccessEvent = NewAccessEventClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
+	tx.Admin = NewAdminClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)

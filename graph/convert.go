@@ -35,8 +35,12 @@ func viewer(ctx context.Context) (*auth.Viewer, error) {
 // never shown as another.
 func viewerRole(v *auth.Viewer) (model.ViewerRole, error) {
 	switch v.Role {
+	case auth.RoleOwner:
+		return model.ViewerRoleOwner, nil
 	case auth.RoleAdmin:
 		return model.ViewerRoleAdmin, nil
+	case auth.RoleViewer:
+		return model.ViewerRoleViewer, nil
 	case auth.RoleUser:
 		return model.ViewerRoleUser, nil
 	}

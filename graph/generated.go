@@ -2300,9 +2300,17 @@ What a token may do.
 """
 enum ViewerRole {
   """
-  Administers everything in the account.
+  Administers everything in the account, including its admins, API tokens and settings.
+  """
+  OWNER
+  """
+  Manages the account's users, devices, permissions and invitations.
   """
   ADMIN
+  """
+  Reads the account (the overview, door events and audit trail) and writes nothing.
+  """
+  VIEWER
   """
   Acts as one user: reads that user's own permissions and devices.
   """
@@ -2316,7 +2324,7 @@ type Viewer {
   account: Account!
   role: ViewerRole!
   """
-  The user a USER token acts as; null for ADMIN tokens.
+  The user a USER token acts as; null for every other role.
   """
   user: User
 }

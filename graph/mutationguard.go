@@ -62,7 +62,7 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		ae = apperr.New(apperr.BadUserInput, "operateDevice cannot share an operation with other mutations")
 	case admin && v == nil:
 		ae = apperr.ErrUnauthenticated
-	case admin && v.Role != auth.RoleAdmin:
+	case admin && v.Role != auth.RoleOwner && v.Role != auth.RoleAdmin:
 		ae = apperr.ErrForbidden
 	default:
 		return nil

@@ -54,7 +54,7 @@ func TestDeletedUserToken(t *testing.T) {
 		}
 		var v struct{ Viewer struct{ Role string } }
 		b.MustDo(acme.Token, role, nil, &v)
-		if v.Viewer.Role != "ADMIN" {
+		if v.Viewer.Role != "OWNER" {
 			t.Errorf("the admin token's role is %q", v.Viewer.Role)
 		}
 	})

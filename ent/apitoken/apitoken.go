@@ -31,12 +31,22 @@ const (
 	FieldTokenHash = "token_hash"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
+	// FieldRole holds the string denoting the role field in the database.
+	FieldRole = "role"
+	// FieldAdminID holds the string denoting the admin_id field in the database.
+	FieldAdminID = "admin_id"
+	// FieldExpiresAt holds the string denoting the expires_at field in the database.
+	FieldExpiresAt = "expires_at"
+	// FieldLastUsedAt holds the string denoting the last_used_at field in the database.
+	FieldLastUsedAt = "last_used_at"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
+	// EdgeAdmin holds the string denoting the admin edge name in mutations.
+	EdgeAdmin = "admin"
 	// Table holds the table name of the apitoken in the database.
 	Table = "api_tokens"
 	// AccountTable is the table that holds the account relation/edge.
@@ -53,6 +63,13 @@ const (
 	UserInverseTable = "users"
 	// UserColumn is the table column denoting the user relation/edge.
 	UserColumn = "user_id"
+	// AdminTable is the table that holds the admin relation/edge.
+	AdminTable = "api_tokens"
+	// AdminInverseTable is the table name for the Admin entity.
+	// It exists in this package in order to avoid circular dependency with the "admin" package.
+	AdminInverseTable = "admins"
+	// AdminColumn is the table column denoting the admin relation/edge.
+	AdminColumn = "admin_id"
 )
 
 // Columns holds all SQL columns for apitoken fields.
@@ -64,6 +81,10 @@ var Columns = []string{
 	FieldName,
 	FieldTokenHash,
 	FieldKind,
+	FieldRole,
+	FieldAdminID,
+	FieldExpiresAt,
+	FieldLastUsedAt,
 	FieldUserID,
 }
 
@@ -100,10 +121,20 @@ var (
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k enum.TokenKind) error {
 	switch k {
-	case "ADMIN", "APP":
+	case "API", "SESSION", "APP":
 		return nil
 	default:
 		return fmt.Errorf("apitoken: invalid enum value for kind field: %q", k)
+	}
+}
+
+// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
+func RoleValidator(r enum.AdminRole) error {
+	switch r {
+	case "OWNER", "ADMIN", "VIEWER":
+		return nil
+	default:
+		return fmt.Errorf("apitoken: invalid enum value for role field: %q", r)
 	}
 }
 
@@ -145,6 +176,26 @@ func ByKind(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKind, opts...).ToFunc()
 }
 
+// ByRole orders the results by the role field.
+func ByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByAdminID orders the results by the admin_id field.
+func ByAdminID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAdminID, opts...).ToFunc()
+}
+
+// ByExpiresAt orders the results by the expires_at field.
+func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
+}
+
+// ByLastUsedAt orders the results by the last_used_at field.
+func ByLastUsedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastUsedAt, opts...).ToFunc()
+}
+
 // ByUserID orders the results by the user_id field.
 func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserID, opts...).ToFunc()
@@ -163,6 +214,13 @@ func ByUserField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newUserStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByAdminField orders the results by admin field.
+func ByAdminField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAdminStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -177,10 +235,24 @@ func newUserStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
 	)
 }
+func newAdminStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AdminInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AdminTable, AdminColumn),
+	)
+}
 
 var (
 	// enum.TokenKind must implement graphql.Marshaler.
 	_ graphql.Marshaler = (*enum.TokenKind)(nil)
 	// enum.TokenKind must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*enum.TokenKind)(nil)
+)
+
+var (
+	// enum.AdminRole must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.AdminRole)(nil)
+	// enum.AdminRole must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.AdminRole)(nil)
 )

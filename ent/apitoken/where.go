@@ -82,6 +82,21 @@ func TokenHash(v string) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldTokenHash, v))
 }
 
+// AdminID applies equality check predicate on the "admin_id" field. It's identical to AdminIDEQ.
+func AdminID(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldAdminID, v))
+}
+
+// ExpiresAt applies equality check predicate on the "expires_at" field. It's identical to ExpiresAtEQ.
+func ExpiresAt(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// LastUsedAt applies equality check predicate on the "last_used_at" field. It's identical to LastUsedAtEQ.
+func LastUsedAt(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldLastUsedAt, v))
+}
+
 // UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
 func UserID(v pulid.ID) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldUserID, v))
@@ -397,6 +412,226 @@ func KindNotIn(vs ...enum.TokenKind) predicate.APIToken {
 	return predicate.APIToken(sql.FieldNotIn(FieldKind, v...))
 }
 
+// RoleEQ applies the EQ predicate on the "role" field.
+func RoleEQ(v enum.AdminRole) predicate.APIToken {
+	vc := v
+	return predicate.APIToken(sql.FieldEQ(FieldRole, vc))
+}
+
+// RoleNEQ applies the NEQ predicate on the "role" field.
+func RoleNEQ(v enum.AdminRole) predicate.APIToken {
+	vc := v
+	return predicate.APIToken(sql.FieldNEQ(FieldRole, vc))
+}
+
+// RoleIn applies the In predicate on the "role" field.
+func RoleIn(vs ...enum.AdminRole) predicate.APIToken {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.APIToken(sql.FieldIn(FieldRole, v...))
+}
+
+// RoleNotIn applies the NotIn predicate on the "role" field.
+func RoleNotIn(vs ...enum.AdminRole) predicate.APIToken {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.APIToken(sql.FieldNotIn(FieldRole, v...))
+}
+
+// RoleIsNil applies the IsNil predicate on the "role" field.
+func RoleIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldRole))
+}
+
+// RoleNotNil applies the NotNil predicate on the "role" field.
+func RoleNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldRole))
+}
+
+// AdminIDEQ applies the EQ predicate on the "admin_id" field.
+func AdminIDEQ(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldAdminID, v))
+}
+
+// AdminIDNEQ applies the NEQ predicate on the "admin_id" field.
+func AdminIDNEQ(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldAdminID, v))
+}
+
+// AdminIDIn applies the In predicate on the "admin_id" field.
+func AdminIDIn(vs ...pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldAdminID, vs...))
+}
+
+// AdminIDNotIn applies the NotIn predicate on the "admin_id" field.
+func AdminIDNotIn(vs ...pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldAdminID, vs...))
+}
+
+// AdminIDGT applies the GT predicate on the "admin_id" field.
+func AdminIDGT(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldAdminID, v))
+}
+
+// AdminIDGTE applies the GTE predicate on the "admin_id" field.
+func AdminIDGTE(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldAdminID, v))
+}
+
+// AdminIDLT applies the LT predicate on the "admin_id" field.
+func AdminIDLT(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldAdminID, v))
+}
+
+// AdminIDLTE applies the LTE predicate on the "admin_id" field.
+func AdminIDLTE(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldAdminID, v))
+}
+
+// AdminIDContains applies the Contains predicate on the "admin_id" field.
+func AdminIDContains(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldContains(FieldAdminID, vc))
+}
+
+// AdminIDHasPrefix applies the HasPrefix predicate on the "admin_id" field.
+func AdminIDHasPrefix(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldHasPrefix(FieldAdminID, vc))
+}
+
+// AdminIDHasSuffix applies the HasSuffix predicate on the "admin_id" field.
+func AdminIDHasSuffix(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldHasSuffix(FieldAdminID, vc))
+}
+
+// AdminIDIsNil applies the IsNil predicate on the "admin_id" field.
+func AdminIDIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldAdminID))
+}
+
+// AdminIDNotNil applies the NotNil predicate on the "admin_id" field.
+func AdminIDNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldAdminID))
+}
+
+// AdminIDEqualFold applies the EqualFold predicate on the "admin_id" field.
+func AdminIDEqualFold(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldEqualFold(FieldAdminID, vc))
+}
+
+// AdminIDContainsFold applies the ContainsFold predicate on the "admin_id" field.
+func AdminIDContainsFold(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldContainsFold(FieldAdminID, vc))
+}
+
+// ExpiresAtEQ applies the EQ predicate on the "expires_at" field.
+func ExpiresAtEQ(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// ExpiresAtNEQ applies the NEQ predicate on the "expires_at" field.
+func ExpiresAtNEQ(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldExpiresAt, v))
+}
+
+// ExpiresAtIn applies the In predicate on the "expires_at" field.
+func ExpiresAtIn(vs ...time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldExpiresAt, vs...))
+}
+
+// ExpiresAtNotIn applies the NotIn predicate on the "expires_at" field.
+func ExpiresAtNotIn(vs ...time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldExpiresAt, vs...))
+}
+
+// ExpiresAtGT applies the GT predicate on the "expires_at" field.
+func ExpiresAtGT(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldExpiresAt, v))
+}
+
+// ExpiresAtGTE applies the GTE predicate on the "expires_at" field.
+func ExpiresAtGTE(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldExpiresAt, v))
+}
+
+// ExpiresAtLT applies the LT predicate on the "expires_at" field.
+func ExpiresAtLT(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldExpiresAt, v))
+}
+
+// ExpiresAtLTE applies the LTE predicate on the "expires_at" field.
+func ExpiresAtLTE(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldExpiresAt, v))
+}
+
+// ExpiresAtIsNil applies the IsNil predicate on the "expires_at" field.
+func ExpiresAtIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldExpiresAt))
+}
+
+// ExpiresAtNotNil applies the NotNil predicate on the "expires_at" field.
+func ExpiresAtNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldExpiresAt))
+}
+
+// LastUsedAtEQ applies the EQ predicate on the "last_used_at" field.
+func LastUsedAtEQ(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldLastUsedAt, v))
+}
+
+// LastUsedAtNEQ applies the NEQ predicate on the "last_used_at" field.
+func LastUsedAtNEQ(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldLastUsedAt, v))
+}
+
+// LastUsedAtIn applies the In predicate on the "last_used_at" field.
+func LastUsedAtIn(vs ...time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldLastUsedAt, vs...))
+}
+
+// LastUsedAtNotIn applies the NotIn predicate on the "last_used_at" field.
+func LastUsedAtNotIn(vs ...time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldLastUsedAt, vs...))
+}
+
+// LastUsedAtGT applies the GT predicate on the "last_used_at" field.
+func LastUsedAtGT(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldLastUsedAt, v))
+}
+
+// LastUsedAtGTE applies the GTE predicate on the "last_used_at" field.
+func LastUsedAtGTE(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldLastUsedAt, v))
+}
+
+// LastUsedAtLT applies the LT predicate on the "last_used_at" field.
+func LastUsedAtLT(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldLastUsedAt, v))
+}
+
+// LastUsedAtLTE applies the LTE predicate on the "last_used_at" field.
+func LastUsedAtLTE(v time.Time) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldLastUsedAt, v))
+}
+
+// LastUsedAtIsNil applies the IsNil predicate on the "last_used_at" field.
+func LastUsedAtIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldLastUsedAt))
+}
+
+// LastUsedAtNotNil applies the NotNil predicate on the "last_used_at" field.
+func LastUsedAtNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldLastUsedAt))
+}
+
 // UserIDEQ applies the EQ predicate on the "user_id" field.
 func UserIDEQ(v pulid.ID) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldUserID, v))
@@ -515,6 +750,29 @@ func HasUser() predicate.APIToken {
 func HasUserWith(preds ...predicate.User) predicate.APIToken {
 	return predicate.APIToken(func(s *sql.Selector) {
 		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAdmin applies the HasEdge predicate on the "admin" edge.
+func HasAdmin() predicate.APIToken {
+	return predicate.APIToken(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AdminTable, AdminColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAdminWith applies the HasEdge predicate on the "admin" edge with a given conditions (other predicates).
+func HasAdminWith(preds ...predicate.Admin) predicate.APIToken {
+	return predicate.APIToken(func(s *sql.Selector) {
+		step := newAdminStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

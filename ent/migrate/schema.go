@@ -16,9 +16,13 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Default: "admin"},
 		{Name: "token_hash", Type: field.TypeString, Unique: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"ADMIN", "APP"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"API", "SESSION", "APP"}},
+		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"OWNER", "ADMIN", "VIEWER"}},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString, Nullable: true},
+		{Name: "admin_id", Type: field.TypeString, Nullable: true},
 	}
 	// APITokensTable holds the schema information for the "api_tokens" table.
 	APITokensTable = &schema.Table{
@@ -28,14 +32,20 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "api_tokens_accounts_account",
-				Columns:    []*schema.Column{APITokensColumns[6]},
+				Columns:    []*schema.Column{APITokensColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "api_tokens_users_user",
-				Columns:    []*schema.Column{APITokensColumns[7]},
+				Columns:    []*schema.Column{APITokensColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "api_tokens_admins_admin",
+				Columns:    []*schema.Column{APITokensColumns[11]},
+				RefColumns: []*schema.Column{AdminsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 		},
@@ -43,7 +53,7 @@ var (
 			{
 				Name:    "apitoken_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{APITokensColumns[6]},
+				Columns: []*schema.Column{APITokensColumns[9]},
 			},
 		},
 	}
@@ -124,6 +134,46 @@ var (
 		Name:       "accounts",
 		Columns:    AccountsColumns,
 		PrimaryKey: []*schema.Column{AccountsColumns[0]},
+	}
+	// AdminsColumns holds the columns for the "admins" table.
+	AdminsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "email", Type: field.TypeString, Size: 254},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"OWNER", "ADMIN", "VIEWER"}},
+		{Name: "password_hash", Type: field.TypeString, Nullable: true},
+		{Name: "disabled", Type: field.TypeBool, Default: false},
+		{Name: "last_sign_in_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString},
+	}
+	// AdminsTable holds the schema information for the "admins" table.
+	AdminsTable = &schema.Table{
+		Name:       "admins",
+		Columns:    AdminsColumns,
+		PrimaryKey: []*schema.Column{AdminsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "admins_accounts_account",
+				Columns:    []*schema.Column{AdminsColumns[10]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "admin_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{AdminsColumns[10]},
+			},
+			{
+				Name:    "admin_account_id_email",
+				Unique:  true,
+				Columns: []*schema.Column{AdminsColumns[10], AdminsColumns[5]},
+			},
+		},
 	}
 	// DevicesColumns holds the columns for the "devices" table.
 	DevicesColumns = []*schema.Column{
@@ -443,6 +493,7 @@ var (
 		APITokensTable,
 		AccessEventsTable,
 		AccountsTable,
+		AdminsTable,
 		DevicesTable,
 		IdempotencyKeysTable,
 		InvitationsTable,
@@ -457,9 +508,10 @@ var (
 func init() {
 	APITokensTable.ForeignKeys[0].RefTable = AccountsTable
 	APITokensTable.ForeignKeys[1].RefTable = UsersTable
+	APITokensTable.ForeignKeys[2].RefTable = AdminsTable
 	APITokensTable.Annotation = &entsql.Annotation{}
 	APITokensTable.Annotation.Checks = map[string]string{
-		"api_tokens_kind_user": "((kind = 'APP') = (user_id IS NOT NULL))",
+		"api_tokens_kind_owner": "(((kind = 'APP') = (user_id IS NOT NULL)) AND ((kind = 'SESSION') = (admin_id IS NOT NULL)) AND ((kind = 'API') = (role IS NOT NULL)))",
 	}
 	AccessEventsTable.ForeignKeys[0].RefTable = AccountsTable
 	AccessEventsTable.ForeignKeys[1].RefTable = DevicesTable
@@ -468,6 +520,7 @@ func init() {
 	AccessEventsTable.Annotation = &entsql.Annotation{
 		Table: "access_events",
 	}
+	AdminsTable.ForeignKeys[0].RefTable = AccountsTable
 	DevicesTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -15,6 +15,9 @@ type AccessEvent func(*sql.Selector)
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// Admin is the predicate function for admin builders.
+type Admin func(*sql.Selector)
+
 // Device is the predicate function for device builders.
 type Device func(*sql.Selector)
 

@@ -183,6 +183,30 @@ func (f AccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountMutation", m)
 }
 
+// The AdminQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AdminQueryRuleFunc func(context.Context, *ent.AdminQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AdminQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AdminQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AdminQuery", q)
+}
+
+// The AdminMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AdminMutationRuleFunc func(context.Context, *ent.AdminMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AdminMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AdminMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AdminMutation", m)
+}
+
 // The DeviceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DeviceQueryRuleFunc func(context.Context, *ent.DeviceQuery) error
@@ -416,6 +440,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AccountQuery:
 		return q.Filter(), nil
+	case *ent.AdminQuery:
+		return q.Filter(), nil
 	case *ent.DeviceQuery:
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
@@ -444,6 +470,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AccessEventMutation:
 		return m.Filter(), nil
 	case *ent.AccountMutation:
+		return m.Filter(), nil
+	case *ent.AdminMutation:
 		return m.Filter(), nil
 	case *ent.DeviceMutation:
 		return m.Filter(), nil

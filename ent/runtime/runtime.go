@@ -8,6 +8,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -133,6 +134,90 @@ func init() {
 	accountDescID := accountMixinFields0[0].Descriptor()
 	// account.DefaultID holds the default value on creation for the id field.
 	account.DefaultID = accountDescID.Default.(func() pulid.ID)
+	adminMixin := schema.Admin{}.Mixin()
+	admin.Policy = privacy.NewPolicies(schema.Admin{})
+	admin.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := admin.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	adminMixinHooks3 := adminMixin[3].Hooks()
+	adminHooks := schema.Admin{}.Hooks()
+
+	admin.Hooks[1] = adminMixinHooks3[0]
+
+	admin.Hooks[2] = adminHooks[0]
+	adminMixinFields0 := adminMixin[0].Fields()
+	_ = adminMixinFields0
+	adminMixinFields1 := adminMixin[1].Fields()
+	_ = adminMixinFields1
+	adminMixinFields3 := adminMixin[3].Fields()
+	_ = adminMixinFields3
+	adminFields := schema.Admin{}.Fields()
+	_ = adminFields
+	// adminDescCreatedAt is the schema descriptor for created_at field.
+	adminDescCreatedAt := adminMixinFields1[0].Descriptor()
+	// admin.DefaultCreatedAt holds the default value on creation for the created_at field.
+	admin.DefaultCreatedAt = adminDescCreatedAt.Default.(func() time.Time)
+	// adminDescUpdatedAt is the schema descriptor for updated_at field.
+	adminDescUpdatedAt := adminMixinFields1[1].Descriptor()
+	// admin.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	admin.DefaultUpdatedAt = adminDescUpdatedAt.Default.(func() time.Time)
+	// admin.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	admin.UpdateDefaultUpdatedAt = adminDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// adminDescVersion is the schema descriptor for version field.
+	adminDescVersion := adminMixinFields3[0].Descriptor()
+	// admin.DefaultVersion holds the default value on creation for the version field.
+	admin.DefaultVersion = adminDescVersion.Default.(int)
+	// adminDescName is the schema descriptor for name field.
+	adminDescName := adminFields[0].Descriptor()
+	// admin.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	admin.NameValidator = func() func(string) error {
+		validators := adminDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+			validators[2].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// adminDescEmail is the schema descriptor for email field.
+	adminDescEmail := adminFields[1].Descriptor()
+	// admin.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	admin.EmailValidator = func() func(string) error {
+		validators := adminDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+			validators[2].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// adminDescDisabled is the schema descriptor for disabled field.
+	adminDescDisabled := adminFields[4].Descriptor()
+	// admin.DefaultDisabled holds the default value on creation for the disabled field.
+	admin.DefaultDisabled = adminDescDisabled.Default.(bool)
+	// adminDescID is the schema descriptor for id field.
+	adminDescID := adminMixinFields0[0].Descriptor()
+	// admin.DefaultID holds the default value on creation for the id field.
+	admin.DefaultID = adminDescID.Default.(func() pulid.ID)
 	deviceMixin := schema.Device{}.Mixin()
 	device.Policy = privacy.NewPolicies(schema.Device{})
 	device.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -14,8 +14,10 @@ import (
 )
 
 // APIToken is a credential of one account. Only a hash of the secret is
-// kept. Its kind says what it is; an APP token names its user and goes
-// with that user, an ADMIN token names none.
+// kept. Its kind says what it is, and the kind decides which owner column
+// is set: an API token has a role of its own, a SESSION names its admin
+// (whose role it has) and an APP token its user; a token goes with its
+// admin or user.
 type APIToken struct{ ent.Schema }
 
 func (APIToken) Mixin() []ent.Mixin {
@@ -29,7 +31,26 @@ func (APIToken) Fields() []ent.Field {
 		field.Enum("kind").
 			GoType(enum.TokenKind("")).
 			Immutable().
-			Comment("What the token is: ADMIN administers the account, APP acts as its user. Always stated, never inferred."),
+			Comment("What the token is: API (named, with a role), SESSION (an admin signed in) or APP (acts as its user). Always stated, never inferred."),
+		field.Enum("role").
+			GoType(enum.AdminRole("")).
+			Optional().
+			Nillable().
+			Comment("The role of an API token; empty for every other kind."),
+		field.String("admin_id").
+			GoType(pulid.ID("")).
+			Optional().
+			Nillable().
+			Immutable().
+			Comment("The admin a SESSION belongs to; empty for every other kind."),
+		field.Time("expires_at").
+			Optional().
+			Nillable().
+			Comment("When the token stops working; none for a token that does not expire."),
+		field.Time("last_used_at").
+			Optional().
+			Nillable().
+			Comment("When the token was last used, updated at most once a minute."),
 		field.String("user_id").
 			GoType(pulid.ID("")).
 			Optional().
@@ -45,14 +66,16 @@ func (APIToken) Edges() []ent.Edge {
 		// owner must not survive as something else.
 		edge.To("user", User.Type).Field("user_id").Unique().Immutable().
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("admin", Admin.Type).Field("admin_id").Unique().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 
 func (APIToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.Skip(entgql.SkipAll),
-		// Exactly the APP tokens have a user.
-		entsql.Checks(map[string]string{"api_tokens_kind_user": "((kind = 'APP') = (user_id IS NOT NULL))"}),
+		// Each kind has exactly its own owner column.
+		entsql.Checks(map[string]string{"api_tokens_kind_owner": "(((kind = 'APP') = (user_id IS NOT NULL)) AND ((kind = 'SESSION') = (admin_id IS NOT NULL)) AND ((kind = 'API') = (role IS NOT NULL)))"}),
 	}
 }
 

@@ -111,20 +111,19 @@ func (User) Policy() ent.Policy { return auth.TenantPolicy() }
 
 // Hooks store emails trimmed and in lower case, so that the unique index on
 // (account, email) ignores case.
-func (User) Hooks() []ent.Hook {
-	return []ent.Hook{
-		func(next ent.Mutator) ent.Mutator {
-			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-				if um, ok := m.(interface {
-					Email() (string, bool)
-					SetEmail(string)
-				}); ok {
-					if e, set := um.Email(); set {
-						um.SetEmail(strings.ToLower(strings.TrimSpace(e)))
-					}
-				}
-				return next.Mutate(ctx, m)
-			})
-		},
-	}
+func (User) Hooks() []ent.Hook { return []ent.Hook{foldEmail} }
+
+// foldEmail stores an email trimmed and in lower case.
+func foldEmail(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if um, ok := m.(interface {
+			Email() (string, bool)
+			SetEmail(string)
+		}); ok {
+			if e, set := um.Email(); set {
+				um.SetEmail(strings.ToLower(strings.TrimSpace(e)))
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }

@@ -13,20 +13,26 @@ import (
 type ViewerRole string
 
 const (
-	// Administers everything in the account.
+	// Administers everything in the account, including its admins, API tokens and settings.
+	ViewerRoleOwner ViewerRole = "OWNER"
+	// Manages the account's users, devices, permissions and invitations.
 	ViewerRoleAdmin ViewerRole = "ADMIN"
+	// Reads the account (the overview, door events and audit trail) and writes nothing.
+	ViewerRoleViewer ViewerRole = "VIEWER"
 	// Acts as one user: reads that user's own permissions and devices.
 	ViewerRoleUser ViewerRole = "USER"
 )
 
 var AllViewerRole = []ViewerRole{
+	ViewerRoleOwner,
 	ViewerRoleAdmin,
+	ViewerRoleViewer,
 	ViewerRoleUser,
 }
 
 func (e ViewerRole) IsValid() bool {
 	switch e {
-	case ViewerRoleAdmin, ViewerRoleUser:
+	case ViewerRoleOwner, ViewerRoleAdmin, ViewerRoleViewer, ViewerRoleUser:
 		return true
 	}
 	return false

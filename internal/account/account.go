@@ -10,7 +10,7 @@ import (
 	"github.com/latchkey/latchkey/internal/enum"
 )
 
-// Create creates an account with its first admin token and returns
+// Create creates an account with its first API token (role OWNER) and returns
 // the token's secret, which is not stored and cannot be shown again.
 func Create(ctx context.Context, client *ent.Client, name string) (*ent.Account, string, error) {
 	ctx = auth.SystemContext(ctx)
@@ -24,7 +24,7 @@ func Create(ctx context.Context, client *ent.Client, name string) (*ent.Account,
 		return nil, "", fmt.Errorf("create account: %w", err)
 	}
 	secret, hash := auth.NewToken()
-	if err := tx.APIToken.Create().SetAccountID(acc.ID).SetKind(enum.TokenAdmin).SetTokenHash(hash).Exec(ctx); err != nil {
+	if err := tx.APIToken.Create().SetAccountID(acc.ID).SetKind(enum.TokenAPI).SetRole(enum.AdminOwner).SetName("owner").SetTokenHash(hash).Exec(ctx); err != nil {
 		return nil, "", fmt.Errorf("create token: %w", err)
 	}
 	return acc, secret, tx.Commit()

@@ -8,6 +8,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -57,7 +58,7 @@ func requireAdmin(ctx context.Context) error {
 	switch v := FromContext(ctx); {
 	case v == nil:
 		return apperr.ErrUnauthenticated
-	case v.Role != RoleAdmin:
+	case v.Role != RoleOwner && v.Role != RoleAdmin:
 		return apperr.ErrForbidden
 	}
 	return privacy.Skip
@@ -123,9 +124,7 @@ func narrow(ctx context.Context, typ string, where func(...func(*sql.Selector)))
 // every query, update and delete, and ScopeEdges to the subquery of every
 // edge predicate in a where input. A type without a scope is refused.
 func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
-	switch v.Role {
-	case RoleAdmin, RoleUser:
-	default:
+	if !v.Role.accountWide() && v.Role != RoleUser {
 		// A role added later sees nothing until it is named here.
 		return nil, privacy.Denyf("no rows for role %d", v.Role)
 	}
@@ -134,6 +133,11 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 		return rows(v, account.ID(v.AccountID)), nil
 	case ent.TypeAPIToken:
 		return rows(v, apitoken.AccountID(v.AccountID), apitoken.UserID(v.UserID)), nil
+	case ent.TypeAdmin:
+		if v.Role == RoleUser {
+			return nil, privacy.Denyf("admins are not readable by users")
+		}
+		return rows(v, admin.AccountID(v.AccountID)), nil
 	case ent.TypeUser:
 		return rows(v, user.AccountID(v.AccountID), user.ID(v.UserID)), nil
 	case ent.TypeDevice:

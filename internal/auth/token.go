@@ -31,15 +31,37 @@ func HashToken(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ViewerOf returns the viewer a stored token stands for. The kind decides
-// the role; a kind unknown here, or an owner that does not fit the kind, is
-// an error, so that no token gains a role from a missing value.
+// ViewerOf returns the viewer a stored token stands for, with its admin
+// loaded for a session. The kind decides where the role comes from; a kind
+// unknown here, an owner that does not fit the kind, a role without a name
+// or a disabled admin is an error, so that no token gains a role from a
+// missing value.
 func ViewerOf(t *ent.APIToken) (*Viewer, error) {
+	v := &Viewer{AccountID: t.AccountID, TokenID: t.ID, Name: t.Name}
 	switch {
-	case t.Kind == enum.TokenAdmin && t.UserID == nil:
-		return &Viewer{AccountID: t.AccountID, Role: RoleAdmin}, nil
-	case t.Kind == enum.TokenApp && t.UserID != nil && *t.UserID != "":
-		return &Viewer{AccountID: t.AccountID, Role: RoleUser, UserID: *t.UserID}, nil
+	case t.Kind == enum.TokenAPI && t.UserID == nil && t.AdminID == nil && t.Role != nil:
+		v.Role = RoleOf(*t.Role)
+	case t.Kind == enum.TokenSession && t.UserID == nil && t.AdminID != nil && t.Edges.Admin != nil &&
+		t.Edges.Admin.ID == *t.AdminID && !t.Edges.Admin.Disabled:
+		v.Role, v.AdminID, v.Name = RoleOf(t.Edges.Admin.Role), t.Edges.Admin.ID, t.Edges.Admin.Name
+	case t.Kind == enum.TokenApp && t.UserID != nil && *t.UserID != "" && t.AdminID == nil:
+		v.Role, v.UserID = RoleUser, *t.UserID
 	}
-	return nil, fmt.Errorf("auth: token %s of kind %q stands for no viewer", t.ID, t.Kind)
+	if !v.valid() {
+		return nil, fmt.Errorf("auth: token %s of kind %q stands for no viewer", t.ID, t.Kind)
+	}
+	return v, nil
+}
+
+// RoleOf is the role of an admin role's name; an unknown name is no role.
+func RoleOf(r enum.AdminRole) Role {
+	switch r {
+	case enum.AdminOwner:
+		return RoleOwner
+	case enum.AdminAdmin:
+		return RoleAdmin
+	case enum.AdminViewer:
+		return RoleViewer
+	}
+	return 0
 }

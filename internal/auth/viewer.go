@@ -14,13 +14,22 @@ import (
 // is treated as no viewer at all.
 type Role int
 
-// Roles.
+// Roles. The first three are an admin's (or an API token's) and see the
+// whole account; RoleUser acts as one user.
 const (
-	// RoleAdmin may do everything within its account.
-	RoleAdmin Role = iota + 1
+	// RoleOwner may do everything within its account, including admins,
+	// tokens and account settings.
+	RoleOwner Role = iota + 1
+	// RoleAdmin manages users, devices, permissions and invitations.
+	RoleAdmin
+	// RoleViewer reads the account and writes nothing.
+	RoleViewer
 	// RoleUser may read its own user, permissions and devices.
 	RoleUser
 )
+
+// accountWide reports whether r sees every row of its account.
+func (r Role) accountWide() bool { return r == RoleOwner || r == RoleAdmin || r == RoleViewer }
 
 // Viewer is the authenticated caller of a request.
 type Viewer struct {
@@ -28,6 +37,15 @@ type Viewer struct {
 	Role      Role
 	// UserID is set for RoleUser viewers, and only for them.
 	UserID pulid.ID
+	// TokenID is the credential the request came with (empty for the
+	// server's own work on an account's behalf).
+	TokenID pulid.ID
+	// AdminID is the signed-in admin of a session; empty for API and app
+	// tokens.
+	AdminID pulid.ID
+	// Name is the actor as the audit trail shows it: the admin's name for
+	// a session, the token's name for an API token.
+	Name string
 }
 
 // valid reports whether v is a viewer the rules know: an account, a known
@@ -36,11 +54,11 @@ func (v *Viewer) valid() bool {
 	if v == nil || v.AccountID == "" {
 		return false
 	}
-	switch v.Role {
-	case RoleAdmin:
+	switch {
+	case v.Role.accountWide():
 		return v.UserID == ""
-	case RoleUser:
-		return v.UserID != ""
+	case v.Role == RoleUser:
+		return v.UserID != "" && v.AdminID == ""
 	}
 	return false
 }

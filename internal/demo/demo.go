@@ -39,7 +39,7 @@ func Seed(ctx context.Context, client *ent.Client, name string, shape Shape, now
 	if err != nil {
 		return "", err
 	}
-	ctx = auth.NewContext(ctx, &auth.Viewer{AccountID: acc.ID, Role: auth.RoleAdmin})
+	ctx = auth.NewContext(ctx, &auth.Viewer{AccountID: acc.ID, Role: auth.RoleOwner, Name: "demo"})
 	devs := make([]*ent.DeviceCreate, shape.Devices)
 	for i := range devs {
 		devs[i] = client.Device.Create().SetName(fmt.Sprintf("Door %d", i+1)).SetTimeZone(seedZones[i%len(seedZones)])

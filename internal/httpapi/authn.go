@@ -145,6 +145,7 @@ var errNotAToken = errors.New("not a valid token")
 func lookup(ctx context.Context, client *ent.Client, hash string) (*auth.Viewer, error) {
 	t, err := client.APIToken.Query().
 		Where(apitoken.TokenHash(hash), apitoken.Or(apitoken.UserIDIsNil(), apitoken.HasUser())).
+		WithAdmin().
 		Only(auth.SystemContext(ctx))
 	if ent.IsNotFound(err) {
 		return nil, errNotAToken

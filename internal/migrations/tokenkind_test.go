@@ -14,9 +14,10 @@ const tokenKindVersion = 20261201233500
 
 // TestUpgradeClassifiesTokens stores tokens as the schema before
 // tokenKindVersion held them and upgrades: a token with a user becomes an
-// APP token, an admin token an ADMIN token, and an app token whose user was
-// deleted (its user_id set to NULL) goes; deleting a user then deletes its
-// tokens.
+// APP token, an admin token an ADMIN token (and, since the admins
+// migration, an API token with the role OWNER), and an app token whose user
+// was deleted (its user_id set to NULL) goes; deleting a user then deletes
+// its tokens.
 func TestUpgradeClassifiesTokens(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d string, newDB func() target) {
 		ctx := context.Background()
@@ -49,29 +50,29 @@ func TestUpgradeClassifiesTokens(t *testing.T) {
 			t.Fatalf("Up: %v", err)
 		}
 		kinds := func() string {
-			rows, err := tg.db.QueryContext(ctx, `SELECT token_hash, kind FROM api_tokens ORDER BY token_hash`)
+			rows, err := tg.db.QueryContext(ctx, `SELECT token_hash, kind, COALESCE(role, '') FROM api_tokens ORDER BY token_hash`)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rows.Close()
 			var out string
 			for rows.Next() {
-				var h, k string
-				if err := rows.Scan(&h, &k); err != nil {
+				var h, k, r string
+				if err := rows.Scan(&h, &k, &r); err != nil {
 					t.Fatal(err)
 				}
-				out += fmt.Sprintf("%s=%s ", h, k)
+				out += fmt.Sprintf("%s=%s%s ", h, k, r)
 			}
 			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
 			return out
 		}
-		if got, want := kinds(), "hash-admin=ADMIN hash-app=APP "; got != want {
+		if got, want := kinds(), "hash-admin=APIOWNER hash-app=APP "; got != want {
 			t.Errorf("tokens after the upgrade: %s, want %s", got, want)
 		}
 		exec(`DELETE FROM users WHERE id = ?`, usr)
-		if got, want := kinds(), "hash-admin=ADMIN "; got != want {
+		if got, want := kinds(), "hash-admin=APIOWNER "; got != want {
 			t.Errorf("tokens after deleting the user: %s, want %s", got, want)
 		}
 	})

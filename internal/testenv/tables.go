@@ -27,6 +27,7 @@ type Counts struct {
 	IdempotencyKeys int `table:"idempotency_keys"`
 	RedeemFailures  int `table:"redeem_failures"`
 	RedeemBuckets   int `table:"redeem_buckets"`
+	Admins          int `table:"admins"`
 }
 
 // Counts reads the row counts of the whole database, across accounts.

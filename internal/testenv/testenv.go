@@ -255,7 +255,7 @@ func (e *Env) Account(name string) Account {
 // Admin returns a context acting as the account's admin, for seeding data
 // directly through Ent (under the same privacy rules as the API).
 func (a Account) Admin() context.Context {
-	return auth.NewContext(context.Background(), &auth.Viewer{AccountID: a.ID, Role: auth.RoleAdmin})
+	return auth.NewContext(context.Background(), &auth.Viewer{AccountID: a.ID, Role: auth.RoleOwner, Name: "owner"})
 }
 
 // Devices creates n devices in the account in one statement and returns their IDs.
