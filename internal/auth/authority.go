@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"github.com/latchkey/latchkey/internal/apperr"
+)
+
+// Rule says who may call a root field: the roles it admits, and whether a
+// caller without a token may.
+type Rule struct {
+	anonymous bool
+	roles     []Role
+}
+
+// admits reports whether r lets v (nil for no token) call its field.
+func (r Rule) admits(v *Viewer) bool {
+	if v == nil {
+		return r.anonymous
+	}
+	for _, role := range r.roles {
+		if role == v.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// The rules the declaration is written in.
+var (
+	// anyone may call the field, with or without a token.
+	anyone = Rule{anonymous: true, roles: []Role{RoleOwner, RoleAdmin, RoleViewer, RoleUser}}
+	// readers are every role; what each sees is narrowed by tenancy
+	// (privacy.go's scope).
+	readers = Rule{roles: []Role{RoleOwner, RoleAdmin, RoleViewer, RoleUser}}
+	// managers change users, devices, permissions and invitations.
+	managers = Rule{roles: []Role{RoleOwner, RoleAdmin}}
+	// users are app tokens acting as their own user.
+	users = Rule{roles: []Role{RoleUser}}
+)
+
+// Authority is the one declaration of which role may call which root
+// field, keyed "Type.field". It is checked for every root field of an
+// operation before any resolver runs; a field it does not name is refused
+// to everyone, and a test fails for every field of the served schema
+// without a rule.
+var Authority = map[string]Rule{
+	"Query.__schema":     anyone,
+	"Query.__type":       anyone,
+	"Query.node":         readers,
+	"Query.nodes":        readers,
+	"Query.viewer":       readers,
+	"Query.users":        readers,
+	"Query.devices":      readers,
+	"Query.permissions":  readers,
+	"Query.invitations":  readers,
+	"Query.accessEvents": readers,
+	"Query.checkAccess":  readers,
+
+	"Mutation.createUser":       managers,
+	"Mutation.updateUser":       managers,
+	"Mutation.deleteUser":       managers,
+	"Mutation.createDevice":     managers,
+	"Mutation.updateDevice":     managers,
+	"Mutation.deleteDevice":     managers,
+	"Mutation.grantPermission":  managers,
+	"Mutation.updatePermission": managers,
+	"Mutation.revokePermission": managers,
+	"Mutation.resendInvitation": managers,
+	"Mutation.redeemInvitation": anyone,
+	"Mutation.operateDevice":    users,
+}
+
+// May answers whether v (nil without a token) may call the root field
+// ("Type.field"): nil, ErrUnauthenticated for a caller without a token,
+// or ErrForbidden.
+func May(v *Viewer, field string) error {
+	r, ok := Authority[field]
+	switch {
+	case ok && r.admits(v):
+		return nil
+	case v == nil:
+		return apperr.ErrUnauthenticated
+	}
+	return apperr.ErrForbidden
+}
