@@ -59,18 +59,18 @@ type InvitationResolver interface {
 	Status(ctx context.Context, obj *ent.Invitation) (enum.InvitationStatus, error)
 }
 type MutationResolver interface {
-	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*door.Operation, error)
-	CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error)
-	UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error)
-	DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error)
-	RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error)
-	ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) (*grant.Result, error)
-	GrantPermission(ctx context.Context, input grant.Input, idempotencyKey *string) (*grant.Result, error)
-	UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch, version *int) (*ent.Permission, error)
-	RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error)
-	CreateUser(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*ent.User, error)
-	UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error)
-	DeleteUser(ctx context.Context, id pulid.ID) (*grant.UserDeletion, error)
+	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool, clientMutationID *string) (*model.OperateDevicePayload, error)
+	CreateDevice(ctx context.Context, input model.CreateDeviceInput, idempotencyKey *string) (*model.CreateDevicePayload, error)
+	UpdateDevice(ctx context.Context, id pulid.ID, input model.UpdateDeviceInput, version *int) (*model.UpdateDevicePayload, error)
+	DeleteDevice(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteDevicePayload, error)
+	RedeemInvitation(ctx context.Context, code string, clientMutationID *string) (*model.RedeemInvitationPayload, error)
+	ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod, clientMutationID *string) (*model.ResendInvitationPayload, error)
+	GrantPermission(ctx context.Context, input model.GrantPermissionInput, idempotencyKey *string) (*model.GrantPermissionPayload, error)
+	UpdatePermission(ctx context.Context, id pulid.ID, input model.UpdatePermissionInput, version *int) (*model.UpdatePermissionPayload, error)
+	RevokePermission(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.RevokePermissionPayload, error)
+	CreateUser(ctx context.Context, input model.CreateUserInput, idempotencyKey *string) (*model.CreateUserPayload, error)
+	UpdateUser(ctx context.Context, id pulid.ID, input model.UpdateUserInput, version *int) (*model.UpdateUserPayload, error)
+	DeleteUser(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteUserPayload, error)
 }
 type PermissionResolver interface {
 	Schedule(ctx context.Context, obj *ent.Permission) (string, error)
@@ -243,6 +243,10 @@ extend type Mutation {
     Ignored: the server decides every request as remote.
     """
     remote: Boolean @deprecated(reason: "Every request through this server is remote; the value is ignored.")
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
   ): OperateDevicePayload
 }
 
@@ -298,6 +302,10 @@ type OperateDevicePayload {
   The device's state after the action; null when refused.
   """
   state: LockState
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/device.graphql", Input: `extend type Mutation {
@@ -306,19 +314,69 @@ type OperateDevicePayload {
   A retry with the same idempotencyKey returns the first answer (see
   grantPermission).
   """
-  createDevice(input: CreateDeviceInput!, idempotencyKey: String): Device!
+  createDevice(input: CreateDeviceInput!, idempotencyKey: String): CreateDevicePayload!
   """
   Changes the fields given in input; fields left out keep their values.
   With version, the update is refused (CONFLICT) if the device has changed
   since that version was read.
   """
-  updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): Device!
+  updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): UpdateDevicePayload!
   """
   Deletes a device together with every permission on it. A pending
   invitation left with no permission is revoked. The device's access events
   stay, with the device's name as it was (their device becomes null).
   """
-  deleteDevice(id: ID!): DeleteDevicePayload!
+  deleteDevice(
+    id: ID!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): DeleteDevicePayload!
+}
+
+extend input CreateDeviceInput {
+  """
+  Any text of the client's, echoed in the payload. It is not part of the
+  request that idempotencyKey compares.
+  """
+  clientMutationId: String
+}
+
+extend input UpdateDeviceInput {
+  """
+  Any text of the client's, echoed in the payload.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of createDevice.
+"""
+type CreateDevicePayload {
+  """
+  The new device (on a retry with the same idempotencyKey, the one the
+  first request created, as it is now).
+  """
+  device: Device!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of updateDevice.
+"""
+type UpdateDevicePayload {
+  """
+  The device as it is after the change.
+  """
+  device: Device!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -333,6 +391,10 @@ type DeleteDevicePayload {
   How many permissions (pending or active) on the device were removed.
   """
   removedPermissions: Int!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -2014,13 +2076,27 @@ input UserWhereInput @scoped {
   one address fail with RATE_LIMITED (extensions.retryAfter in seconds), even
   for a valid code. One operation may redeem at most once.
   """
-  redeemInvitation(code: String!): RedeemInvitationPayload!
+  redeemInvitation(
+    code: String!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): RedeemInvitationPayload!
   """
   Issues a new code and a new 48-hour window for a pending or expired
   invitation, optionally in another language, and queues a new mail. The
   old code stops working.
   """
-  resendInvitation(id: ID!, language: Language, delivery: Delivery): ResendInvitationPayload!
+  resendInvitation(
+    id: ID!
+    language: Language
+    delivery: Delivery
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): ResendInvitationPayload!
 }
 
 extend type Invitation {
@@ -2044,6 +2120,10 @@ type RedeemInvitationPayload {
   The permissions the code activated, with their devices.
   """
   permissions: [Permission!]!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2055,6 +2135,10 @@ type ResendInvitationPayload {
   The new code, only when delivery is NONE.
   """
   code: String
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/permission.graphql", Input: `extend type Mutation {
@@ -2078,12 +2162,18 @@ type ResendInvitationPayload {
   clears all restrictions. With version, the update is refused (CONFLICT)
   if the permission has changed since that version was read.
   """
-  updatePermission(id: ID!, input: UpdatePermissionInput!, version: Int): Permission!
+  updatePermission(id: ID!, input: UpdatePermissionInput!, version: Int): UpdatePermissionPayload!
   """
   Revokes a permission for good. When it was the last live permission of a
   pending invitation, the invitation is revoked too.
   """
-  revokePermission(id: ID!): Permission!
+  revokePermission(
+    id: ID!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): RevokePermissionPayload!
 }
 
 extend type Permission {
@@ -2192,6 +2282,11 @@ input GrantPermissionInput {
   payload, for integrators who deliver it themselves.
   """
   delivery: Delivery
+  """
+  Any text of the client's, echoed in the payload. It is not part of the
+  request that idempotencyKey compares.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2224,6 +2319,10 @@ type GrantPermissionPayload {
   The invitation code, only when delivery is NONE; it cannot be read again.
   """
   code: String
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2233,6 +2332,39 @@ input UpdatePermissionInput {
   remoteAllowed: Boolean
   enabled: Boolean
   restrictions: RestrictionsInput @goField(omittable: true)
+  """
+  Any text of the client's, echoed in the payload.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of updatePermission.
+"""
+type UpdatePermissionPayload {
+  """
+  The permission as it is after the change.
+  """
+  permission: Permission!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of revokePermission.
+"""
+type RevokePermissionPayload {
+  """
+  The permission, now REVOKED (with its invitation, revoked too when this
+  was its last live permission).
+  """
+  permission: Permission!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphql", Input: `"""
@@ -2253,13 +2385,13 @@ scalar Time
   A retry with the same idempotencyKey returns the first answer (see
   grantPermission).
   """
-  createUser(input: CreateUserInput!, idempotencyKey: String): User!
+  createUser(input: CreateUserInput!, idempotencyKey: String): CreateUserPayload!
   """
   Changes the fields given in input; fields left out keep their values.
   With version, the update is refused (CONFLICT) if the user has changed
   since that version was read.
   """
-  updateUser(id: ID!, input: UpdateUserInput!, version: Int): User!
+  updateUser(id: ID!, input: UpdateUserInput!, version: Int): UpdateUserPayload!
   """
   Deletes a user. Every permission of the user is revoked and every pending
   invitation of the user is revoked with it (its code stops working); the
@@ -2267,7 +2399,57 @@ scalar Time
   stay, with the user's name as it was (their user becomes null). Nothing
   else changes.
   """
-  deleteUser(id: ID!): DeleteUserPayload!
+  deleteUser(
+    id: ID!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): DeleteUserPayload!
+}
+
+extend input CreateUserInput {
+  """
+  Any text of the client's, echoed in the payload. It is not part of the
+  request that idempotencyKey compares.
+  """
+  clientMutationId: String
+}
+
+extend input UpdateUserInput {
+  """
+  Any text of the client's, echoed in the payload.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of createUser.
+"""
+type CreateUserPayload {
+  """
+  The new user (on a retry with the same idempotencyKey, the one the first
+  request created, as it is now).
+  """
+  user: User!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of updateUser.
+"""
+type UpdateUserPayload {
+  """
+  The user as it is after the change.
+  """
+  user: User!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2286,6 +2468,10 @@ type DeleteUserPayload {
   How many pending invitations were revoked.
   """
   revokedInvitations: Int!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/viewer.graphql", Input: `extend type Query {
@@ -2414,12 +2600,34 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "device":
+		return ec.fieldContext_CreateDevicePayload_device(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateDevicePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateDevicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_CreateUserPayload_user(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateUserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedID":
 		return ec.fieldContext_DeleteDevicePayload_deletedID(ctx, field)
 	case "removedPermissions":
 		return ec.fieldContext_DeleteDevicePayload_removedPermissions(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteDevicePayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteDevicePayload", field.Name)
 }
@@ -2432,6 +2640,8 @@ func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, f
 		return ec.fieldContext_DeleteUserPayload_revokedPermissions(ctx, field)
 	case "revokedInvitations":
 		return ec.fieldContext_DeleteUserPayload_revokedInvitations(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteUserPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteUserPayload", field.Name)
 }
@@ -2492,6 +2702,8 @@ func (ec *executionContext) childFields_GrantPermissionPayload(ctx context.Conte
 		return ec.fieldContext_GrantPermissionPayload_invitation(ctx, field)
 	case "code":
 		return ec.fieldContext_GrantPermissionPayload_code(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_GrantPermissionPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GrantPermissionPayload", field.Name)
 }
@@ -2556,6 +2768,8 @@ func (ec *executionContext) childFields_OperateDevicePayload(ctx context.Context
 		return ec.fieldContext_OperateDevicePayload_event(ctx, field)
 	case "state":
 		return ec.fieldContext_OperateDevicePayload_state(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_OperateDevicePayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OperateDevicePayload", field.Name)
 }
@@ -2640,6 +2854,8 @@ func (ec *executionContext) childFields_RedeemInvitationPayload(ctx context.Cont
 		return ec.fieldContext_RedeemInvitationPayload_user(ctx, field)
 	case "permissions":
 		return ec.fieldContext_RedeemInvitationPayload_permissions(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RedeemInvitationPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RedeemInvitationPayload", field.Name)
 }
@@ -2650,6 +2866,8 @@ func (ec *executionContext) childFields_ResendInvitationPayload(ctx context.Cont
 		return ec.fieldContext_ResendInvitationPayload_invitation(ctx, field)
 	case "code":
 		return ec.fieldContext_ResendInvitationPayload_code(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_ResendInvitationPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResendInvitationPayload", field.Name)
 }
@@ -2668,6 +2886,46 @@ func (ec *executionContext) childFields_Restrictions(ctx context.Context, field 
 		return ec.fieldContext_Restrictions_dailyUntil(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Restrictions", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokePermissionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "permission":
+		return ec.fieldContext_RevokePermissionPayload_permission(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RevokePermissionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokePermissionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "device":
+		return ec.fieldContext_UpdateDevicePayload_device(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateDevicePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateDevicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdatePermissionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "permission":
+		return ec.fieldContext_UpdatePermissionPayload_permission(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdatePermissionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdatePermissionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UpdateUserPayload_user(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateUserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3014,8 +3272,8 @@ func (ec *executionContext) field_Mutation_createDevice_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.CreateDeviceInput, error) {
-			return ec.unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateDeviceInput(ctx, v)
+		func(ctx context.Context, v any) (model.CreateDeviceInput, error) {
+			return ec.unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3036,8 +3294,8 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.CreateUserInput, error) {
-			return ec.unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateUserInput(ctx, v)
+		func(ctx context.Context, v any) (model.CreateUserInput, error) {
+			return ec.unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3065,6 +3323,14 @@ func (ec *executionContext) field_Mutation_deleteDevice_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3079,6 +3345,14 @@ func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3086,8 +3360,8 @@ func (ec *executionContext) field_Mutation_grantPermission_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (grant.Input, error) {
-			return ec.unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐInput(ctx, v)
+		func(ctx context.Context, v any) (model.GrantPermissionInput, error) {
+			return ec.unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3131,6 +3405,14 @@ func (ec *executionContext) field_Mutation_operateDevice_args(ctx context.Contex
 		return nil, err
 	}
 	args["remote"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg3
 	return args, nil
 }
 
@@ -3145,6 +3427,14 @@ func (ec *executionContext) field_Mutation_redeemInvitation_args(ctx context.Con
 		return nil, err
 	}
 	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3175,6 +3465,14 @@ func (ec *executionContext) field_Mutation_resendInvitation_args(ctx context.Con
 		return nil, err
 	}
 	args["delivery"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg3
 	return args, nil
 }
 
@@ -3189,6 +3487,14 @@ func (ec *executionContext) field_Mutation_revokePermission_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3204,8 +3510,8 @@ func (ec *executionContext) field_Mutation_updateDevice_args(ctx context.Context
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.UpdateDeviceInput, error) {
-			return ec.unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateDeviceInput(ctx, v)
+		func(ctx context.Context, v any) (model.UpdateDeviceInput, error) {
+			return ec.unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3234,8 +3540,8 @@ func (ec *executionContext) field_Mutation_updatePermission_args(ctx context.Con
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (grant.Patch, error) {
-			return ec.unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐPatch(ctx, v)
+		func(ctx context.Context, v any) (model.UpdatePermissionInput, error) {
+			return ec.unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3264,8 +3570,8 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.UpdateUserInput, error) {
-			return ec.unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateUserInput(ctx, v)
+		func(ctx context.Context, v any) (model.UpdateUserInput, error) {
+			return ec.unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4320,7 +4626,87 @@ func (ec *executionContext) fieldContext_Account_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
 }
 
-func (ec *executionContext) _DeleteDevicePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *grant.DeviceDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreateDevicePayload_device(ctx context.Context, field graphql.CollectedField, obj *model.CreateDevicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateDevicePayload_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
+			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateDevicePayload_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateDevicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_CreateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateDevicePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_CreateUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateUserPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeleteDevicePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
 }
@@ -4328,7 +4714,7 @@ func (ec *executionContext) fieldContext_DeleteDevicePayload_deletedID(_ context
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "ID")
 }
 
-func (ec *executionContext) _DeleteDevicePayload_removedPermissions(ctx context.Context, field graphql.CollectedField, obj *grant.DeviceDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteDevicePayload_removedPermissions(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNInt2int(ctx, field.Selections, obj.RemovedPermissions)
 }
@@ -4336,7 +4722,15 @@ func (ec *executionContext) fieldContext_DeleteDevicePayload_removedPermissions(
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DeleteUserPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *grant.UserDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_DeleteDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeleteUserPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
 }
@@ -4344,7 +4738,7 @@ func (ec *executionContext) fieldContext_DeleteUserPayload_deletedID(_ context.C
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "ID")
 }
 
-func (ec *executionContext) _DeleteUserPayload_revokedPermissions(ctx context.Context, field graphql.CollectedField, obj *grant.UserDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteUserPayload_revokedPermissions(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNInt2int(ctx, field.Selections, obj.RevokedPermissions)
 }
@@ -4352,12 +4746,20 @@ func (ec *executionContext) fieldContext_DeleteUserPayload_revokedPermissions(_ 
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DeleteUserPayload_revokedInvitations(ctx context.Context, field graphql.CollectedField, obj *grant.UserDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteUserPayload_revokedInvitations(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNInt2int(ctx, field.Selections, obj.RevokedInvitations)
 }
 func (ec *executionContext) fieldContext_DeleteUserPayload_revokedInvitations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeleteUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_DeleteUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
@@ -4654,7 +5056,7 @@ func (ec *executionContext) fieldContext_DeviceEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("DeviceEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _GrantPermissionPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _GrantPermissionPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4686,7 +5088,7 @@ func (ec *executionContext) fieldContext_GrantPermissionPayload_permissions(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _GrantPermissionPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _GrantPermissionPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4718,11 +5120,19 @@ func (ec *executionContext) fieldContext_GrantPermissionPayload_invitation(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _GrantPermissionPayload_code(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _GrantPermissionPayload_code(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_GrantPermissionPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _GrantPermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_GrantPermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
 }
 
@@ -5056,11 +5466,11 @@ func (ec *executionContext) _Mutation_operateDevice(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().OperateDevice(ctx, fc.Args["deviceID"].(pulid.ID), fc.Args["action"].(enum.LockAction), fc.Args["remote"].(*bool))
+			return ec.Resolvers.Mutation().OperateDevice(ctx, fc.Args["deviceID"].(pulid.ID), fc.Args["action"].(enum.LockAction), fc.Args["remote"].(*bool), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *door.Operation) graphql.Marshaler {
-			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OperateDevicePayload) graphql.Marshaler {
+			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐOperateDevicePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5100,11 +5510,11 @@ func (ec *executionContext) _Mutation_createDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateDevice(ctx, fc.Args["input"].(ent.CreateDeviceInput), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().CreateDevice(ctx, fc.Args["input"].(model.CreateDeviceInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateDevicePayload) graphql.Marshaler {
+			return ec.marshalNCreateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDevicePayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5117,7 +5527,7 @@ func (ec *executionContext) fieldContext_Mutation_createDevice(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Device(ctx, field)
+			return ec.childFields_CreateDevicePayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5144,11 +5554,11 @@ func (ec *executionContext) _Mutation_updateDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateDeviceInput), fc.Args["version"].(*int))
+			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdateDeviceInput), fc.Args["version"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateDevicePayload) graphql.Marshaler {
+			return ec.marshalNUpdateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDevicePayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5161,7 +5571,7 @@ func (ec *executionContext) fieldContext_Mutation_updateDevice(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Device(ctx, field)
+			return ec.childFields_UpdateDevicePayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5188,11 +5598,11 @@ func (ec *executionContext) _Mutation_deleteDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteDevice(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().DeleteDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.DeviceDeletion) graphql.Marshaler {
-			return ec.marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐDeviceDeletion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteDevicePayload) graphql.Marshaler {
+			return ec.marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteDevicePayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5232,11 +5642,11 @@ func (ec *executionContext) _Mutation_redeemInvitation(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RedeemInvitation(ctx, fc.Args["code"].(string))
+			return ec.Resolvers.Mutation().RedeemInvitation(ctx, fc.Args["code"].(string), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Redemption) graphql.Marshaler {
-			return ec.marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRedemption(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RedeemInvitationPayload) graphql.Marshaler {
+			return ec.marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRedeemInvitationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5276,11 +5686,11 @@ func (ec *executionContext) _Mutation_resendInvitation(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ResendInvitation(ctx, fc.Args["id"].(pulid.ID), fc.Args["language"].(*enum.Language), fc.Args["delivery"].(*enum.DeliveryMethod))
+			return ec.Resolvers.Mutation().ResendInvitation(ctx, fc.Args["id"].(pulid.ID), fc.Args["language"].(*enum.Language), fc.Args["delivery"].(*enum.DeliveryMethod), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Result) graphql.Marshaler {
-			return ec.marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResendInvitationPayload) graphql.Marshaler {
+			return ec.marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐResendInvitationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5320,11 +5730,11 @@ func (ec *executionContext) _Mutation_grantPermission(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().GrantPermission(ctx, fc.Args["input"].(grant.Input), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().GrantPermission(ctx, fc.Args["input"].(model.GrantPermissionInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Result) graphql.Marshaler {
-			return ec.marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GrantPermissionPayload) graphql.Marshaler {
+			return ec.marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5364,11 +5774,11 @@ func (ec *executionContext) _Mutation_updatePermission(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdatePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(grant.Patch), fc.Args["version"].(*int))
+			return ec.Resolvers.Mutation().UpdatePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdatePermissionInput), fc.Args["version"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
-			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdatePermissionPayload) graphql.Marshaler {
+			return ec.marshalNUpdatePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5381,7 +5791,7 @@ func (ec *executionContext) fieldContext_Mutation_updatePermission(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Permission(ctx, field)
+			return ec.childFields_UpdatePermissionPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5408,11 +5818,11 @@ func (ec *executionContext) _Mutation_revokePermission(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RevokePermission(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().RevokePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
-			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokePermissionPayload) graphql.Marshaler {
+			return ec.marshalNRevokePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRevokePermissionPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5425,7 +5835,7 @@ func (ec *executionContext) fieldContext_Mutation_revokePermission(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Permission(ctx, field)
+			return ec.childFields_RevokePermissionPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5452,11 +5862,11 @@ func (ec *executionContext) _Mutation_createUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(ent.CreateUserInput), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(model.CreateUserInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
+			return ec.marshalNCreateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5469,7 +5879,7 @@ func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return ec.childFields_CreateUserPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5496,11 +5906,11 @@ func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateUserInput), fc.Args["version"].(*int))
+			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdateUserInput), fc.Args["version"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateUserPayload) graphql.Marshaler {
+			return ec.marshalNUpdateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5513,7 +5923,7 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return ec.childFields_UpdateUserPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5540,11 +5950,11 @@ func (ec *executionContext) _Mutation_deleteUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteUser(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().DeleteUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.UserDeletion) graphql.Marshaler {
-			return ec.marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐUserDeletion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteUserPayload) graphql.Marshaler {
+			return ec.marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteUserPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5574,7 +5984,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
 }
@@ -5582,7 +5992,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_allowed(_ context.
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
 }
@@ -5590,7 +6000,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_reason(_ context.C
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "AccessReason")
 }
 
-func (ec *executionContext) _OperateDevicePayload_event(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_event(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5622,12 +6032,20 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_event(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "LockState")
+}
+
+func (ec *executionContext) _OperateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_OperateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
@@ -6495,7 +6913,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _RedeemInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNString2string(ctx, field.Selections, obj.Token)
 }
@@ -6503,7 +6921,7 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_token(_ context
 	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _RedeemInvitationPayload_user(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6535,7 +6953,7 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_user(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _RedeemInvitationPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6567,7 +6985,15 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_permissions(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _ResendInvitationPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_RedeemInvitationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResendInvitationPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6599,11 +7025,19 @@ func (ec *executionContext) fieldContext_ResendInvitationPayload_invitation(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _ResendInvitationPayload_code(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _ResendInvitationPayload_code(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResendInvitationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_ResendInvitationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
@@ -6645,6 +7079,166 @@ func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevokePermissionPayload_permission(ctx context.Context, field graphql.CollectedField, obj *model.RevokePermissionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokePermissionPayload_permission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permission, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokePermissionPayload_permission(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokePermissionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevokePermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RevokePermissionPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_RevokePermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokePermissionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdateDevicePayload_device(ctx context.Context, field graphql.CollectedField, obj *model.UpdateDevicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateDevicePayload_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
+			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateDevicePayload_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateDevicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_UpdateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdateDevicePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdatePermissionPayload_permission(ctx context.Context, field graphql.CollectedField, obj *model.UpdatePermissionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdatePermissionPayload_permission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permission, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdatePermissionPayload_permission(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdatePermissionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdatePermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdatePermissionPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_UpdatePermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdatePermissionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UpdateUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateUserPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_UpdateUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdateUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -8743,8 +9337,8 @@ func UnmarshalAccountOrder(ctx context.Context, raw any) (ent.AccountOrder, erro
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context, obj any) (ent.CreateDeviceInput, error) {
-	var it ent.CreateDeviceInput
+func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context, obj any) (model.CreateDeviceInput, error) {
+	var it model.CreateDeviceInput
 	if obj == nil {
 		return it, nil
 	}
@@ -8754,7 +9348,7 @@ func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID"}
+	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8789,6 +9383,13 @@ func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context,
 				return it, err
 			}
 			it.VendorID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -8800,14 +9401,14 @@ func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context,
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateDeviceInput(ctx context.Context, raw any) (ent.CreateDeviceInput, error) {
-	var out ent.CreateDeviceInput
+func UnmarshalCreateDeviceInput(ctx context.Context, raw any) (model.CreateDeviceInput, error) {
+	var out model.CreateDeviceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDeviceInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (ent.CreateUserInput, error) {
-	var it ent.CreateUserInput
+func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (model.CreateUserInput, error) {
+	var it model.CreateUserInput
 	if obj == nil {
 		return it, nil
 	}
@@ -8817,7 +9418,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "language"}
+	fieldsInOrder := [...]string{"name", "email", "language", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8845,6 +9446,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Language = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -8856,8 +9464,8 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateUserInput(ctx context.Context, raw any) (ent.CreateUserInput, error) {
-	var out ent.CreateUserInput
+func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
+	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
 	return out, err
 }
@@ -9500,8 +10108,8 @@ func UnmarshalDeviceWhereInput(ctx context.Context, raw any) (ent.DeviceWhereInp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Context, obj any) (grant.Input, error) {
-	var it grant.Input
+func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Context, obj any) (model.GrantPermissionInput, error) {
+	var it model.GrantPermissionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -9511,7 +10119,7 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userID", "deviceIDs", "remoteAllowed", "restrictions", "language", "delivery"}
+	fieldsInOrder := [...]string{"userID", "deviceIDs", "remoteAllowed", "restrictions", "language", "delivery", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9560,6 +10168,13 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 				return it, err
 			}
 			it.Delivery = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -9571,8 +10186,8 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalGrantPermissionInput(ctx context.Context, raw any) (grant.Input, error) {
-	var out grant.Input
+func UnmarshalGrantPermissionInput(ctx context.Context, raw any) (model.GrantPermissionInput, error) {
+	var out model.GrantPermissionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantPermissionInput", raw, &out)
 	return out, err
 }
@@ -10923,8 +11538,8 @@ func UnmarshalRestrictionsInput(ctx context.Context, raw any) (grant.Restriction
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context, obj any) (ent.UpdateDeviceInput, error) {
-	var it ent.UpdateDeviceInput
+func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context, obj any) (model.UpdateDeviceInput, error) {
+	var it model.UpdateDeviceInput
 	if obj == nil {
 		return it, nil
 	}
@@ -10934,7 +11549,7 @@ func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID", "clearVendorID"}
+	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID", "clearVendorID", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10976,6 +11591,13 @@ func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context,
 				return it, err
 			}
 			it.ClearVendorID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -10987,14 +11609,14 @@ func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context,
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUpdateDeviceInput(ctx context.Context, raw any) (ent.UpdateDeviceInput, error) {
-	var out ent.UpdateDeviceInput
+func UnmarshalUpdateDeviceInput(ctx context.Context, raw any) (model.UpdateDeviceInput, error) {
+	var out model.UpdateDeviceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDeviceInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Context, obj any) (grant.Patch, error) {
-	var it grant.Patch
+func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Context, obj any) (model.UpdatePermissionInput, error) {
+	var it model.UpdatePermissionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -11004,7 +11626,7 @@ func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"remoteAllowed", "enabled", "restrictions"}
+	fieldsInOrder := [...]string{"remoteAllowed", "enabled", "restrictions", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11032,6 +11654,13 @@ func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Cont
 				return it, err
 			}
 			it.Restrictions = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -11043,14 +11672,14 @@ func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Cont
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUpdatePermissionInput(ctx context.Context, raw any) (grant.Patch, error) {
-	var out grant.Patch
+func UnmarshalUpdatePermissionInput(ctx context.Context, raw any) (model.UpdatePermissionInput, error) {
+	var out model.UpdatePermissionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePermissionInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (ent.UpdateUserInput, error) {
-	var it ent.UpdateUserInput
+func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (model.UpdateUserInput, error) {
+	var it model.UpdateUserInput
 	if obj == nil {
 		return it, nil
 	}
@@ -11060,7 +11689,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "language"}
+	fieldsInOrder := [...]string{"name", "email", "language", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11088,6 +11717,13 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Language = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -11099,8 +11735,8 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUpdateUserInput(ctx context.Context, raw any) (ent.UpdateUserInput, error) {
-	var out ent.UpdateUserInput
+func UnmarshalUpdateUserInput(ctx context.Context, raw any) (model.UpdateUserInput, error) {
+	var out model.UpdateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateUserInput", raw, &out)
 	return out, err
 }
@@ -12014,9 +12650,85 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	return newObjectValue(fields, out)
 }
 
+var createDevicePayloadImplementors = []string{"CreateDevicePayload"}
+
+func (ec *executionContext) _CreateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateDevicePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createDevicePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateDevicePayload")
+		case "device":
+			out.Values[i] = ec._CreateDevicePayload_device(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CreateDevicePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var createUserPayloadImplementors = []string{"CreateUserPayload"}
+
+func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateUserPayload")
+		case "user":
+			out.Values[i] = ec._CreateUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CreateUserPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
 var deleteDevicePayloadImplementors = []string{"DeleteDevicePayload"}
 
-func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *grant.DeviceDeletion) graphql.Marshaler {
+func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteDevicePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12033,6 +12745,11 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 		case "removedPermissions":
 			out.Values[i] = ec._DeleteDevicePayload_removedPermissions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._DeleteDevicePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12054,7 +12771,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 
 var deleteUserPayloadImplementors = []string{"DeleteUserPayload"}
 
-func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.UserDeletion) graphql.Marshaler {
+func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteUserPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12076,6 +12793,11 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 		case "revokedInvitations":
 			out.Values[i] = ec._DeleteUserPayload_revokedInvitations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._DeleteUserPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12258,7 +12980,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 
 var grantPermissionPayloadImplementors = []string{"GrantPermissionPayload"}
 
-func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Result) graphql.Marshaler {
+func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.GrantPermissionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantPermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12279,6 +13001,11 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 			}
 		case "code":
 			out.Values[i] = ec._GrantPermissionPayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._GrantPermissionPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -12588,7 +13315,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var operateDevicePayloadImplementors = []string{"OperateDevicePayload"}
 
-func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *door.Operation) graphql.Marshaler {
+func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.OperateDevicePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12614,6 +13341,11 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 			}
 		case "state":
 			out.Values[i] = ec._OperateDevicePayload_state(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._OperateDevicePayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -12976,7 +13708,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var redeemInvitationPayloadImplementors = []string{"RedeemInvitationPayload"}
 
-func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Redemption) graphql.Marshaler {
+func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RedeemInvitationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, redeemInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13000,6 +13732,11 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "clientMutationId":
+			out.Values[i] = ec._RedeemInvitationPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13019,7 +13756,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 
 var resendInvitationPayloadImplementors = []string{"ResendInvitationPayload"}
 
-func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Result) graphql.Marshaler {
+func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResendInvitationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, resendInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13035,6 +13772,11 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 			}
 		case "code":
 			out.Values[i] = ec._ResendInvitationPayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._ResendInvitationPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -13088,6 +13830,158 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 			}
 		case "dailyUntil":
 			out.Values[i] = ec._Restrictions_dailyUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var revokePermissionPayloadImplementors = []string{"RevokePermissionPayload"}
+
+func (ec *executionContext) _RevokePermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokePermissionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokePermissionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokePermissionPayload")
+		case "permission":
+			out.Values[i] = ec._RevokePermissionPayload_permission(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._RevokePermissionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var updateDevicePayloadImplementors = []string{"UpdateDevicePayload"}
+
+func (ec *executionContext) _UpdateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateDevicePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateDevicePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateDevicePayload")
+		case "device":
+			out.Values[i] = ec._UpdateDevicePayload_device(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UpdateDevicePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var updatePermissionPayloadImplementors = []string{"UpdatePermissionPayload"}
+
+func (ec *executionContext) _UpdatePermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdatePermissionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updatePermissionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdatePermissionPayload")
+		case "permission":
+			out.Values[i] = ec._UpdatePermissionPayload_permission(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UpdatePermissionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var updateUserPayloadImplementors = []string{"UpdateUserPayload"}
+
+func (ec *executionContext) _UpdateUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateUserPayload")
+		case "user":
+			out.Values[i] = ec._UpdateUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UpdateUserPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -13772,14 +14666,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateDeviceInput(ctx context.Context, v any) (ent.CreateDeviceInput, error) {
+func (ec *executionContext) unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDeviceInput(ctx context.Context, v any) (model.CreateDeviceInput, error) {
 	res, err := ec.unmarshalInputCreateDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateUserInput(ctx context.Context, v any) (ent.CreateUserInput, error) {
+func (ec *executionContext) marshalNCreateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateDevicePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateDevicePayload!")
+		return graphql.Null
+	}
+	return ec._CreateDevicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserInput(ctx context.Context, v any) (model.CreateUserInput, error) {
 	res, err := ec.unmarshalInputCreateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateUserPayload!")
+		return graphql.Null
+	}
+	return ec._CreateUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[pulid.ID], error) {
@@ -13792,7 +14702,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
-func (ec *executionContext) marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐDeviceDeletion(ctx context.Context, sel ast.SelectionSet, v *grant.DeviceDeletion) graphql.Marshaler {
+func (ec *executionContext) marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteDevicePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteDevicePayload!")
 		return graphql.Null
@@ -13800,7 +14710,7 @@ func (ec *executionContext) marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchk
 	return ec._DeleteDevicePayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐUserDeletion(ctx context.Context, sel ast.SelectionSet, v *grant.UserDeletion) graphql.Marshaler {
+func (ec *executionContext) marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteUserPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteUserPayload!")
 		return graphql.Null
@@ -13873,12 +14783,12 @@ func (ec *executionContext) unmarshalNDeviceWhereInput2ᚖgithubᚗcomᚋlatchke
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐInput(ctx context.Context, v any) (grant.Input, error) {
+func (ec *executionContext) unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionInput(ctx context.Context, v any) (model.GrantPermissionInput, error) {
 	res, err := ec.unmarshalInputGrantPermissionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx context.Context, sel ast.SelectionSet, v *grant.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionPayload(ctx context.Context, sel ast.SelectionSet, v *model.GrantPermissionPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GrantPermissionPayload!")
 		return graphql.Null
@@ -14099,7 +15009,7 @@ func (ec *executionContext) unmarshalNPermissionWhereInput2ᚖgithubᚗcomᚋlat
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRedemption(ctx context.Context, sel ast.SelectionSet, v *grant.Redemption) graphql.Marshaler {
+func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.RedeemInvitationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RedeemInvitationPayload!")
 		return graphql.Null
@@ -14107,7 +15017,7 @@ func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋla
 	return ec._RedeemInvitationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx context.Context, sel ast.SelectionSet, v *grant.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResendInvitationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ResendInvitationPayload!")
 		return graphql.Null
@@ -14117,6 +15027,14 @@ func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋla
 
 func (ec *executionContext) marshalNRestrictions2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v access.Restrictions) graphql.Marshaler {
 	return ec._Restrictions(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRevokePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRevokePermissionPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokePermissionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokePermissionPayload!")
+		return graphql.Null
+	}
+	return ec._RevokePermissionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14147,19 +15065,43 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateDeviceInput(ctx context.Context, v any) (ent.UpdateDeviceInput, error) {
+func (ec *executionContext) unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDeviceInput(ctx context.Context, v any) (model.UpdateDeviceInput, error) {
 	res, err := ec.unmarshalInputUpdateDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐPatch(ctx context.Context, v any) (grant.Patch, error) {
+func (ec *executionContext) marshalNUpdateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateDevicePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateDevicePayload!")
+		return graphql.Null
+	}
+	return ec._UpdateDevicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionInput(ctx context.Context, v any) (model.UpdatePermissionInput, error) {
 	res, err := ec.unmarshalInputUpdatePermissionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateUserInput(ctx context.Context, v any) (ent.UpdateUserInput, error) {
+func (ec *executionContext) marshalNUpdatePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdatePermissionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdatePermissionPayload!")
+		return graphql.Null
+	}
+	return ec._UpdatePermissionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
 	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateUserPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -15013,7 +15955,7 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋen
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐOperation(ctx context.Context, sel ast.SelectionSet, v *door.Operation) graphql.Marshaler {
+func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐOperateDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.OperateDevicePayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
