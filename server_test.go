@@ -177,24 +177,24 @@ func TestGracefulShutdown(t *testing.T) {
 		q.WriteString("mutation {")
 		from := len(devs)
 		for i := from; i < from+25; i++ {
-			fmt.Fprintf(&q, ` d%d: createDevice(input: {name: "Door %03d", timeZone: "Europe/Berlin"}) { id }`, i, i)
+			fmt.Fprintf(&q, ` d%d: createDevice(input: {name: "Door %03d", timeZone: "Europe/Berlin"}) { device { id } }`, i, i)
 		}
 		q.WriteString(" }")
 		data := mustGQL(t, base, token, q.String(), nil)
 		for i := from; i < from+25; i++ {
-			devs = append(devs, data[fmt.Sprintf("d%d", i)].(map[string]any)["id"].(string))
+			devs = append(devs, data[fmt.Sprintf("d%d", i)].(map[string]any)["device"].(map[string]any)["id"].(string))
 		}
 	}
 	{
 		var q strings.Builder
 		q.WriteString("mutation {")
 		for i := range grants {
-			fmt.Fprintf(&q, ` u%d: createUser(input: {name: "User %d", email: "user%d@example.com"}) { id }`, i, i, i)
+			fmt.Fprintf(&q, ` u%d: createUser(input: {name: "User %d", email: "user%d@example.com"}) { user { id } }`, i, i, i)
 		}
 		q.WriteString(" }")
 		data := mustGQL(t, base, token, q.String(), nil)
 		for i := range grants {
-			users = append(users, data[fmt.Sprintf("u%d", i)].(map[string]any)["id"].(string))
+			users = append(users, data[fmt.Sprintf("u%d", i)].(map[string]any)["user"].(map[string]any)["id"].(string))
 		}
 	}
 

@@ -26,10 +26,10 @@ create_devices() {
 	for ((i = 0; i < n; i += 25)); do
 		q='mutation {'
 		for ((j = i; j < n && j < i + 25; j++)); do
-			q+=" d$j: createDevice(input: {name: \\\"$prefix-$j\\\", timeZone: \\\"UTC\\\"}) { id }"
+			q+=" d$j: createDevice(input: {name: \\\"$prefix-$j\\\", timeZone: \\\"UTC\\\"}) { device { id } }"
 		done
 		q+=' }'
-		gql "{\"query\":\"$q\"}" | jq -r '.data | to_entries | sort_by(.key[1:] | tonumber) | .[].value.id'
+		gql "{\"query\":\"$q\"}" | jq -r '.data | to_entries | sort_by(.key[1:] | tonumber) | .[].value.device.id'
 	done
 }
 
@@ -40,10 +40,10 @@ create_users() {
 	for ((i = 0; i < n; i += 25)); do
 		q='mutation {'
 		for ((j = i; j < n && j < i + 25; j++)); do
-			q+=" u$j: createUser(input: {name: \\\"Bench $j\\\", email: \\\"$prefix-$j@example.com\\\"}) { id }"
+			q+=" u$j: createUser(input: {name: \\\"Bench $j\\\", email: \\\"$prefix-$j@example.com\\\"}) { user { id } }"
 		done
 		q+=' }'
-		gql "{\"query\":\"$q\"}" | jq -r '.data | to_entries | sort_by(.key[1:] | tonumber) | .[].value.id'
+		gql "{\"query\":\"$q\"}" | jq -r '.data | to_entries | sort_by(.key[1:] | tonumber) | .[].value.user.id'
 	done
 }
 

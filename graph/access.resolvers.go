@@ -10,14 +10,16 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // OperateDevice is the resolver for the operateDevice field.
-func (r *mutationResolver) OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*door.Operation, error) {
-	return r.doors.Operate(ctx, deviceID, action)
+func (r *mutationResolver) OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool, clientMutationID *string) (*model.OperateDevicePayload, error) {
+	op, err := r.doors.Operate(ctx, deviceID, action)
+	return payload(&model.OperateDevicePayload{Operation: op, ClientMutationID: clientMutationID}, err)
 }
 
 // Schedule is the resolver for the schedule field.

@@ -113,7 +113,7 @@ func TestCheckAccess(t *testing.T) {
 			}
 			e.For(t).MustDo(acme.Token, fmt.Sprintf(`{ permissions(where: {hasUserWith: {id: %q}}) { edges { node { id } } } }`, ada), nil, &p)
 			revoked := p.Permissions.Edges[0].Node.ID
-			e.For(t).MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": revoked}, nil)
+			e.For(t).MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { permission { id } } }`, map[string]any{"id": revoked}, nil)
 			for _, token := range []string{acme.Token, adaToken} {
 				var d struct {
 					CheckAccess struct {

@@ -60,9 +60,9 @@ func TestInvisibleNames(t *testing.T) {
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
 		dev := ids(e.Devices(acme, 1, "UTC"))[0]
-		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`
-		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id } }`
-		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { user { id } } }`
+		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id } } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { device { id } } }`
 		for _, name := range []string{"\u200b\u200b", "\ufeff", " \u2060 ", "\u3164", "\ufe0f"} {
 			t.Run(fmt.Sprintf("%+q", name), func(t *testing.T) {
 				expectRejected(t, e, acme.Token, createUser, map[string]any{"input": map[string]any{"name": name, "email": "eve@example.com"}}, "BAD_USER_INPUT", "input.name")
@@ -94,7 +94,7 @@ func TestFirstSecondOfYearOne(t *testing.T) {
 		const at = "0001-01-01T00:00:00.5Z"
 		restr := map[string]any{"validUntil": at}
 		expectRejected(t, e, acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[:1], "restrictions": restr}}, "BAD_USER_INPUT", "input.restrictions.validUntil")
-		expectRejected(t, e, acme.Token, `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { id } }`,
+		expectRejected(t, e, acme.Token, `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { permission { id } } }`,
 			map[string]any{"id": out.GrantPermission.Permissions[0].ID, "input": map[string]any{"restrictions": restr}}, "BAD_USER_INPUT", "input.restrictions.validUntil")
 		expectRejected(t, e, acme.Token, `query($w: UserWhereInput) { users(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"createdAtGT": at}}, "BAD_USER_INPUT", "where.createdAtGT")
 		var ok struct {

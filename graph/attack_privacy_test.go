@@ -159,7 +159,7 @@ func TestNoDeviceNameWithoutPermission(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		d := startDoors(t, db, 2, true)
 		e, acme, dev, token := d.Env, d.acme, d.dev, d.token
-		e.MustDo(acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Secret vault"}) { id } }`, map[string]any{"id": dev[1]}, nil)
+		e.MustDo(acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Secret vault"}) { device { id } } }`, map[string]any{"id": dev[1]}, nil)
 		var o opResult
 		e.MustDo(token, operate, map[string]any{"d": dev[1], "a": "UNLOCK"}, &o)
 		if o.OperateDevice.Reason != "NO_PERMISSION" || o.OperateDevice.Event.DeviceName != "" {

@@ -79,11 +79,11 @@ func TestConcurrentVersionedUpdates(t *testing.T) {
 			name, id, update string
 			input            func(round, i int) map[string]any
 		}{
-			{"updatePermission", perm, `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { u: updatePermission(id: $id, input: $in, version: $v) { version } }`,
+			{"updatePermission", perm, `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { u: updatePermission(id: $id, input: $in, version: $v) { n: permission { version } } }`,
 				func(round, _ int) map[string]any { return map[string]any{"enabled": round%2 == 1} }},
-			{"updateUser", user, `mutation($id: ID!, $v: Int, $in: UpdateUserInput!) { u: updateUser(id: $id, input: $in, version: $v) { version } }`,
+			{"updateUser", user, `mutation($id: ID!, $v: Int, $in: UpdateUserInput!) { u: updateUser(id: $id, input: $in, version: $v) { n: user { version } } }`,
 				func(round, i int) map[string]any { return map[string]any{"name": fmt.Sprintf("Ada %d.%d", round, i)} }},
-			{"updateDevice", dev.(string), `mutation($id: ID!, $v: Int, $in: UpdateDeviceInput!) { u: updateDevice(id: $id, input: $in, version: $v) { version } }`,
+			{"updateDevice", dev.(string), `mutation($id: ID!, $v: Int, $in: UpdateDeviceInput!) { u: updateDevice(id: $id, input: $in, version: $v) { n: device { version } } }`,
 				func(round, i int) map[string]any { return map[string]any{"name": fmt.Sprintf("Door %d.%d", round, i)} }},
 		}
 		const callers = 40
@@ -98,10 +98,12 @@ func TestConcurrentVersionedUpdates(t *testing.T) {
 					switch {
 					case r.Code() == "":
 						saved++
-						var out struct{ U struct{ Version int } }
+						var out struct {
+							U struct{ N struct{ Version int } }
+						}
 						decode(t, r, &out)
-						if out.U.Version != version+1 {
-							t.Errorf("%s round %d: saved at version %d, want %d", k.name, round, out.U.Version, version+1)
+						if out.U.N.Version != version+1 {
+							t.Errorf("%s round %d: saved at version %d, want %d", k.name, round, out.U.N.Version, version+1)
 						}
 					case r.Code() != "CONFLICT" || r.Field() != "version":
 						t.Errorf("%s round %d: %s", k.name, round, r.Body)
@@ -138,7 +140,7 @@ func TestRevokeWhileRedeeming(t *testing.T) {
 		devs := ids(e.Devices(acme, 2, "UTC"))
 		sys := auth.SystemContext(context.Background())
 		c := e.App.Client
-		const revoke = `mutation($id: ID!) { revokePermission(id: $id) { status } }`
+		const revoke = `mutation($id: ID!) { revokePermission(id: $id) { permission { status } } }`
 		const users = 8 // per round: fewer failed codes than the redemption limit allows
 		for round := range 4 {
 			grants := grantNewUsers(e, acme, devs, users, fmt.Sprintf("u%d", round))

@@ -9,23 +9,29 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // CreateDevice is the resolver for the createDevice field.
-func (r *mutationResolver) CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error) {
-	return createOnce(ctx, r, idempotencyKey, "createDevice", input,
-		func(c *ent.Client) (*ent.Device, error) { return c.Device.Create().SetInput(input).Save(ctx) },
+func (r *mutationResolver) CreateDevice(ctx context.Context, input model.CreateDeviceInput, idempotencyKey *string) (*model.CreateDevicePayload, error) {
+	d, err := createOnce(ctx, r, idempotencyKey, "createDevice", input.CreateDeviceInput,
+		func(c *ent.Client) (*ent.Device, error) {
+			return c.Device.Create().SetInput(input.CreateDeviceInput).Save(ctx)
+		},
 		func(d *ent.Device) pulid.ID { return d.ID })
+	return payload(&model.CreateDevicePayload{Device: d, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateDevice is the resolver for the updateDevice field.
-func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error) {
-	return ent.FromContext(ctx).Device.UpdateOneID(id).SetInput(input).SetNillableVersion(version).Save(ctx)
+func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input model.UpdateDeviceInput, version *int) (*model.UpdateDevicePayload, error) {
+	d, err := ent.FromContext(ctx).Device.UpdateOneID(id).SetInput(input.UpdateDeviceInput).SetNillableVersion(version).Save(ctx)
+	return payload(&model.UpdateDevicePayload{Device: d, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteDevice is the resolver for the deleteDevice field.
-func (r *mutationResolver) DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error) {
-	return grant.DeleteDevice(ctx, ent.FromContext(ctx), id)
+func (r *mutationResolver) DeleteDevice(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteDevicePayload, error) {
+	d, err := grant.DeleteDevice(ctx, ent.FromContext(ctx), id)
+	return payload(&model.DeleteDevicePayload{DeviceDeletion: d, ClientMutationID: clientMutationID}, err)
 }

@@ -151,7 +151,7 @@ func TestDoorLogSurvivesRequestErrors(t *testing.T) {
 			}
 		})
 		t.Run("other mutations stay out", func(t *testing.T) {
-			const mixed = `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } createUser(input: {name: "Bo", email: "bo@example.com"}) { id } }`
+			const mixed = `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } createUser(input: {name: "Bo", email: "bo@example.com"}) { user { id } } }`
 			for _, tok := range []string{token, acme.Token} {
 				expectRejected(t, e, tok, mixed, map[string]any{"d": dev[0]}, "BAD_USER_INPUT", "")
 			}
@@ -170,8 +170,8 @@ func TestDoorLogOutlivesDeletes(t *testing.T) {
 		e, acme, dev, ada, token := d.Env, d.acme, d.dev, d.ada, d.token
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, nil)
 		e.MustDo(token, operate, map[string]any{"d": dev[1], "a": "UNLOCK"}, nil)
-		e.MustDo(acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada King"}) { id } }`, map[string]any{"id": ada}, nil)
-		e.MustDo(acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Side door"}) { id } }`, map[string]any{"id": dev[1]}, nil)
+		e.MustDo(acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada King"}) { user { id } } }`, map[string]any{"id": ada}, nil)
+		e.MustDo(acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Side door"}) { device { id } } }`, map[string]any{"id": dev[1]}, nil)
 		e.MustDo(acme.Token, `mutation($id: ID!) { deleteUser(id: $id) { deletedID } }`, map[string]any{"id": ada}, nil)
 		e.MustDo(acme.Token, `mutation($id: ID!) { deleteDevice(id: $id) { deletedID } }`, map[string]any{"id": dev[1]}, nil)
 		if n := eventCount(e, acme.Token); n != 2 {
@@ -214,7 +214,7 @@ func TestOwnEventsWithHiddenDevice(t *testing.T) {
 			}
 		}
 		e.MustDo(token, `{ permissions { edges { node { id } } } }`, nil, &p)
-		e.MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": p.Permissions.Edges[0].Node.ID}, nil)
+		e.MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { permission { id } } }`, map[string]any{"id": p.Permissions.Edges[0].Node.ID}, nil)
 		// Asking again is refused as REVOKED, and logged with the device's name.
 		e.MustDo(token, operate, map[string]any{"d": dev[0], "a": "UNLOCK"}, &o)
 		if o.OperateDevice.Allowed || o.OperateDevice.Reason != "REVOKED" || o.OperateDevice.Event.DeviceName != "Door 000" {

@@ -56,7 +56,9 @@ func FuzzHandler(f *testing.F) {
 	logs := &testenv.Buffer{}
 	e := testenv.Start(f, filepath.Join(f.TempDir(), "fuzz.db"), testenv.WithLogger(observe.NewLogger(logs, true, slog.LevelWarn)))
 	acme := e.Account("Acme")
-	var u struct{ CreateUser struct{ ID string } }
+	var u struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
 	e.MustDo(acme.Token, createUser, map[string]any{"input": map[string]any{"name": "Ada", "email": "ada@example.com"}}, &u)
 	dev := string(e.Devices(acme, 1, "UTC")[0])
 	handler := e.App.Handler()
@@ -84,11 +86,11 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "", jsonCT, bearer, "application/json", gql(`{ viewer { role account { name } } }`, nil)},
 		{"POST", "", jsonCT, bearer, "application/graphql-response+json", gql(`{ users(first: 5) { totalCount edges { node { id name } } } }`, nil)},
 		{"POST", "", jsonCT, bearer, "", gql(createUser, map[string]any{"input": map[string]any{"name": "Bob", "email": "bob@example.com"}})},
-		{"POST", "", jsonCT, bearer, "*/*", gql(`mutation { createDevice(input: {name: "Gate", timeZone: "Europe/Berlin"}) { id } }`, nil)},
+		{"POST", "", jsonCT, bearer, "*/*", gql(`mutation { createDevice(input: {name: "Gate", timeZone: "Europe/Berlin"}) { device { id } } }`, nil)},
 		{"POST", "", jsonCT, bearer, "", gql(grant, grantVars)},
 		{"POST", "", jsonCT, bearer, "", gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedID } }`, map[string]any{"id": fuzzUserPH})},
-		{"POST", "", jsonCT, bearer, "", gql(`mutation { createUser(input: {name: "", email: "not-an-email"}) { id } }`, nil)},
-		{"POST", "", jsonCT, bearer, "", gql(`mutation { a: createUser(input: {name: "C", email: "c@example.com"}) { id } b: createUser(input: {name: "C", email: "c@example.com"}) { id } }`, nil)},
+		{"POST", "", jsonCT, bearer, "", gql(`mutation { createUser(input: {name: "", email: "not-an-email"}) { user { id } } }`, nil)},
+		{"POST", "", jsonCT, bearer, "", gql(`mutation { a: createUser(input: {name: "C", email: "c@example.com"}) { user { id } } b: createUser(input: {name: "C", email: "c@example.com"}) { user { id } } }`, nil)},
 		{"POST", "", jsonCT, "", "", gql(`mutation { redeemInvitation(code: "ABCD-EFGH-JKLM") { token } }`, nil)},
 		{"POST", "", jsonCT, "Bearer lk_wrong", "", gql(`{ viewer { role } }`, nil)},
 		{"POST", "", jsonCT, "", "", gql(createUser, map[string]any{"input": map[string]any{"name": "Eve", "email": "eve@example.com"}})},
@@ -117,12 +119,12 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "", "application/json; charset=latin1", bearer, "", gql(`{ viewer { role } }`, nil)},
 		{"POST", "", "multipart/form-data; boundary=XyZ", bearer, "", []byte(multipart)},
 		{"POST", "", "application/x-www-form-urlencoded", bearer, "", []byte("query=%7B+viewer+%7B+role+%7D+%7D")},
-		{"POST", "", "text/plain", bearer, "", gql(`mutation { createDevice(input: {name: "X", timeZone: "UTC"}) { id } }`, nil)},
+		{"POST", "", "text/plain", bearer, "", gql(`mutation { createDevice(input: {name: "X", timeZone: "UTC"}) { device { id } } }`, nil)},
 		{"POST", "", "", bearer, "", gql(`{ viewer { role } }`, nil)},
 		{"POST", "", jsonCT, bearer, "", []byte(fuzzPadPH + "{}")},
 		{"GET", "query=" + url.QueryEscape(`{ viewer { role } }`), "", bearer, "application/graphql-response+json", nil},
 		{"GET", "query=" + url.QueryEscape(`query($n: Int) { users(first: $n) { totalCount } }`) + "&variables=" + url.QueryEscape(`{"n": 2}`), "", bearer, "", nil},
-		{"GET", "query=" + url.QueryEscape(`mutation { createDevice(input: {name: "X", timeZone: "UTC"}) { id } }`), "", bearer, "", nil},
+		{"GET", "query=" + url.QueryEscape(`mutation { createDevice(input: {name: "X", timeZone: "UTC"}) { device { id } } }`), "", bearer, "", nil},
 		{"GET", "query=%zz&variables=%7B", "", bearer, "", nil},
 		{"GET", "", "", "", "text/html", nil},
 		{"OPTIONS", "", "", "", "", nil},
@@ -137,7 +139,7 @@ func FuzzHandler(f *testing.F) {
 	nestedWhere := strings.Repeat(`{"not": `, 20) + `{"name": "x"}` + strings.Repeat("}", 20)
 	ors := `{"or": [` + strings.TrimSuffix(strings.Repeat(`{"nameContains": "a"}, `, 2000), ", ") + `]}`
 
-	replacer := strings.NewReplacer(fuzzTokenPH, acme.Token, fuzzUserPH, u.CreateUser.ID, fuzzDevicePH, dev)
+	replacer := strings.NewReplacer(fuzzTokenPH, acme.Token, fuzzUserPH, u.CreateUser.User.ID, fuzzDevicePH, dev)
 	expand := strings.NewReplacer(fuzzPadPH, strings.Repeat(" ", 1<<20), fuzzOpenPH, strings.Repeat("[", 5000),
 		fuzzClosePH, strings.Repeat("]", 5000), fuzzAliasesPH, aliases.String(),
 		fuzzReFragsPH, graph.Doubling(30, true, "viewer { role }"), fuzzFragsPH, graph.Doubling(30, false, "viewer { role }"), fuzzNestPH, nestedWhere, fuzzOrsPH, ors)
@@ -303,7 +305,7 @@ func TestUndecodableParams(t *testing.T) {
 	acme := e.Account("Acme")
 	for _, body := range []string{
 		`{"query": 42}`,
-		`{"query": "mutation { createDevice(input: {name: \"X\", timeZone: \"UTC\"}) { id } }", "variables": "x"}`,
+		`{"query": "mutation { createDevice(input: {name: \"X\", timeZone: \"UTC\"}) { device { id } } }", "variables": "x"}`,
 		`{"query": "{ viewer { role } }", "operationName": ["a"]}`,
 	} {
 		before := e.Counts()

@@ -59,18 +59,18 @@ type InvitationResolver interface {
 	Status(ctx context.Context, obj *ent.Invitation) (enum.InvitationStatus, error)
 }
 type MutationResolver interface {
-	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool) (*door.Operation, error)
-	CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error)
-	UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error)
-	DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error)
-	RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error)
-	ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) (*grant.Result, error)
-	GrantPermission(ctx context.Context, input grant.Input, idempotencyKey *string) (*grant.Result, error)
-	UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch, version *int) (*ent.Permission, error)
-	RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error)
-	CreateUser(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*ent.User, error)
-	UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error)
-	DeleteUser(ctx context.Context, id pulid.ID) (*grant.UserDeletion, error)
+	OperateDevice(ctx context.Context, deviceID pulid.ID, action enum.LockAction, remote *bool, clientMutationID *string) (*model.OperateDevicePayload, error)
+	CreateDevice(ctx context.Context, input model.CreateDeviceInput, idempotencyKey *string) (*model.CreateDevicePayload, error)
+	UpdateDevice(ctx context.Context, id pulid.ID, input model.UpdateDeviceInput, version *int) (*model.UpdateDevicePayload, error)
+	DeleteDevice(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteDevicePayload, error)
+	RedeemInvitation(ctx context.Context, code string, clientMutationID *string) (*model.RedeemInvitationPayload, error)
+	ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod, clientMutationID *string) (*model.ResendInvitationPayload, error)
+	GrantPermission(ctx context.Context, input model.GrantPermissionInput, idempotencyKey *string) (*model.GrantPermissionPayload, error)
+	UpdatePermission(ctx context.Context, id pulid.ID, input model.UpdatePermissionInput, version *int) (*model.UpdatePermissionPayload, error)
+	RevokePermission(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.RevokePermissionPayload, error)
+	CreateUser(ctx context.Context, input model.CreateUserInput, idempotencyKey *string) (*model.CreateUserPayload, error)
+	UpdateUser(ctx context.Context, id pulid.ID, input model.UpdateUserInput, version *int) (*model.UpdateUserPayload, error)
+	DeleteUser(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteUserPayload, error)
 }
 type PermissionResolver interface {
 	Schedule(ctx context.Context, obj *ent.Permission) (string, error)
@@ -243,6 +243,10 @@ extend type Mutation {
     Ignored: the server decides every request as remote.
     """
     remote: Boolean @deprecated(reason: "Every request through this server is remote; the value is ignored.")
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
   ): OperateDevicePayload
 }
 
@@ -298,6 +302,10 @@ type OperateDevicePayload {
   The device's state after the action; null when refused.
   """
   state: LockState
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/device.graphql", Input: `extend type Mutation {
@@ -306,19 +314,69 @@ type OperateDevicePayload {
   A retry with the same idempotencyKey returns the first answer (see
   grantPermission).
   """
-  createDevice(input: CreateDeviceInput!, idempotencyKey: String): Device!
+  createDevice(input: CreateDeviceInput!, idempotencyKey: String): CreateDevicePayload!
   """
   Changes the fields given in input; fields left out keep their values.
   With version, the update is refused (CONFLICT) if the device has changed
   since that version was read.
   """
-  updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): Device!
+  updateDevice(id: ID!, input: UpdateDeviceInput!, version: Int): UpdateDevicePayload!
   """
   Deletes a device together with every permission on it. A pending
   invitation left with no permission is revoked. The device's access events
   stay, with the device's name as it was (their device becomes null).
   """
-  deleteDevice(id: ID!): DeleteDevicePayload!
+  deleteDevice(
+    id: ID!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): DeleteDevicePayload!
+}
+
+extend input CreateDeviceInput {
+  """
+  Any text of the client's, echoed in the payload. It is not part of the
+  request that idempotencyKey compares.
+  """
+  clientMutationId: String
+}
+
+extend input UpdateDeviceInput {
+  """
+  Any text of the client's, echoed in the payload.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of createDevice.
+"""
+type CreateDevicePayload {
+  """
+  The new device (on a retry with the same idempotencyKey, the one the
+  first request created, as it is now).
+  """
+  device: Device!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of updateDevice.
+"""
+type UpdateDevicePayload {
+  """
+  The device as it is after the change.
+  """
+  device: Device!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -333,6 +391,10 @@ type DeleteDevicePayload {
   How many permissions (pending or active) on the device were removed.
   """
   removedPermissions: Int!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -2014,13 +2076,27 @@ input UserWhereInput @scoped {
   one address fail with RATE_LIMITED (extensions.retryAfter in seconds), even
   for a valid code. One operation may redeem at most once.
   """
-  redeemInvitation(code: String!): RedeemInvitationPayload!
+  redeemInvitation(
+    code: String!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): RedeemInvitationPayload!
   """
   Issues a new code and a new 48-hour window for a pending or expired
   invitation, optionally in another language, and queues a new mail. The
   old code stops working.
   """
-  resendInvitation(id: ID!, language: Language, delivery: Delivery): ResendInvitationPayload!
+  resendInvitation(
+    id: ID!
+    language: Language
+    delivery: Delivery
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): ResendInvitationPayload!
 }
 
 extend type Invitation {
@@ -2044,6 +2120,10 @@ type RedeemInvitationPayload {
   The permissions the code activated, with their devices.
   """
   permissions: [Permission!]!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2055,6 +2135,10 @@ type ResendInvitationPayload {
   The new code, only when delivery is NONE.
   """
   code: String
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/permission.graphql", Input: `extend type Mutation {
@@ -2078,12 +2162,18 @@ type ResendInvitationPayload {
   clears all restrictions. With version, the update is refused (CONFLICT)
   if the permission has changed since that version was read.
   """
-  updatePermission(id: ID!, input: UpdatePermissionInput!, version: Int): Permission!
+  updatePermission(id: ID!, input: UpdatePermissionInput!, version: Int): UpdatePermissionPayload!
   """
   Revokes a permission for good. When it was the last live permission of a
   pending invitation, the invitation is revoked too.
   """
-  revokePermission(id: ID!): Permission!
+  revokePermission(
+    id: ID!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): RevokePermissionPayload!
 }
 
 extend type Permission {
@@ -2192,6 +2282,11 @@ input GrantPermissionInput {
   payload, for integrators who deliver it themselves.
   """
   delivery: Delivery
+  """
+  Any text of the client's, echoed in the payload. It is not part of the
+  request that idempotencyKey compares.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2224,6 +2319,10 @@ type GrantPermissionPayload {
   The invitation code, only when delivery is NONE; it cannot be read again.
   """
   code: String
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2233,6 +2332,39 @@ input UpdatePermissionInput {
   remoteAllowed: Boolean
   enabled: Boolean
   restrictions: RestrictionsInput @goField(omittable: true)
+  """
+  Any text of the client's, echoed in the payload.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of updatePermission.
+"""
+type UpdatePermissionPayload {
+  """
+  The permission as it is after the change.
+  """
+  permission: Permission!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of revokePermission.
+"""
+type RevokePermissionPayload {
+  """
+  The permission, now REVOKED (with its invitation, revoked too when this
+  was its last live permission).
+  """
+  permission: Permission!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphql", Input: `"""
@@ -2253,13 +2385,13 @@ scalar Time
   A retry with the same idempotencyKey returns the first answer (see
   grantPermission).
   """
-  createUser(input: CreateUserInput!, idempotencyKey: String): User!
+  createUser(input: CreateUserInput!, idempotencyKey: String): CreateUserPayload!
   """
   Changes the fields given in input; fields left out keep their values.
   With version, the update is refused (CONFLICT) if the user has changed
   since that version was read.
   """
-  updateUser(id: ID!, input: UpdateUserInput!, version: Int): User!
+  updateUser(id: ID!, input: UpdateUserInput!, version: Int): UpdateUserPayload!
   """
   Deletes a user. Every permission of the user is revoked and every pending
   invitation of the user is revoked with it (its code stops working); the
@@ -2267,7 +2399,57 @@ scalar Time
   stay, with the user's name as it was (their user becomes null). Nothing
   else changes.
   """
-  deleteUser(id: ID!): DeleteUserPayload!
+  deleteUser(
+    id: ID!
+    """
+    Any text of the client's, echoed in the payload.
+    """
+    clientMutationId: String
+  ): DeleteUserPayload!
+}
+
+extend input CreateUserInput {
+  """
+  Any text of the client's, echoed in the payload. It is not part of the
+  request that idempotencyKey compares.
+  """
+  clientMutationId: String
+}
+
+extend input UpdateUserInput {
+  """
+  Any text of the client's, echoed in the payload.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of createUser.
+"""
+type CreateUserPayload {
+  """
+  The new user (on a retry with the same idempotencyKey, the one the first
+  request created, as it is now).
+  """
+  user: User!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
+}
+
+"""
+The result of updateUser.
+"""
+type UpdateUserPayload {
+  """
+  The user as it is after the change.
+  """
+  user: User!
+  """
+  The clientMutationId of the input, if one was given.
+  """
+  clientMutationId: String
 }
 
 """
@@ -2286,6 +2468,10 @@ type DeleteUserPayload {
   How many pending invitations were revoked.
   """
   revokedInvitations: Int!
+  """
+  The clientMutationId argument, if one was given.
+  """
+  clientMutationId: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/viewer.graphql", Input: `extend type Query {
@@ -2422,12 +2608,34 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "device":
+		return ec.fieldContext_CreateDevicePayload_device(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateDevicePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateDevicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_CreateUserPayload_user(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateUserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedID":
 		return ec.fieldContext_DeleteDevicePayload_deletedID(ctx, field)
 	case "removedPermissions":
 		return ec.fieldContext_DeleteDevicePayload_removedPermissions(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteDevicePayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteDevicePayload", field.Name)
 }
@@ -2440,6 +2648,8 @@ func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, f
 		return ec.fieldContext_DeleteUserPayload_revokedPermissions(ctx, field)
 	case "revokedInvitations":
 		return ec.fieldContext_DeleteUserPayload_revokedInvitations(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteUserPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteUserPayload", field.Name)
 }
@@ -2500,6 +2710,8 @@ func (ec *executionContext) childFields_GrantPermissionPayload(ctx context.Conte
 		return ec.fieldContext_GrantPermissionPayload_invitation(ctx, field)
 	case "code":
 		return ec.fieldContext_GrantPermissionPayload_code(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_GrantPermissionPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GrantPermissionPayload", field.Name)
 }
@@ -2564,6 +2776,8 @@ func (ec *executionContext) childFields_OperateDevicePayload(ctx context.Context
 		return ec.fieldContext_OperateDevicePayload_event(ctx, field)
 	case "state":
 		return ec.fieldContext_OperateDevicePayload_state(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_OperateDevicePayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OperateDevicePayload", field.Name)
 }
@@ -2648,6 +2862,8 @@ func (ec *executionContext) childFields_RedeemInvitationPayload(ctx context.Cont
 		return ec.fieldContext_RedeemInvitationPayload_user(ctx, field)
 	case "permissions":
 		return ec.fieldContext_RedeemInvitationPayload_permissions(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RedeemInvitationPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RedeemInvitationPayload", field.Name)
 }
@@ -2658,6 +2874,8 @@ func (ec *executionContext) childFields_ResendInvitationPayload(ctx context.Cont
 		return ec.fieldContext_ResendInvitationPayload_invitation(ctx, field)
 	case "code":
 		return ec.fieldContext_ResendInvitationPayload_code(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_ResendInvitationPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResendInvitationPayload", field.Name)
 }
@@ -2676,6 +2894,46 @@ func (ec *executionContext) childFields_Restrictions(ctx context.Context, field 
 		return ec.fieldContext_Restrictions_dailyUntil(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Restrictions", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokePermissionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "permission":
+		return ec.fieldContext_RevokePermissionPayload_permission(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RevokePermissionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokePermissionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "device":
+		return ec.fieldContext_UpdateDevicePayload_device(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateDevicePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateDevicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdatePermissionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "permission":
+		return ec.fieldContext_UpdatePermissionPayload_permission(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdatePermissionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdatePermissionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UpdateUserPayload_user(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateUserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3022,8 +3280,8 @@ func (ec *executionContext) field_Mutation_createDevice_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.CreateDeviceInput, error) {
-			return ec.unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateDeviceInput(ctx, v)
+		func(ctx context.Context, v any) (model.CreateDeviceInput, error) {
+			return ec.unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3044,8 +3302,8 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.CreateUserInput, error) {
-			return ec.unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateUserInput(ctx, v)
+		func(ctx context.Context, v any) (model.CreateUserInput, error) {
+			return ec.unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3073,6 +3331,14 @@ func (ec *executionContext) field_Mutation_deleteDevice_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3087,6 +3353,14 @@ func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3094,8 +3368,8 @@ func (ec *executionContext) field_Mutation_grantPermission_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (grant.Input, error) {
-			return ec.unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐInput(ctx, v)
+		func(ctx context.Context, v any) (model.GrantPermissionInput, error) {
+			return ec.unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3139,6 +3413,14 @@ func (ec *executionContext) field_Mutation_operateDevice_args(ctx context.Contex
 		return nil, err
 	}
 	args["remote"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg3
 	return args, nil
 }
 
@@ -3153,6 +3435,14 @@ func (ec *executionContext) field_Mutation_redeemInvitation_args(ctx context.Con
 		return nil, err
 	}
 	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3183,6 +3473,14 @@ func (ec *executionContext) field_Mutation_resendInvitation_args(ctx context.Con
 		return nil, err
 	}
 	args["delivery"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg3
 	return args, nil
 }
 
@@ -3197,6 +3495,14 @@ func (ec *executionContext) field_Mutation_revokePermission_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientMutationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientMutationId"] = arg1
 	return args, nil
 }
 
@@ -3212,8 +3518,8 @@ func (ec *executionContext) field_Mutation_updateDevice_args(ctx context.Context
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.UpdateDeviceInput, error) {
-			return ec.unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateDeviceInput(ctx, v)
+		func(ctx context.Context, v any) (model.UpdateDeviceInput, error) {
+			return ec.unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3242,8 +3548,8 @@ func (ec *executionContext) field_Mutation_updatePermission_args(ctx context.Con
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (grant.Patch, error) {
-			return ec.unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐPatch(ctx, v)
+		func(ctx context.Context, v any) (model.UpdatePermissionInput, error) {
+			return ec.unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3272,8 +3578,8 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.UpdateUserInput, error) {
-			return ec.unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateUserInput(ctx, v)
+		func(ctx context.Context, v any) (model.UpdateUserInput, error) {
+			return ec.unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4328,7 +4634,87 @@ func (ec *executionContext) fieldContext_Account_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
 }
 
-func (ec *executionContext) _DeleteDevicePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *grant.DeviceDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreateDevicePayload_device(ctx context.Context, field graphql.CollectedField, obj *model.CreateDevicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateDevicePayload_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
+			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateDevicePayload_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateDevicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_CreateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateDevicePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_CreateUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateUserPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeleteDevicePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
 }
@@ -4336,7 +4722,7 @@ func (ec *executionContext) fieldContext_DeleteDevicePayload_deletedID(_ context
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "ID")
 }
 
-func (ec *executionContext) _DeleteDevicePayload_removedPermissions(ctx context.Context, field graphql.CollectedField, obj *grant.DeviceDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteDevicePayload_removedPermissions(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNInt2int(ctx, field.Selections, obj.RemovedPermissions)
 }
@@ -4344,7 +4730,15 @@ func (ec *executionContext) fieldContext_DeleteDevicePayload_removedPermissions(
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DeleteUserPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *grant.UserDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_DeleteDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeleteUserPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
 }
@@ -4352,7 +4746,7 @@ func (ec *executionContext) fieldContext_DeleteUserPayload_deletedID(_ context.C
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "ID")
 }
 
-func (ec *executionContext) _DeleteUserPayload_revokedPermissions(ctx context.Context, field graphql.CollectedField, obj *grant.UserDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteUserPayload_revokedPermissions(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNInt2int(ctx, field.Selections, obj.RevokedPermissions)
 }
@@ -4360,12 +4754,20 @@ func (ec *executionContext) fieldContext_DeleteUserPayload_revokedPermissions(_ 
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DeleteUserPayload_revokedInvitations(ctx context.Context, field graphql.CollectedField, obj *grant.UserDeletion) (ret graphql.Marshaler) {
+func (ec *executionContext) _DeleteUserPayload_revokedInvitations(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNInt2int(ctx, field.Selections, obj.RevokedInvitations)
 }
 func (ec *executionContext) fieldContext_DeleteUserPayload_revokedInvitations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeleteUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_DeleteUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
@@ -4662,7 +5064,7 @@ func (ec *executionContext) fieldContext_DeviceEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("DeviceEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _GrantPermissionPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _GrantPermissionPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4694,7 +5096,7 @@ func (ec *executionContext) fieldContext_GrantPermissionPayload_permissions(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _GrantPermissionPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _GrantPermissionPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4726,11 +5128,19 @@ func (ec *executionContext) fieldContext_GrantPermissionPayload_invitation(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _GrantPermissionPayload_code(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _GrantPermissionPayload_code(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_GrantPermissionPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _GrantPermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_GrantPermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
 }
 
@@ -5064,11 +5474,11 @@ func (ec *executionContext) _Mutation_operateDevice(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().OperateDevice(ctx, fc.Args["deviceID"].(pulid.ID), fc.Args["action"].(enum.LockAction), fc.Args["remote"].(*bool))
+			return ec.Resolvers.Mutation().OperateDevice(ctx, fc.Args["deviceID"].(pulid.ID), fc.Args["action"].(enum.LockAction), fc.Args["remote"].(*bool), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *door.Operation) graphql.Marshaler {
-			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐOperation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OperateDevicePayload) graphql.Marshaler {
+			return ec.marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐOperateDevicePayload(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5108,11 +5518,11 @@ func (ec *executionContext) _Mutation_createDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateDevice(ctx, fc.Args["input"].(ent.CreateDeviceInput), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().CreateDevice(ctx, fc.Args["input"].(model.CreateDeviceInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateDevicePayload) graphql.Marshaler {
+			return ec.marshalNCreateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDevicePayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5125,7 +5535,7 @@ func (ec *executionContext) fieldContext_Mutation_createDevice(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Device(ctx, field)
+			return ec.childFields_CreateDevicePayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5152,11 +5562,11 @@ func (ec *executionContext) _Mutation_updateDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateDeviceInput), fc.Args["version"].(*int))
+			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdateDeviceInput), fc.Args["version"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
-			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateDevicePayload) graphql.Marshaler {
+			return ec.marshalNUpdateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDevicePayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5169,7 +5579,7 @@ func (ec *executionContext) fieldContext_Mutation_updateDevice(ctx context.Conte
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Device(ctx, field)
+			return ec.childFields_UpdateDevicePayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5196,11 +5606,11 @@ func (ec *executionContext) _Mutation_deleteDevice(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteDevice(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().DeleteDevice(ctx, fc.Args["id"].(pulid.ID), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.DeviceDeletion) graphql.Marshaler {
-			return ec.marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐDeviceDeletion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteDevicePayload) graphql.Marshaler {
+			return ec.marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteDevicePayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5240,11 +5650,11 @@ func (ec *executionContext) _Mutation_redeemInvitation(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RedeemInvitation(ctx, fc.Args["code"].(string))
+			return ec.Resolvers.Mutation().RedeemInvitation(ctx, fc.Args["code"].(string), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Redemption) graphql.Marshaler {
-			return ec.marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRedemption(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RedeemInvitationPayload) graphql.Marshaler {
+			return ec.marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRedeemInvitationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5284,11 +5694,11 @@ func (ec *executionContext) _Mutation_resendInvitation(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ResendInvitation(ctx, fc.Args["id"].(pulid.ID), fc.Args["language"].(*enum.Language), fc.Args["delivery"].(*enum.DeliveryMethod))
+			return ec.Resolvers.Mutation().ResendInvitation(ctx, fc.Args["id"].(pulid.ID), fc.Args["language"].(*enum.Language), fc.Args["delivery"].(*enum.DeliveryMethod), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Result) graphql.Marshaler {
-			return ec.marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResendInvitationPayload) graphql.Marshaler {
+			return ec.marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐResendInvitationPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5328,11 +5738,11 @@ func (ec *executionContext) _Mutation_grantPermission(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().GrantPermission(ctx, fc.Args["input"].(grant.Input), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().GrantPermission(ctx, fc.Args["input"].(model.GrantPermissionInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.Result) graphql.Marshaler {
-			return ec.marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GrantPermissionPayload) graphql.Marshaler {
+			return ec.marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5372,11 +5782,11 @@ func (ec *executionContext) _Mutation_updatePermission(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdatePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(grant.Patch), fc.Args["version"].(*int))
+			return ec.Resolvers.Mutation().UpdatePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdatePermissionInput), fc.Args["version"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
-			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdatePermissionPayload) graphql.Marshaler {
+			return ec.marshalNUpdatePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5389,7 +5799,7 @@ func (ec *executionContext) fieldContext_Mutation_updatePermission(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Permission(ctx, field)
+			return ec.childFields_UpdatePermissionPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5416,11 +5826,11 @@ func (ec *executionContext) _Mutation_revokePermission(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RevokePermission(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().RevokePermission(ctx, fc.Args["id"].(pulid.ID), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
-			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokePermissionPayload) graphql.Marshaler {
+			return ec.marshalNRevokePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRevokePermissionPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5433,7 +5843,7 @@ func (ec *executionContext) fieldContext_Mutation_revokePermission(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Permission(ctx, field)
+			return ec.childFields_RevokePermissionPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5460,11 +5870,11 @@ func (ec *executionContext) _Mutation_createUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(ent.CreateUserInput), fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(model.CreateUserInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
+			return ec.marshalNCreateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5477,7 +5887,7 @@ func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return ec.childFields_CreateUserPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5504,11 +5914,11 @@ func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(ent.UpdateUserInput), fc.Args["version"].(*int))
+			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["input"].(model.UpdateUserInput), fc.Args["version"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateUserPayload) graphql.Marshaler {
+			return ec.marshalNUpdateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5521,7 +5931,7 @@ func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
+			return ec.childFields_UpdateUserPayload(ctx, field)
 		},
 	}
 	defer func() {
@@ -5548,11 +5958,11 @@ func (ec *executionContext) _Mutation_deleteUser(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteUser(ctx, fc.Args["id"].(pulid.ID))
+			return ec.Resolvers.Mutation().DeleteUser(ctx, fc.Args["id"].(pulid.ID), fc.Args["clientMutationId"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *grant.UserDeletion) graphql.Marshaler {
-			return ec.marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐUserDeletion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteUserPayload) graphql.Marshaler {
+			return ec.marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteUserPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5582,7 +5992,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
 }
@@ -5590,7 +6000,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_allowed(_ context.
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
 }
@@ -5598,7 +6008,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_reason(_ context.C
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "AccessReason")
 }
 
-func (ec *executionContext) _OperateDevicePayload_event(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_event(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5630,12 +6040,20 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_event(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *door.Operation) (ret graphql.Marshaler) {
+func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "LockState")
+}
+
+func (ec *executionContext) _OperateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_OperateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
@@ -6503,7 +6921,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _RedeemInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalNString2string(ctx, field.Selections, obj.Token)
 }
@@ -6511,7 +6929,7 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_token(_ context
 	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _RedeemInvitationPayload_user(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6543,7 +6961,7 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_user(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _RedeemInvitationPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *grant.Redemption) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_permissions(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6575,7 +6993,15 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_permissions(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _ResendInvitationPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _RedeemInvitationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_RedeemInvitationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResendInvitationPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6607,11 +7033,19 @@ func (ec *executionContext) fieldContext_ResendInvitationPayload_invitation(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _ResendInvitationPayload_code(ctx context.Context, field graphql.CollectedField, obj *grant.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _ResendInvitationPayload_code(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ResendInvitationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_ResendInvitationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
@@ -6653,6 +7087,166 @@ func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevokePermissionPayload_permission(ctx context.Context, field graphql.CollectedField, obj *model.RevokePermissionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokePermissionPayload_permission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permission, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokePermissionPayload_permission(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokePermissionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevokePermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RevokePermissionPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_RevokePermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokePermissionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdateDevicePayload_device(ctx context.Context, field graphql.CollectedField, obj *model.UpdateDevicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateDevicePayload_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Device) graphql.Marshaler {
+			return ec.marshalNDevice2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateDevicePayload_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateDevicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateDevicePayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_UpdateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdateDevicePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdatePermissionPayload_permission(ctx context.Context, field graphql.CollectedField, obj *model.UpdatePermissionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdatePermissionPayload_permission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permission, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdatePermissionPayload_permission(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdatePermissionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdatePermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdatePermissionPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_UpdatePermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdatePermissionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpdateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UpdateUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateUserPayload) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_UpdateUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdateUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -8751,8 +9345,8 @@ func UnmarshalAccountOrder(ctx context.Context, raw any) (ent.AccountOrder, erro
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context, obj any) (ent.CreateDeviceInput, error) {
-	var it ent.CreateDeviceInput
+func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context, obj any) (model.CreateDeviceInput, error) {
+	var it model.CreateDeviceInput
 	if obj == nil {
 		return it, nil
 	}
@@ -8762,7 +9356,7 @@ func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID"}
+	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8797,6 +9391,13 @@ func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context,
 				return it, err
 			}
 			it.VendorID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -8808,14 +9409,14 @@ func (ec *executionContext) unmarshalInputCreateDeviceInput(ctx context.Context,
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateDeviceInput(ctx context.Context, raw any) (ent.CreateDeviceInput, error) {
-	var out ent.CreateDeviceInput
+func UnmarshalCreateDeviceInput(ctx context.Context, raw any) (model.CreateDeviceInput, error) {
+	var out model.CreateDeviceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDeviceInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (ent.CreateUserInput, error) {
-	var it ent.CreateUserInput
+func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (model.CreateUserInput, error) {
+	var it model.CreateUserInput
 	if obj == nil {
 		return it, nil
 	}
@@ -8825,7 +9426,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "language"}
+	fieldsInOrder := [...]string{"name", "email", "language", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8853,6 +9454,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Language = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -8864,8 +9472,8 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateUserInput(ctx context.Context, raw any) (ent.CreateUserInput, error) {
-	var out ent.CreateUserInput
+func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
+	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
 	return out, err
 }
@@ -9508,8 +10116,8 @@ func UnmarshalDeviceWhereInput(ctx context.Context, raw any) (ent.DeviceWhereInp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Context, obj any) (grant.Input, error) {
-	var it grant.Input
+func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Context, obj any) (model.GrantPermissionInput, error) {
+	var it model.GrantPermissionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -9519,7 +10127,7 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userID", "deviceIDs", "remoteAllowed", "restrictions", "language", "delivery"}
+	fieldsInOrder := [...]string{"userID", "deviceIDs", "remoteAllowed", "restrictions", "language", "delivery", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9568,6 +10176,13 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 				return it, err
 			}
 			it.Delivery = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -9579,8 +10194,8 @@ func (ec *executionContext) unmarshalInputGrantPermissionInput(ctx context.Conte
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalGrantPermissionInput(ctx context.Context, raw any) (grant.Input, error) {
-	var out grant.Input
+func UnmarshalGrantPermissionInput(ctx context.Context, raw any) (model.GrantPermissionInput, error) {
+	var out model.GrantPermissionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantPermissionInput", raw, &out)
 	return out, err
 }
@@ -10931,8 +11546,8 @@ func UnmarshalRestrictionsInput(ctx context.Context, raw any) (grant.Restriction
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context, obj any) (ent.UpdateDeviceInput, error) {
-	var it ent.UpdateDeviceInput
+func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context, obj any) (model.UpdateDeviceInput, error) {
+	var it model.UpdateDeviceInput
 	if obj == nil {
 		return it, nil
 	}
@@ -10942,7 +11557,7 @@ func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID", "clearVendorID"}
+	fieldsInOrder := [...]string{"name", "type", "timeZone", "vendorID", "clearVendorID", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10984,6 +11599,13 @@ func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context,
 				return it, err
 			}
 			it.ClearVendorID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -10995,14 +11617,14 @@ func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context,
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUpdateDeviceInput(ctx context.Context, raw any) (ent.UpdateDeviceInput, error) {
-	var out ent.UpdateDeviceInput
+func UnmarshalUpdateDeviceInput(ctx context.Context, raw any) (model.UpdateDeviceInput, error) {
+	var out model.UpdateDeviceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDeviceInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Context, obj any) (grant.Patch, error) {
-	var it grant.Patch
+func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Context, obj any) (model.UpdatePermissionInput, error) {
+	var it model.UpdatePermissionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -11012,7 +11634,7 @@ func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"remoteAllowed", "enabled", "restrictions"}
+	fieldsInOrder := [...]string{"remoteAllowed", "enabled", "restrictions", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11040,6 +11662,13 @@ func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Cont
 				return it, err
 			}
 			it.Restrictions = graphql.OmittableOf(data)
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -11051,14 +11680,14 @@ func (ec *executionContext) unmarshalInputUpdatePermissionInput(ctx context.Cont
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUpdatePermissionInput(ctx context.Context, raw any) (grant.Patch, error) {
-	var out grant.Patch
+func UnmarshalUpdatePermissionInput(ctx context.Context, raw any) (model.UpdatePermissionInput, error) {
+	var out model.UpdatePermissionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePermissionInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (ent.UpdateUserInput, error) {
-	var it ent.UpdateUserInput
+func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (model.UpdateUserInput, error) {
+	var it model.UpdateUserInput
 	if obj == nil {
 		return it, nil
 	}
@@ -11068,7 +11697,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "language"}
+	fieldsInOrder := [...]string{"name", "email", "language", "clientMutationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11096,6 +11725,13 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Language = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
 		}
 	}
 	return it, nil
@@ -11107,8 +11743,8 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUpdateUserInput(ctx context.Context, raw any) (ent.UpdateUserInput, error) {
-	var out ent.UpdateUserInput
+func UnmarshalUpdateUserInput(ctx context.Context, raw any) (model.UpdateUserInput, error) {
+	var out model.UpdateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateUserInput", raw, &out)
 	return out, err
 }
@@ -12022,9 +12658,85 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	return newObjectValue(fields, out)
 }
 
+var createDevicePayloadImplementors = []string{"CreateDevicePayload"}
+
+func (ec *executionContext) _CreateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateDevicePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createDevicePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateDevicePayload")
+		case "device":
+			out.Values[i] = ec._CreateDevicePayload_device(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CreateDevicePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var createUserPayloadImplementors = []string{"CreateUserPayload"}
+
+func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateUserPayload")
+		case "user":
+			out.Values[i] = ec._CreateUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CreateUserPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
 var deleteDevicePayloadImplementors = []string{"DeleteDevicePayload"}
 
-func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *grant.DeviceDeletion) graphql.Marshaler {
+func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteDevicePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12041,6 +12753,11 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 		case "removedPermissions":
 			out.Values[i] = ec._DeleteDevicePayload_removedPermissions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._DeleteDevicePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12062,7 +12779,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 
 var deleteUserPayloadImplementors = []string{"DeleteUserPayload"}
 
-func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.UserDeletion) graphql.Marshaler {
+func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteUserPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12084,6 +12801,11 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 		case "revokedInvitations":
 			out.Values[i] = ec._DeleteUserPayload_revokedInvitations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._DeleteUserPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12266,7 +12988,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 
 var grantPermissionPayloadImplementors = []string{"GrantPermissionPayload"}
 
-func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Result) graphql.Marshaler {
+func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.GrantPermissionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantPermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12287,6 +13009,11 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 			}
 		case "code":
 			out.Values[i] = ec._GrantPermissionPayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._GrantPermissionPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -12596,7 +13323,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var operateDevicePayloadImplementors = []string{"OperateDevicePayload"}
 
-func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *door.Operation) graphql.Marshaler {
+func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.OperateDevicePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12622,6 +13349,11 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 			}
 		case "state":
 			out.Values[i] = ec._OperateDevicePayload_state(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._OperateDevicePayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -12984,7 +13716,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var redeemInvitationPayloadImplementors = []string{"RedeemInvitationPayload"}
 
-func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Redemption) graphql.Marshaler {
+func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RedeemInvitationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, redeemInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13008,6 +13740,11 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "clientMutationId":
+			out.Values[i] = ec._RedeemInvitationPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13027,7 +13764,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 
 var resendInvitationPayloadImplementors = []string{"ResendInvitationPayload"}
 
-func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *grant.Result) graphql.Marshaler {
+func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResendInvitationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, resendInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13043,6 +13780,11 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 			}
 		case "code":
 			out.Values[i] = ec._ResendInvitationPayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._ResendInvitationPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -13096,6 +13838,158 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 			}
 		case "dailyUntil":
 			out.Values[i] = ec._Restrictions_dailyUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var revokePermissionPayloadImplementors = []string{"RevokePermissionPayload"}
+
+func (ec *executionContext) _RevokePermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokePermissionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokePermissionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokePermissionPayload")
+		case "permission":
+			out.Values[i] = ec._RevokePermissionPayload_permission(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._RevokePermissionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var updateDevicePayloadImplementors = []string{"UpdateDevicePayload"}
+
+func (ec *executionContext) _UpdateDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateDevicePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateDevicePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateDevicePayload")
+		case "device":
+			out.Values[i] = ec._UpdateDevicePayload_device(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UpdateDevicePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var updatePermissionPayloadImplementors = []string{"UpdatePermissionPayload"}
+
+func (ec *executionContext) _UpdatePermissionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdatePermissionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updatePermissionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdatePermissionPayload")
+		case "permission":
+			out.Values[i] = ec._UpdatePermissionPayload_permission(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UpdatePermissionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
+var updateUserPayloadImplementors = []string{"UpdateUserPayload"}
+
+func (ec *executionContext) _UpdateUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateUserPayload")
+		case "user":
+			out.Values[i] = ec._UpdateUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UpdateUserPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -13780,14 +14674,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateDeviceInput(ctx context.Context, v any) (ent.CreateDeviceInput, error) {
+func (ec *executionContext) unmarshalNCreateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDeviceInput(ctx context.Context, v any) (model.CreateDeviceInput, error) {
 	res, err := ec.unmarshalInputCreateDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐCreateUserInput(ctx context.Context, v any) (ent.CreateUserInput, error) {
+func (ec *executionContext) marshalNCreateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateDevicePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateDevicePayload!")
+		return graphql.Null
+	}
+	return ec._CreateDevicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserInput(ctx context.Context, v any) (model.CreateUserInput, error) {
 	res, err := ec.unmarshalInputCreateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateUserPayload!")
+		return graphql.Null
+	}
+	return ec._CreateUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[pulid.ID], error) {
@@ -13800,7 +14710,7 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
-func (ec *executionContext) marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐDeviceDeletion(ctx context.Context, sel ast.SelectionSet, v *grant.DeviceDeletion) graphql.Marshaler {
+func (ec *executionContext) marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteDevicePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteDevicePayload!")
 		return graphql.Null
@@ -13808,7 +14718,7 @@ func (ec *executionContext) marshalNDeleteDevicePayload2ᚖgithubᚗcomᚋlatchk
 	return ec._DeleteDevicePayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐUserDeletion(ctx context.Context, sel ast.SelectionSet, v *grant.UserDeletion) graphql.Marshaler {
+func (ec *executionContext) marshalNDeleteUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐDeleteUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteUserPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteUserPayload!")
 		return graphql.Null
@@ -13881,12 +14791,12 @@ func (ec *executionContext) unmarshalNDeviceWhereInput2ᚖgithubᚗcomᚋlatchke
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐInput(ctx context.Context, v any) (grant.Input, error) {
+func (ec *executionContext) unmarshalNGrantPermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionInput(ctx context.Context, v any) (model.GrantPermissionInput, error) {
 	res, err := ec.unmarshalInputGrantPermissionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx context.Context, sel ast.SelectionSet, v *grant.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNGrantPermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐGrantPermissionPayload(ctx context.Context, sel ast.SelectionSet, v *model.GrantPermissionPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GrantPermissionPayload!")
 		return graphql.Null
@@ -14107,7 +15017,7 @@ func (ec *executionContext) unmarshalNPermissionWhereInput2ᚖgithubᚗcomᚋlat
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐRedemption(ctx context.Context, sel ast.SelectionSet, v *grant.Redemption) graphql.Marshaler {
+func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRedeemInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.RedeemInvitationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RedeemInvitationPayload!")
 		return graphql.Null
@@ -14115,7 +15025,7 @@ func (ec *executionContext) marshalNRedeemInvitationPayload2ᚖgithubᚗcomᚋla
 	return ec._RedeemInvitationPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐResult(ctx context.Context, sel ast.SelectionSet, v *grant.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐResendInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResendInvitationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ResendInvitationPayload!")
 		return graphql.Null
@@ -14125,6 +15035,14 @@ func (ec *executionContext) marshalNResendInvitationPayload2ᚖgithubᚗcomᚋla
 
 func (ec *executionContext) marshalNRestrictions2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐRestrictions(ctx context.Context, sel ast.SelectionSet, v access.Restrictions) graphql.Marshaler {
 	return ec._Restrictions(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRevokePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐRevokePermissionPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokePermissionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokePermissionPayload!")
+		return graphql.Null
+	}
+	return ec._RevokePermissionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14155,19 +15073,43 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateDeviceInput(ctx context.Context, v any) (ent.UpdateDeviceInput, error) {
+func (ec *executionContext) unmarshalNUpdateDeviceInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDeviceInput(ctx context.Context, v any) (model.UpdateDeviceInput, error) {
 	res, err := ec.unmarshalInputUpdateDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋgrantᚐPatch(ctx context.Context, v any) (grant.Patch, error) {
+func (ec *executionContext) marshalNUpdateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateDevicePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateDevicePayload!")
+		return graphql.Null
+	}
+	return ec._UpdateDevicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdatePermissionInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionInput(ctx context.Context, v any) (model.UpdatePermissionInput, error) {
 	res, err := ec.unmarshalInputUpdatePermissionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUpdateUserInput(ctx context.Context, v any) (ent.UpdateUserInput, error) {
+func (ec *executionContext) marshalNUpdatePermissionPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdatePermissionPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdatePermissionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdatePermissionPayload!")
+		return graphql.Null
+	}
+	return ec._UpdatePermissionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
 	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateUserPayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐUpdateUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateUserPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -15021,7 +15963,7 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋen
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐOperation(ctx context.Context, sel ast.SelectionSet, v *door.Operation) graphql.Marshaler {
+func (ec *executionContext) marshalOOperateDevicePayload2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐOperateDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.OperateDevicePayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
-const createUser = `mutation($input: CreateUserInput!) { createUser(input: $input) { id name email language origin } }`
+const createUser = `mutation($input: CreateUserInput!) { createUser(input: $input) { user { id name email language origin } } }`
 
 const grant = `mutation($input: GrantPermissionInput!) {
   grantPermission(input: $input) {
@@ -42,9 +42,11 @@ type restrictions struct {
 // newUser creates a user through the API and returns its ID.
 func newUser(e *testenv.Env, token, name, email string) string {
 	e.T.Helper()
-	var out struct{ CreateUser struct{ ID string } }
+	var out struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
 	e.MustDo(token, createUser, map[string]any{"input": map[string]any{"name": name, "email": email}}, &out)
-	return out.CreateUser.ID
+	return out.CreateUser.User.ID
 }
 
 // ids converts IDs for use as GraphQL variables.

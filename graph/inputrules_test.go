@@ -25,7 +25,7 @@ func TestTimeInputs(t *testing.T) {
 		var g grantResult
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": devs[:1]}}, &g)
 		perm := g.GrantPermission.Permissions[0].ID
-		const update = `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { id } }`
+		const update = `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { permission { id } } }`
 		const events = `query($w: AccessEventWhereInput) { accessEvents(where: $w) { totalCount } }`
 		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		restr := func(r map[string]any) map[string]any {
@@ -188,9 +188,9 @@ func TestTextInputs(t *testing.T) {
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
 		devs := ids(e.Devices(acme, 2, "UTC"))
-		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`
-		const createDevice = `mutation($input: CreateDeviceInput!, $key: String) { createDevice(input: $input, idempotencyKey: $key) { id } }`
-		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { user { id } } }`
+		const createDevice = `mutation($input: CreateDeviceInput!, $key: String) { createDevice(input: $input, idempotencyKey: $key) { device { id } } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { device { id } } }`
 		const users = `query($w: UserWhereInput) { users(where: $w) { totalCount } }`
 		newUserIn := func(name, email string) map[string]any {
 			return map[string]any{"input": map[string]any{"name": name, "email": email}}
@@ -253,8 +253,8 @@ func TestTimeZoneInputs(t *testing.T) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		dev := ids(e.Devices(acme, 1, "UTC"))[0]
-		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id timeZone } }`
-		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id timeZone } } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { device { id } } }`
 		for _, z := range []string{"right/UTC", "posix/Europe/Berlin", "posixrules", "Factory", "Local", "localtime", "Etc/UTC", "US/Pacific"} {
 			t.Run(z, func(t *testing.T) {
 				r := expectRejected(t, e, acme.Token, createDevice, map[string]any{"input": map[string]any{"name": "Door", "timeZone": z}}, "BAD_USER_INPUT", "input.timeZone")
@@ -265,10 +265,12 @@ func TestTimeZoneInputs(t *testing.T) {
 			})
 		}
 		for _, z := range []string{"UTC", "Europe/Copenhagen", "America/Argentina/Buenos_Aires"} {
-			var out struct{ CreateDevice struct{ TimeZone string } }
+			var out struct {
+				CreateDevice struct{ Device struct{ TimeZone string } }
+			}
 			e.MustDo(acme.Token, createDevice, map[string]any{"input": map[string]any{"name": "Door", "timeZone": z}}, &out)
-			if out.CreateDevice.TimeZone != z {
-				t.Errorf("timeZone = %q, want %q", out.CreateDevice.TimeZone, z)
+			if out.CreateDevice.Device.TimeZone != z {
+				t.Errorf("timeZone = %q, want %q", out.CreateDevice.Device.TimeZone, z)
 			}
 		}
 	})

@@ -9,8 +9,8 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/enum"
-	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -20,11 +20,13 @@ func (r *invitationResolver) Status(ctx context.Context, obj *ent.Invitation) (e
 }
 
 // RedeemInvitation is the resolver for the redeemInvitation field.
-func (r *mutationResolver) RedeemInvitation(ctx context.Context, code string) (*grant.Redemption, error) {
-	return r.grants.Redeem(ctx, r.client, code)
+func (r *mutationResolver) RedeemInvitation(ctx context.Context, code string, clientMutationID *string) (*model.RedeemInvitationPayload, error) {
+	red, err := r.grants.Redeem(ctx, r.client, code)
+	return payload(&model.RedeemInvitationPayload{Redemption: red, ClientMutationID: clientMutationID}, err)
 }
 
 // ResendInvitation is the resolver for the resendInvitation field.
-func (r *mutationResolver) ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod) (*grant.Result, error) {
-	return r.grants.Resend(ctx, ent.FromContext(ctx), id, language, delivery)
+func (r *mutationResolver) ResendInvitation(ctx context.Context, id pulid.ID, language *enum.Language, delivery *enum.DeliveryMethod, clientMutationID *string) (*model.ResendInvitationPayload, error) {
+	res, err := r.grants.Resend(ctx, ent.FromContext(ctx), id, language, delivery)
+	return payload(&model.ResendInvitationPayload{Result: res, ClientMutationID: clientMutationID}, err)
 }

@@ -105,9 +105,9 @@ func TestInvitationByMail(t *testing.T) {
 			t.Errorf("user token sees: %+v", own)
 		}
 		for _, q := range []string{
-			`mutation { createUser(input: {name: "X", email: "x@example.com"}) { id } }`,
+			`mutation { createUser(input: {name: "X", email: "x@example.com"}) { user { id } } }`,
 			fmt.Sprintf(`mutation { grantPermission(input: {userID: %q, deviceIDs: [%q]}) { invitation { id } } }`, ada, devs[0]),
-			fmt.Sprintf(`mutation { revokePermission(id: %q) { id } }`, g.GrantPermission.Permissions[0].ID),
+			fmt.Sprintf(`mutation { revokePermission(id: %q) { permission { id } } }`, g.GrantPermission.Permissions[0].ID),
 		} {
 			expectRejected(t, e, rr.Token, q, nil, "FORBIDDEN", "")
 		}
@@ -535,7 +535,7 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 		expectRejected(t, a, "", redeem, map[string]any{"code": code}, "RATE_LIMITED", "")
 		a.Advance(time.Minute)
 		b.Advance(time.Minute)
-		expectRejected(t, a, acme.Token, `mutation($c: String!) { redeemInvitation(code: $c) { token } createUser(input: {name: "X", email: "x@example.com"}) { id } }`,
+		expectRejected(t, a, acme.Token, `mutation($c: String!) { redeemInvitation(code: $c) { token } createUser(input: {name: "X", email: "x@example.com"}) { user { id } } }`,
 			map[string]any{"c": code}, "BAD_USER_INPUT", "")
 		b.MustDo("", redeem, map[string]any{"code": code}, nil)
 	})

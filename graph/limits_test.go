@@ -19,7 +19,7 @@ func TestOperationLimits(t *testing.T) {
 		var aliasedWrites strings.Builder
 		aliasedWrites.WriteString("mutation {")
 		for i := range 31 {
-			fmt.Fprintf(&aliasedWrites, ` u%d: createUser(input: {name: "U", email: "u%d@example.com"}) { id }`, i, i)
+			fmt.Fprintf(&aliasedWrites, ` u%d: createUser(input: {name: "U", email: "u%d@example.com"}) { user { id } }`, i, i)
 		}
 		aliasedWrites.WriteString("}")
 		cases := []struct {
@@ -48,7 +48,7 @@ func TestProductionMode(t *testing.T) {
 		`{ userz { totalCount } }`,
 		`{ users(frist: 1) { totalCount } }`,
 		`{ users(orderBy: {field: NAMEE, direction: ASC}) { totalCount } }`,
-		`mutation { createUser(input: {nam: "A", email: "a@example.com"}) { id } }`,
+		`mutation { createUser(input: {nam: "A", email: "a@example.com"}) { user { id } } }`,
 		`{ viewer { rol } }`,
 	}
 	testenv.Each(t, func(t *testing.T, db string) {

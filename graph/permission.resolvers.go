@@ -9,25 +9,29 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/idempotency"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // GrantPermission is the resolver for the grantPermission field.
-func (r *mutationResolver) GrantPermission(ctx context.Context, input grant.Input, idempotencyKey *string) (*grant.Result, error) {
+func (r *mutationResolver) GrantPermission(ctx context.Context, input model.GrantPermissionInput, idempotencyKey *string) (*model.GrantPermissionPayload, error) {
 	c := ent.FromContext(ctx)
-	return idempotency.Do(ctx, c, r.now(), idempotencyKey, "grantPermission", input,
-		func() (*grant.Result, error) { return r.grants.Grant(ctx, c, input) },
+	res, err := idempotency.Do(ctx, c, r.now(), idempotencyKey, "grantPermission", input.Input,
+		func() (*grant.Result, error) { return r.grants.Grant(ctx, c, input.Input) },
 		grant.ResultIDs, func(ids []string) (*grant.Result, error) { return grant.LoadResult(ctx, c, ids) })
+	return payload(&model.GrantPermissionPayload{Result: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdatePermission is the resolver for the updatePermission field.
-func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch, version *int) (*ent.Permission, error) {
-	return grant.Update(ctx, ent.FromContext(ctx), id, input, version)
+func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, input model.UpdatePermissionInput, version *int) (*model.UpdatePermissionPayload, error) {
+	p, err := grant.Update(ctx, ent.FromContext(ctx), id, input.Patch, version)
+	return payload(&model.UpdatePermissionPayload{Permission: p, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // RevokePermission is the resolver for the revokePermission field.
-func (r *mutationResolver) RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error) {
-	return grant.Revoke(ctx, ent.FromContext(ctx), id)
+func (r *mutationResolver) RevokePermission(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.RevokePermissionPayload, error) {
+	p, err := grant.Revoke(ctx, ent.FromContext(ctx), id)
+	return payload(&model.RevokePermissionPayload{Permission: p, ClientMutationID: clientMutationID}, err)
 }

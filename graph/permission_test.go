@@ -7,13 +7,15 @@ import (
 )
 
 const updatePermission = `mutation($id: ID!, $input: UpdatePermissionInput!) {
-  updatePermission(id: $id, input: $input) { id status remoteAllowed enabled restrictions { validFrom validUntil weekdays dailyFrom dailyUntil } }
+  updatePermission(id: $id, input: $input) { permission { id status remoteAllowed enabled restrictions { validFrom validUntil weekdays dailyFrom dailyUntil } } }
 }`
 
 type updated struct {
 	UpdatePermission struct {
-		RemoteAllowed, Enabled bool
-		Restrictions           restrictions
+		Permission struct {
+			RemoteAllowed, Enabled bool
+			Restrictions           restrictions
+		}
 	}
 }
 
@@ -39,22 +41,22 @@ func TestUpdatePermissionKeepsWhatWasNotSent(t *testing.T) {
 
 		var u updated
 		e.MustDo(acme.Token, updatePermission, map[string]any{"id": id, "input": map[string]any{"enabled": false}}, &u)
-		r := u.UpdatePermission.Restrictions
-		if u.UpdatePermission.Enabled || !u.UpdatePermission.RemoteAllowed || r.ValidFrom == nil || *r.ValidFrom != "2026-03-01T00:00:00Z" ||
+		r := u.UpdatePermission.Permission.Restrictions
+		if u.UpdatePermission.Permission.Enabled || !u.UpdatePermission.Permission.RemoteAllowed || r.ValidFrom == nil || *r.ValidFrom != "2026-03-01T00:00:00Z" ||
 			r.ValidUntil == nil || len(r.Weekdays) != 2 || *r.DailyFrom != "22:00" || *r.DailyUntil != "24:00" {
-			t.Fatalf("partial update changed more than enabled: %+v", u.UpdatePermission)
+			t.Fatalf("partial update changed more than enabled: %+v", u.UpdatePermission.Permission)
 		}
 
 		e.MustDo(acme.Token, updatePermission, map[string]any{"id": id, "input": map[string]any{"restrictions": map[string]any{"validUntil": nil, "dailyFrom": "06:00"}}}, &u)
-		r = u.UpdatePermission.Restrictions
-		if r.ValidUntil != nil || r.ValidFrom == nil || *r.DailyFrom != "06:00" || *r.DailyUntil != "24:00" || len(r.Weekdays) != 2 || u.UpdatePermission.Enabled {
-			t.Fatalf("null should clear validUntil only: %+v", u.UpdatePermission)
+		r = u.UpdatePermission.Permission.Restrictions
+		if r.ValidUntil != nil || r.ValidFrom == nil || *r.DailyFrom != "06:00" || *r.DailyUntil != "24:00" || len(r.Weekdays) != 2 || u.UpdatePermission.Permission.Enabled {
+			t.Fatalf("null should clear validUntil only: %+v", u.UpdatePermission.Permission)
 		}
 
 		e.MustDo(acme.Token, updatePermission, map[string]any{"id": id, "input": map[string]any{"restrictions": nil}}, &u)
-		r = u.UpdatePermission.Restrictions
-		if r.ValidFrom != nil || r.Weekdays != nil || r.DailyFrom != nil || r.DailyUntil != nil || !u.UpdatePermission.RemoteAllowed {
-			t.Fatalf("restrictions: null should clear every restriction only: %+v", u.UpdatePermission)
+		r = u.UpdatePermission.Permission.Restrictions
+		if r.ValidFrom != nil || r.Weekdays != nil || r.DailyFrom != nil || r.DailyUntil != nil || !u.UpdatePermission.Permission.RemoteAllowed {
+			t.Fatalf("restrictions: null should clear every restriction only: %+v", u.UpdatePermission.Permission)
 		}
 	})
 }
@@ -69,19 +71,21 @@ func TestRevoke(t *testing.T) {
 		devs := e.Devices(acme, 2, "UTC")
 		var g grantResult
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(devs)}}, &g)
-		const revoke = `mutation($id: ID!) { revokePermission(id: $id) { status invitation { status } } }`
+		const revoke = `mutation($id: ID!) { revokePermission(id: $id) { permission { status invitation { status } } } }`
 		var out struct {
 			RevokePermission struct {
-				Status     string
-				Invitation struct{ Status string }
+				Permission struct {
+					Status     string
+					Invitation struct{ Status string }
+				}
 			}
 		}
 		e.MustDo(acme.Token, revoke, map[string]any{"id": g.GrantPermission.Permissions[0].ID}, &out)
-		if out.RevokePermission.Status != "REVOKED" || out.RevokePermission.Invitation.Status != "PENDING" {
+		if out.RevokePermission.Permission.Status != "REVOKED" || out.RevokePermission.Permission.Invitation.Status != "PENDING" {
 			t.Errorf("first revoke: %+v", out)
 		}
 		e.MustDo(acme.Token, revoke, map[string]any{"id": g.GrantPermission.Permissions[1].ID}, &out)
-		if out.RevokePermission.Status != "REVOKED" || out.RevokePermission.Invitation.Status != "REVOKED" {
+		if out.RevokePermission.Permission.Status != "REVOKED" || out.RevokePermission.Permission.Invitation.Status != "REVOKED" {
 			t.Errorf("last revoke: %+v", out)
 		}
 		expectRejected(t, e, acme.Token, updatePermission, map[string]any{"id": g.GrantPermission.Permissions[1].ID, "input": map[string]any{"enabled": true}}, "CONFLICT", "")

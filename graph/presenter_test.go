@@ -106,7 +106,7 @@ func TestConstraintAnswers(t *testing.T) {
 		if m := r.Errors[0].Message; m != "input.email: a user with this email already exists in the account" {
 			t.Errorf("message %q", m)
 		}
-		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`
+		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { user { id } } }`
 		expectRejected(t, e, acme.Token, updateUser, map[string]any{"id": bob, "input": map[string]any{"email": "ada@example.com"}}, "CONFLICT", "input.email")
 
 		// An index the schema does not map, named in the driver's own
@@ -149,7 +149,7 @@ func TestRefusalShapes(t *testing.T) {
 				`[{"message":"users.last: give first or last, not both","extensions":{"code":"BAD_USER_INPUT","field":"users.last"}}]`},
 			{"guard, two redeems", "", `mutation { a: redeemInvitation(code: "0000-0000-0000-0000") { token } b: redeemInvitation(code: "0000-0000-0000-0001") { token } }`, nil,
 				`[{"message":"an operation may redeem at most one invitation code","extensions":{"code":"BAD_USER_INPUT"}}]`},
-			{"guard, no token", "", `mutation { createUser(input: {name: "A", email: "a@example.com"}) { id } }`, nil,
+			{"guard, no token", "", `mutation { createUser(input: {name: "A", email: "a@example.com"}) { user { id } } }`, nil,
 				`[{"message":"a valid API token is required","extensions":{"code":"UNAUTHENTICATED"}}]`},
 		} {
 			t.Run(c.name, func(t *testing.T) {

@@ -24,8 +24,10 @@ func TestIdempotencyKeys(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		const createDevice = `mutation($in: CreateDeviceInput!, $key: String) { createDevice(input: $in, idempotencyKey: $key) { id name } }`
-		type devOut struct{ CreateDevice struct{ ID, Name string } }
+		const createDevice = `mutation($in: CreateDeviceInput!, $key: String) { createDevice(input: $in, idempotencyKey: $key) { device { id name } } }`
+		type devOut struct {
+			CreateDevice struct{ Device struct{ ID, Name string } }
+		}
 		in := map[string]any{"name": "Front door", "timeZone": "Europe/Berlin"}
 		var first, again devOut
 		e.MustDo(acme.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &first)
@@ -39,13 +41,13 @@ func TestIdempotencyKeys(t *testing.T) {
 		other := e.Account("Other")
 		var foreign devOut
 		e.MustDo(other.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &foreign)
-		if foreign.CreateDevice.ID == first.CreateDevice.ID {
+		if foreign.CreateDevice.Device.ID == first.CreateDevice.Device.ID {
 			t.Error("keys are shared across accounts")
 		}
 		// After 24 hours the key is forgotten.
 		e.Advance(idempotency.TTL + time.Minute)
 		e.MustDo(acme.Token, createDevice, map[string]any{"in": in, "key": "k-1"}, &again)
-		if again.CreateDevice.ID == first.CreateDevice.ID {
+		if again.CreateDevice.Device.ID == first.CreateDevice.Device.ID {
 			t.Error("key still remembered after 24 hours")
 		}
 
@@ -77,7 +79,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
 		devs := ids(e.Devices(acme, 30, "UTC"))
 		const (
-			createKeyed = `mutation($in: CreateDeviceInput!, $key: String) { createDevice(input: $in, idempotencyKey: $key) { id } }`
+			createKeyed = `mutation($in: CreateDeviceInput!, $key: String) { createDevice(input: $in, idempotencyKey: $key) { device { id } } }`
 			grantKeyed  = `mutation($in: GrantPermissionInput!, $key: String) { grantPermission(input: $in, idempotencyKey: $key) { invitation { id } } }`
 		)
 		for round := range 3 {
@@ -119,16 +121,18 @@ func TestStaleVersion(t *testing.T) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
-		const updateUser = `mutation($id: ID!, $in: UpdateUserInput!, $v: Int) { updateUser(id: $id, input: $in, version: $v) { name version } }`
+		const updateUser = `mutation($id: ID!, $in: UpdateUserInput!, $v: Int) { updateUser(id: $id, input: $in, version: $v) { user { name version } } }`
 		var u struct {
 			UpdateUser struct {
-				Name    string
-				Version int
+				User struct {
+					Name    string
+					Version int
+				}
 			}
 		}
 		e.MustDo(acme.Token, updateUser, map[string]any{"id": user, "in": map[string]any{"name": "Ada L."}, "v": 1}, &u)
-		if u.UpdateUser.Version != 2 {
-			t.Fatalf("version after one update: %d", u.UpdateUser.Version)
+		if u.UpdateUser.User.Version != 2 {
+			t.Fatalf("version after one update: %d", u.UpdateUser.User.Version)
 		}
 		expectRejected(t, e, acme.Token, updateUser, map[string]any{"id": user, "in": map[string]any{"name": "Stale"}, "v": 1}, "CONFLICT", "version")
 		var check struct{ Node struct{ Name string } }
@@ -142,10 +146,10 @@ func TestStaleVersion(t *testing.T) {
 		var g grantResult
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, &g)
 		pid := g.GrantPermission.Permissions[0].ID
-		const upd = `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { updatePermission(id: $id, input: $in, version: $v) { version enabled } }`
+		const upd = `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { updatePermission(id: $id, input: $in, version: $v) { permission { version enabled } } }`
 		e.MustDo(acme.Token, upd, map[string]any{"id": pid, "v": 1, "in": map[string]any{"enabled": false}}, nil)
 		expectRejected(t, e, acme.Token, upd, map[string]any{"id": pid, "v": 1, "in": map[string]any{"enabled": true}}, "CONFLICT", "version")
-		const updDev = `mutation($id: ID!, $v: Int) { updateDevice(id: $id, input: {name: "X"}, version: $v) { version } }`
+		const updDev = `mutation($id: ID!, $v: Int) { updateDevice(id: $id, input: {name: "X"}, version: $v) { device { version } } }`
 		dev := ids(e.Devices(acme, 1, "UTC"))[0]
 		e.MustDo(acme.Token, updDev, map[string]any{"id": dev, "v": 1}, nil)
 		expectRejected(t, e, acme.Token, updDev, map[string]any{"id": dev, "v": 1}, "CONFLICT", "version")
@@ -158,7 +162,7 @@ func TestSweep(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		const createDevice = `mutation($key: String) { createDevice(input: {name: "D", timeZone: "UTC"}, idempotencyKey: $key) { id } }`
+		const createDevice = `mutation($key: String) { createDevice(input: {name: "D", timeZone: "UTC"}, idempotencyKey: $key) { device { id } } }`
 		e.MustDo(acme.Token, createDevice, map[string]any{"key": "old"}, nil)
 		e.Do("", redeem, map[string]any{"code": "0000-0000-0003-0000"})
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
@@ -237,7 +241,7 @@ func TestTransactionRetry(t *testing.T) {
 		}
 		e := testenv.Start(t, db, testenv.WithDriver(wrap))
 		acme := e.Account("Acme")
-		const createDevice = `mutation { createDevice(input: {name: "Door", timeZone: "UTC"}) { id } }`
+		const createDevice = `mutation { createDevice(input: {name: "Door", timeZone: "UTC"}) { device { id } } }`
 
 		for _, c := range []struct {
 			name  string
@@ -309,23 +313,25 @@ func TestUpdateWithoutChange(t *testing.T) {
 			name, id, update string
 			same, change     map[string]any
 		}{
-			{"updateUser", user, `mutation($id: ID!, $v: Int, $in: UpdateUserInput!) { u: updateUser(id: $id, input: $in, version: $v) { version name } }`,
+			{"updateUser", user, `mutation($id: ID!, $v: Int, $in: UpdateUserInput!) { u: updateUser(id: $id, input: $in, version: $v) { n: user { version name } } }`,
 				map[string]any{"name": "Ada", "email": "ada@example.com", "language": "EN"}, map[string]any{"name": "Ada L."}},
-			{"updateDevice", dev.(string), `mutation($id: ID!, $v: Int, $in: UpdateDeviceInput!) { u: updateDevice(id: $id, input: $in, version: $v) { version name } }`,
+			{"updateDevice", dev.(string), `mutation($id: ID!, $v: Int, $in: UpdateDeviceInput!) { u: updateDevice(id: $id, input: $in, version: $v) { n: device { version name } } }`,
 				map[string]any{"timeZone": "UTC"}, map[string]any{"name": "Back door"}},
-			{"updatePermission", perm, `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { u: updatePermission(id: $id, input: $in, version: $v) { version } }`,
+			{"updatePermission", perm, `mutation($id: ID!, $v: Int, $in: UpdatePermissionInput!) { u: updatePermission(id: $id, input: $in, version: $v) { n: permission { version } } }`,
 				// The same instant in another offset is the same value.
 				map[string]any{"enabled": true, "remoteAllowed": false, "restrictions": map[string]any{
 					"validFrom": "2026-01-01T01:00:00+01:00", "weekdays": []string{"MONDAY"}, "dailyFrom": "08:00", "dailyUntil": "18:00"}},
 				map[string]any{"enabled": false}},
 		} {
-			var out struct{ U struct{ Version int } }
+			var out struct {
+				U struct{ N struct{ Version int } }
+			}
 			for _, v := range []any{1, nil} {
 				snap := e.Snapshot()
 				stmts.Reset()
 				e.MustDo(acme.Token, c.update, map[string]any{"id": c.id, "v": v, "in": c.same}, &out)
-				if out.U.Version != 1 {
-					t.Errorf("%s (version %v) without a change: version %d, want 1", c.name, v, out.U.Version)
+				if out.U.N.Version != 1 {
+					t.Errorf("%s (version %v) without a change: version %d, want 1", c.name, v, out.U.N.Version)
 				}
 				for _, q := range stmts.Log() {
 					if strings.HasPrefix(q, "UPDATE") {
@@ -339,8 +345,8 @@ func TestUpdateWithoutChange(t *testing.T) {
 			expectRejected(t, e, other.Token, c.update, map[string]any{"id": c.id, "in": c.same}, "NOT_FOUND", "")
 			// The editor who read version 1 saves.
 			e.MustDo(acme.Token, c.update, map[string]any{"id": c.id, "v": 1, "in": c.change}, &out)
-			if out.U.Version != 2 {
-				t.Errorf("%s: version after a change %d, want 2", c.name, out.U.Version)
+			if out.U.N.Version != 2 {
+				t.Errorf("%s: version after a change %d, want 2", c.name, out.U.N.Version)
 			}
 			expectRejected(t, e, acme.Token, c.update, map[string]any{"id": c.id, "v": 1, "in": c.change}, "CONFLICT", "version")
 		}

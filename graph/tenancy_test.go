@@ -103,11 +103,11 @@ func TestTenantIsolation(t *testing.T) {
 			}{
 				{"grant foreign user", grant, map[string]any{"input": map[string]any{"userID": eve, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}},
 				{"grant foreign device", grant, map[string]any{"input": map[string]any{"userID": ada, "deviceIDs": []any{foreign["device"]}}}},
-				{"update foreign permission", `mutation($id: ID!) { updatePermission(id: $id, input: {enabled: false}) { id } }`, map[string]any{"id": foreign["permission"]}},
-				{"revoke foreign permission", `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": foreign["permission"]}},
-				{"update foreign user", `mutation($id: ID!) { updateUser(id: $id, input: {name: "Mallory"}) { id } }`, map[string]any{"id": eve}},
+				{"update foreign permission", `mutation($id: ID!) { updatePermission(id: $id, input: {enabled: false}) { permission { id } } }`, map[string]any{"id": foreign["permission"]}},
+				{"revoke foreign permission", `mutation($id: ID!) { revokePermission(id: $id) { permission { id } } }`, map[string]any{"id": foreign["permission"]}},
+				{"update foreign user", `mutation($id: ID!) { updateUser(id: $id, input: {name: "Mallory"}) { user { id } } }`, map[string]any{"id": eve}},
 				{"delete foreign user", `mutation($id: ID!) { deleteUser(id: $id) { deletedID } }`, map[string]any{"id": eve}},
-				{"update foreign device", `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Mine"}) { id } }`, map[string]any{"id": foreign["device"]}},
+				{"update foreign device", `mutation($id: ID!) { updateDevice(id: $id, input: {name: "Mine"}) { device { id } } }`, map[string]any{"id": foreign["device"]}},
 				{"delete foreign device", `mutation($id: ID!) { deleteDevice(id: $id) { deletedID } }`, map[string]any{"id": foreign["device"]}},
 			}
 			for _, c := range cases {
@@ -138,7 +138,7 @@ func TestAuthentication(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		e.Account("Acme")
-		for _, q := range []string{`{ viewer { role } }`, `{ users { totalCount } }`, `mutation { createUser(input: {name: "A", email: "a@example.com"}) { id } }`} {
+		for _, q := range []string{`{ viewer { role } }`, `{ users { totalCount } }`, `mutation { createUser(input: {name: "A", email: "a@example.com"}) { user { id } } }`} {
 			if r := e.Do("", q, nil); r.Code() != "UNAUTHENTICATED" {
 				t.Errorf("no token, %s: %s", q, r.Body)
 			}

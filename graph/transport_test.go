@@ -89,7 +89,7 @@ func TestTransportResponses(t *testing.T) {
 
 	// A failed mutation: errors first, then its data (null, as it was rolled
 	// back), with status 200.
-	res, body = send(http.MethodPost, graphQLResponse, `mutation { createUser(input: {name: "", email: "x@example.com"}) { id } }`)
+	res, body = send(http.MethodPost, graphQLResponse, `mutation { createUser(input: {name: "", email: "x@example.com"}) { user { id } } }`)
 	if !strings.HasPrefix(string(body), `{"errors":[{`) || !strings.HasSuffix(string(body), `"data":null}`) || res.StatusCode != 200 {
 		t.Errorf("execution error: %d %s", res.StatusCode, body)
 	}

@@ -9,23 +9,29 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph/model"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
 // CreateUser is the resolver for the createUser field.
-func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*ent.User, error) {
-	return createOnce(ctx, r, idempotencyKey, "createUser", input,
-		func(c *ent.Client) (*ent.User, error) { return c.User.Create().SetInput(input).Save(ctx) },
+func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput, idempotencyKey *string) (*model.CreateUserPayload, error) {
+	u, err := createOnce(ctx, r, idempotencyKey, "createUser", input.CreateUserInput,
+		func(c *ent.Client) (*ent.User, error) {
+			return c.User.Create().SetInput(input.CreateUserInput).Save(ctx)
+		},
 		func(u *ent.User) pulid.ID { return u.ID })
+	return payload(&model.CreateUserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateUser is the resolver for the updateUser field.
-func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error) {
-	return ent.FromContext(ctx).User.UpdateOneID(id).SetInput(input).SetNillableVersion(version).Save(ctx)
+func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input model.UpdateUserInput, version *int) (*model.UpdateUserPayload, error) {
+	u, err := ent.FromContext(ctx).User.UpdateOneID(id).SetInput(input.UpdateUserInput).SetNillableVersion(version).Save(ctx)
+	return payload(&model.UpdateUserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteUser is the resolver for the deleteUser field.
-func (r *mutationResolver) DeleteUser(ctx context.Context, id pulid.ID) (*grant.UserDeletion, error) {
-	return grant.DeleteUser(ctx, ent.FromContext(ctx), id)
+func (r *mutationResolver) DeleteUser(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteUserPayload, error) {
+	d, err := grant.DeleteUser(ctx, ent.FromContext(ctx), id)
+	return payload(&model.DeleteUserPayload{UserDeletion: d, ClientMutationID: clientMutationID}, err)
 }

@@ -74,9 +74,9 @@ func TestUserAndDeviceValidation(t *testing.T) {
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
 		dev := string(e.Devices(acme, 1, "Europe/Berlin")[0])
-		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`
-		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { id } }`
-		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { id } }`
+		const updateUser = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { user { id } } }`
+		const createDevice = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id } } }`
+		const updateDevice = `mutation($id: ID!, $input: UpdateDeviceInput!) { updateDevice(id: $id, input: $input) { device { id } } }`
 		long := strings.Repeat("x", 201)
 		cases := []struct {
 			name, query string
@@ -120,7 +120,7 @@ func TestUpdatePermissionValidation(t *testing.T) {
 			"restrictions": map[string]any{"validFrom": "2026-01-01T00:00:00Z", "dailyFrom": "08:00", "dailyUntil": "17:00"},
 		}}, &g)
 		id := g.GrantPermission.Permissions[0].ID
-		const update = `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { id } }`
+		const update = `mutation($id: ID!, $input: UpdatePermissionInput!) { updatePermission(id: $id, input: $input) { permission { id } } }`
 		cases := []struct {
 			name        string
 			input       map[string]any

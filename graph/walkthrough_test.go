@@ -15,27 +15,31 @@ func TestWalkthrough(t *testing.T) {
 		acme := e.Account("Acme")
 
 		var u struct {
-			CreateUser struct{ ID, Email, Language, Origin string }
+			CreateUser struct {
+				User struct{ ID, Email, Language, Origin string }
+			}
 		}
 		e.MustDo(acme.Token, createUser, map[string]any{"input": map[string]any{"name": "Ada Lovelace", "email": "Ada@Example.com"}}, &u)
-		if u.CreateUser.Email != "ada@example.com" || u.CreateUser.Language != "EN" || u.CreateUser.Origin != "WEB" {
-			t.Fatalf("createUser defaults: %+v", u.CreateUser)
+		if u.CreateUser.User.Email != "ada@example.com" || u.CreateUser.User.Language != "EN" || u.CreateUser.User.Origin != "WEB" {
+			t.Fatalf("createUser defaults: %+v", u.CreateUser.User)
 		}
 
 		var devices []any
 		for _, name := range []string{"Front door", "Back door", "Garage"} {
-			var d struct{ CreateDevice struct{ ID, Type string } }
-			e.MustDo(acme.Token, `mutation($in: CreateDeviceInput!) { createDevice(input: $in) { id type } }`,
-				map[string]any{"in": map[string]any{"name": name, "timeZone": "Europe/Berlin"}}, &d)
-			if d.CreateDevice.Type != "SMART_LOCK" {
-				t.Errorf("device type default = %q", d.CreateDevice.Type)
+			var d struct {
+				CreateDevice struct{ Device struct{ ID, Type string } }
 			}
-			devices = append(devices, d.CreateDevice.ID)
+			e.MustDo(acme.Token, `mutation($in: CreateDeviceInput!) { createDevice(input: $in) { device { id type } } }`,
+				map[string]any{"in": map[string]any{"name": name, "timeZone": "Europe/Berlin"}}, &d)
+			if d.CreateDevice.Device.Type != "SMART_LOCK" {
+				t.Errorf("device type default = %q", d.CreateDevice.Device.Type)
+			}
+			devices = append(devices, d.CreateDevice.Device.ID)
 		}
 
 		var g grantResult
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{
-			"userID":    u.CreateUser.ID,
+			"userID":    u.CreateUser.User.ID,
 			"deviceIDs": devices,
 			"restrictions": map[string]any{
 				"weekdays": []string{"MONDAY", "TUESDAY", "FRIDAY"}, "dailyFrom": "22:00", "dailyUntil": "06:00",

@@ -59,7 +59,7 @@ const overview = `query Overview {
 }`
 
 const (
-	createUser = `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`
+	createUser = `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }`
 	grant      = `mutation($in: GrantPermissionInput!) { grantPermission(input: $in) { invitation { id } permissions { id } } }`
 	devices    = `query($after: Cursor) { devices(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`
 	// invitationsOf reads back the invitations matching where, with their
@@ -249,8 +249,10 @@ func run(c *api, duration time.Duration, clients int, grantShare float64, maxDev
 				email := fmt.Sprintf("load-%d-%d-%d@example.com", runID, i, n)
 				a := c.do(createUser, map[string]any{"in": map[string]any{"name": fmt.Sprintf("Load %d-%d", i, n), "email": email}})
 				t.record("createUser", a)
-				var u struct{ CreateUser struct{ ID string } }
-				if a.kind() != "" || json.Unmarshal(a.data, &u) != nil || u.CreateUser.ID == "" {
+				var u struct {
+					CreateUser struct{ User struct{ ID string } }
+				}
+				if a.kind() != "" || json.Unmarshal(a.data, &u) != nil || u.CreateUser.User.ID == "" {
 					continue
 				}
 				k := 1 + rng.IntN(maxDevices)
@@ -258,7 +260,7 @@ func run(c *api, duration time.Duration, clients int, grantShare float64, maxDev
 				for _, j := range rng.Perm(len(devs))[:k] {
 					picked = append(picked, devs[j])
 				}
-				a = c.do(grant, map[string]any{"in": map[string]any{"userID": u.CreateUser.ID, "deviceIDs": picked}})
+				a = c.do(grant, map[string]any{"in": map[string]any{"userID": u.CreateUser.User.ID, "deviceIDs": picked}})
 				var g struct {
 					GrantPermission struct {
 						Invitation  struct{ ID string }
@@ -276,13 +278,13 @@ func run(c *api, duration time.Duration, clients int, grantShare float64, maxDev
 					for x, perm := range g.GrantPermission.Permissions {
 						p[x] = perm.ID
 					}
-					t.acks = append(t.acks, ack{user: u.CreateUser.ID, invitation: g.GrantPermission.Invitation.ID, permissions: p})
+					t.acks = append(t.acks, ack{user: u.CreateUser.User.ID, invitation: g.GrantPermission.Invitation.ID, permissions: p})
 				case a.status == 0:
-					t.unanswered = append(t.unanswered, u.CreateUser.ID)
+					t.unanswered = append(t.unanswered, u.CreateUser.User.ID)
 				case a.code == "MALFORMED_PAYLOAD":
 					t.malformed++
 				default:
-					t.refused = append(t.refused, u.CreateUser.ID)
+					t.refused = append(t.refused, u.CreateUser.User.ID)
 				}
 				t.mu.Unlock()
 			}

@@ -7,7 +7,60 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/latchkey/latchkey/ent"
 )
+
+// The result of createDevice.
+type CreateDevicePayload struct {
+	// The new device (on a retry with the same idempotencyKey, the one the
+	// first request created, as it is now).
+	Device *ent.Device `json:"device"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of createUser.
+type CreateUserPayload struct {
+	// The new user (on a retry with the same idempotencyKey, the one the first
+	// request created, as it is now).
+	User *ent.User `json:"user"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of revokePermission.
+type RevokePermissionPayload struct {
+	// The permission, now REVOKED (with its invitation, revoked too when this
+	// was its last live permission).
+	Permission *ent.Permission `json:"permission"`
+	// The clientMutationId argument, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of updateDevice.
+type UpdateDevicePayload struct {
+	// The device as it is after the change.
+	Device *ent.Device `json:"device"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of updatePermission.
+type UpdatePermissionPayload struct {
+	// The permission as it is after the change.
+	Permission *ent.Permission `json:"permission"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of updateUser.
+type UpdateUserPayload struct {
+	// The user as it is after the change.
+	User *ent.User `json:"user"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
 
 // What a token may do.
 type ViewerRole string
