@@ -37,9 +37,9 @@ func HashToken(secret string) string {
 func ViewerOf(t *ent.APIToken) (*Viewer, error) {
 	switch {
 	case t.Kind == enum.TokenAdmin && t.UserID == nil:
-		return &Viewer{AccountID: t.AccountID, Role: RoleAdmin}, nil
+		return &Viewer{AccountID: t.AccountID, Role: RoleAdmin, TokenID: t.ID}, nil
 	case t.Kind == enum.TokenApp && t.UserID != nil && *t.UserID != "":
-		return &Viewer{AccountID: t.AccountID, Role: RoleUser, UserID: *t.UserID}, nil
+		return &Viewer{AccountID: t.AccountID, Role: RoleUser, UserID: *t.UserID, TokenID: t.ID}, nil
 	}
 	return nil, fmt.Errorf("auth: token %s of kind %q stands for no viewer", t.ID, t.Kind)
 }

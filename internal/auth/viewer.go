@@ -28,6 +28,9 @@ type Viewer struct {
 	Role      Role
 	// UserID is set for RoleUser viewers, and only for them.
 	UserID pulid.ID
+	// TokenID is the token the viewer came with (none for viewers the
+	// server makes itself); its cost budget is kept under it.
+	TokenID pulid.ID
 }
 
 // valid reports whether v is a viewer the rules know: an account, a known
