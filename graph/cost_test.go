@@ -79,7 +79,7 @@ func TestCostReport(t *testing.T) {
 		expectCost(t, r, 1+15+10*3, 2+15, l.Max-17, l)
 
 		// An operation a limit refuses never ran: no cost, nothing taken.
-		if r := e.Do(acme.Token, `{ users(first: 200) { edges { node { permissions(first: 200) { totalCount } } } } }`, nil); r.Code() != "COMPLEXITY_LIMIT_EXCEEDED" || strings.Contains(string(r.Body), "cost") {
+		if r := e.Do(acme.Token, `{ users(first: 200) { edges { node { permissions(first: 200) { edges { node { id status } } } } } } }`, nil); r.Code() != "COMPLEXITY_LIMIT_EXCEEDED" || strings.Contains(string(r.Body), "cost") {
 			t.Errorf("a refused operation: %s", r.Body)
 		}
 
