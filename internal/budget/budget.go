@@ -47,9 +47,6 @@ func New(l Limits, now func() time.Time) *Buckets {
 	return &Buckets{limits: l, now: now, m: make(map[string]bucket)}
 }
 
-// Limits returns the limits of the buckets.
-func (b *Buckets) Limits() Limits { return b.limits }
-
 // level is the points of key's bucket at now.
 func (b *Buckets) level(key string, now time.Time) float64 {
 	k, ok := b.m[key]
