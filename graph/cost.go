@@ -93,7 +93,9 @@ func (Cost) Validate(graphql.ExecutableSchema) error { return nil }
 // payload of an operation takes its cost; the last one, when a deferred
 // response has several, settles it and carries the report.
 func (c Cost) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if !graphql.HasOperationContext(ctx) {
+	// A request refused before it ran (by Limits, MutationGuard, ...)
+	// comes with its errors presented already: it costs nothing.
+	if !graphql.HasOperationContext(ctx) || graphql.GetErrors(ctx) != nil {
 		return next(ctx)
 	}
 	oc := graphql.GetOperationContext(ctx)
@@ -101,7 +103,7 @@ func (c Cost) InterceptResponse(ctx context.Context, next graphql.ResponseHandle
 	if sp == nil {
 		r, ok := oc.Stats.GetExtension(requestedKey).(requested)
 		if !ok {
-			return next(ctx) // refused before Limits judged its cost: nothing runs
+			return next(ctx) // no Limits judged it: there is nothing to charge
 		}
 		sp = &spend{key: caller(ctx), requested: r}
 		oc.Stats.SetExtension(spendKey, sp)

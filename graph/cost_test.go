@@ -1,10 +1,12 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,10 +80,17 @@ func TestCostReport(t *testing.T) {
 		}
 		expectCost(t, r, 1+15+10*3, 2+15, l.Max-17, l)
 
-		// An operation a limit refuses never ran: no cost, nothing taken.
-		if r := e.Do(acme.Token, `{ users(first: 200) { edges { node { permissions(first: 200) { edges { node { id status } } } } } } }`, nil); r.Code() != "COMPLEXITY_LIMIT_EXCEEDED" || strings.Contains(string(r.Body), "cost") {
-			t.Errorf("a refused operation: %s", r.Body)
+		// An operation a limit or the mutation guard refuses never ran: no
+		// cost, nothing taken.
+		for _, q := range []string{
+			`{ users(first: 200) { edges { node { permissions(first: 200) { edges { node { id status } } } } } } }`,
+			`mutation { redeemInvitation(code: "A") { token } a: redeemInvitation(code: "B") { token } }`,
+		} {
+			if r := e.Do(acme.Token, q, nil); r.Code() == "" || strings.Contains(string(r.Body), "cost") {
+				t.Errorf("a refused operation: %s", r.Body)
+			}
 		}
+		expectCost(t, e.Do(acme.Token, q, nil), 201, 15, l.Max-17-15, l)
 
 		// An error answers and costs what it answers; a mutation costs as
 		// a query.
@@ -215,4 +224,14 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// TestBudgetConfig: a budget that could never refill (or hold anything) is
+// refused at start.
+func TestBudgetConfig(t *testing.T) {
+	for _, l := range []budget.Limits{{Max: 100}, {Rate: 10}, {Max: -1, Rate: 10}} {
+		if _, err := app.New(context.Background(), app.Config{DatabaseURL: filepath.Join(t.TempDir(), "latchkey.db"), InviteSecret: make([]byte, 32), Budget: l}); err == nil {
+			t.Errorf("budget %+v accepted", l)
+		}
+	}
 }

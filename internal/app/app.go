@@ -148,6 +148,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Production && cfg.SMTPURL == "" && !cfg.MailLog {
 		return nil, errors.New("PRODUCTION=true without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
 	}
+	if cfg.Budget = cmp.Or(cfg.Budget, DefaultBudget); cfg.Budget.Max < 1 || cfg.Budget.Rate < 1 {
+		return nil, errors.New("a cost budget needs a positive size and restore rate")
+	}
 	var codes codeIssuer
 	for _, secret := range append([][]byte{cfg.InviteSecret}, cfg.PreviousInviteSecrets...) {
 		h, err := invite.NewHasher(secret)
@@ -267,7 +270,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		limits,
 		graph.MutationGuard{},
 		a.Metrics.Extension(),
-		graph.Cost{Budget: budget.New(cmp.Or(cfg.Budget, DefaultBudget), cfg.Now)},
+		graph.Cost{Budget: budget.New(cfg.Budget, cfg.Now)},
 		&graph.Transactioner{Client: a.Client, Log: cfg.Logger},
 	)
 	for _, ext := range exts {
