@@ -115,6 +115,7 @@ func (l Limits) MutateOperationContext(_ context.Context, rc *graphql.OperationC
 	case s.cost > l.MaxComplexity:
 		return limitError(apperr.ComplexityLimitExceeded, "the operation's complexity is %s; at most %d is allowed (connections count once per item of a page)", count(s.cost), l.MaxComplexity)
 	}
+	rc.Stats.SetExtension(requestedKey, requested{cost: s.cost, filters: s.filters})
 	return nil
 }
 
@@ -128,13 +129,15 @@ func count(n int) string {
 
 // summary is what the limits need of a selection set: the levels of fields
 // in it, and its aliases and cost as if every fragment spread were
-// expanded, saturating at math.MaxInt.
-type summary struct{ depth, aliases, cost int }
+// expanded, saturating at math.MaxInt; filters is the part of the cost
+// that its edge filters make (see Cost).
+type summary struct{ depth, aliases, cost, filters int }
 
 func (s *summary) add(o summary) {
 	s.depth = max(s.depth, o.depth)
 	s.aliases = satAdd(s.aliases, o.aliases)
 	s.cost = satAdd(s.cost, o.cost)
+	s.filters = satAdd(s.filters, o.filters)
 }
 
 // walker summarises selection sets; a spread adds its fragment's summary,
@@ -161,6 +164,7 @@ func (w *walker) set(set ast.SelectionSet) summary {
 				depth:   1 + child.depth,
 				aliases: child.aliases,
 				cost:    satAdd(satAdd(1, filter), satMul(mult, child.cost)),
+				filters: satAdd(filter, satMul(mult, child.filters)),
 			}
 			if f.Alias != "" && f.Alias != f.Name {
 				fs.aliases = satAdd(fs.aliases, 1)

@@ -50,8 +50,9 @@ func TestTransportResponses(t *testing.T) {
 
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
 		res, body := send(method, "", `{ viewer { account { name } } }`)
-		if want := `{"data":{"viewer":{"account":{"name":"Acme"}}}}`; string(body) != want || res.StatusCode != 200 {
-			t.Errorf("%s success: %d %s, want 200 %s", method, res.StatusCode, body, want)
+		// The data, then the extensions (the cost, see TestCostReport).
+		if want := `{"data":{"viewer":{"account":{"name":"Acme"}}},"extensions":{"cost":{"requestedQueryCost":3,"actualQueryCost":3,`; !strings.HasPrefix(string(body), want) || res.StatusCode != 200 {
+			t.Errorf("%s success: %d %s, want 200 %s…", method, res.StatusCode, body, want)
 		}
 		if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s: Content-Type %q without Accept", method, ct)
@@ -88,9 +89,9 @@ func TestTransportResponses(t *testing.T) {
 	}
 
 	// A failed mutation: errors first, then its data (null, as it was rolled
-	// back), with status 200.
+	// back) and the extensions, with status 200.
 	res, body = send(http.MethodPost, graphQLResponse, `mutation { createUser(input: {name: "", email: "x@example.com"}) { user { id } } }`)
-	if !strings.HasPrefix(string(body), `{"errors":[{`) || !strings.HasSuffix(string(body), `"data":null}`) || res.StatusCode != 200 {
+	if !strings.HasPrefix(string(body), `{"errors":[{`) || !strings.Contains(string(body), `"data":null,"extensions":{"cost":{`) || res.StatusCode != 200 {
 		t.Errorf("execution error: %d %s", res.StatusCode, body)
 	}
 }

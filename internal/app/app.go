@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/budget"
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/door"
@@ -48,9 +50,9 @@ const (
 	MaxPageSize     = 200
 )
 
-// Limits bound every operation before any resolver runs. The overview of
-// 50 users with 20 permissions each costs about 18,000; a page of 200
-// users with 20 permissions each about 70,000.
+// Limits bound every operation before any resolver runs. The README's
+// overview (50 users with 20 permissions each) costs 19,301; asked for
+// MaxPageSize users, 77,201 (TestOverviewFitsLimits).
 // An argument may nest 10 levels (a where with two edge predicates inside
 // an or takes 7) and hold lists of 1,000 items (twice grant.MaxDevices, so
 // that a grant's own check names its limit); 2,000 values keep a where
@@ -61,6 +63,11 @@ const (
 var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000, MaxRepeats: 20,
 	ListItems: grant.MaxDevices,
 	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048, MaxHeight: 500, MaxEdgeChain: 2}}
+
+// DefaultBudget is every token's cost budget (and every address's, for
+// calls without a token): two operations of the largest complexity back
+// to back, refilled in 10 seconds.
+var DefaultBudget = budget.Limits{Max: 200_000, Rate: 20_000}
 
 // Config is everything the server is configured with.
 type Config struct {
@@ -112,6 +119,8 @@ type Config struct {
 	Logger     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Budget is each caller's cost budget; the zero value means DefaultBudget.
+	Budget budget.Limits
 }
 
 // App is a running Latchkey instance.
@@ -138,6 +147,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.Production && cfg.SMTPURL == "" && !cfg.MailLog {
 		return nil, errors.New("PRODUCTION=true without SMTP_URL would write invitation codes to the log instead of mailing them: set SMTP_URL, or MAIL_LOG=true to accept the log")
+	}
+	if cfg.Budget = cmp.Or(cfg.Budget, DefaultBudget); cfg.Budget.Max < 1 || cfg.Budget.Rate < 1 {
+		return nil, errors.New("a cost budget needs a positive size and restore rate")
 	}
 	var codes codeIssuer
 	for _, secret := range append([][]byte{cfg.InviteSecret}, cfg.PreviousInviteSecrets...) {
@@ -258,6 +270,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		limits,
 		graph.MutationGuard{},
 		a.Metrics.Extension(),
+		graph.Cost{Budget: budget.New(cfg.Budget, cfg.Now)},
 		&graph.Transactioner{Client: a.Client, Log: cfg.Logger},
 	)
 	for _, ext := range exts {

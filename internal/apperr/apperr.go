@@ -16,6 +16,7 @@ const (
 	BadUserInput      Code = "BAD_USER_INPUT"
 	Conflict          Code = "CONFLICT"
 	RateLimited       Code = "RATE_LIMITED"
+	Throttled         Code = "THROTTLED" // the token's cost budget is spent for now
 	InvitationInvalid Code = "INVITATION_INVALID"
 	Internal          Code = "INTERNAL"
 )
@@ -36,7 +37,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
-	// RetryAfter is, for RATE_LIMITED, the seconds to wait before trying again.
+	// RetryAfter is, for RATE_LIMITED and THROTTLED, the seconds to wait
+	// before trying again.
 	RetryAfter int
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/latchkey/latchkey/internal/account"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/budget"
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -194,6 +195,11 @@ func WithSecrets(secret []byte, previous ...[]byte) Option {
 	return func(c *app.Config) { c.InviteSecret, c.PreviousInviteSecrets = secret, previous }
 }
 
+// WithBudget gives every caller the cost budget l (app.DefaultBudget for
+// the production one) instead of the test default, which no test spends:
+// the test clock stands still unless advanced, so no budget refills.
+func WithBudget(l budget.Limits) Option { return func(c *app.Config) { c.Budget = l } }
+
 // WithLogger sends the server's log to l.
 func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
 
@@ -213,6 +219,7 @@ func Start(t testing.TB, databaseURL string, opts ...Option) *Env {
 		PublicURL:      "https://locks.example.com",
 		Logger:         slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Now:            e.Now,
+		Budget:         budget.Limits{Max: 1 << 50, Rate: 1 << 40},
 	}
 	for _, o := range opts {
 		o(&cfg)
