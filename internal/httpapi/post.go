@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -17,8 +16,9 @@ import (
 // home of the GraphQL-over-HTTP answer rules (Guard's refusals aside):
 //
 //   - the media type is chosen as for the errors of Guard (responseType);
-//   - a request error (a document that does not parse or validate) has no
-//     "data" entry and status 400 for application/graphql-response+json,
+//   - a request error (a document that does not parse or validate, or an
+//     operation a limit refuses) has no "data" entry and status 400 for
+//     application/graphql-response+json,
 //     200 for application/json, as the specification asks (gqlgen's own
 //     transports say 422 to application/json and write "data": null);
 //   - the result's data, already JSON, is written as it is; gqlgen's
@@ -89,11 +89,7 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, p
 	params.Headers = r.Header
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		status := http.StatusOK
-		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			status = http.StatusBadRequest
-		}
-		writeResponse(w, media, status, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		writeResponse(w, media, requestErrorStatus(media), exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
 		return
 	}
 	if queryOnly && oc.Operation.Operation != ast.Query {
@@ -102,6 +98,17 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, p
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	writeResponse(w, media, http.StatusOK, responses(ctx))
+}
+
+// requestErrorStatus is the status of an answer without "data": an
+// operation refused before it ran (a document that does not parse or
+// validate, a limit, a page size). The specification asks for a 4xx for
+// application/graphql-response+json, and for 200 for application/json.
+func requestErrorStatus(media string) int {
+	if media == mediaGraphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
 }
 
 // responseTail holds the members of a response after "data".
