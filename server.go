@@ -51,6 +51,7 @@ func config(log *slog.Logger) (app.Config, error) {
 	cfg := app.Config{
 		DatabaseURL:        os.Getenv("DATABASE_URL"),
 		AllowedOrigins:     splitList(envOr("ALLOWED_ORIGINS", "*")),
+		AllowedHeaders:     splitList(os.Getenv("CORS_ALLOWED_HEADERS")),
 		PublicURL:          envOr("PUBLIC_URL", "http://localhost:"+listenPort()),
 		InviteLinkTemplate: os.Getenv("INVITE_LINK_TEMPLATE"),
 		SMTPURL:            os.Getenv("SMTP_URL"),

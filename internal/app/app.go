@@ -20,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -68,6 +67,9 @@ type Config struct {
 	DatabaseURL string
 	// AllowedOrigins lists the browser origins allowed by CORS ("*" for any).
 	AllowedOrigins []string
+	// AllowedHeaders are request headers CORS allows besides
+	// httpapi.DefaultAllowedHeaders ("*" for any).
+	AllowedHeaders []string
 	// InviteSecret keys the hashes of invitation codes, and seals the
 	// bodies of queued mails.
 	InviteSecret []byte
@@ -293,13 +295,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		mux.Handle("GET /metrics", a.Metrics.Handler())
 	}
 
-	return observe.RequestLog(cfg.Logger, cors.New(cors.Options{
-		AllowedOrigins: cfg.AllowedOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", observe.HeaderRequestID},
-		ExposedHeaders: []string{observe.HeaderRequestID},
-		MaxAge:         600,
-	}).Handler(mux))
+	return observe.RequestLog(cfg.Logger, httpapi.CORS(cfg.AllowedOrigins, cfg.AllowedHeaders, mux))
 }
 
 // ready reports whether the database answers within a second.
