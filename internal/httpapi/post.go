@@ -170,7 +170,10 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, d
 
 // serveBatch judges every operation of a batch (in ctx, where the limits
 // add up) before it runs any, then runs them in order and answers an
-// array of their responses. Its status is 200 unless none of them ran.
+// array of their responses. Its status is 200 whatever they say: the
+// array is not one GraphQL response, and Apollo's BatchHttpLink fails
+// every operation of a batch answered otherwise (PersistedQueryLink then
+// cannot tell which documents to send).
 func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, docs *Documents, reqs []gqlRequest) {
 	media := responseType(r.Header.Get("Accept"))
 	ops := make([]*graphql.OperationContext, len(reqs))
@@ -178,7 +181,6 @@ func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exe
 	for i := range reqs {
 		ops[i], out[i] = prepare(ctx, r, exec, docs, &reqs[i])
 	}
-	status := requestErrorStatus(media)
 	for i, oc := range ops {
 		switch {
 		case oc == nil:
@@ -187,7 +189,6 @@ func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exe
 		default:
 			responses, octx := exec.DispatchOperation(ctx, oc)
 			out[i] = responses(octx)
-			status = http.StatusOK
 		}
 	}
 	parts := [][]byte{[]byte("[")}
@@ -199,7 +200,7 @@ func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exe
 		parts = encode(parts, resp)
 		errs = append(errs, resp.Errors...)
 	}
-	writeBody(w, media, status, append(parts, []byte("]")), errs)
+	writeBody(w, media, http.StatusOK, append(parts, []byte("]")), errs)
 }
 
 // prepare names q's document (docs) and creates its operation, judged by
