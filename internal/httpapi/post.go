@@ -214,7 +214,11 @@ func prepare(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, d
 	}
 	oc, errs := exec.CreateOperationContext(ctx, &q.RawParams)
 	if errs != nil {
-		return nil, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		// Nothing ran: no "data", not even the null the Transactioner
+		// gives a refused mutation.
+		resp.Data = nil
+		return nil, resp
 	}
 	docs.registered(ctx, register, q.Query)
 	return oc, nil
