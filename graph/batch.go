@@ -5,7 +5,10 @@ import "context"
 // NewBatch returns the context the operations of one batched request are
 // created in: Limits counts their tokens, aliases and complexity together,
 // so that a batch costs no more than one operation may. (Depth bounds the
-// shape of each operation, not its cost, and stays per operation.)
+// shape of each operation, not its cost, and stays per operation; a
+// document from the query cache counts no tokens, as it is not parsed.)
+// An operation that would take the sums over a limit is refused, so what
+// runs never adds up to more.
 func NewBatch(ctx context.Context) context.Context {
 	return context.WithValue(ctx, batchKey{}, &spent{batch: true})
 }
