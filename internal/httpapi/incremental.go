@@ -64,7 +64,7 @@ func deferred(oc *graphql.OperationContext) bool {
 // client does not accept multipart/mixed, the operation is a mutation (its
 // transaction ends with its first answer) or part of a batch.
 func refuseDefer(ctx context.Context, exec graphql.GraphExecutor, oc *graphql.OperationContext) *graphql.Response {
-	return exec.DispatchError(graphql.WithOperationContext(ctx, oc), gqlerror.List{requestError(CodeBadRequest, "",
+	return refusal(ctx, exec, oc, gqlerror.List{requestError(CodeBadRequest, "",
 		"@defer is delivered over multipart/mixed to a single query: send it alone, with Accept: multipart/mixed, or leave @defer out")})
 }
 

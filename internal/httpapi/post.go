@@ -210,18 +210,22 @@ func prepare(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, d
 	register, err := docs.resolve(ctx, &q.RawParams, q.documentID())
 	if err != nil {
 		oc := &graphql.OperationContext{Stats: graphql.Stats{Read: q.ReadTime, OperationStart: graphql.GetStartTime(ctx)}}
-		return nil, exec.DispatchError(graphql.WithOperationContext(ctx, oc), gqlerror.List{err})
+		return nil, refusal(ctx, exec, oc, gqlerror.List{err})
 	}
 	oc, errs := exec.CreateOperationContext(ctx, &q.RawParams)
 	if errs != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
-		// Nothing ran: no "data", not even the null the Transactioner
-		// gives a refused mutation.
-		resp.Data = nil
-		return nil, resp
+		return nil, refusal(ctx, exec, oc, errs)
 	}
 	docs.registered(ctx, register, q.Query)
 	return oc, nil
+}
+
+// refusal is the answer of an operation refused before it ran: errs, and
+// no "data", not even the null the Transactioner gives a failed mutation.
+func refusal(ctx context.Context, exec graphql.GraphExecutor, oc *graphql.OperationContext, errs gqlerror.List) *graphql.Response {
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+	resp.Data = nil
+	return resp
 }
 
 // requestErrorStatus is the status of an answer without "data": an
