@@ -102,7 +102,8 @@ func TestTrustedDocuments(t *testing.T) {
 	const role = `query Role { viewer { role } }`
 	const device = `mutation Device($n: String!) { createDevice(input: {name: $n, timeZone: "UTC"}) { name } }`
 	manifest := filepath.Join(t.TempDir(), "persisted-documents.json")
-	b, _ := json.Marshal(map[string]string{sha(role): role, "relay-7f3a": device})
+	const typename = `query T { __typename }`
+	b, _ := json.Marshal(map[string]string{sha(role): role, "relay-7f3a": device, strings.ToUpper(sha(typename)): typename})
 	if err := os.WriteFile(manifest, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +123,9 @@ func TestTrustedDocuments(t *testing.T) {
 				if got := strings.Trim(string(ans.Body), "[]"); got != want {
 					t.Errorf("only=%v, %s: %s", only, name, ans.Body)
 				}
+			}
+			if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"extensions": apq(sha(typename))}); string(ans.Body) != `{"data":{"__typename":"Query"}}` {
+				t.Errorf("only=%v, an uppercase id in the manifest: %s", only, ans.Body)
 			}
 			if ans := sendRaw(t, e, a.Token, "", url.Values{"documentId": {sha(role)}}.Encode(), nil); string(ans.Body) != want {
 				t.Errorf("only=%v, GET documentId: %s", only, ans.Body)

@@ -69,13 +69,19 @@ func NewDocuments(path string, only bool) (*Documents, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted documents: %w", err)
 	}
-	if err := json.Unmarshal(b, &d.trusted); err != nil {
+	var manifest map[string]string
+	if err := json.Unmarshal(b, &manifest); err != nil {
 		return nil, fmt.Errorf("trusted documents %s: want a JSON object of id to document: %w", path, err)
 	}
-	for id, doc := range d.trusted {
-		if len(id) == sha256.Size*2 && hashOf(doc) != strings.ToLower(id) {
-			return nil, fmt.Errorf("trusted documents %s: the document of %s does not have that SHA-256 hash", path, id)
+	// A SHA-256 id is checked, and kept in lowercase as hashes are looked up.
+	d.trusted = make(map[string]string, len(manifest))
+	for id, doc := range manifest {
+		if _, err := hex.DecodeString(id); err == nil && len(id) == sha256.Size*2 {
+			if id = strings.ToLower(id); hashOf(doc) != id {
+				return nil, fmt.Errorf("trusted documents %s: the document of %s does not have that SHA-256 hash", path, id)
+			}
 		}
+		d.trusted[id] = doc
 	}
 	return d, nil
 }
