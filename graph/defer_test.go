@@ -70,6 +70,12 @@ func TestDefer(t *testing.T) {
 			}
 		}
 
+		// gqlgen defers nothing at the root: all of it comes in one part.
+		root := multipartParts(t, sendRaw(t, e, a.Token, acceptDefer, "", map[string]any{"query": `{ ... @defer { viewer { role } } }`}))
+		if len(root) != 1 || string(root[0]["data"]) != `{"viewer":{"role":"ADMIN"}}` {
+			t.Errorf("@defer at the root: %q", root)
+		}
+
 		before := e.Tables()
 		device := `mutation { createDevice(input: {name: "Door", timeZone: "UTC"}) { id ... @defer { name } } }`
 		for name, c := range map[string]struct {
