@@ -14,8 +14,9 @@ import (
 
 // TestApolloClient runs Apollo Client (web/e2e/apollo, from npm) in Node
 // against the real server: the users overview, a grant sent as an
-// automatic persisted query inside a batch (BatchHttpLink), and a deferred
-// field read from multipart/mixed. It skips without the folder's
+// automatic persisted query inside a batch (BatchHttpLink), a persisted
+// query over GET (useGETForHashedQueries), and a deferred field read from
+// multipart/mixed. It skips without the folder's
 // node_modules, unless LATCHKEY_REQUIRE_CLIENTS=1.
 func TestApolloClient(t *testing.T) {
 	dir, err := filepath.Abs("../web/e2e/apollo")

@@ -1,6 +1,6 @@
 // Apollo Client (from npm, in Node) against the real server: the users
 // overview, a grant sent as an automatic persisted query inside a batch,
-// and a deferred field over multipart/mixed. Run by the Go test
+// a persisted query over GET, and a deferred field over multipart/mixed. Run by the Go test
 // TestApolloClient: node apollo.mjs URL, with LATCHKEY_TOKEN,
 // LATCHKEY_USER and LATCHKEY_DEVICES (two device ids, comma-separated).
 // It prints "ok" and exits 0, or throws.
@@ -77,6 +77,20 @@ const again = await persisted.mutate({ mutation: GRANT, variables: { input: { us
 assert.equal(again.data.grantPermission.permissions[0].device.id, deviceIDs[1]);
 assert.equal(sent.length, 1, JSON.stringify(sent));
 assert.equal(sent[0].body[0].query, undefined, "a registered document goes by its hash");
+
+// A persisted query over GET: the hash alone is not found (a 400 the link
+// reads), the document goes by POST, and from then on the hash alone by GET.
+const viaGET = client(new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(new HttpLink({ uri, headers, fetch: fetchLogged })));
+const ROLE = gql`
+  query Role { viewer { role } }
+`;
+sent.length = 0;
+for (let i = 0; i < 2; i++) {
+  const role = await viaGET.query({ query: ROLE, fetchPolicy: "network-only" });
+  assert.equal(role.data.viewer.role, "ADMIN");
+}
+assert.deepEqual(sent.map((r) => `${r.method} ${r.status}`), ["GET 400", "POST 200", "GET 200"], JSON.stringify(sent));
+assert.ok(!new URL(sent[2].url).searchParams.has("query"), "the hash alone over GET");
 
 // 3. A deferred field: the name first, the permissions later, over
 // multipart/mixed.
