@@ -1,8 +1,9 @@
 // Apollo Client (from npm, in Node) against the real server: the users
 // overview, a grant sent as an automatic persisted query inside a batch,
-// a persisted query over GET, and a deferred field over multipart/mixed. Run by the Go test
-// TestApolloClient: node apollo.mjs URL, with LATCHKEY_TOKEN,
-// LATCHKEY_USER and LATCHKEY_DEVICES (two device ids, comma-separated).
+// a persisted query over GET, and a deferred field over multipart/mixed.
+// Run by the Go test TestApolloClient (graph/apollo_test.go): node
+// apollo.mjs URL, with LATCHKEY_TOKEN, LATCHKEY_USER and LATCHKEY_DEVICES
+// (two device ids, comma-separated).
 // It prints "ok" and exits 0, or throws.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
