@@ -49,17 +49,20 @@ func main() {
 // config reads the environment; see the README for each variable.
 func config(log *slog.Logger) (app.Config, error) {
 	cfg := app.Config{
-		DatabaseURL:        os.Getenv("DATABASE_URL"),
-		AllowedOrigins:     splitList(envOr("ALLOWED_ORIGINS", "*")),
-		PublicURL:          envOr("PUBLIC_URL", "http://localhost:"+listenPort()),
-		InviteLinkTemplate: os.Getenv("INVITE_LINK_TEMPLATE"),
-		SMTPURL:            os.Getenv("SMTP_URL"),
-		MailFrom:           envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
-		SeparateMetrics:    os.Getenv("METRICS_ADDR") != "",
-		MailLog:            os.Getenv("MAIL_LOG") == "true",
-		Production:         os.Getenv("PRODUCTION") == "true",
-		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
-		Logger:             log,
+		DatabaseURL:          os.Getenv("DATABASE_URL"),
+		AllowedOrigins:       splitList(envOr("ALLOWED_ORIGINS", "*")),
+		AllowedHeaders:       splitList(os.Getenv("CORS_ALLOWED_HEADERS")),
+		PublicURL:            envOr("PUBLIC_URL", "http://localhost:"+listenPort()),
+		InviteLinkTemplate:   os.Getenv("INVITE_LINK_TEMPLATE"),
+		SMTPURL:              os.Getenv("SMTP_URL"),
+		MailFrom:             envOr("MAIL_FROM", "Latchkey <no-reply@localhost>"),
+		SeparateMetrics:      os.Getenv("METRICS_ADDR") != "",
+		MailLog:              os.Getenv("MAIL_LOG") == "true",
+		Production:           os.Getenv("PRODUCTION") == "true",
+		TrustedDocuments:     os.Getenv("TRUSTED_DOCUMENTS"),
+		TrustedDocumentsOnly: os.Getenv("TRUSTED_DOCUMENTS_ONLY") == "true",
+		SkipMigrations:       os.Getenv("MIGRATE_AT_START") == "false",
+		Logger:               log,
 	}
 	if s := os.Getenv("TRUSTED_PROXIES"); s != "" {
 		p, err := clientaddr.ParsePrefixes(s)

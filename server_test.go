@@ -53,7 +53,7 @@ func binaryEnv(vars ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "PORT", "LISTEN_ADDR", "METRICS_ADDR", "TRUSTED_PROXIES", "FORWARDED_HEADER", "DATABASE_URL", "INVITE_SECRET", "INVITE_SECRET_FILE", "PRODUCTION", "SMTP_URL", "PUBLIC_URL", "ALLOWED_ORIGINS":
+		case "PORT", "LISTEN_ADDR", "METRICS_ADDR", "TRUSTED_PROXIES", "FORWARDED_HEADER", "DATABASE_URL", "INVITE_SECRET", "INVITE_SECRET_FILE", "PRODUCTION", "SMTP_URL", "PUBLIC_URL", "ALLOWED_ORIGINS", "CORS_ALLOWED_HEADERS", "TRUSTED_DOCUMENTS", "TRUSTED_DOCUMENTS_ONLY":
 		default:
 			env = append(env, kv)
 		}
@@ -502,6 +502,21 @@ func TestConfigTrustedProxies(t *testing.T) {
 	t.Setenv("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")
 	if _, err := config(nil); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
 		t.Errorf("error %v, want one naming TRUSTED_PROXIES", err)
+	}
+}
+
+// TestConfigTransport: CORS_ALLOWED_HEADERS is a comma-separated list;
+// TRUSTED_DOCUMENTS names the manifest and TRUSTED_DOCUMENTS_ONLY=true
+// turns other documents away.
+func TestConfigTransport(t *testing.T) {
+	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv("CORS_ALLOWED_HEADERS", "X-Tenant-Hint, sentry-trace")
+	t.Setenv("TRUSTED_DOCUMENTS", "/etc/latchkey/persisted-documents.json")
+	t.Setenv("TRUSTED_DOCUMENTS_ONLY", "true")
+	cfg, err := config(nil)
+	if err != nil || strings.Join(cfg.AllowedHeaders, "|") != "X-Tenant-Hint|sentry-trace" ||
+		cfg.TrustedDocuments != "/etc/latchkey/persisted-documents.json" || !cfg.TrustedDocumentsOnly {
+		t.Errorf("AllowedHeaders %q, TrustedDocuments %q, only %v, error %v", cfg.AllowedHeaders, cfg.TrustedDocuments, cfg.TrustedDocumentsOnly, err)
 	}
 }
 

@@ -76,46 +76,52 @@ func limitError(code apperr.Code, format string, args ...any) *gqlerror.Error {
 // than this walk).
 func (l Limits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if l.Validated == nil || !l.Validated(ctx, p.Query) {
-		if err := l.document(p.Query); err != nil {
+		if err := l.document(p.Query, spentIn(ctx)); err != nil {
 			return err
 		}
 	}
 	return l.Inputs.variables(p.Variables)
 }
 
-// document judges a document's text before it is parsed and validated.
-func (l Limits) document(query string) *gqlerror.Error {
+// document judges a document's text before it is parsed and validated;
+// its tokens add to those spent.
+func (l Limits) document(query string, spent *spent) *gqlerror.Error {
 	lx := lexer.New(&ast.Source{Input: query})
-	for n := 0; ; n++ {
+	n := 0
+	for ; ; n++ {
 		tok, err := lx.ReadToken()
 		if err != nil || tok.Kind == lexer.EOF {
 			break // the parser reports lexical errors properly
 		}
-		if n >= l.MaxTokens {
-			return limitError(apperr.TokenLimitExceeded, "the document has more than %d tokens", l.MaxTokens)
+		if spent.tokens+n >= l.MaxTokens {
+			return limitError(apperr.TokenLimitExceeded, "%s has more than %d tokens", spent.subject("the document"), l.MaxTokens)
 		}
 	}
+	spent.tokens += n
 	return l.repeats(query)
 }
 
 // MutateOperationContext checks argument values, then depth, aliases and
 // complexity.
-func (l Limits) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	if err := l.Inputs.check(rc); err != nil {
 		return err
 	}
 	w := newWalker(rc.Variables)
 	w.listItems = l.ListItems
 	s := w.set(rc.Operation.SelectionSet)
+	spent := spentIn(ctx)
+	aliases, cost := satAdd(spent.aliases, s.aliases), satAdd(spent.cost, s.cost)
 	switch {
 	case s.depth > l.MaxDepth:
 		return limitError(apperr.DepthLimitExceeded, "the operation is %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
-	case s.aliases > l.MaxAliases:
-		return limitError(apperr.AliasLimitExceeded, "the operation uses %s aliases; at most %d are allowed", count(s.aliases), l.MaxAliases)
-	case s.cost > l.MaxComplexity:
-		return limitError(apperr.ComplexityLimitExceeded, "the operation's complexity is %s; at most %d is allowed (connections count once per item of a page)", count(s.cost), l.MaxComplexity)
+	case aliases > l.MaxAliases:
+		return limitError(apperr.AliasLimitExceeded, "%s uses %s aliases; at most %d are allowed", spent.subject("the operation"), count(aliases), l.MaxAliases)
+	case cost > l.MaxComplexity:
+		return limitError(apperr.ComplexityLimitExceeded, "the complexity of %s is %s; at most %d is allowed (connections count once per item of a page)", spent.subject("the operation"), count(cost), l.MaxComplexity)
 	}
 	rc.Stats.SetExtension(requestedKey, requested{cost: s.cost, filters: s.filters})
+	spent.aliases, spent.cost = aliases, cost
 	return nil
 }
 

@@ -21,7 +21,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -75,6 +74,9 @@ type Config struct {
 	DatabaseURL string
 	// AllowedOrigins lists the browser origins allowed by CORS ("*" for any).
 	AllowedOrigins []string
+	// AllowedHeaders are request headers CORS allows besides
+	// httpapi.DefaultAllowedHeaders ("*" for any).
+	AllowedHeaders []string
 	// InviteSecret keys the hashes of invitation codes, and seals the
 	// bodies of queued mails.
 	InviteSecret []byte
@@ -111,6 +113,12 @@ type Config struct {
 	// SeparateMetrics leaves GET /metrics off Handler, for a server that
 	// serves Metrics.Handler on an address of its own.
 	SeparateMetrics bool
+	// TrustedDocuments is a manifest of persisted documents (a JSON object
+	// of id → document, as Relay and graphql-codegen write it) that clients
+	// may name instead of sending; TrustedDocumentsOnly refuses every other
+	// document (and automatic persisted queries).
+	TrustedDocuments     string
+	TrustedDocumentsOnly bool
 	// Production turns off introspection, the IDE and "Did you mean"
 	// suggestions in errors.
 	Production bool
@@ -164,6 +172,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	clients, err := clientaddr.New(cfg.TrustedProxies, cfg.ForwardedHeader)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := httpapi.NewDocuments(cfg.TrustedDocuments, cfg.TrustedDocumentsOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +234,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Now:      cfg.Now,
 		OnRedeem: a.Metrics.Redemption,
 	}
-	a.handler = clients.Handler(a.routes(cfg, grants))
+	a.handler = clients.Handler(a.routes(cfg, grants, docs))
 	return a, nil
 }
 
@@ -244,11 +256,11 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Close closes the database.
 func (a *App) Close() error { return a.Client.Close() }
 
-func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
+func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents) http.Handler {
 	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(httpapi.GET{})
-	gql.AddTransport(httpapi.POST{})
+	gql.AddTransport(httpapi.GET{Documents: docs})
+	gql.AddTransport(httpapi.POST{Documents: docs, NewBatch: graph.NewBatch})
 	cache := shortQueries{lru.New[*ast.QueryDocument](1000)}
 	gql.SetQueryCache(cache)
 	limits := Limits
@@ -306,13 +318,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		mux.Handle("GET /metrics", a.Metrics.Handler())
 	}
 
-	return observe.RequestLog(cfg.Logger, cors.New(cors.Options{
-		AllowedOrigins: cfg.AllowedOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept", observe.HeaderRequestID},
-		ExposedHeaders: []string{observe.HeaderRequestID},
-		MaxAge:         600,
-	}).Handler(mux))
+	return observe.RequestLog(cfg.Logger, httpapi.CORS(cfg.AllowedOrigins, cfg.AllowedHeaders, mux))
 }
 
 // ready reports whether the database answers within a second.

@@ -69,6 +69,18 @@ func (g *guardedWriter) Write(b []byte) (int, error) {
 	return g.w.Write(b)
 }
 
+// Flush sends what the handler has written so far (the parts of a
+// streamed answer); once the timer has answered there is nothing to send.
+func (g *guardedWriter) Flush() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.timedOut {
+		return
+	}
+	g.writeHeader(http.StatusOK)
+	_ = http.NewResponseController(g.w).Flush()
+}
+
 // writeHeader sends the handler's status and headers once; g.mu is held.
 func (g *guardedWriter) writeHeader(code int) {
 	if g.timedOut || g.wrote {

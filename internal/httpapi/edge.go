@@ -11,8 +11,9 @@
 //   - 415 UNSUPPORTED_MEDIA_TYPE for POST requests whose Content-Type is not
 //     application/json (form and text/plain bodies can be sent cross-site
 //     without a CORS preflight);
-//   - 400 BAD_REQUEST for POST bodies that are not a JSON object and for
-//     malformed GET query strings.
+//   - 400 BAD_REQUEST for POST bodies that are not a JSON object or a batch
+//     (an array of them), and for malformed GET query strings;
+//   - 400 BATCH_LIMIT_EXCEEDED for a batch of more than MaxBatch requests.
 //
 // Error messages are fixed strings: nothing from the request is echoed.
 package httpapi
@@ -51,7 +52,11 @@ const (
 	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
 	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
 	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	CodeBatchLimitExceeded   = "BATCH_LIMIT_EXCEEDED"
 )
+
+// MaxBatch is the most operations one batched request holds.
+const MaxBatch = 10
 
 const (
 	mediaJSON            = "application/json"
@@ -129,16 +134,41 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body is not valid JSON")
 			return
 		}
-		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body must be a JSON object")
-			return
-		}
-		if !wellTyped(body) {
-			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "query and operationName must be strings, variables and extensions objects")
+		if !checkPOST(w, r, body) {
 			return
 		}
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// checkPOST refuses a body that is neither a request (a JSON object) nor
+// a batch of 1 to MaxBatch of them. It reports whether the request may go
+// on.
+func checkPOST(w http.ResponseWriter, r *http.Request, body []byte) bool {
+	var reqs []json.RawMessage
+	switch trimmed := bytes.TrimLeft(body, " \t\r\n"); {
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		reqs = []json.RawMessage{body}
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		if json.Unmarshal(body, &reqs) != nil || len(reqs) == 0 {
+			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "a batch is an array of 1 to 10 requests")
+			return false
+		}
+		if len(reqs) > MaxBatch {
+			Fail(w, r, http.StatusBadRequest, CodeBatchLimitExceeded, "a batch holds at most 10 operations")
+			return false
+		}
+	default:
+		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body must be a JSON object")
+		return false
+	}
+	for _, req := range reqs {
+		if !wellTyped(req) {
+			Fail(w, r, http.StatusBadRequest, CodeBadRequest, "query, operationName and documentId must be strings, variables and extensions objects")
+			return false
+		}
+	}
+	return true
 }
 
 // wellTyped reports whether the request parameters have the types the
@@ -149,7 +179,7 @@ func wellTyped(body []byte) bool {
 	if json.Unmarshal(body, &params) != nil {
 		return false
 	}
-	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {
+	for name, want := range map[string]byte{"query": '"', "operationName": '"', "documentId": '"', "doc_id": '"', "variables": '{', "extensions": '{'} {
 		v := bytes.TrimSpace(params[name])
 		if len(v) > 0 && v[0] != want && string(v) != "null" {
 			return false

@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -17,21 +20,49 @@ import (
 // home of the GraphQL-over-HTTP answer rules (Guard's refusals aside):
 //
 //   - the media type is chosen as for the errors of Guard (responseType);
-//   - a request error (a document that does not parse or validate) has no
-//     "data" entry and status 400 for application/graphql-response+json,
-//     200 for application/json, as the specification asks (gqlgen's own
-//     transports say 422 to application/json and write "data": null);
+//   - a request error (a document that does not parse or validate, or an
+//     operation a limit refuses) has no "data" entry and status 400 for
+//     application/graphql-response+json, 200 for application/json, as the
+//     specification asks (gqlgen's own transports say 422 to
+//     application/json and write "data": null);
 //   - the result's data, already JSON, is written as it is; gqlgen's
 //     transports pass it through encoding/json, which checks and compacts
-//     it again (about 8 % of the CPU of a 90 KB users overview).
+//     it again (about 8 % of the CPU of a 90 KB users overview);
+//   - a document may be named instead of sent (Documents);
+//   - a POST body may be a batch, an array of requests as Apollo's
+//     BatchHttpLink sends them, answered by an array (Guard bounds its
+//     length);
+//   - a query that uses @defer is answered over multipart/mixed, in the
+//     incremental format Apollo Client reads, when the client accepts it,
+//     and refused otherwise (and in batches and mutations).
 //
 // They expect the request Guard has already read and checked.
 type (
-	POST struct{}
-	GET  struct{}
+	POST struct {
+		Documents *Documents
+		// NewBatch returns the context the operations of one batch are
+		// judged in, so that the limits apply to their sum.
+		NewBatch func(context.Context) context.Context
+	}
+	GET struct{ Documents *Documents }
 )
 
 var _, _ graphql.Transport = POST{}, GET{}
+
+// gqlRequest is one GraphQL request: its parameters, and the id of a trusted
+// document (documentId, or doc_id as Relay's examples send it).
+type gqlRequest struct {
+	graphql.RawParams
+	DocumentID string `json:"documentId"`
+	DocID      string `json:"doc_id"`
+}
+
+func (q *gqlRequest) documentID() string {
+	if q.DocumentID != "" {
+		return q.DocumentID
+	}
+	return q.DocID
+}
 
 // Supports implements graphql.Transport. The server upgrades no
 // connection: a request asking for it is served as it is.
@@ -39,18 +70,49 @@ func (POST) Supports(r *http.Request) bool {
 	return r.Method == http.MethodPost && isJSON(r.Header.Get("Content-Type"))
 }
 
-// Do implements graphql.Transport: the parameters are the JSON body.
-func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+// Do implements graphql.Transport: the parameters are the JSON body, or
+// an array of them.
+func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
-	var params graphql.RawParams
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
+	body, err := io.ReadAll(r.Body)
+	batch := isBatch(body)
+	reqs := make([]gqlRequest, 1)
+	if err == nil {
+		if batch {
+			err = decode(body, &reqs)
+		} else {
+			err = decode(body, &reqs[0])
+		}
+	}
+	if err != nil || len(reqs) == 0 {
 		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "request body is not a GraphQL request")
 		return
 	}
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	serve(w, r, exec, &params, false)
+	end := graphql.Now()
+	for i := range reqs {
+		reqs[i].ReadTime = graphql.TraceTiming{Start: start, End: end}
+	}
+	if !batch {
+		serve(w, r, exec, t.Documents, &reqs[0], false)
+		return
+	}
+	ctx := r.Context()
+	if t.NewBatch != nil {
+		ctx = t.NewBatch(ctx)
+	}
+	serveBatch(ctx, w, r, exec, t.Documents, reqs)
+}
+
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// isBatch reports whether a body is a JSON array.
+func isBatch(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	return len(b) > 0 && b[0] == '['
 }
 
 // Supports implements graphql.Transport.
@@ -58,50 +120,123 @@ func (GET) Supports(r *http.Request) bool { return r.Method == http.MethodGet }
 
 // Do implements graphql.Transport: the parameters are in the query
 // string, variables and extensions as JSON objects.
-func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		Fail(w, r, http.StatusBadRequest, CodeBadRequest, "malformed query string")
 		return
 	}
-	params := graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
-	for name, dst := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+	req := gqlRequest{RawParams: graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")},
+		DocumentID: q.Get("documentId"), DocID: q.Get("doc_id")}
+	for name, dst := range map[string]*map[string]any{"variables": &req.Variables, "extensions": &req.Extensions} {
 		if v := q.Get(name); v != "" {
-			dec := json.NewDecoder(strings.NewReader(v))
-			dec.UseNumber()
-			if dec.Decode(dst) != nil {
+			if decode([]byte(v), dst) != nil {
 				Fail(w, r, http.StatusBadRequest, CodeBadRequest, name+" must be a JSON object")
 				return
 			}
 		}
 	}
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	serve(w, r, exec, &params, true)
+	req.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	serve(w, r, exec, t.Documents, &req, true)
 }
 
-// serve runs the request with params and writes its answer; queryOnly
-// refuses every operation but a query (Guard has refused those it could
-// parse already).
-func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, queryOnly bool) {
+// serve runs the request q and writes its answer; queryOnly refuses
+// every operation but a query (Guard has refused those it could parse
+// already).
+func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, docs *Documents, q *gqlRequest, queryOnly bool) {
 	ctx := r.Context()
 	media := responseType(r.Header.Get("Accept"))
-	params.Headers = r.Header
-	oc, errs := exec.CreateOperationContext(ctx, params)
-	if errs != nil {
-		status := http.StatusOK
-		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			status = http.StatusBadRequest
-		}
-		writeResponse(w, media, status, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+	oc, refused := prepare(ctx, r, exec, docs, q)
+	if refused != nil {
+		writeResponse(w, media, requestErrorStatus(media), refused)
 		return
 	}
 	if queryOnly && oc.Operation.Operation != ast.Query {
 		refuseGET(w, r)
 		return
 	}
+	if deferred(oc) {
+		if oc.Operation.Operation != ast.Query || !acceptsMultipart(r.Header.Get("Accept")) {
+			writeResponse(w, media, requestErrorStatus(media), refuseDefer(ctx, exec, oc))
+			return
+		}
+		writeIncremental(ctx, w, exec, oc)
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	writeResponse(w, media, http.StatusOK, responses(ctx))
+}
+
+// serveBatch judges every operation of a batch (in ctx, where the limits
+// add up) before it runs any, then runs them in order and answers an
+// array of their responses. Its status is 200 whatever they say: the
+// array is not one GraphQL response, and Apollo's BatchHttpLink fails
+// every operation of a batch answered otherwise (PersistedQueryLink then
+// cannot tell which documents to send).
+func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, docs *Documents, reqs []gqlRequest) {
+	media := responseType(r.Header.Get("Accept"))
+	ops := make([]*graphql.OperationContext, len(reqs))
+	out := make([]*graphql.Response, len(reqs))
+	for i := range reqs {
+		ops[i], out[i] = prepare(ctx, r, exec, docs, &reqs[i])
+	}
+	for i, oc := range ops {
+		switch {
+		case oc == nil:
+		case deferred(oc):
+			out[i] = refuseDefer(ctx, exec, oc)
+		default:
+			responses, octx := exec.DispatchOperation(ctx, oc)
+			out[i] = responses(octx)
+		}
+	}
+	parts := [][]byte{[]byte("[")}
+	var errs gqlerror.List
+	for i, resp := range out {
+		if i > 0 {
+			parts = append(parts, comma)
+		}
+		parts = encode(parts, resp)
+		errs = append(errs, resp.Errors...)
+	}
+	writeBody(w, media, http.StatusOK, append(parts, []byte("]")), errs)
+}
+
+// prepare names q's document (docs) and creates its operation, judged by
+// every limit; or it returns the answer of a request refused before it ran.
+func prepare(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, docs *Documents, q *gqlRequest) (*graphql.OperationContext, *graphql.Response) {
+	q.Headers = r.Header
+	register, err := docs.resolve(ctx, &q.RawParams, q.documentID())
+	if err != nil {
+		oc := &graphql.OperationContext{Stats: graphql.Stats{Read: q.ReadTime, OperationStart: graphql.GetStartTime(ctx)}}
+		return nil, refusal(ctx, exec, oc, gqlerror.List{err})
+	}
+	oc, errs := exec.CreateOperationContext(ctx, &q.RawParams)
+	if errs != nil {
+		return nil, refusal(ctx, exec, oc, errs)
+	}
+	docs.registered(ctx, register, q.Query)
+	return oc, nil
+}
+
+// refusal is the answer of an operation refused before it ran: errs, and
+// no "data", not even the null the Transactioner gives a failed mutation.
+func refusal(ctx context.Context, exec graphql.GraphExecutor, oc *graphql.OperationContext, errs gqlerror.List) *graphql.Response {
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+	resp.Data = nil
+	return resp
+}
+
+// requestErrorStatus is the status of an answer without "data": an
+// operation refused before it ran (a document that does not parse or
+// validate, a limit, a page size). The specification asks for a 4xx for
+// application/graphql-response+json, and for 200 for application/json.
+func requestErrorStatus(media string) int {
+	if media == mediaGraphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
 }
 
 // responseTail holds the members of a response after "data".
@@ -112,16 +247,17 @@ type responseTail struct {
 	Extensions map[string]any `json:"extensions,omitempty"`
 }
 
-// writeResponse writes resp as one JSON object: errors, data (left out
-// when execution never started), then the other members gqlgen may set.
-// The parts are written one after the other: the data, the bulk of the
-// response, is not copied.
-func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	parts := make([][]byte, 0, 8)
+// encode appends resp to parts as one JSON object: errors, data (left
+// out when execution never started), then the other members gqlgen may
+// set. The data, the bulk of the response, is not copied.
+func encode(parts [][]byte, resp *graphql.Response) [][]byte {
+	parts = append(parts, openBrace)
+	first := true
 	member := func(name string, value []byte) {
-		if len(parts) > 0 {
+		if !first {
 			parts = append(parts, comma)
 		}
+		first = false
 		parts = append(parts, []byte(`"`+name+`":`), value)
 	}
 	if len(resp.Errors) > 0 {
@@ -138,28 +274,36 @@ func writeResponse(w http.ResponseWriter, media string, status int, resp *graphq
 	// whole response.
 	tail, err := json.Marshal(responseTail{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions})
 	if err == nil && len(tail) > 2 {
-		if len(parts) > 0 {
+		if !first {
 			parts = append(parts, comma)
 		}
 		parts = append(parts, tail[1:len(tail)-1])
 	}
-	size := 2
+	return append(parts, closeBrace)
+}
+
+// writeResponse writes resp as one JSON object.
+func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	writeBody(w, media, status, encode(make([][]byte, 0, 10), resp), resp.Errors)
+}
+
+// writeBody writes the body made of parts, with a Retry-After header when
+// one of errs asks the client to wait.
+func writeBody(w http.ResponseWriter, media string, status int, parts [][]byte, errs gqlerror.List) {
+	size := 0
 	for _, p := range parts {
 		size += len(p)
 	}
-
 	h := w.Header()
 	h.Set("Content-Type", media)
 	h.Set("Content-Length", strconv.Itoa(size))
-	if secs := retryAfter(resp.Errors); secs > 0 {
+	if secs := retryAfter(errs); secs > 0 {
 		h.Set("Retry-After", strconv.Itoa(secs))
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(openBrace)
 	for _, p := range parts {
 		_, _ = w.Write(p)
 	}
-	_, _ = w.Write(closeBrace)
 }
 
 var (
@@ -179,4 +323,15 @@ func retryAfter(errs gqlerror.List) int {
 		}
 	}
 	return most
+}
+
+// acceptsMultipart reports whether an Accept header names multipart/mixed
+// (Apollo Client adds it, with deferSpec=20220824, to deferred queries).
+func acceptsMultipart(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		if media, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && media == "multipart/mixed" {
+			return true
+		}
+	}
+	return false
 }
