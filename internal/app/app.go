@@ -62,6 +62,14 @@ var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComp
 	ListItems: grant.MaxDevices,
 	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048, MaxHeight: 500, MaxEdgeChain: 2}}
 
+// Introspection (development only) has bounds of its own: the standard
+// introspection query is 15 levels deep, and costs about 2,600,000 with every list
+// counted as its longest in the schema (graph.IntrospectionLimits).
+const (
+	IntrospectionDepth = 20
+	IntrospectionCost  = 10_000_000
+)
+
 // Config is everything the server is configured with.
 type Config struct {
 	// DatabaseURL is a postgres:// URL or a SQLite file; empty for database.DefaultDatabase.
@@ -233,13 +241,15 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
-	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
+	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision})
+	gql := handler.New(schema)
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{})
 	gql.AddTransport(httpapi.POST{})
 	cache := shortQueries{lru.New[*ast.QueryDocument](1000)}
 	gql.SetQueryCache(cache)
 	limits := Limits
+	limits.Introspection = graph.NewIntrospectionLimits(schema.Schema(), IntrospectionDepth, IntrospectionCost)
 	limits.Validated = func(ctx context.Context, query string) bool {
 		_, ok := cache.Get(ctx, query)
 		return ok
