@@ -37,7 +37,7 @@ import (
 
 func main() {
 	log := observe.NewLogger(os.Stderr, os.Getenv("PRODUCTION") == "true", slog.LevelInfo)
-	if err := run(os.Args[1:], os.Stdout, log); err != nil {
+	if err := run(os.Args[1:], os.Stdout, log); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)
 	}

@@ -746,7 +746,7 @@ How far an invitation's mail has got.
 """
 enum DeliveryStatus @goModel(model: "github.com/latchkey/latchkey/internal/enum.DeliveryStatus") {
   """
-  No mail is sent: the code was returned to the caller once, who delivers it.
+  No mail goes out; the code was returned to the caller once, who delivers it.
   """
   NONE
   """

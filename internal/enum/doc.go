@@ -43,7 +43,7 @@ var Docs = map[string]Doc{
 		"REVOKED":  "Before it was redeemed, every permission it covers was revoked, or its user was deleted; its code no longer works.",
 	}},
 	"DeliveryStatus": {"How far an invitation's mail has got.", map[string]string{
-		"NONE":   "No mail is sent: the code was returned to the caller once, who delivers it.",
+		"NONE":   "No mail goes out; the code was returned to the caller once, who delivers it.",
 		"QUEUED": "The mail waits in the outbox to be sent.",
 		"SENT":   "The mail server accepted the mail.",
 		"FAILED": "The mail was given up: sending failed at its last attempt, or a resend replaced it; the code reached no one by it.",
