@@ -1,11 +1,5 @@
 // Command latchkey is the Latchkey GraphQL server for smart-lock access
-// permissions.
-//
-//	latchkey                              serve the API (LISTEN_ADDR or PORT, default :8080)
-//	latchkey account create --name NAME   create an account, print its admin token
-//	latchkey seed [--users N ...]         fill the database with demo data, print its token
-//	latchkey migrate                      apply pending database migrations
-//	latchkey schema                       print the GraphQL schema (SDL)
+// permissions; `latchkey --help` lists its commands (usage below).
 package main
 
 import (
@@ -21,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,8 +23,10 @@ import (
 	_ "time/tzdata" // device time zones must resolve on hosts without a zone database
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/account"
 	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/demo"
@@ -40,7 +37,7 @@ import (
 
 func main() {
 	log := observe.NewLogger(os.Stderr, os.Getenv("PRODUCTION") == "true", slog.LevelInfo)
-	if err := run(os.Args[1:], os.Stdout, log); err != nil {
+	if err := run(os.Args[1:], os.Stdout, log); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)
 	}
@@ -108,7 +105,39 @@ func listenPort() string {
 	return "8080"
 }
 
+// usage is what `latchkey --help` prints.
+const usage = `latchkey serves the Latchkey GraphQL API and manages its database.
+
+Usage:
+  latchkey [serve]                        serve the API (LISTEN_ADDR or PORT, default :8080)
+  latchkey account create --name NAME     create an account, print its admin token
+  latchkey seed [--name NAME] [--users N] [--devices N] [--permissions N]
+                                          add a demo account filled with demo data (1,000
+                                          users by default) next to the accounts already in
+                                          the database, print its admin token
+  latchkey migrate                        apply pending database migrations
+  latchkey schema                         print the GraphQL schema (SDL)
+  latchkey help | --help | -h             print this
+
+Configuration is read from the environment (DATABASE_URL, default latchkey.db;
+the README lists every variable).
+`
+
 func run(args []string, stdout io.Writer, log *slog.Logger) error {
+	// These two read no configuration, so they create no files.
+	if len(args) == 1 {
+		switch args[0] {
+		case "help", "-h", "--help":
+			_, err := io.WriteString(stdout, usage)
+			return err
+		case "schema":
+			_, err := io.WriteString(stdout, schema.Print(graph.Published()))
+			return err
+		}
+	}
+	if len(args) > 0 && !slices.Contains([]string{"serve", "account", "seed", "migrate"}, args[0]) {
+		return unknownCommand(args)
+	}
 	cfg, err := config(log)
 	if err != nil {
 		return err
@@ -122,11 +151,12 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 		return seed(cfg, args[1:], stdout)
 	case args[0] == "migrate":
 		return withDB(cfg, stdout, func(context.Context, *ent.Client, *sql.DB) (string, error) { return "migrated", nil })
-	case args[0] == "schema":
-		_, err := io.WriteString(stdout, schema.SDL())
-		return err
 	}
-	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME, seed, migrate, schema)", strings.Join(args, " "))
+	return unknownCommand(args)
+}
+
+func unknownCommand(args []string) error {
+	return fmt.Errorf("unknown command %q (latchkey --help lists the commands)", strings.Join(args, " "))
 }
 
 func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
@@ -144,9 +174,14 @@ func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
 	})
 }
 
-// seed fills the database with demo data and prints the admin token.
+// seed adds a demo account with demo data and prints its admin token; the
+// accounts already in the database stay as they are, which it says.
 func seed(cfg app.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "latchkey seed adds a demo account next to the accounts already in the database and prints its admin token.")
+		fs.PrintDefaults()
+	}
 	name := fs.String("name", "Demo Housing", "the account's name")
 	shape := demo.DefaultShape
 	fs.IntVar(&shape.Users, "users", shape.Users, "number of users")
@@ -156,9 +191,17 @@ func seed(cfg app.Config, args []string, stdout io.Writer) error {
 		return err
 	}
 	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, db *sql.DB) (string, error) {
+		before, err := client.Account.Query().Count(auth.SystemContext(ctx))
+		if err != nil {
+			return "", err
+		}
 		token, err := demo.Seed(ctx, client, *name, shape, time.Now())
 		if err == nil {
 			err = database.Analyze(ctx, db)
+		}
+		if err == nil {
+			cfg.Logger.Info("seed added a demo account next to the accounts already in the database (it changed none of them)",
+				"account", *name, "users", shape.Users, "accounts_before", before)
 		}
 		return token, err
 	})

@@ -283,8 +283,11 @@ type AccessDecision {
 A device's lock state.
 """
 enum LockState {
+  "The door is locked."
   LOCKED
+  "The door is unlocked, and opens with its handle."
   UNLOCKED
+  "The door is unlocked and its latch pulled: it opens with a push."
   UNLATCHED
 }
 
@@ -506,6 +509,9 @@ input AccessEventOrder {
 Properties by which AccessEvent connections can be ordered.
 """
 enum AccessEventOrderField {
+  """
+  By occurredAt. When the decision was made.
+  """
   OCCURRED_AT
 }
 """
@@ -672,18 +678,48 @@ input AccessEventWhereInput @scoped {
   hasPermissionWith: [PermissionWhereInput!]
 }
 """
-AccessReason is enum for the field reason
+Why an access decision allowed or refused a request; a refusal names the first rule that refused, in this order.
 """
 enum AccessReason @goModel(model: "github.com/latchkey/latchkey/internal/enum.AccessReason") {
+  """
+  Allowed.
+  """
   ALLOWED
+  """
+  The user holds no permission on the device.
+  """
   NO_PERMISSION
+  """
+  The permission's invitation has not been redeemed yet.
+  """
   PENDING_INVITATION
+  """
+  The permission was revoked.
+  """
   REVOKED
+  """
+  The permission is disabled (enabled is false).
+  """
   DISABLED
+  """
+  The instant lies before the permission's validFrom.
+  """
   NOT_YET_VALID
+  """
+  The instant lies at or after the permission's validUntil.
+  """
   EXPIRED
+  """
+  The day, in the device's time zone, is not one of the permission's weekdays.
+  """
   WRONG_WEEKDAY
+  """
+  The time of day, in the device's time zone, lies outside the permission's daily window.
+  """
   OUTSIDE_TIME_WINDOW
+  """
+  The request is remote (through the server), and the permission does not allow remote opening.
+  """
   REMOTE_NOT_ALLOWED
 }
 type Account implements Node {
@@ -718,6 +754,9 @@ input AccountOrder {
 Properties by which Account connections can be ordered.
 """
 enum AccountOrderField {
+  """
+  By createdAt. When the record was created.
+  """
   CREATED_AT
 }
 """
@@ -761,18 +800,32 @@ input CreateUserInput {
   language: Language
 }
 """
-Define a Relay Cursor type:
-https://relay.dev/graphql/connections.htm#sec-Cursor
+A position in a connection, as a Relay cursor: an opaque string that only the server makes (from the order of the connection it came from), passed back in after or before.
 """
-scalar Cursor
+scalar Cursor @specifiedBy(url: "https://relay.dev/graphql/connections.htm#sec-Cursor")
 """
-DeliveryStatus is enum for the field delivery
+How far an invitation's mail has got.
 """
 enum DeliveryStatus @goModel(model: "github.com/latchkey/latchkey/internal/enum.DeliveryStatus") {
+  """
+  No mail goes out; the code was returned to the caller once, who delivers it.
+  """
   NONE
+  """
+  The mail waits in the outbox to be sent.
+  """
   QUEUED
+  """
+  The mail server accepted the mail.
+  """
   SENT
+  """
+  The mail was given up: sending failed at its last attempt, or a resend replaced it; the code reached no one by it.
+  """
   FAILED
+  """
+  No mail server is configured: the mail was written to the server's log, and no one received it.
+  """
   LOGGED
 }
 type Device implements Node {
@@ -915,26 +968,59 @@ input DeviceOrder {
 Properties by which Device connections can be ordered.
 """
 enum DeviceOrderField {
+  """
+  By createdAt. When the record was created.
+  """
   CREATED_AT
+  """
+  By name. The device's display name, e.g. "Front door".
+  """
   NAME
+  """
+  By timeZone. The IANA time zone the device is in, e.g. Europe/Berlin: a canonical zone (of zone.tab, or UTC), not an old name such as US/Pacific. Time restrictions are evaluated in this zone.
+  """
   TIME_ZONE
 }
 """
-DeviceOutcome is enum for the field outcome
+What became of a request to operate a device.
 """
 enum DeviceOutcome @goModel(model: "github.com/latchkey/latchkey/internal/enum.DeviceOutcome") {
+  """
+  Refused by the access decision; never sent to the device.
+  """
   REFUSED
+  """
+  Allowed and passed to the device, whose answer was not recorded (yet).
+  """
   SENT
+  """
+  The device acted.
+  """
   DONE
+  """
+  The device did not act.
+  """
   FAILED
 }
 """
-DeviceType is enum for the field type
+The kind of hardware a device is.
 """
 enum DeviceType @goModel(model: "github.com/latchkey/latchkey/internal/enum.DeviceType") {
+  """
+  A smart lock fitted to a door.
+  """
   SMART_LOCK
+  """
+  An opener that releases an entrance door through its intercom or buzzer.
+  """
   OPENER
+  """
+  A door with a smart lock built in.
+  """
   SMART_DOOR
+  """
+  A key box or parcel box.
+  """
   BOX
 }
 """
@@ -1156,16 +1242,34 @@ input InvitationOrder {
 Properties by which Invitation connections can be ordered.
 """
 enum InvitationOrderField {
+  """
+  By createdAt. When the record was created.
+  """
   CREATED_AT
+  """
+  By expiresAt. The code cannot be redeemed from this instant on: 48 hours after it was issued.
+  """
   EXPIRES_AT
 }
 """
-InvitationStatus is enum for the field status
+The life-cycle state of an invitation.
 """
 enum InvitationStatus @goModel(model: "github.com/latchkey/latchkey/internal/enum.InvitationStatus") {
+  """
+  Sent and not yet redeemed; its code can be redeemed until expiresAt.
+  """
   PENDING
+  """
+  Its code was redeemed, which made its permissions ACTIVE.
+  """
   REDEEMED
+  """
+  Not redeemed before expiresAt; its code no longer works. Never stored: read from expiresAt by the server's clock.
+  """
   EXPIRED
+  """
+  Before it was redeemed, every permission it covers was revoked, or its user was deleted; its code no longer works.
+  """
   REVOKED
 }
 """
@@ -1275,24 +1379,57 @@ input InvitationWhereInput @scoped {
   hasPermissionsWith: [PermissionWhereInput!]
 }
 """
-Language is enum for the field language
+The language of a user's mails and of an invitation.
 """
 enum Language @goModel(model: "github.com/latchkey/latchkey/internal/enum.Language") {
+  """
+  English.
+  """
   EN
+  """
+  German.
+  """
   DE
+  """
+  Spanish.
+  """
   ES
+  """
+  French.
+  """
   FR
+  """
+  Italian.
+  """
   IT
+  """
+  Dutch.
+  """
   NL
+  """
+  Czech.
+  """
   CS
+  """
+  Slovak.
+  """
   SK
 }
 """
-LockAction is enum for the field action
+What a user asks a device to do.
 """
 enum LockAction @goModel(model: "github.com/latchkey/latchkey/internal/enum.LockAction") {
+  """
+  Unlock the door.
+  """
   UNLOCK
+  """
+  Lock the door.
+  """
   LOCK
+  """
+  Unlock the door and pull the latch, so that it opens with a push.
+  """
   UNLATCH
 }
 """
@@ -1319,10 +1456,16 @@ enum OrderDirection {
   DESC
 }
 """
-Origin is enum for the field origin
+Where a user record came from.
 """
 enum Origin @goModel(model: "github.com/latchkey/latchkey/internal/enum.Origin") {
+  """
+  Created through this API, by an administrator or an admin app.
+  """
   WEB
+  """
+  Created from a mobile app, not through this API.
+  """
   APP
 }
 """
@@ -1436,15 +1579,30 @@ input PermissionOrder {
 Properties by which Permission connections can be ordered.
 """
 enum PermissionOrderField {
+  """
+  By createdAt. When the record was created.
+  """
   CREATED_AT
+  """
+  By status. PENDING until the invitation is redeemed, then ACTIVE; REVOKED for good once revoked.
+  """
   STATUS
 }
 """
-PermissionStatus is enum for the field status
+The life-cycle state of a permission.
 """
 enum PermissionStatus @goModel(model: "github.com/latchkey/latchkey/internal/enum.PermissionStatus") {
+  """
+  Granted, waiting for its invitation to be redeemed; it opens nothing yet.
+  """
   PENDING
+  """
+  The invitation was redeemed; the permission opens the device within its restrictions.
+  """
   ACTIVE
+  """
+  Ended by an administrator, or by deleting its user or device; it never opens again.
+  """
   REVOKED
 }
 """
@@ -1958,8 +2116,17 @@ input UserOrder {
 Properties by which User connections can be ordered.
 """
 enum UserOrderField {
+  """
+  By createdAt. When the record was created.
+  """
   CREATED_AT
+  """
+  By name. The user's full name.
+  """
   NAME
+  """
+  By email. The user's email address, unique within the account ignoring case; stored in lower case.
+  """
   EMAIL
 }
 """
@@ -2216,12 +2383,19 @@ type Restrictions {
 A day of the week.
 """
 enum Weekday {
+  "Monday, in the device's time zone."
   MONDAY
+  "Tuesday, in the device's time zone."
   TUESDAY
+  "Wednesday, in the device's time zone."
   WEDNESDAY
+  "Thursday, in the device's time zone."
   THURSDAY
+  "Friday, in the device's time zone."
   FRIDAY
+  "Saturday, in the device's time zone."
   SATURDAY
+  "Sunday, in the device's time zone."
   SUNDAY
 }
 
@@ -2377,7 +2551,7 @@ type Mutation
 An instant, in RFC 3339 form ("2026-03-01T08:00:00Z"), answered in UTC. An input
 must lie from 0001-01-01T00:00:01Z on and before 10000-01-01T00:00:00Z.
 """
-scalar Time
+scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 `, BuiltIn: false},
 	{Name: "../schema/user.graphql", Input: `extend type Mutation {
   """

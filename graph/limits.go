@@ -36,6 +36,9 @@ type Limits struct {
 	// selection counts that many times.
 	ListItems int
 	Inputs    InputLimits
+	// Introspection bounds __schema and __type, which are judged apart
+	// (see IntrospectionLimits); its zero value refuses them.
+	Introspection IntrospectionLimits
 	// Validated, if set, reports whether a document has been validated
 	// before (it is in the query cache). The token count and the repeats
 	// walk guard only parsing and validation, so they are skipped for such
@@ -101,8 +104,8 @@ func (l Limits) document(query string, spent *spent) *gqlerror.Error {
 	return l.repeats(query)
 }
 
-// MutateOperationContext checks argument values, then depth, aliases and
-// complexity.
+// MutateOperationContext checks argument values, introspection, then depth,
+// aliases and complexity.
 func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	if err := l.Inputs.check(rc); err != nil {
 		return err
@@ -110,6 +113,11 @@ func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 	w := newWalker(rc.Variables)
 	w.listItems = l.ListItems
 	s := w.set(rc.Operation.SelectionSet)
+	in, err := l.Introspection.judge(rc)
+	if err != nil {
+		return err
+	}
+	s.aliases = satAdd(s.aliases, in.aliases)
 	spent := spentIn(ctx)
 	aliases, cost := satAdd(spent.aliases, s.aliases), satAdd(spent.cost, s.cost)
 	switch {
@@ -152,6 +160,9 @@ type walker struct {
 	vars      map[string]any
 	fragments *fragmentMemo[summary]
 	listItems int
+	// introspection, when set, makes this a walker of introspection
+	// fields, with the sizes of the introspection lists.
+	introspection map[string]int
 }
 
 func newWalker(vars map[string]any) *walker {
@@ -164,6 +175,10 @@ func (w *walker) set(set ast.SelectionSet) summary {
 	for _, sel := range set {
 		switch f := sel.(type) {
 		case *ast.Field:
+			if w.introspection == nil && isIntrospection(f) {
+				s.add(summary{depth: 1, cost: 1}) // judged apart by IntrospectionLimits
+				continue
+			}
 			child := w.set(f.SelectionSet)
 			mult, filter := w.arguments(f)
 			fs := summary{
@@ -206,17 +221,19 @@ func (w *walker) fragment(f *ast.FragmentSpread) summary {
 
 // arguments returns how many times a field's selection runs (the page size
 // of a connection, the number of ids of nodes, the most items of another
-// list of objects) and the cost of its where filter. The edges of a page
-// are counted by its connection's page size; the lists of introspection
-// (off in production) by validation's bound on its depth.
+// list of objects, or of introspection) and the cost of its where filter.
+// The edges of a page are counted by its connection's page size.
 func (w *walker) arguments(f *ast.Field) (mult, filter int) {
 	if f.Definition == nil {
 		return 1, 0
 	}
 	mult = 1
-	if parent := f.ObjectDefinition; f.Definition.Type.Elem != nil && parent != nil &&
-		!strings.HasSuffix(parent.Name, "Connection") && !strings.HasPrefix(parent.Name, "__") {
-		mult = max(w.listItems, 1)
+	if parent := f.ObjectDefinition; f.Definition.Type.Elem != nil && parent != nil && !strings.HasSuffix(parent.Name, "Connection") {
+		if strings.HasPrefix(parent.Name, "__") {
+			mult = w.introspectionList(parent.Name + "." + f.Name)
+		} else {
+			mult = max(w.listItems, 1)
+		}
 	}
 	if len(f.Arguments) == 0 {
 		return mult, 0

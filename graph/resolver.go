@@ -5,15 +5,18 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/schema"
 )
 
 //go:generate go run -C .. github.com/99designs/gqlgen generate
@@ -31,10 +34,19 @@ type Resolver struct {
 // server's clock.
 func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
+		Schema:     Published(),
 		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, now: grants.Now},
 		Directives: DirectiveRoot{Scoped: scoped},
 	})
 }
+
+// Published is the schema the server validates operations against and
+// introspection answers with: the generated one without the directives only
+// the server reads (schema.Public). They take effect in the generated code,
+// which does not look them up.
+var Published = sync.OnceValue(func() *ast.Schema {
+	return schema.Public(NewExecutableSchema(Config{}).Schema())
+})
 
 // scoped implements @scoped, which every where input carries: its edge
 // predicates see only the rows the viewer may read (see auth.ScopeEdges).

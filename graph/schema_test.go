@@ -2,49 +2,98 @@ package graph_test
 
 import (
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/latchkey/latchkey/graph"
-	"github.com/latchkey/latchkey/internal/door"
-	grantpkg "github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/testenv"
 	"github.com/latchkey/latchkey/schema"
 )
 
-// TestPrintedSchema: `latchkey schema` prints exactly the files in schema/,
-// and they describe exactly the schema the server executes.
+// TestPrintedSchema: the committed schema.graphql at the repository's root
+// is what `latchkey schema` prints, one normalised document (each type once,
+// no extensions) that loads as the schema the server validates against,
+// without the directives only the server reads.
 func TestPrintedSchema(t *testing.T) {
-	sdl := schema.SDL()
-	files, err := filepath.Glob("../schema/*.graphql")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("schema files: %v %v", files, err)
+	printed := schema.Print(graph.Published())
+	committed, err := os.ReadFile("../schema.graphql")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	if string(committed) != printed {
+		t.Error("schema.graphql differs from the served schema; run: go run . schema > schema.graphql")
+	}
+	if strings.Contains(printed, "extend ") {
+		t.Error("the printed schema has extensions")
+	}
+	for _, d := range schema.ServerOnly {
+		if strings.Contains(printed, "@"+d) {
+			t.Errorf("the printed schema shows @%s", d)
 		}
-		if !strings.Contains(sdl, "# "+filepath.Base(f)+"\n"+string(data)) {
-			t.Errorf("printed schema lacks %s as it is on disk", f)
+		if graph.Published().Directives[d] != nil {
+			t.Errorf("the served schema defines @%s", d)
 		}
 	}
-	printed, gerr := gqlparser.LoadSchema(&ast.Source{Name: "printed", Input: sdl})
+	loaded, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: printed})
 	if gerr != nil {
-		t.Fatalf("printed schema does not load: %v", gerr)
+		t.Fatalf("the printed schema does not load: %v", gerr)
 	}
-	served := graph.NewSchema(nil, &grantpkg.Service{}, &door.Service{}).Schema()
-	if format(printed) != format(served) {
-		t.Error("the printed schema differs from the one the server executes")
+	if schema.Print(loaded) != printed {
+		t.Error("the printed schema, loaded and printed again, differs")
+	}
+	// Hidden from clients, @scoped still marks every where input of the
+	// schema the code is generated from (the executor runs it).
+	generated := graph.NewExecutableSchema(graph.Config{}).Schema()
+	for name, def := range generated.Types {
+		if strings.HasSuffix(name, "WhereInput") && def.Directives.ForName("scoped") == nil {
+			t.Errorf("%s lacks @scoped", name)
+		}
 	}
 }
 
-func format(s *ast.Schema) string {
-	var b strings.Builder
-	formatter.NewFormatter(&b).FormatSchema(s)
-	return b.String()
+// TestSchemaDescribesItself: every enumeration and each of its values says
+// what it means (not entgql's "X is enum for the field y"), Time and Cursor
+// name their specifications, and introspection over HTTP shows no
+// server-only directive.
+func TestSchemaDescribesItself(t *testing.T) {
+	s := graph.Published()
+	for name, def := range s.Types {
+		if def.Kind != ast.Enum || def.BuiltIn {
+			continue
+		}
+		if def.Description == "" || strings.Contains(def.Description, "is enum for") {
+			t.Errorf("enum %s: description %q", name, def.Description)
+		}
+		for _, v := range def.EnumValues {
+			if strings.TrimSpace(v.Description) == "" {
+				t.Errorf("%s.%s has no description", name, v.Name)
+			}
+		}
+	}
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		var got struct {
+			Schema struct {
+				Directives []struct{ Name string } `json:"directives"`
+			} `json:"__schema"`
+			Time, Cursor struct {
+				SpecifiedByURL *string `json:"specifiedByURL"`
+			}
+		}
+		e.MustDo("", `{ __schema { directives { name } } time: __type(name: "Time") { specifiedByURL } cursor: __type(name: "Cursor") { specifiedByURL } }`, nil, &got)
+		for _, d := range got.Schema.Directives {
+			if slices.Contains(schema.ServerOnly, d.Name) {
+				t.Errorf("introspection shows @%s", d.Name)
+			}
+		}
+		for name, u := range map[string]*string{"Time": got.Time.SpecifiedByURL, "Cursor": got.Cursor.SpecifiedByURL} {
+			if u == nil || !strings.HasPrefix(*u, "https://") {
+				t.Errorf("%s: specifiedByURL %v", name, u)
+			}
+		}
+	})
 }

@@ -68,6 +68,15 @@ var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComp
 // to back, refilled in 10 seconds.
 var DefaultBudget = budget.Limits{Max: 200_000, Rate: 20_000}
 
+// Introspection (development only) has bounds of its own: the standard
+// introspection query is 15 levels deep and costs about 2,600,000 with
+// every list counted as its longest in the schema (graph.IntrospectionLimits);
+// its answer holds about 9,300 fields.
+const (
+	IntrospectionDepth = 20
+	IntrospectionCost  = 10_000_000
+)
+
 // Config is everything the server is configured with.
 type Config struct {
 	// DatabaseURL is a postgres:// URL or a SQLite file; empty for database.DefaultDatabase.
@@ -257,13 +266,15 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents) http.Handler {
-	gql := handler.New(graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}))
+	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision})
+	gql := handler.New(schema)
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{Documents: docs})
 	gql.AddTransport(httpapi.POST{Documents: docs, NewBatch: graph.NewBatch})
 	cache := shortQueries{lru.New[*ast.QueryDocument](1000)}
 	gql.SetQueryCache(cache)
 	limits := Limits
+	limits.Introspection = graph.NewIntrospectionLimits(schema.Schema(), IntrospectionDepth, IntrospectionCost)
 	limits.Validated = func(ctx context.Context, query string) bool {
 		_, ok := cache.Get(ctx, query)
 		return ok

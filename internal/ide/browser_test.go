@@ -1,9 +1,11 @@
-package ide
+package ide_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,8 +20,10 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/latchkey/latchkey/internal/demo"
+	"github.com/latchkey/latchkey/internal/ide"
+	"github.com/latchkey/latchkey/internal/testenv"
 )
 
 // requireBrowserEnv, when set, makes a missing Chromium fail the browser test
@@ -36,129 +40,51 @@ func findChromium() string {
 	return ""
 }
 
-const testToken = "lk_test_0123456789"
+// requests records what the page asks the real server: "<operation>
+// <Authorization header>", "(introspection)" for a schema fetch.
+type requests struct {
+	next http.Handler
 
-// overviewResult is what the fake endpoint answers the Overview query with.
-const overviewResult = `{"data":{"users":{"totalCount":1,` +
-	`"pageInfo":{"hasNextPage":false,"endCursor":"cursor-1"},` +
-	`"edges":[{"node":{"id":"user-1","name":"Ada Lovelace","email":"ada@example.com","language":"EN",` +
-	`"permissions":{"totalCount":1,"edges":[{"node":{"id":"perm-1","status":"ACTIVE","remoteAllowed":true,` +
-	`"device":{"id":"device-1","name":"Front door","type":"LOCK","timeZone":"Europe/Berlin"},` +
-	`"restrictions":{"validFrom":null,"validUntil":null,"weekdays":["MONDAY","FRIDAY"],"dailyFrom":"08:00","dailyUntil":"18:00"},` +
-	`"invitation":{"status":"ACCEPTED","expiresAt":"2030-01-02T03:04:05Z"}}}]}}}]}}}`
-
-// testSchema covers the fields of DefaultQuery, so that the editor shows no
-// validation errors for it.
-const testSchema = `
-scalar Time
-scalar Cursor
-enum Language { EN DE }
-enum PermissionStatus { PENDING ACTIVE REVOKED }
-enum DeviceType { LOCK GATE }
-enum Weekday { MONDAY TUESDAY WEDNESDAY THURSDAY FRIDAY SATURDAY SUNDAY }
-enum InvitationStatus { PENDING ACCEPTED EXPIRED REVOKED }
-interface Node { id: ID! }
-type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: Cursor endCursor: Cursor }
-type Query {
-  node(id: ID!): Node
-  "The users of the account."
-  users(first: Int, after: Cursor): UserConnection!
-}
-type UserConnection { totalCount: Int! pageInfo: PageInfo! edges: [UserEdge] }
-type UserEdge { node: User cursor: Cursor! }
-type User implements Node {
-  id: ID!
-  name: String!
-  email: String!
-  language: Language!
-  permissions(first: Int, after: Cursor): PermissionConnection!
-}
-type PermissionConnection { totalCount: Int! pageInfo: PageInfo! edges: [PermissionEdge] }
-type PermissionEdge { node: Permission cursor: Cursor! }
-type Permission implements Node {
-  id: ID!
-  status: PermissionStatus!
-  remoteAllowed: Boolean!
-  device: Device!
-  restrictions: Restrictions!
-  invitation: Invitation
-}
-type Device implements Node { id: ID! name: String! type: DeviceType! timeZone: String! }
-type Restrictions { validFrom: Time validUntil: Time weekdays: [Weekday!] dailyFrom: String dailyUntil: String }
-type Invitation implements Node { id: ID! status: InvitationStatus! expiresAt: Time! }
-`
-
-// fakeAPI is a stand-in for the GraphQL endpoint: it answers introspection
-// to anyone (as the real server does) and the Overview query only with the
-// test token.
-type fakeAPI struct {
-	introspection []byte
-
-	mu       sync.Mutex
-	requests []string // "<operation> <Authorization header>"
+	mu  sync.Mutex
+	log []string
 }
 
-func newFakeAPI(t *testing.T) *fakeAPI {
-	t.Helper()
-	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "test.graphql", Input: testSchema})
-	if err != nil {
-		t.Fatalf("test schema: %v", err)
+func (r *requests) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Path == "/query" && req.Method == http.MethodPost {
+		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		var q struct {
+			Query         string `json:"query"`
+			OperationName string `json:"operationName"`
+		}
+		_ = json.Unmarshal(body, &q)
+		op := q.OperationName
+		if strings.Contains(q.Query, "__schema") {
+			op = "(introspection)"
+		}
+		r.mu.Lock()
+		r.log = append(r.log, op+" "+req.Header.Get("Authorization"))
+		r.mu.Unlock()
 	}
-	data, err := json.Marshal(map[string]any{"data": map[string]any{"__schema": introspect(schema)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fakeAPI{introspection: data}
+	r.next.ServeHTTP(w, req)
 }
 
-func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Query         string `json:"query"`
-		OperationName string `json:"operationName"`
-	}
-	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&req) != nil {
-		http.Error(w, `{"errors":[{"message":"want a POSTed JSON request"}]}`, http.StatusBadRequest)
-		return
-	}
-	op := req.OperationName
-	if strings.Contains(req.Query, "__schema") {
-		op = "(introspection)"
-	}
-	authz := r.Header.Get("Authorization")
-	f.mu.Lock()
-	f.requests = append(f.requests, op+" "+authz)
-	f.mu.Unlock()
-
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case strings.Contains(req.Query, "__schema"):
-		_, _ = w.Write(f.introspection)
-	case authz != "Bearer "+testToken:
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(`{"errors":[{"message":"the API token is not valid"}]}`))
-	case op == "Overview" && strings.Contains(req.Query, "totalCount"):
-		_, _ = w.Write([]byte(overviewResult))
-	default:
-		_, _ = w.Write([]byte(`{"errors":[{"message":"the fake API only knows the Overview query"}]}`))
-	}
-}
-
-func (f *fakeAPI) count(request string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (r *requests) count(request string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	n := 0
-	for _, r := range f.requests {
-		if r == request {
+	for _, l := range r.log {
+		if l == request {
 			n++
 		}
 	}
 	return n
 }
 
-func (f *fakeAPI) log() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.requests...)
+func (r *requests) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.log...)
 }
 
 // watchCSP is run in every document before the page's own scripts; it keeps
@@ -173,8 +99,14 @@ document.addEventListener('securitypolicyviolation', function (e) {
 const (
 	queryEditorValue  = `document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()`
 	resultEditorValue = `document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()`
+	docsError         = `(document.querySelector('.graphiql-doc-explorer-error') || {textContent: ''}).textContent`
 )
 
+// TestBrowserRunsExampleQuery drives GraphiQL in a headless Chromium
+// against the real server, on each database: the page loads with no error,
+// its documentation explorer shows the schema the server introspects (and
+// fails the test with the error it shows instead), and the example query
+// runs with the token typed into the page.
 func TestBrowserRunsExampleQuery(t *testing.T) {
 	chromium := findChromium()
 	if chromium == "" {
@@ -183,13 +115,22 @@ func TestBrowserRunsExampleQuery(t *testing.T) {
 		}
 		t.Skipf("no chromium binary found (apt-get install -y chromium); set %s to make this a failure", requireBrowserEnv)
 	}
-	start := time.Now()
+	testenv.Each(t, func(t *testing.T, db string) { browse(t, chromium, db) })
+}
 
-	api := newFakeAPI(t)
-	mux := http.NewServeMux()
-	Mount(mux, "/query")
-	mux.Handle("/query", api)
-	srv := httptest.NewServer(mux)
+func browse(t *testing.T, chromium, db string) {
+	start := time.Now()
+	e := testenv.Start(t, db)
+	testToken, err := demo.Seed(context.Background(), e.App.Client, "Acme", demo.Shape{Users: 3, Devices: 2, PermissionsPerUser: 2}, e.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := e.Do(testToken, ide.DefaultQuery, nil)
+	if len(want.Errors) > 0 || !strings.Contains(string(want.Data), `"totalCount":3`) {
+		t.Fatalf("the example query, sent directly: %s", want.Body)
+	}
+	api := &requests{next: e.App.Handler()}
+	srv := httptest.NewServer(api)
 	defer srv.Close()
 
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
@@ -231,7 +172,7 @@ func TestBrowserRunsExampleQuery(t *testing.T) {
 		t.Helper()
 		began := time.Now()
 		if err := chromedp.Do(browserCtx, actions...); err != nil {
-			t.Fatalf("%s: %v (fake API saw %q)", name, err, api.log())
+			t.Fatalf("%s: %v (the server saw %q)", name, err, api.all())
 		}
 		t.Logf("%s: %v", name, time.Since(began).Round(time.Millisecond))
 	}
@@ -276,12 +217,23 @@ func TestBrowserRunsExampleQuery(t *testing.T) {
 		waitFor(queryEditorValue+`.includes('query Overview')`),
 	)
 	// The documentation explorer lists the root types once GraphiQL has built
-	// the schema from the introspection result (fetched without a token).
-	step("show the schema in the documentation explorer",
+	// the schema from the introspection result (fetched without a token), or
+	// shows why it could not ("Error fetching schema").
+	step("open the documentation explorer",
 		chromedp.Click(chromedp.CSS(`.graphiql-sidebar button[aria-label="Show Documentation Explorer"]`)),
-		waitFor(`document.querySelector('.graphiql-doc-explorer-root-type').parentElement.textContent === 'query: Query'`),
+		waitFor(`document.querySelector('.graphiql-doc-explorer-root-type') || document.querySelector('.graphiql-doc-explorer-error')`),
 	)
-	if query := eval("read the query editor", queryEditorValue); strings.TrimSpace(query) != strings.TrimSpace(DefaultQuery) {
+	if msg := eval("read the documentation explorer", docsError); msg != "" {
+		t.Fatalf("the documentation explorer shows an error: %s (the server saw %q)", msg, api.all())
+	}
+	roots := eval("read the root types", `[...document.querySelectorAll('.graphiql-doc-explorer-root-type')].map(e => e.parentElement.textContent).join(', ')`)
+	if roots != "query: Query, mutation: Mutation" {
+		t.Errorf("the documentation explorer lists the root types %q", roots)
+	}
+	if msg := eval("read the result pane", resultEditorValue); msg != "" {
+		t.Errorf("the result pane shows, before any query ran: %s", msg)
+	}
+	if query := eval("read the query editor", queryEditorValue); strings.TrimSpace(query) != strings.TrimSpace(ide.DefaultQuery) {
 		t.Errorf("query editor holds %q, want DefaultQuery", query)
 	}
 
@@ -295,19 +247,19 @@ func TestBrowserRunsExampleQuery(t *testing.T) {
 		waitFor(resultEditorValue+`.includes('"totalCount"')`),
 	)
 	result := eval("read the result", resultEditorValue)
-	var got, want any
+	var got, wanted any
 	if err := json.Unmarshal([]byte(result), &got); err != nil {
 		t.Fatalf("result pane holds no JSON: %v\n%s", err, result)
 	}
-	_ = json.Unmarshal([]byte(overviewResult), &want)
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("result pane holds\n%s\nwant\n%s", result, overviewResult)
+	_ = json.Unmarshal(want.Body, &wanted)
+	if !reflect.DeepEqual(got, wanted) {
+		t.Errorf("result pane holds\n%s\nwant\n%s", result, want.Body)
 	}
 	if n := api.count("Overview Bearer " + testToken); n != 1 {
-		t.Errorf("fake API got %d Overview requests with the token, want 1 (log %q)", n, api.log())
+		t.Errorf("the server got %d Overview requests with the token, want 1 (log %q)", n, api.all())
 	}
 	if n := api.count("(introspection) Bearer " + testToken); n != 1 {
-		t.Errorf("the schema was fetched %d times with the token, want once (log %q)", n, api.log())
+		t.Errorf("the schema was fetched %d times with the token, want once (log %q)", n, api.all())
 	}
 
 	step("reload, keeping the token",
@@ -321,7 +273,7 @@ func TestBrowserRunsExampleQuery(t *testing.T) {
 		waitFor(resultEditorValue+`.includes('"totalCount"')`),
 	)
 	if n := api.count("Overview Bearer " + testToken); n != 2 {
-		t.Errorf("fake API got %d Overview requests with the token, want 2 (log %q)", n, api.log())
+		t.Errorf("the server got %d Overview requests with the token, want 2 (log %q)", n, api.all())
 	}
 
 	// The modal dialog locks the page's scrolling with a <style> element of
@@ -367,123 +319,4 @@ func TestBrowserRunsExampleQuery(t *testing.T) {
 		}
 	}
 	t.Logf("the page made %d requests, all to %s; whole test %v", len(urls), srv.URL, time.Since(start).Round(time.Millisecond))
-}
-
-// introspect renders schema as the __schema field of an introspection
-// result, as far as GraphiQL's buildClientSchema needs it.
-func introspect(schema *ast.Schema) map[string]any {
-	var ref func(t *ast.Type) map[string]any
-	ref = func(t *ast.Type) map[string]any {
-		switch {
-		case t.NonNull:
-			inner := *t
-			inner.NonNull = false
-			return map[string]any{"kind": "NON_NULL", "name": nil, "ofType": ref(&inner)}
-		case t.Elem != nil:
-			return map[string]any{"kind": "LIST", "name": nil, "ofType": ref(t.Elem)}
-		}
-		return map[string]any{"kind": string(schema.Types[t.NamedType].Kind), "name": t.NamedType, "ofType": nil}
-	}
-	deprecation := func(d ast.DirectiveList) (bool, any) {
-		dep := d.ForName("deprecated")
-		if dep == nil {
-			return false, nil
-		}
-		if arg := dep.Arguments.ForName("reason"); arg != nil {
-			return true, arg.Value.Raw
-		}
-		return true, "No longer supported"
-	}
-	inputValue := func(name, description string, t *ast.Type, def *ast.Value, d ast.DirectiveList) map[string]any {
-		var defaultValue any
-		if def != nil {
-			defaultValue = def.String()
-		}
-		isDeprecated, reason := deprecation(d)
-		return map[string]any{
-			"name": name, "description": description, "type": ref(t), "defaultValue": defaultValue,
-			"isDeprecated": isDeprecated, "deprecationReason": reason,
-		}
-	}
-	args := func(list ast.ArgumentDefinitionList) []any {
-		out := []any{}
-		for _, a := range list {
-			out = append(out, inputValue(a.Name, a.Description, a.Type, a.DefaultValue, a.Directives))
-		}
-		return out
-	}
-	named := func(names []string) []any {
-		out := []any{}
-		for _, n := range names {
-			out = append(out, ref(&ast.Type{NamedType: n}))
-		}
-		return out
-	}
-
-	types := []any{}
-	for _, def := range schema.Types {
-		typ := map[string]any{
-			"kind": string(def.Kind), "name": def.Name, "description": def.Description,
-			"fields": nil, "inputFields": nil, "interfaces": nil, "enumValues": nil, "possibleTypes": nil,
-		}
-		switch def.Kind {
-		case ast.Object, ast.Interface:
-			fields := []any{}
-			for _, f := range def.Fields {
-				if strings.HasPrefix(f.Name, "__") {
-					continue
-				}
-				isDeprecated, reason := deprecation(f.Directives)
-				fields = append(fields, map[string]any{
-					"name": f.Name, "description": f.Description, "args": args(f.Arguments), "type": ref(f.Type),
-					"isDeprecated": isDeprecated, "deprecationReason": reason,
-				})
-			}
-			typ["fields"] = fields
-			typ["interfaces"] = named(def.Interfaces)
-		case ast.InputObject:
-			fields := []any{}
-			for _, f := range def.Fields {
-				fields = append(fields, inputValue(f.Name, f.Description, f.Type, f.DefaultValue, f.Directives))
-			}
-			typ["inputFields"] = fields
-		case ast.Enum:
-			values := []any{}
-			for _, v := range def.EnumValues {
-				isDeprecated, reason := deprecation(v.Directives)
-				values = append(values, map[string]any{
-					"name": v.Name, "description": v.Description, "isDeprecated": isDeprecated, "deprecationReason": reason,
-				})
-			}
-			typ["enumValues"] = values
-		}
-		if def.IsAbstractType() {
-			var names []string
-			for _, p := range schema.GetPossibleTypes(def) {
-				names = append(names, p.Name)
-			}
-			typ["possibleTypes"] = named(names)
-		}
-		types = append(types, typ)
-	}
-
-	directives := []any{}
-	for _, d := range schema.Directives {
-		locations := []any{}
-		for _, l := range d.Locations {
-			locations = append(locations, string(l))
-		}
-		directives = append(directives, map[string]any{
-			"name": d.Name, "description": d.Description, "locations": locations,
-			"args": args(d.Arguments), "isRepeatable": d.IsRepeatable,
-		})
-	}
-	return map[string]any{
-		"description":      nil,
-		"queryType":        map[string]any{"name": schema.Query.Name},
-		"mutationType":     nil,
-		"subscriptionType": nil,
-		"types":            types,
-		"directives":       directives,
-	}
 }

@@ -48,7 +48,7 @@ const DefaultQuery = `query Overview {
               id status remoteAllowed
               device { id name type timeZone }
               restrictions { validFrom validUntil weekdays dailyFrom dailyUntil }
-              invitation { status expiresAt }
+              invitation { id status expiresAt }
             }
           }
         }

@@ -12,10 +12,8 @@ import { BatchHttpLink } from "@apollo/client/link/batch-http";
 import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
 import { Defer20220824Handler } from "@apollo/client/incremental";
 
-const uri = process.argv[2];
-const token = process.env.LATCHKEY_TOKEN;
-const userID = process.env.LATCHKEY_USER;
-const deviceIDs = process.env.LATCHKEY_DEVICES.split(",");
+const [uri, token, userID, devices] = process.argv.slice(2);
+const deviceIDs = devices.split(",");
 const headers = { authorization: `Bearer ${token}` };
 
 // Every request and the media type of its answer, to check what was sent.

@@ -1,0 +1,75 @@
+package enum
+
+// Doc is what the GraphQL contract says of an enumeration: what the type
+// is, and what each value means.
+type Doc struct {
+	Type   string
+	Values map[string]string
+}
+
+// Docs describes the enumerations whose GraphQL types entgql writes from
+// the Ent fields that use them, by GraphQL name; ent/entc.go puts these
+// texts into schema/ent.graphql and fails when a value has none.
+var Docs = map[string]Doc{
+	"Language": {"The language of a user's mails and of an invitation.", map[string]string{
+		"EN": "English.",
+		"DE": "German.",
+		"ES": "Spanish.",
+		"FR": "French.",
+		"IT": "Italian.",
+		"NL": "Dutch.",
+		"CS": "Czech.",
+		"SK": "Slovak.",
+	}},
+	"DeviceType": {"The kind of hardware a device is.", map[string]string{
+		"SMART_LOCK": "A smart lock fitted to a door.",
+		"OPENER":     "An opener that releases an entrance door through its intercom or buzzer.",
+		"SMART_DOOR": "A door with a smart lock built in.",
+		"BOX":        "A key box or parcel box.",
+	}},
+	"Origin": {"Where a user record came from.", map[string]string{
+		"WEB": "Created through this API, by an administrator or an admin app.",
+		"APP": "Created from a mobile app, not through this API.",
+	}},
+	"PermissionStatus": {"The life-cycle state of a permission.", map[string]string{
+		"PENDING": "Granted, waiting for its invitation to be redeemed; it opens nothing yet.",
+		"ACTIVE":  "The invitation was redeemed; the permission opens the device within its restrictions.",
+		"REVOKED": "Ended by an administrator, or by deleting its user or device; it never opens again.",
+	}},
+	"InvitationStatus": {"The life-cycle state of an invitation.", map[string]string{
+		"PENDING":  "Sent and not yet redeemed; its code can be redeemed until expiresAt.",
+		"REDEEMED": "Its code was redeemed, which made its permissions ACTIVE.",
+		"EXPIRED":  "Not redeemed before expiresAt; its code no longer works. Never stored: read from expiresAt by the server's clock.",
+		"REVOKED":  "Before it was redeemed, every permission it covers was revoked, or its user was deleted; its code no longer works.",
+	}},
+	"DeliveryStatus": {"How far an invitation's mail has got.", map[string]string{
+		"NONE":   "No mail goes out; the code was returned to the caller once, who delivers it.",
+		"QUEUED": "The mail waits in the outbox to be sent.",
+		"SENT":   "The mail server accepted the mail.",
+		"FAILED": "The mail was given up: sending failed at its last attempt, or a resend replaced it; the code reached no one by it.",
+		"LOGGED": "No mail server is configured: the mail was written to the server's log, and no one received it.",
+	}},
+	"LockAction": {"What a user asks a device to do.", map[string]string{
+		"UNLOCK":  "Unlock the door.",
+		"LOCK":    "Lock the door.",
+		"UNLATCH": "Unlock the door and pull the latch, so that it opens with a push.",
+	}},
+	"AccessReason": {"Why an access decision allowed or refused a request; a refusal names the first rule that refused, in this order.", map[string]string{
+		"ALLOWED":             "Allowed.",
+		"NO_PERMISSION":       "The user holds no permission on the device.",
+		"PENDING_INVITATION":  "The permission's invitation has not been redeemed yet.",
+		"REVOKED":             "The permission was revoked.",
+		"DISABLED":            "The permission is disabled (enabled is false).",
+		"NOT_YET_VALID":       "The instant lies before the permission's validFrom.",
+		"EXPIRED":             "The instant lies at or after the permission's validUntil.",
+		"WRONG_WEEKDAY":       "The day, in the device's time zone, is not one of the permission's weekdays.",
+		"OUTSIDE_TIME_WINDOW": "The time of day, in the device's time zone, lies outside the permission's daily window.",
+		"REMOTE_NOT_ALLOWED":  "The request is remote (through the server), and the permission does not allow remote opening.",
+	}},
+	"DeviceOutcome": {"What became of a request to operate a device.", map[string]string{
+		"REFUSED": "Refused by the access decision; never sent to the device.",
+		"SENT":    "Allowed and passed to the device, whose answer was not recorded (yet).",
+		"DONE":    "The device acted.",
+		"FAILED":  "The device did not act.",
+	}},
+}
