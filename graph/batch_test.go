@@ -27,11 +27,11 @@ func TestBatch(t *testing.T) {
 			}
 			return out
 		}
-		device := `mutation { createDevice(input: {name: "Door", timeZone: "UTC"}) { name } }`
+		device := `mutation { createDevice(input: {name: "Door", timeZone: "UTC"}) { device { name } } }`
 
 		ans := sendRaw(t, e, a.Token, gqlResponse, "", []any{op(device), op(`{ devices { totalCount } }`), op(`{ viewer { nope } }`)})
 		got := answers(ans)
-		if ans.Status != 200 || len(got) != 3 || string(got[0].Data) != `{"createDevice":{"name":"Door"}}` ||
+		if ans.Status != 200 || len(got) != 3 || string(got[0].Data) != `{"createDevice":{"device":{"name":"Door"}}}` ||
 			string(got[1].Data) != `{"devices":{"totalCount":1}}` || got[2].Code() != "GRAPHQL_VALIDATION_FAILED" || got[2].Data != nil {
 			t.Errorf("batch: %d %s", ans.Status, ans.Body)
 		}
@@ -55,12 +55,12 @@ func TestBatch(t *testing.T) {
 			fmt.Fprintf(&uses, "$v%d ", i)
 		}
 		tokens := "query Q(" + vars.String() + ") { users(where: {nameIn: [" + uses.String() + "]}) { totalCount } }"
-		tokensMutation := "mutation M(" + vars.String() + strings.Repeat(`$w: Int `, 100) + `) { createDevice(input: {name: $v0, timeZone: "UTC"}) { id } }`
+		tokensMutation := "mutation M(" + vars.String() + strings.Repeat(`$w: Int `, 100) + `) { createDevice(input: {name: $v0, timeZone: "UTC"}) { device { id } } }`
 		pages := `{ a: users(first: 200) { edges { node { permissions(first: 200) { totalCount } } } } b: users(first: 100) { edges { node { permissions(first: 200) { totalCount } } } } }`
 		var aliases, devices strings.Builder
 		for i := range 16 {
 			fmt.Fprintf(&aliases, "r%d: role ", i)
-			fmt.Fprintf(&devices, `d%d: createDevice(input: {name: "D%d", timeZone: "UTC"}) { id } `, i, i)
+			fmt.Fprintf(&devices, `d%d: createDevice(input: {name: "D%d", timeZone: "UTC"}) { device { id } } `, i, i)
 		}
 		for name, c := range map[string]struct{ first, second, code string }{
 			"tokens":     {tokens, tokensMutation, "TOKEN_LIMIT_EXCEEDED"},

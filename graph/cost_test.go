@@ -97,7 +97,7 @@ func TestCostReport(t *testing.T) {
 		e.Advance(time.Minute)
 		expectCost(t, e.Do(acme.Token, `{ node(id: "usr_01J0000000000000000000000") { id } }`, nil), 2, 1, l.Max-1, l)
 		e.Advance(time.Minute)
-		expectCost(t, e.Do(acme.Token, createUser, map[string]any{"input": map[string]any{"name": "Cy", "email": "cy@example.com"}}), 6, 6, l.Max-6, l)
+		expectCost(t, e.Do(acme.Token, createUser, map[string]any{"input": map[string]any{"name": "Cy", "email": "cy@example.com"}}), 7, 7, l.Max-7, l)
 	})
 }
 
@@ -122,9 +122,9 @@ func TestCostBudget(t *testing.T) {
 		}
 		// 12 points left. A mutation that asks for more is refused before
 		// it runs, and writes nothing.
-		r := expectRejected(t, e, acme.Token, `mutation($input: CreateUserInput!) { createUser(input: $input) { id permissions(first: 20) { totalCount } } }`,
+		r := expectRejected(t, e, acme.Token, `mutation($input: CreateUserInput!) { createUser(input: $input) { user { id permissions(first: 20) { totalCount } } } }`,
 			map[string]any{"input": map[string]any{"name": "X", "email": "x@example.com"}}, "THROTTLED", "")
-		expectCost(t, r, 23, 0, 12, l)
+		expectCost(t, r, 24, 0, 12, l)
 		// 1 + 9 × 4 = 37 needs 25 more: 2.5 seconds.
 		const q9 = `{ users(first: 9) { edges { node { id name } } } }`
 		expectCost(t, expectThrottled(t, e, acme.Token, q9, 3), 37, 0, 12, l)

@@ -58,20 +58,20 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 			}
 		}
 
-		want := `{"data":{"viewer":{"role":"ADMIN"}}}`
-		if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"query": doc, "extensions": apq(hash)}); string(ans.Body) != want {
+		want := `{"viewer":{"role":"OWNER"}}`
+		if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"query": doc, "extensions": apq(hash)}); ans.data() != want {
 			t.Fatalf("registration: %s", ans.Body)
 		}
-		if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"extensions": apq(hash)}); string(ans.Body) != want {
+		if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"extensions": apq(hash)}); ans.data() != want {
 			t.Errorf("POST by hash: %s", ans.Body)
 		}
 		ext, _ := json.Marshal(apq(hash))
-		if ans := sendRaw(t, e, a.Token, "", url.Values{"extensions": {string(ext)}}.Encode(), nil); string(ans.Body) != want {
+		if ans := sendRaw(t, e, a.Token, "", url.Values{"extensions": {string(ext)}}.Encode(), nil); ans.data() != want {
 			t.Errorf("GET by hash: %d %s", ans.Status, ans.Body)
 		}
 
 		// A mutation registers over POST and is refused over GET by its hash.
-		mutation := `mutation M($n: String!) { createDevice(input: {name: $n, timeZone: "UTC"}) { id } }`
+		mutation := `mutation M($n: String!) { createDevice(input: {name: $n, timeZone: "UTC"}) { device { id } } }`
 		if r := sendRaw(t, e, a.Token, "", "", map[string]any{"query": mutation, "variables": map[string]any{"n": "Door"}, "extensions": apq(sha(mutation))}).one(t); len(r.Errors) > 0 {
 			t.Fatalf("mutation registration: %s", r.Body)
 		}
@@ -100,7 +100,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 // parsed, and nothing is registered or written.
 func TestTrustedDocuments(t *testing.T) {
 	const role = `query Role { viewer { role } }`
-	const device = `mutation Device($n: String!) { createDevice(input: {name: $n, timeZone: "UTC"}) { name } }`
+	const device = `mutation Device($n: String!) { createDevice(input: {name: $n, timeZone: "UTC"}) { device { name } } }`
 	manifest := filepath.Join(t.TempDir(), "persisted-documents.json")
 	const typename = `query T { __typename }`
 	b, _ := json.Marshal(map[string]string{sha(role): role, "relay-7f3a": device, strings.ToUpper(sha(typename)): typename})
@@ -111,7 +111,7 @@ func TestTrustedDocuments(t *testing.T) {
 		for _, only := range []bool{false, true} {
 			e := testenv.Start(t, databaseURL, func(c *app.Config) { c.TrustedDocuments, c.TrustedDocumentsOnly = manifest, only })
 			a := e.Account("Acme")
-			want := `{"data":{"viewer":{"role":"ADMIN"}}}`
+			want := `{"viewer":{"role":"OWNER"}}`
 			for name, body := range map[string]any{
 				"documentId":      map[string]any{"documentId": sha(role)},
 				"sha256: prefix":  map[string]any{"documentId": "sha256:" + sha(role)},
@@ -120,17 +120,17 @@ func TestTrustedDocuments(t *testing.T) {
 				"batch of doc_id": []any{map[string]any{"doc_id": sha(role)}},
 			} {
 				ans := sendRaw(t, e, a.Token, "", "", body)
-				if got := strings.Trim(string(ans.Body), "[]"); got != want {
+				if ans.data() != want {
 					t.Errorf("only=%v, %s: %s", only, name, ans.Body)
 				}
 			}
-			if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"extensions": apq(sha(typename))}); string(ans.Body) != `{"data":{"__typename":"Query"}}` {
+			if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"extensions": apq(sha(typename))}); ans.data() != `{"__typename":"Query"}` {
 				t.Errorf("only=%v, an uppercase id in the manifest: %s", only, ans.Body)
 			}
-			if ans := sendRaw(t, e, a.Token, "", url.Values{"documentId": {sha(role)}}.Encode(), nil); string(ans.Body) != want {
+			if ans := sendRaw(t, e, a.Token, "", url.Values{"documentId": {sha(role)}}.Encode(), nil); ans.data() != want {
 				t.Errorf("only=%v, GET documentId: %s", only, ans.Body)
 			}
-			if r := sendRaw(t, e, a.Token, "", "", map[string]any{"doc_id": "relay-7f3a", "variables": map[string]any{"n": "Front"}}).one(t); string(r.Data) != `{"createDevice":{"name":"Front"}}` {
+			if r := sendRaw(t, e, a.Token, "", "", map[string]any{"doc_id": "relay-7f3a", "variables": map[string]any{"n": "Front"}}).one(t); string(r.Data) != `{"createDevice":{"device":{"name":"Front"}}}` {
 				t.Errorf("only=%v, doc_id of a mutation: %s", only, r.Body)
 			}
 
@@ -150,7 +150,7 @@ func TestTrustedDocuments(t *testing.T) {
 			}
 			unchanged(t, e, before, "a refused persisted document")
 
-			other := `mutation { createDevice(input: {name: "Other", timeZone: "UTC"}) { id } }`
+			other := `mutation { createDevice(input: {name: "Other", timeZone: "UTC"}) { device { id } } }`
 			for name, body := range map[string]map[string]any{
 				"plain":        {"query": other},
 				"registration": {"query": other, "extensions": apq(sha(other))},

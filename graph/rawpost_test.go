@@ -27,6 +27,20 @@ func (a rawAnswer) one(t *testing.T) *testenv.Response {
 	return r
 }
 
+// data returns the "data" member of the answer, which is one response or
+// a batch of one; the rest (errors, the cost extension) is left out.
+func (a rawAnswer) data() string {
+	var doc struct{ Data json.RawMessage }
+	body := a.Body
+	if len(body) > 1 && body[0] == '[' && body[len(body)-1] == ']' {
+		body = body[1 : len(body)-1]
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	return string(doc.Data)
+}
+
 // hasData reports whether the answer is one response with a "data" entry.
 func (a rawAnswer) hasData() bool {
 	var doc map[string]json.RawMessage

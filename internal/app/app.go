@@ -51,7 +51,7 @@ const (
 
 // Limits bound every operation before any resolver runs. The README's
 // overview (50 users with 20 permissions each) costs 19,301; asked for
-// MaxPageSize users, 77,201 (TestOverviewFitsLimits).
+// MaxPageSize users, 89,401 (TestOverviewFitsLimits).
 // An argument may nest 10 levels (a where with two edge predicates inside
 // an or takes 7) and hold lists of 1,000 items (twice grant.MaxDevices, so
 // that a grant's own check names its limit); 2,000 values keep a where

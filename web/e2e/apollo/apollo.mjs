@@ -86,7 +86,7 @@ const ROLE = gql`
 sent.length = 0;
 for (let i = 0; i < 2; i++) {
   const role = await viaGET.query({ query: ROLE, fetchPolicy: "network-only" });
-  assert.equal(role.data.viewer.role, "ADMIN");
+  assert.equal(role.data.viewer.role, "OWNER");
 }
 assert.deepEqual(sent.map((r) => `${r.method} ${r.status}`), ["GET 400", "POST 200", "GET 200"], JSON.stringify(sent));
 assert.ok(!new URL(sent[2].url).searchParams.has("query"), "the hash alone over GET");
