@@ -257,6 +257,7 @@ func (a *App) routes(cfg Config, grants *grant.Service) http.Handler {
 		}},
 		limits,
 		graph.MutationGuard{},
+		graph.Authorize{},
 		a.Metrics.Extension(),
 		&graph.Transactioner{Client: a.Client, Log: cfg.Logger},
 	)

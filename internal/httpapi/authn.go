@@ -107,7 +107,7 @@ func Authenticate(client *ent.Client, cache *TokenCache, next http.Handler) http
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
-			next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), nil)))
+			next.ServeHTTP(w, r.WithContext(auth.NewCallerContext(r.Context(), nil)))
 			return
 		}
 		scheme, secret, _ := strings.Cut(h, " ")
@@ -132,7 +132,7 @@ func Authenticate(client *ent.Client, cache *TokenCache, next http.Handler) http
 			cache.put(hash, v)
 		}
 		observe.SetAccount(r.Context(), string(v.AccountID))
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), v)))
+		next.ServeHTTP(w, r.WithContext(auth.NewCallerContext(r.Context(), v)))
 	})
 }
 
