@@ -25,7 +25,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
@@ -40,6 +39,7 @@ import (
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/ratelimit"
+	"github.com/latchkey/latchkey/internal/tokens"
 )
 
 // Page sizes of every connection.
@@ -61,6 +61,9 @@ const (
 var Limits = graph.Limits{MaxTokens: 5000, MaxDepth: 12, MaxAliases: 30, MaxComplexity: 100_000, MaxRepeats: 20,
 	ListItems: grant.MaxDevices,
 	Inputs:    graph.InputLimits{MaxDepth: 10, MaxList: 1000, MaxValues: 2000, MaxCursor: 2048, MaxHeight: 500, MaxEdgeChain: 2}}
+
+// DefaultSessionIdle is how long an unused session lasts (SESSION_IDLE).
+const DefaultSessionIdle = 12 * time.Hour
 
 // Config is everything the server is configured with.
 type Config struct {
@@ -110,6 +113,12 @@ type Config struct {
 	// WrapDriver wraps the database driver (tests count statements with it).
 	WrapDriver func(dialect.Driver) dialect.Driver
 	Logger     *slog.Logger
+	// SessionIdle ends a session not used for this long; 0 means
+	// DefaultSessionIdle.
+	SessionIdle time.Duration
+	// AppTokenTTL ends an app token this long after it was issued; 0 for
+	// no limit.
+	AppTokenTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -175,8 +184,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now)}
-	client.User.Use(hook.On(a.tokens.ForgetDeletedUsers, ent.OpDelete|ent.OpDeleteOne))
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now, tokens.Lifetimes{SessionIdle: cfg.SessionIdle, AppTTL: cfg.AppTokenTTL})}
+	a.tokens.Hooks(client)
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,

@@ -36,6 +36,8 @@ var (
 	readers = Rule{roles: []Role{RoleOwner, RoleAdmin, RoleViewer, RoleUser}}
 	// managers change users, devices, permissions and invitations.
 	managers = Rule{roles: []Role{RoleOwner, RoleAdmin}}
+	// owners manage the account's admins, tokens and settings.
+	owners = Rule{roles: []Role{RoleOwner}}
 	// users are app tokens acting as their own user.
 	users = Rule{roles: []Role{RoleUser}}
 )
@@ -70,6 +72,13 @@ var Authority = map[string]Rule{
 	"Mutation.resendInvitation": managers,
 	"Mutation.redeemInvitation": anyone,
 	"Mutation.operateDevice":    users,
+
+	// Tokens (issue #15, items 5 and 6).
+	"Query.apiTokens":         owners,
+	"Mutation.createAPIToken": owners,
+	"Mutation.revokeAPIToken": owners,
+	"Mutation.revokeAppToken": managers,
+	"Mutation.signOut":        readers,
 }
 
 // May answers whether v (nil without a token) may call the root field

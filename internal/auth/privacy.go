@@ -123,6 +123,12 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 	case ent.TypeAccount:
 		return rows(v, account.ID(v.AccountID)), nil
 	case ent.TypeAPIToken:
+		if v.Role == RoleAdmin || v.Role == RoleViewer {
+			// Admins and viewers see users' app tokens and their own
+			// credential; the account's other credentials are the owners'.
+			return []func(*sql.Selector){apitoken.AccountID(v.AccountID),
+				apitoken.Or(apitoken.KindEQ(enum.TokenApp), apitoken.ID(v.TokenID))}, nil
+		}
 		return rows(v, apitoken.AccountID(v.AccountID), apitoken.UserID(v.UserID)), nil
 	case ent.TypeAdmin:
 		if v.Role == RoleUser {
