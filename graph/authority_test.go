@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	grantpkg "github.com/latchkey/latchkey/internal/grant"
@@ -175,6 +178,35 @@ func TestRoleMatrix(t *testing.T) {
 					}
 				})
 			}
+		}
+	})
+}
+
+// TestWritesNeedTheAuthority: the privacy rules refuse a write of an API
+// caller whose operation the Authority did not admit, whatever its role,
+// so that no write can bypass the declaration; once admitted, tenancy
+// alone decides.
+func TestWritesNeedTheAuthority(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		ctx := auth.NewCallerContext(context.Background(), &auth.Viewer{AccountID: acme.ID, Role: auth.RoleOwner, TokenID: "tok_x", Name: "owner"})
+		create := e.App.Client.Device.Create().SetName("Door").SetTimeZone("UTC")
+		if _, err := create.Save(ctx); !errors.Is(err, apperr.ErrForbidden) {
+			t.Fatalf("a write before the Authority: %v", err)
+		}
+		if err := auth.Authorize(ctx, "Mutation", []string{"createDevice", "revokeAPIToken"}); err != nil {
+			t.Fatalf("Authorize: %v", err)
+		}
+		if _, err := create.Save(ctx); err != nil {
+			t.Errorf("a write after the Authority admitted it: %v", err)
+		}
+		viewer := auth.NewCallerContext(context.Background(), &auth.Viewer{AccountID: acme.ID, Role: auth.RoleViewer, TokenID: "tok_y", Name: "wall"})
+		if err := auth.Authorize(viewer, "Mutation", []string{"signOut", "createDevice"}); err != apperr.ErrForbidden {
+			t.Errorf("Authorize admitted a viewer's createDevice: %v", err)
+		}
+		if _, err := e.App.Client.Device.Create().SetName("Door").SetTimeZone("UTC").Save(viewer); !errors.Is(err, apperr.ErrForbidden) {
+			t.Errorf("a write of an operation the Authority refused: %v", err)
 		}
 	})
 }

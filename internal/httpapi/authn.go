@@ -46,10 +46,13 @@ func NewTokenCache(now func() time.Time, lives tokens.Lifetimes) *TokenCache {
 }
 
 type cachedViewer struct {
-	v       *auth.Viewer
-	life    tokens.Life
-	lastUse time.Time
-	expires time.Time
+	v    *auth.Viewer
+	life tokens.Life
+	// lastUse is the token's last use known here (its creation if never
+	// used), which a session's idle window runs from; written is its last
+	// use on record (zero for none).
+	lastUse, written time.Time
+	expires          time.Time
 }
 
 // owners are the IDs whose change ends a viewer's token.
@@ -91,10 +94,10 @@ func (c *TokenCache) put(hash string, e *cachedViewer, now time.Time) {
 func (c *TokenCache) used(e *cachedViewer, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if now.Sub(e.lastUse) < tokens.UseInterval {
+	if !e.written.IsZero() && now.Sub(e.written) < tokens.UseInterval {
 		return false
 	}
-	e.lastUse = now
+	e.lastUse, e.written = now, now
 	return true
 }
 
@@ -218,6 +221,9 @@ func lookup(ctx context.Context, client *ent.Client, lives tokens.Lifetimes, has
 		return nil, errors.Join(errNotAToken, err)
 	}
 	e := &cachedViewer{v: v, life: lives.Of(t), lastUse: tokens.LastUse(t)}
+	if t.LastUsedAt != nil {
+		e.written = *t.LastUsedAt
+	}
 	if !e.life.Alive(now, e.lastUse) {
 		return nil, errNotAToken
 	}

@@ -1,0 +1,299 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/internal/app"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/testenv"
+)
+
+const createToken = `mutation($in: CreateAPITokenInput!) {
+  createAPIToken(input: $in) { secret clientMutationId token { id name kind role expiresAt lastUsedAt createdByID createdByName } }
+}`
+
+type tokenFields struct {
+	ID, Name, Kind string
+	Role           *string
+	ExpiresAt      *string
+	LastUsedAt     *string
+	CreatedByID    *string
+	CreatedByName  *string
+}
+
+// newAPIToken creates an API token with the owner's token and returns it
+// with its secret.
+func newAPIToken(e *testenv.Env, owner string, in map[string]any) (tokenFields, string) {
+	e.T.Helper()
+	var out struct {
+		CreateAPIToken struct {
+			Secret           string
+			ClientMutationID *string
+			Token            tokenFields
+		}
+	}
+	e.MustDo(owner, createToken, map[string]any{"in": in}, &out)
+	return out.CreateAPIToken.Token, out.CreateAPIToken.Secret
+}
+
+// role answers the role a token acts with, or "" when it is refused.
+func role(e *testenv.Env, token string) string {
+	e.T.Helper()
+	r := e.Do(token, `{ viewer { role } }`, nil)
+	if r.Status == 401 {
+		return ""
+	}
+	var v struct{ Viewer struct{ Role string } }
+	if len(r.Errors) > 0 || json.Unmarshal(r.Data, &v) != nil {
+		e.T.Fatalf("viewer: %s", r.Body)
+	}
+	return v.Viewer.Role
+}
+
+// TestAPITokenLifecycle: an owner creates a named API token with a role;
+// the secret is shown once and works with that role; the list shows the
+// token's name, role, creator and last use, never a secret or hash; a
+// revoked token stops at once on the instance that revoked it and after
+// the cache window on another.
+func TestAPITokenLifecycle(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		a, b := testenv.Start(t, db), testenv.Start(t, db)
+		acme := a.Account("Acme")
+		var owner struct {
+			APITokens struct{ Edges []struct{ Node tokenFields } }
+		}
+		a.MustDo(acme.Token, `{ apiTokens { edges { node { id name kind role } } } }`, nil, &owner)
+		ownerID := owner.APITokens.Edges[0].Node.ID
+
+		tok, secret := newAPIToken(a, acme.Token, map[string]any{"name": "CI deploys", "role": "VIEWER", "clientMutationId": "c1"})
+		if tok.Name != "CI deploys" || tok.Kind != "API" || *tok.Role != "VIEWER" || *tok.CreatedByID != ownerID || *tok.CreatedByName != "owner" || tok.LastUsedAt != nil || tok.ExpiresAt != nil {
+			t.Errorf("created %+v", tok)
+		}
+		if !strings.HasPrefix(secret, "lk_") || !strings.HasPrefix(tok.ID, "tok_") {
+			t.Errorf("secret %q, id %q", secret, tok.ID)
+		}
+		for _, e := range []*testenv.Env{a, b} {
+			if got := role(e, secret); got != "VIEWER" {
+				t.Fatalf("the token acts as %q", got)
+			}
+		}
+		r := a.Do(acme.Token, `{ apiTokens { totalCount edges { node { id name lastUsedAt createdByName } } } }`, nil)
+		if strings.Contains(string(r.Body), secret) || strings.Contains(string(r.Body), auth.HashToken(secret)) {
+			t.Errorf("the list shows a secret: %s", r.Body)
+		}
+		var node struct{ Node *tokenFields }
+		a.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on APIToken { id lastUsedAt } } }`, map[string]any{"id": tok.ID}, &node)
+		if node.Node == nil || node.Node.LastUsedAt == nil {
+			t.Errorf("the used token reads %+v", node.Node)
+		}
+
+		var rev struct {
+			RevokeAPIToken struct{ RevokedID, ClientMutationID string }
+		}
+		a.MustDo(acme.Token, `mutation($id: ID!) { revokeAPIToken(id: $id, clientMutationId: "c2") { revokedID clientMutationId } }`, map[string]any{"id": tok.ID}, &rev)
+		if rev.RevokeAPIToken.RevokedID != tok.ID || rev.RevokeAPIToken.ClientMutationID != "c2" {
+			t.Errorf("revoke answered %+v", rev)
+		}
+		if got := role(a, secret); got != "" {
+			t.Errorf("the revoked token still acts as %q on the instance that revoked it", got)
+		}
+		if got := role(b, secret); got != "VIEWER" {
+			t.Errorf("another instance's cache gave %q within its window", got)
+		}
+		b.Advance(11 * time.Second)
+		if got := role(b, secret); got != "" {
+			t.Errorf("the revoked token still acts as %q on another instance after the cache window", got)
+		}
+		// Revoked twice, or an app token through revokeAPIToken: no such token.
+		expectRejected(t, a, acme.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": tok.ID}, "NOT_FOUND", "id")
+	})
+}
+
+// TestAPITokenInput: a blank or too long name or an expiry that is not in the future is refused, naming its field, and
+// writes nothing.
+func TestAPITokenInput(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		past := e.Now().Add(-time.Second).UTC().Format(time.RFC3339)
+		for name, c := range map[string]struct {
+			in          map[string]any
+			code, field string
+		}{
+			"blank name":  {map[string]any{"name": " ", "role": "ADMIN"}, "BAD_USER_INPUT", "input.name"},
+			"long name":   {map[string]any{"name": strings.Repeat("n", 201), "role": "ADMIN"}, "BAD_USER_INPUT", "input.name"},
+			"past expiry": {map[string]any{"name": "x", "role": "ADMIN", "expiresAt": past}, "BAD_USER_INPUT", "input.expiresAt"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				expectRejected(t, e, acme.Token, createToken, map[string]any{"in": c.in}, c.code, c.field)
+			})
+		}
+	})
+}
+
+// TestTokenExpiry: an API token stops at its expiry, even while cached; a
+// session stops after SESSION_IDLE without use and lives on while used;
+// an app token stops APP_TOKEN_TTL after it was issued.
+func TestTokenExpiry(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, func(c *app.Config) { c.SessionIdle = time.Hour; c.AppTokenTTL = 24 * time.Hour })
+		acme := e.Account("Acme")
+		_, secret := newAPIToken(e, acme.Token, map[string]any{"name": "short", "role": "ADMIN", "expiresAt": e.Now().Add(5 * time.Second).UTC().Format(time.RFC3339Nano)})
+		if got := role(e, secret); got != "ADMIN" {
+			t.Fatalf("the token acts as %q", got)
+		}
+		e.Advance(5 * time.Second)
+		if got := role(e, secret); got != "" {
+			t.Errorf("the expired token acts as %q", got)
+		}
+
+		sys := auth.SystemContext(context.Background())
+		adm := e.App.Client.Admin.Create().SetAccountID(acme.ID).SetName("Grace").SetEmail("grace@example.com").SetRole(enum.AdminAdmin).SaveX(sys)
+		session, hash := auth.NewToken()
+		e.App.Client.APIToken.Create().SetAccountID(acme.ID).SetKind(enum.TokenSession).SetAdminID(adm.ID).SetName("session").SetTokenHash(hash).SaveX(sys)
+		_, app := redeemedUser(e, acme, "ada@example.com", ids(e.Devices(acme, 1, "UTC")), nil, true)
+		for range 3 { // used within the idle window, the session lives on
+			e.Advance(50 * time.Minute)
+			if got := role(e, session); got != "ADMIN" {
+				t.Fatalf("the session in use acts as %q", got)
+			}
+		}
+		e.Advance(time.Hour)
+		if got := role(e, session); got != "" {
+			t.Errorf("the idle session acts as %q", got)
+		}
+		if got := role(e, app); got != "USER" {
+			t.Fatalf("the app token acts as %q", got)
+		}
+		e.Advance(22 * time.Hour)
+		if got := role(e, app); got != "" {
+			t.Errorf("the app token acts as %q after APP_TOKEN_TTL", got)
+		}
+	})
+}
+
+// TestLastUse: a token's use is written on its first use and then at most
+// once a minute, not on every request.
+func TestLastUse(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		tok, secret := newAPIToken(e, acme.Token, map[string]any{"name": "x", "role": "VIEWER"})
+		sys := auth.SystemContext(context.Background())
+		lastUse := func() time.Time {
+			t.Helper()
+			at := e.App.Client.APIToken.Query().Where(apitoken.ID(asID(tok.ID))).OnlyX(sys).LastUsedAt
+			if at == nil {
+				return time.Time{}
+			}
+			return *at
+		}
+		first := e.Now()
+		role(e, secret)
+		if got := lastUse(); !got.Equal(first.Truncate(time.Microsecond)) && !got.Equal(first) {
+			t.Fatalf("last use %v after the first use at %v", got, first)
+		}
+		e.Advance(30 * time.Second)
+		role(e, secret)
+		e.Advance(11 * time.Second) // past the cache: a fresh lookup
+		role(e, secret)
+		if got := lastUse(); got.Sub(first) > time.Millisecond {
+			t.Errorf("last use written again within a minute: %v, first %v", got, first)
+		}
+		e.Advance(20 * time.Second)
+		now := e.Now()
+		role(e, secret)
+		if got := lastUse(); now.Sub(got) > time.Millisecond {
+			t.Errorf("last use %v, used at %v", got, now)
+		}
+	})
+}
+
+// TestAppTokens: an admin lists a user's app tokens and revokes one; the
+// holder ends its own with signOut; an API token and a session sign out
+// too. Another account's token answers like a missing one, and an admin
+// does not see the account's API tokens.
+func TestAppTokens(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme, other := e.Account("Acme"), e.Account("Other")
+		doors := ids(e.Devices(acme, 2, "UTC"))
+		ada, first := redeemedUser(e, acme, "ada@example.com", doors[:1], nil, true)
+		_, admin := newAPIToken(e, acme.Token, map[string]any{"name": "desk", "role": "ADMIN"})
+		_, viewer := newAPIToken(e, acme.Token, map[string]any{"name": "wall", "role": "VIEWER"})
+		second := grantCode(e, acme.Token, ada, doors[1:], nil)
+		var red redeemed
+		e.MustDo("", redeem, map[string]any{"code": second}, &red)
+		secondToken := red.RedeemInvitation.Token
+
+		const list = `query($id: ID!) { node(id: $id) { ... on User { tokens { totalCount edges { node { id kind createdAt lastUsedAt } } } } } }`
+		var out struct {
+			Node struct {
+				Tokens struct {
+					TotalCount int
+					Edges      []struct{ Node tokenFields }
+				}
+			}
+		}
+		e.MustDo(viewer, list, map[string]any{"id": ada}, &out)
+		if out.Node.Tokens.TotalCount != 2 || out.Node.Tokens.Edges[0].Node.Kind != "APP" {
+			t.Fatalf("ada's tokens: %+v", out.Node.Tokens)
+		}
+		firstID := out.Node.Tokens.Edges[0].Node.ID
+
+		// An admin sees app tokens, not the account's API tokens.
+		var all struct{ Node *tokenFields }
+		e.MustDo(admin, `query($id: ID!) { node(id: $id) { ... on APIToken { id } } }`, map[string]any{"id": firstID}, &all)
+		if all.Node == nil {
+			t.Errorf("an admin cannot read an app token")
+		}
+		var owners struct {
+			APITokens struct{ Edges []struct{ Node tokenFields } }
+		}
+		e.MustDo(acme.Token, `{ apiTokens(first: 1) { edges { node { id } } } }`, nil, &owners)
+		if r := e.Do(admin, `query($id: ID!) { node(id: $id) { ... on APIToken { id } } }`, map[string]any{"id": owners.APITokens.Edges[0].Node.ID}); r.Code() != "NOT_FOUND" {
+			t.Errorf("an admin reads an API token: %s", r.Body)
+		}
+
+		// Another account's admin: the token is as missing as a made-up ID.
+		for _, id := range []string{firstID, missing("tok")} {
+			expectRejected(t, e, other.Token, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": id}, "NOT_FOUND", "id")
+		}
+		// revokeAppToken takes app tokens only.
+		expectRejected(t, e, admin, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": owners.APITokens.Edges[0].Node.ID}, "NOT_FOUND", "id")
+
+		e.MustDo(admin, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": firstID}, nil)
+		if got := role(e, first); got != "" {
+			t.Errorf("the revoked app token acts as %q", got)
+		}
+		if got := role(e, secondToken); got != "USER" {
+			t.Errorf("ada's other token acts as %q", got)
+		}
+
+		// signOut ends the token it comes with, whatever its kind.
+		sys := auth.SystemContext(context.Background())
+		adm := e.App.Client.Admin.Create().SetAccountID(acme.ID).SetName("Grace").SetEmail("grace@example.com").SetRole(enum.AdminViewer).SaveX(sys)
+		session, hash := auth.NewToken()
+		e.App.Client.APIToken.Create().SetAccountID(acme.ID).SetKind(enum.TokenSession).SetAdminID(adm.ID).SetName("session").SetTokenHash(hash).SaveX(sys)
+		for _, tok := range []string{secondToken, viewer, session} {
+			role(e, tok) // cached
+			var so struct{ SignOut struct{ RevokedID string } }
+			e.MustDo(tok, `mutation { signOut { revokedID } }`, nil, &so)
+			if !strings.HasPrefix(so.SignOut.RevokedID, "tok_") {
+				t.Errorf("signOut answered %+v", so)
+			}
+			if got := role(e, tok); got != "" {
+				t.Errorf("a signed-out token acts as %q", got)
+			}
+		}
+		if got := role(e, admin); got != "ADMIN" {
+			t.Errorf("another token of the account acts as %q", got)
+		}
+	})
+}
