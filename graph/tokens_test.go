@@ -56,6 +56,29 @@ func role(e *testenv.Env, token string) string {
 	return v.Viewer.Role
 }
 
+// newSession makes an admin of the role in the account, signed in, and
+// returns the session's secret. (Signing in is not this test's subject.)
+func newSession(e *testenv.Env, acc testenv.Account, r enum.AdminRole) string {
+	e.T.Helper()
+	sys := auth.SystemContext(context.Background())
+	adm := e.App.Client.Admin.Create().SetAccountID(acc.ID).SetName("Grace").SetEmail("grace@example.com").SetRole(r).SaveX(sys)
+	session, hash := auth.NewToken()
+	e.App.Client.APIToken.Create().SetAccountID(acc.ID).SetKind(enum.TokenSession).SetAdminID(adm.ID).SetName("session").SetTokenHash(hash).SaveX(sys)
+	return session
+}
+
+// expectRole fails the test (stopping it if fatal) unless token acts as
+// want ("" for refused).
+func expectRole(t *testing.T, e *testenv.Env, token, want string, fatal bool, what string) {
+	t.Helper()
+	if got := role(e.For(t), token); got != want {
+		if fatal {
+			t.Fatalf("%s: acts as %q, want %q", what, got, want)
+		}
+		t.Errorf("%s: acts as %q, want %q", what, got, want)
+	}
+}
+
 // TestAPITokenLifecycle: an owner creates a named API token with a role;
 // the secret is shown once and works with that role; the list shows the
 // token's name, role, creator and last use, never a secret or hash; a
@@ -79,9 +102,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 			t.Errorf("secret %q, id %q", secret, tok.ID)
 		}
 		for _, e := range []*testenv.Env{a, b} {
-			if got := role(e, secret); got != "VIEWER" {
-				t.Fatalf("the token acts as %q", got)
-			}
+			expectRole(t, e, secret, "VIEWER", true, "the new token")
 		}
 		r := a.Do(acme.Token, `{ apiTokens { totalCount edges { node { id name lastUsedAt createdByName } } } }`, nil)
 		if strings.Contains(string(r.Body), secret) || strings.Contains(string(r.Body), auth.HashToken(secret)) {
@@ -100,16 +121,10 @@ func TestAPITokenLifecycle(t *testing.T) {
 		if rev.RevokeAPIToken.RevokedID != tok.ID || rev.RevokeAPIToken.ClientMutationID != "c2" {
 			t.Errorf("revoke answered %+v", rev)
 		}
-		if got := role(a, secret); got != "" {
-			t.Errorf("the revoked token still acts as %q on the instance that revoked it", got)
-		}
-		if got := role(b, secret); got != "VIEWER" {
-			t.Errorf("another instance's cache gave %q within its window", got)
-		}
+		expectRole(t, a, secret, "", false, "revoked, on the instance that revoked it")
+		expectRole(t, b, secret, "VIEWER", false, "revoked, on another instance within the cache window")
 		b.Advance(11 * time.Second)
-		if got := role(b, secret); got != "" {
-			t.Errorf("the revoked token still acts as %q on another instance after the cache window", got)
-		}
+		expectRole(t, b, secret, "", false, "revoked, on another instance after the cache window")
 		// Revoked twice, or an app token through revokeAPIToken: no such token.
 		expectRejected(t, a, acme.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": tok.ID}, "NOT_FOUND", "id")
 	})
@@ -145,36 +160,21 @@ func TestTokenExpiry(t *testing.T) {
 		e := testenv.Start(t, db, func(c *app.Config) { c.SessionIdle = time.Hour; c.AppTokenTTL = 24 * time.Hour })
 		acme := e.Account("Acme")
 		_, secret := newAPIToken(e, acme.Token, map[string]any{"name": "short", "role": "ADMIN", "expiresAt": e.Now().Add(5 * time.Second).UTC().Format(time.RFC3339Nano)})
-		if got := role(e, secret); got != "ADMIN" {
-			t.Fatalf("the token acts as %q", got)
-		}
+		expectRole(t, e, secret, "ADMIN", true, "the new token")
 		e.Advance(5 * time.Second)
-		if got := role(e, secret); got != "" {
-			t.Errorf("the expired token acts as %q", got)
-		}
+		expectRole(t, e, secret, "", false, "expired")
 
-		sys := auth.SystemContext(context.Background())
-		adm := e.App.Client.Admin.Create().SetAccountID(acme.ID).SetName("Grace").SetEmail("grace@example.com").SetRole(enum.AdminAdmin).SaveX(sys)
-		session, hash := auth.NewToken()
-		e.App.Client.APIToken.Create().SetAccountID(acme.ID).SetKind(enum.TokenSession).SetAdminID(adm.ID).SetName("session").SetTokenHash(hash).SaveX(sys)
+		session := newSession(e, acme, enum.AdminAdmin)
 		_, app := redeemedUser(e, acme, "ada@example.com", ids(e.Devices(acme, 1, "UTC")), nil, true)
 		for range 3 { // used within the idle window, the session lives on
 			e.Advance(50 * time.Minute)
-			if got := role(e, session); got != "ADMIN" {
-				t.Fatalf("the session in use acts as %q", got)
-			}
+			expectRole(t, e, session, "ADMIN", true, "a session in use")
 		}
 		e.Advance(time.Hour)
-		if got := role(e, session); got != "" {
-			t.Errorf("the idle session acts as %q", got)
-		}
-		if got := role(e, app); got != "USER" {
-			t.Fatalf("the app token acts as %q", got)
-		}
+		expectRole(t, e, session, "", false, "an idle session")
+		expectRole(t, e, app, "USER", true, "the app token")
 		e.Advance(22 * time.Hour)
-		if got := role(e, app); got != "" {
-			t.Errorf("the app token acts as %q after APP_TOKEN_TTL", got)
-		}
+		expectRole(t, e, app, "", false, "the app token after APP_TOKEN_TTL")
 	})
 }
 
@@ -269,18 +269,11 @@ func TestAppTokens(t *testing.T) {
 		expectRejected(t, e, admin, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": owners.APITokens.Edges[0].Node.ID}, "NOT_FOUND", "id")
 
 		e.MustDo(admin, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": firstID}, nil)
-		if got := role(e, first); got != "" {
-			t.Errorf("the revoked app token acts as %q", got)
-		}
-		if got := role(e, secondToken); got != "USER" {
-			t.Errorf("ada's other token acts as %q", got)
-		}
+		expectRole(t, e, first, "", false, "the revoked app token")
+		expectRole(t, e, secondToken, "USER", false, "ada's other token")
 
 		// signOut ends the token it comes with, whatever its kind.
-		sys := auth.SystemContext(context.Background())
-		adm := e.App.Client.Admin.Create().SetAccountID(acme.ID).SetName("Grace").SetEmail("grace@example.com").SetRole(enum.AdminViewer).SaveX(sys)
-		session, hash := auth.NewToken()
-		e.App.Client.APIToken.Create().SetAccountID(acme.ID).SetKind(enum.TokenSession).SetAdminID(adm.ID).SetName("session").SetTokenHash(hash).SaveX(sys)
+		session := newSession(e, acme, enum.AdminViewer)
 		for _, tok := range []string{secondToken, viewer, session} {
 			role(e, tok) // cached
 			var so struct{ SignOut struct{ RevokedID string } }
@@ -288,12 +281,8 @@ func TestAppTokens(t *testing.T) {
 			if !strings.HasPrefix(so.SignOut.RevokedID, "tok_") {
 				t.Errorf("signOut answered %+v", so)
 			}
-			if got := role(e, tok); got != "" {
-				t.Errorf("a signed-out token acts as %q", got)
-			}
+			expectRole(t, e, tok, "", false, "signed out")
 		}
-		if got := role(e, admin); got != "ADMIN" {
-			t.Errorf("another token of the account acts as %q", got)
-		}
+		expectRole(t, e, admin, "ADMIN", false, "another token of the account")
 	})
 }
