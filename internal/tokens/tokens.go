@@ -49,6 +49,8 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 	if err != nil {
 		return nil, "", err
 	}
+	// Audit hook (issue #15, item 7): "token.create", target t.ID, fields
+	// name, kind, role, expiresAt (never the secret or its hash).
 	return t, secret, nil
 }
 
@@ -57,6 +59,8 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 // like a missing one). The token cache's hooks make it stop at once on
 // this instance.
 func Revoke(ctx context.Context, c *ent.Client, id pulid.ID, kinds ...enum.TokenKind) error {
+	// Audit hook (issue #15, item 7): "token.revoke" (or "session.end"
+	// from SignOut), target id, before: name, kind, role.
 	n, err := c.APIToken.Delete().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Exec(ctx)
 	if err != nil {
 		return err
