@@ -289,3 +289,19 @@ func TestAppTokens(t *testing.T) {
 		expectRole(t, e, admin, "ADMIN", false, "another token of the account")
 	})
 }
+
+// TestAdminChangeEndsCachedSession: a session carries its admin's role, so
+// a change to the admin (a new role, disabled) takes effect at once on the
+// instance that made it, not after the token cache's window.
+func TestAdminChangeEndsCachedSession(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		session := newSession(e, acme, enum.AdminAdmin)
+		expectRole(t, e, session, "ADMIN", true, "the session")
+		e.App.Client.Admin.Update().SetRole(enum.AdminViewer).ExecX(acme.Admin())
+		expectRole(t, e, session, "VIEWER", false, "the session after its admin's new role")
+		e.App.Client.Admin.Update().SetDisabled(true).ExecX(acme.Admin())
+		expectRole(t, e, session, "", false, "the session of a disabled admin")
+	})
+}

@@ -188,7 +188,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.SessionIdle = DefaultSessionIdle
 	}
 	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now, tokens.Lifetimes{SessionIdle: cfg.SessionIdle, AppTTL: cfg.AppTokenTTL})}
-	a.tokens.Hooks(client)
+	a.tokens.Watch(client)
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -127,33 +128,34 @@ func (c *TokenCache) forget(ids ...pulid.ID) {
 	}
 }
 
-// Hooks are the Ent hooks that make the cache forget, at once, the tokens
+// Watch installs the Ent hooks that make the cache forget, at once, the tokens
 // a write on this instance ends: revoked tokens, deleted users (their app
 // tokens go with them), and deleted or changed admins (a session carries
 // its admin's role and stops with a disabled admin).
-func (c *TokenCache) Hooks(client *ent.Client) {
-	forgetting := func(ids func(context.Context, ent.Mutation) ([]pulid.ID, error)) ent.Hook {
-		return func(next ent.Mutator) ent.Mutator {
-			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-				list, err := ids(auth.SystemContext(ctx), m)
-				if err != nil {
-					return nil, err
-				}
-				c.forget(list...)
-				return next.Mutate(ctx, m)
-			})
-		}
-	}
+func (c *TokenCache) Watch(client *ent.Client) {
 	deletes := ent.OpDelete | ent.OpDeleteOne
-	client.APIToken.Use(hook.On(forgetting(func(ctx context.Context, m ent.Mutation) ([]pulid.ID, error) {
-		return m.(*ent.APITokenMutation).IDs(ctx)
-	}), deletes))
-	client.User.Use(hook.On(forgetting(func(ctx context.Context, m ent.Mutation) ([]pulid.ID, error) {
-		return m.(*ent.UserMutation).IDs(ctx)
-	}), deletes))
-	client.Admin.Use(hook.On(forgetting(func(ctx context.Context, m ent.Mutation) ([]pulid.ID, error) {
-		return m.(*ent.AdminMutation).IDs(ctx)
-	}), deletes|ent.OpUpdate|ent.OpUpdateOne))
+	client.APIToken.Use(hook.On(c.forgetting, deletes))
+	client.User.Use(hook.On(c.forgetting, deletes))
+	client.Admin.Use(hook.On(c.forgetting, deletes|ent.OpUpdate|ent.OpUpdateOne))
+}
+
+// forgetting is the hook that forgets the rows a mutation is about to
+// change, before it runs.
+func (c *TokenCache) forgetting(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		rows, ok := m.(interface {
+			IDs(context.Context) ([]pulid.ID, error)
+		})
+		if !ok {
+			return nil, fmt.Errorf("httpapi: %s mutations do not name their rows", m.Type())
+		}
+		ids, err := rows.IDs(auth.SystemContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		c.forget(ids...)
+		return next.Mutate(ctx, m)
+	})
 }
 
 // Authenticate puts the viewer of a bearer token into the request context.
