@@ -28,7 +28,11 @@ func TestTenantIsolation(t *testing.T) {
 			"invitation": og.GrantPermission.Invitation.ID,
 			"account":    string(other.ID),
 		}
-		var tokens struct{ APITokens struct{ Edges []struct{ Node struct{ ID string } } } }
+		var tokens struct {
+			APITokens struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
 		e.MustDo(other.Token, `{ apiTokens(first: 1) { edges { node { id } } } }`, nil, &tokens)
 		foreign["token"] = tokens.APITokens.Edges[0].Node.ID
 		// Acme has its own user, granted one of its own devices.

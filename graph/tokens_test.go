@@ -268,6 +268,7 @@ func TestAppTokens(t *testing.T) {
 		for _, id := range []string{firstID, missing("tok")} {
 			expectRejected(t, e, other.Token, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": id}, "NOT_FOUND", "id")
 		}
+		expectRejected(t, e, other.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": owners.APITokens.Edges[0].Node.ID}, "NOT_FOUND", "id")
 		// revokeAppToken takes app tokens only.
 		expectRejected(t, e, admin, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": owners.APITokens.Edges[0].Node.ID}, "NOT_FOUND", "id")
 
