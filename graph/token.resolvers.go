@@ -27,7 +27,7 @@ func (r *mutationResolver) CreateAPIToken(ctx context.Context, input model.Creat
 
 // RevokeAPIToken is the resolver for the revokeAPIToken field.
 func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.RevokeAPITokenPayload, error) {
-	if err := tokens.Revoke(ctx, ent.FromContext(ctx), id, enum.TokenAPI, enum.TokenSession); err != nil {
+	if _, err := tokens.Revoke(ctx, ent.FromContext(ctx), r.now(), id, enum.TokenAPI, enum.TokenSession); err != nil {
 		return nil, err
 	}
 	return &model.RevokeAPITokenPayload{RevokedID: id, ClientMutationID: clientMutationID}, nil
@@ -35,7 +35,7 @@ func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id pulid.ID, clie
 
 // RevokeAppToken is the resolver for the revokeAppToken field.
 func (r *mutationResolver) RevokeAppToken(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.RevokeAppTokenPayload, error) {
-	if err := tokens.Revoke(ctx, ent.FromContext(ctx), id, enum.TokenApp); err != nil {
+	if _, err := tokens.Revoke(ctx, ent.FromContext(ctx), r.now(), id, enum.TokenApp); err != nil {
 		return nil, err
 	}
 	return &model.RevokeAppTokenPayload{RevokedID: id, ClientMutationID: clientMutationID}, nil
@@ -43,7 +43,7 @@ func (r *mutationResolver) RevokeAppToken(ctx context.Context, id pulid.ID, clie
 
 // SignOut is the resolver for the signOut field.
 func (r *mutationResolver) SignOut(ctx context.Context, clientMutationID *string) (*model.SignOutPayload, error) {
-	id, err := tokens.SignOut(ctx, ent.FromContext(ctx))
+	id, err := tokens.SignOut(ctx, ent.FromContext(ctx), r.now())
 	if err != nil {
 		return nil, err
 	}

@@ -306,3 +306,27 @@ func TestAdminChangeEndsCachedSession(t *testing.T) {
 		expectRole(t, e, session, "", false, "the session of a disabled admin")
 	})
 }
+
+// TestLastOwnerCredential: the account's last owner credential is not
+// revoked (by revokeAPIToken or signOut), as nobody could manage the
+// account after it; an expired OWNER token does not count. With another
+// owner credential it goes.
+func TestLastOwnerCredential(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		var list struct{ APITokens struct{ Edges []struct{ Node tokenFields } } }
+		e.MustDo(acme.Token, `{ apiTokens { edges { node { id } } } }`, nil, &list)
+		first := list.APITokens.Edges[0].Node.ID
+		newAPIToken(e, acme.Token, map[string]any{"name": "soon gone", "role": "OWNER", "expiresAt": e.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano)})
+		e.Advance(time.Minute + time.Millisecond)
+		revoke := `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`
+		expectRejected(t, e, acme.Token, revoke, map[string]any{"id": first}, "CONFLICT", "")
+		expectRejected(t, e, acme.Token, `mutation { signOut { revokedID } }`, nil, "CONFLICT", "")
+		expectRole(t, e, acme.Token, "OWNER", true, "the last owner token")
+
+		_, second := newAPIToken(e, acme.Token, map[string]any{"name": "second", "role": "OWNER"})
+		e.MustDo(second, revoke, map[string]any{"id": first}, nil)
+		expectRole(t, e, acme.Token, "", false, "the revoked first owner token")
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
@@ -56,29 +57,52 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 
 // Revoke deletes the token id, if it is of one of kinds and the viewer of
 // ctx may see it (tenancy decides; another account's token is NOT_FOUND
-// like a missing one). The token cache's hooks make it stop at once on
-// this instance.
-func Revoke(ctx context.Context, c *ent.Client, id pulid.ID, kinds ...enum.TokenKind) error {
-	// Audit hook (issue #15, item 7): "token.revoke" (or "session.end"
-	// from SignOut), target id, before: name, kind, role.
-	n, err := c.APIToken.Delete().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Exec(ctx)
+// like a missing one), and returns it as it was. The token cache's hooks
+// make it stop at once on this instance. The account's last owner
+// credential (an OWNER API token, unexpired at now, or an enabled OWNER
+// admin) is not revoked: nobody could manage the account after it.
+func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kinds ...enum.TokenKind) (*ent.APIToken, error) {
+	t, err := c.APIToken.Query().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, &apperr.Error{Code: apperr.NotFound, Field: "id", Message: "no such token"}
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n == 0 {
-		return &apperr.Error{Code: apperr.NotFound, Field: "id", Message: "no such token"}
+	// Audit hook (issue #15, item 7): "token.revoke" (or "token.signOut"
+	// from SignOut), target t.ID, before: name, kind, role.
+	if err := c.APIToken.DeleteOne(t).Exec(ctx); err != nil {
+		return nil, err
 	}
-	return nil
+	if t.Kind == enum.TokenAPI && t.Role != nil && *t.Role == enum.AdminOwner {
+		// Counted after the delete, in the operation's transaction, which
+		// the error rolls back.
+		sys := auth.SystemContext(ctx)
+		tokens, err := c.APIToken.Query().Where(apitoken.AccountID(t.AccountID), apitoken.KindEQ(enum.TokenAPI), apitoken.RoleEQ(enum.AdminOwner),
+			apitoken.Or(apitoken.ExpiresAtIsNil(), apitoken.ExpiresAtGT(now))).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		admins, err := c.Admin.Query().Where(admin.AccountID(t.AccountID), admin.RoleEQ(enum.AdminOwner), admin.Disabled(false)).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		if !tokens && !admins {
+			return nil, apperr.New(apperr.Conflict, "this is the account's last owner credential: create another OWNER token (or admin) first")
+		}
+	}
+	return t, nil
 }
 
 // SignOut revokes the credential the request of ctx came with, whatever
 // its kind, and returns its ID.
-func SignOut(ctx context.Context, c *ent.Client) (pulid.ID, error) {
+func SignOut(ctx context.Context, c *ent.Client, now time.Time) (pulid.ID, error) {
 	v := auth.FromContext(ctx)
 	if v == nil || v.TokenID == "" {
 		return "", apperr.ErrUnauthenticated
 	}
-	return v.TokenID, Revoke(ctx, c, v.TokenID, enum.TokenAPI, enum.TokenSession, enum.TokenApp)
+	_, err := Revoke(ctx, c, now, v.TokenID, enum.TokenAPI, enum.TokenSession, enum.TokenApp)
+	return v.TokenID, err
 }
 
 // Lifetimes bound how long tokens work, beyond their own expiry.
