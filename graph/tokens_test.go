@@ -315,7 +315,9 @@ func TestLastOwnerCredential(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		var list struct{ APITokens struct{ Edges []struct{ Node tokenFields } } }
+		var list struct {
+			APITokens struct{ Edges []struct{ Node tokenFields } }
+		}
 		e.MustDo(acme.Token, `{ apiTokens { edges { node { id } } } }`, nil, &list)
 		first := list.APITokens.Edges[0].Node.ID
 		newAPIToken(e, acme.Token, map[string]any{"name": "soon gone", "role": "OWNER", "expiresAt": e.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano)})
