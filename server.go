@@ -76,6 +76,15 @@ func config(log *slog.Logger) (app.Config, error) {
 		}
 		cfg.MaxConns = n
 	}
+	for name, d := range map[string]*time.Duration{"SESSION_IDLE": &cfg.SessionIdle, "APP_TOKEN_TTL": &cfg.AppTokenTTL} {
+		if s := os.Getenv(name); s != "" {
+			v, err := time.ParseDuration(s)
+			if err != nil || v <= 0 {
+				return cfg, fmt.Errorf("%s=%q: want a positive duration such as 12h", name, s)
+			}
+			*d = v
+		}
+	}
 	for i, s := range splitList(os.Getenv("INVITE_SECRET_PREVIOUS")) {
 		b, err := invite.ParseSecret(s)
 		if err != nil {

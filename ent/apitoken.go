@@ -28,7 +28,7 @@ type APIToken struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AccountID holds the value of the "account_id" field.
 	AccountID pulid.ID `json:"account_id,omitempty"`
-	// Name holds the value of the "name" field.
+	// What the token is for, as its creator named it; for an APP token, the user's device or app.
 	Name string `json:"name,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash string `json:"-"`
@@ -44,6 +44,10 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	// The user an APP token acts as; empty for every other kind.
 	UserID *pulid.ID `json:"user_id,omitempty"`
+	// The admin or token that created the token; empty for a token made by the server (the first owner token, a session, an app token).
+	CreatedByID *pulid.ID `json:"created_by_id,omitempty"`
+	// The name of the admin or token that created the token, as it was then.
+	CreatedByName *string `json:"created_by_name,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the APITokenQuery when eager-loading is set.
 	Edges        APITokenEdges `json:"edges"`
@@ -54,7 +58,7 @@ type APIToken struct {
 type APITokenEdges struct {
 	// Account holds the value of the account edge.
 	Account *Account `json:"account,omitempty"`
-	// User holds the value of the user edge.
+	// The user an APP token acts as; null for every other kind.
 	User *User `json:"user,omitempty"`
 	// Admin holds the value of the admin edge.
 	Admin *Admin `json:"admin,omitempty"`
@@ -103,11 +107,11 @@ func (*APIToken) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case apitoken.FieldAdminID, apitoken.FieldUserID:
+		case apitoken.FieldAdminID, apitoken.FieldUserID, apitoken.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case apitoken.FieldID, apitoken.FieldAccountID:
 			values[i] = new(pulid.ID)
-		case apitoken.FieldName, apitoken.FieldTokenHash, apitoken.FieldKind, apitoken.FieldRole:
+		case apitoken.FieldName, apitoken.FieldTokenHash, apitoken.FieldKind, apitoken.FieldRole, apitoken.FieldCreatedByName:
 			values[i] = new(sql.NullString)
 		case apitoken.FieldCreatedAt, apitoken.FieldUpdatedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt:
 			values[i] = new(sql.NullTime)
@@ -203,6 +207,20 @@ func (_m *APIToken) assignValues(columns []string, values []any) error {
 				_m.UserID = new(pulid.ID)
 				*_m.UserID = *value.S.(*pulid.ID)
 			}
+		case apitoken.FieldCreatedByID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field created_by_id", values[i])
+			} else if value.Valid {
+				_m.CreatedByID = new(pulid.ID)
+				*_m.CreatedByID = *value.S.(*pulid.ID)
+			}
+		case apitoken.FieldCreatedByName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field created_by_name", values[i])
+			} else if value.Valid {
+				_m.CreatedByName = new(string)
+				*_m.CreatedByName = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -294,6 +312,16 @@ func (_m *APIToken) String() string {
 	if v := _m.UserID; v != nil {
 		builder.WriteString("user_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CreatedByID; v != nil {
+		builder.WriteString("created_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CreatedByName; v != nil {
+		builder.WriteString("created_by_name=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -158,6 +158,34 @@ func (_c *APITokenCreate) SetNillableUserID(v *pulid.ID) *APITokenCreate {
 	return _c
 }
 
+// SetCreatedByID sets the "created_by_id" field.
+func (_c *APITokenCreate) SetCreatedByID(v pulid.ID) *APITokenCreate {
+	_c.mutation.SetCreatedByID(v)
+	return _c
+}
+
+// SetNillableCreatedByID sets the "created_by_id" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableCreatedByID(v *pulid.ID) *APITokenCreate {
+	if v != nil {
+		_c.SetCreatedByID(*v)
+	}
+	return _c
+}
+
+// SetCreatedByName sets the "created_by_name" field.
+func (_c *APITokenCreate) SetCreatedByName(v string) *APITokenCreate {
+	_c.mutation.SetCreatedByName(v)
+	return _c
+}
+
+// SetNillableCreatedByName sets the "created_by_name" field if the given value is not nil.
+func (_c *APITokenCreate) SetNillableCreatedByName(v *string) *APITokenCreate {
+	if v != nil {
+		_c.SetCreatedByName(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *APITokenCreate) SetID(v pulid.ID) *APITokenCreate {
 	_c.mutation.SetID(v)
@@ -266,6 +294,11 @@ func (_c *APITokenCreate) check() error {
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "APIToken.name"`)}
 	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := apitoken.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "APIToken.name": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.TokenHash(); !ok {
 		return &ValidationError{Name: "token_hash", err: errors.New(`ent: missing required field "APIToken.token_hash"`)}
 	}
@@ -352,6 +385,14 @@ func (_c *APITokenCreate) createSpec() (*APIToken, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastUsedAt(); ok {
 		_spec.SetField(apitoken.FieldLastUsedAt, field.TypeTime, value)
 		_node.LastUsedAt = &value
+	}
+	if value, ok := _c.mutation.CreatedByID(); ok {
+		_spec.SetField(apitoken.FieldCreatedByID, field.TypeString, value)
+		_node.CreatedByID = &value
+	}
+	if value, ok := _c.mutation.CreatedByName(); ok {
+		_spec.SetField(apitoken.FieldCreatedByName, field.TypeString, value)
+		_node.CreatedByName = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -568,6 +609,12 @@ func (u *APITokenUpsertOne) UpdateNewValues() *APITokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(apitoken.FieldUserID)
+		}
+		if _, exists := u.create.mutation.CreatedByID(); exists {
+			s.SetIgnore(apitoken.FieldCreatedByID)
+		}
+		if _, exists := u.create.mutation.CreatedByName(); exists {
+			s.SetIgnore(apitoken.FieldCreatedByName)
 		}
 	}))
 	return u
@@ -891,6 +938,12 @@ func (u *APITokenUpsertBulk) UpdateNewValues() *APITokenUpsertBulk {
 			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(apitoken.FieldUserID)
+			}
+			if _, exists := b.mutation.CreatedByID(); exists {
+				s.SetIgnore(apitoken.FieldCreatedByID)
+			}
+			if _, exists := b.mutation.CreatedByName(); exists {
+				s.SetIgnore(apitoken.FieldCreatedByName)
 			}
 		}
 	}))

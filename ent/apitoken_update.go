@@ -159,6 +159,11 @@ func (_u *APITokenUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *APITokenUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := apitoken.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "APIToken.name": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Role(); ok {
 		if err := apitoken.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "APIToken.role": %w`, err)}
@@ -211,6 +216,12 @@ func (_u *APITokenUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastUsedAtCleared() {
 		_spec.ClearField(apitoken.FieldLastUsedAt, field.TypeTime)
+	}
+	if _u.mutation.CreatedByIDCleared() {
+		_spec.ClearField(apitoken.FieldCreatedByID, field.TypeString)
+	}
+	if _u.mutation.CreatedByNameCleared() {
+		_spec.ClearField(apitoken.FieldCreatedByName, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -376,6 +387,11 @@ func (_u *APITokenUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *APITokenUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := apitoken.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "APIToken.name": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Role(); ok {
 		if err := apitoken.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "APIToken.role": %w`, err)}
@@ -445,6 +461,12 @@ func (_u *APITokenUpdateOne) sqlSave(ctx context.Context) (_node *APIToken, err 
 	}
 	if _u.mutation.LastUsedAtCleared() {
 		_spec.ClearField(apitoken.FieldLastUsedAt, field.TypeTime)
+	}
+	if _u.mutation.CreatedByIDCleared() {
+		_spec.ClearField(apitoken.FieldCreatedByID, field.TypeString)
+	}
+	if _u.mutation.CreatedByNameCleared() {
+		_spec.ClearField(apitoken.FieldCreatedByName, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &APIToken{config: _u.config}

@@ -37,17 +37,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "APIToken",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			apitoken.FieldCreatedAt:  {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
-			apitoken.FieldUpdatedAt:  {Type: field.TypeTime, Column: apitoken.FieldUpdatedAt},
-			apitoken.FieldAccountID:  {Type: field.TypeString, Column: apitoken.FieldAccountID},
-			apitoken.FieldName:       {Type: field.TypeString, Column: apitoken.FieldName},
-			apitoken.FieldTokenHash:  {Type: field.TypeString, Column: apitoken.FieldTokenHash},
-			apitoken.FieldKind:       {Type: field.TypeEnum, Column: apitoken.FieldKind},
-			apitoken.FieldRole:       {Type: field.TypeEnum, Column: apitoken.FieldRole},
-			apitoken.FieldAdminID:    {Type: field.TypeString, Column: apitoken.FieldAdminID},
-			apitoken.FieldExpiresAt:  {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
-			apitoken.FieldLastUsedAt: {Type: field.TypeTime, Column: apitoken.FieldLastUsedAt},
-			apitoken.FieldUserID:     {Type: field.TypeString, Column: apitoken.FieldUserID},
+			apitoken.FieldCreatedAt:     {Type: field.TypeTime, Column: apitoken.FieldCreatedAt},
+			apitoken.FieldUpdatedAt:     {Type: field.TypeTime, Column: apitoken.FieldUpdatedAt},
+			apitoken.FieldAccountID:     {Type: field.TypeString, Column: apitoken.FieldAccountID},
+			apitoken.FieldName:          {Type: field.TypeString, Column: apitoken.FieldName},
+			apitoken.FieldTokenHash:     {Type: field.TypeString, Column: apitoken.FieldTokenHash},
+			apitoken.FieldKind:          {Type: field.TypeEnum, Column: apitoken.FieldKind},
+			apitoken.FieldRole:          {Type: field.TypeEnum, Column: apitoken.FieldRole},
+			apitoken.FieldAdminID:       {Type: field.TypeString, Column: apitoken.FieldAdminID},
+			apitoken.FieldExpiresAt:     {Type: field.TypeTime, Column: apitoken.FieldExpiresAt},
+			apitoken.FieldLastUsedAt:    {Type: field.TypeTime, Column: apitoken.FieldLastUsedAt},
+			apitoken.FieldUserID:        {Type: field.TypeString, Column: apitoken.FieldUserID},
+			apitoken.FieldCreatedByID:   {Type: field.TypeString, Column: apitoken.FieldCreatedByID},
+			apitoken.FieldCreatedByName: {Type: field.TypeString, Column: apitoken.FieldCreatedByName},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -736,6 +738,16 @@ func (f *APITokenFilter) WhereLastUsedAt(p entql.TimeP) {
 // WhereUserID applies the entql string predicate on the user_id field.
 func (f *APITokenFilter) WhereUserID(p entql.StringP) {
 	f.Where(p.Field(apitoken.FieldUserID))
+}
+
+// WhereCreatedByID applies the entql string predicate on the created_by_id field.
+func (f *APITokenFilter) WhereCreatedByID(p entql.StringP) {
+	f.Where(p.Field(apitoken.FieldCreatedByID))
+}
+
+// WhereCreatedByName applies the entql string predicate on the created_by_name field.
+func (f *APITokenFilter) WhereCreatedByName(p entql.StringP) {
+	f.Where(p.Field(apitoken.FieldCreatedByName))
 }
 
 // WhereHasAccount applies a predicate to check if query has an edge account.

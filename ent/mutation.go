@@ -54,27 +54,29 @@ const (
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
 type APITokenMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *pulid.ID
-	created_at     *time.Time
-	updated_at     *time.Time
-	name           *string
-	token_hash     *string
-	kind           *enum.TokenKind
-	role           *enum.AdminRole
-	expires_at     *time.Time
-	last_used_at   *time.Time
-	clearedFields  map[string]struct{}
-	account        *pulid.ID
-	clearedaccount bool
-	user           *pulid.ID
-	cleareduser    bool
-	admin          *pulid.ID
-	clearedadmin   bool
-	done           bool
-	oldValue       func(context.Context) (*APIToken, error)
-	predicates     []predicate.APIToken
+	op              Op
+	typ             string
+	id              *pulid.ID
+	created_at      *time.Time
+	updated_at      *time.Time
+	name            *string
+	token_hash      *string
+	kind            *enum.TokenKind
+	role            *enum.AdminRole
+	expires_at      *time.Time
+	last_used_at    *time.Time
+	created_by_id   *pulid.ID
+	created_by_name *string
+	clearedFields   map[string]struct{}
+	account         *pulid.ID
+	clearedaccount  bool
+	user            *pulid.ID
+	cleareduser     bool
+	admin           *pulid.ID
+	clearedadmin    bool
+	done            bool
+	oldValue        func(context.Context) (*APIToken, error)
+	predicates      []predicate.APIToken
 }
 
 var _ ent.Mutation = (*APITokenMutation)(nil)
@@ -642,6 +644,104 @@ func (m *APITokenMutation) ResetUserID() {
 	delete(m.clearedFields, apitoken.FieldUserID)
 }
 
+// SetCreatedByID sets the "created_by_id" field.
+func (m *APITokenMutation) SetCreatedByID(pu pulid.ID) {
+	m.created_by_id = &pu
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *APITokenMutation) CreatedByID() (r pulid.ID, exists bool) {
+	v := m.created_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldCreatedByID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *APITokenMutation) ClearCreatedByID() {
+	m.created_by_id = nil
+	m.clearedFields[apitoken.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *APITokenMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *APITokenMutation) ResetCreatedByID() {
+	m.created_by_id = nil
+	delete(m.clearedFields, apitoken.FieldCreatedByID)
+}
+
+// SetCreatedByName sets the "created_by_name" field.
+func (m *APITokenMutation) SetCreatedByName(s string) {
+	m.created_by_name = &s
+}
+
+// CreatedByName returns the value of the "created_by_name" field in the mutation.
+func (m *APITokenMutation) CreatedByName() (r string, exists bool) {
+	v := m.created_by_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByName returns the old "created_by_name" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldCreatedByName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByName: %w", err)
+	}
+	return oldValue.CreatedByName, nil
+}
+
+// ClearCreatedByName clears the value of the "created_by_name" field.
+func (m *APITokenMutation) ClearCreatedByName() {
+	m.created_by_name = nil
+	m.clearedFields[apitoken.FieldCreatedByName] = struct{}{}
+}
+
+// CreatedByNameCleared returns if the "created_by_name" field was cleared in this mutation.
+func (m *APITokenMutation) CreatedByNameCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldCreatedByName]
+	return ok
+}
+
+// ResetCreatedByName resets all changes to the "created_by_name" field.
+func (m *APITokenMutation) ResetCreatedByName() {
+	m.created_by_name = nil
+	delete(m.clearedFields, apitoken.FieldCreatedByName)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *APITokenMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -757,7 +857,7 @@ func (m *APITokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APITokenMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, apitoken.FieldCreatedAt)
 	}
@@ -791,6 +891,12 @@ func (m *APITokenMutation) Fields() []string {
 	if m.user != nil {
 		fields = append(fields, apitoken.FieldUserID)
 	}
+	if m.created_by_id != nil {
+		fields = append(fields, apitoken.FieldCreatedByID)
+	}
+	if m.created_by_name != nil {
+		fields = append(fields, apitoken.FieldCreatedByName)
+	}
 	return fields
 }
 
@@ -821,6 +927,10 @@ func (m *APITokenMutation) Field(name string) (ent.Value, bool) {
 		return m.LastUsedAt()
 	case apitoken.FieldUserID:
 		return m.UserID()
+	case apitoken.FieldCreatedByID:
+		return m.CreatedByID()
+	case apitoken.FieldCreatedByName:
+		return m.CreatedByName()
 	}
 	return nil, false
 }
@@ -852,6 +962,10 @@ func (m *APITokenMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldLastUsedAt(ctx)
 	case apitoken.FieldUserID:
 		return m.OldUserID(ctx)
+	case apitoken.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
+	case apitoken.FieldCreatedByName:
+		return m.OldCreatedByName(ctx)
 	}
 	return nil, fmt.Errorf("unknown APIToken field %s", name)
 }
@@ -938,6 +1052,20 @@ func (m *APITokenMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUserID(v)
 		return nil
+	case apitoken.FieldCreatedByID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
+	case apitoken.FieldCreatedByName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByName(v)
+		return nil
 	}
 	return fmt.Errorf("unknown APIToken field %s", name)
 }
@@ -983,6 +1111,12 @@ func (m *APITokenMutation) ClearedFields() []string {
 	if m.FieldCleared(apitoken.FieldUserID) {
 		fields = append(fields, apitoken.FieldUserID)
 	}
+	if m.FieldCleared(apitoken.FieldCreatedByID) {
+		fields = append(fields, apitoken.FieldCreatedByID)
+	}
+	if m.FieldCleared(apitoken.FieldCreatedByName) {
+		fields = append(fields, apitoken.FieldCreatedByName)
+	}
 	return fields
 }
 
@@ -1011,6 +1145,12 @@ func (m *APITokenMutation) ClearField(name string) error {
 		return nil
 	case apitoken.FieldUserID:
 		m.ClearUserID()
+		return nil
+	case apitoken.FieldCreatedByID:
+		m.ClearCreatedByID()
+		return nil
+	case apitoken.FieldCreatedByName:
+		m.ClearCreatedByName()
 		return nil
 	}
 	return fmt.Errorf("unknown APIToken nullable field %s", name)
@@ -1052,6 +1192,12 @@ func (m *APITokenMutation) ResetField(name string) error {
 		return nil
 	case apitoken.FieldUserID:
 		m.ResetUserID()
+		return nil
+	case apitoken.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
+	case apitoken.FieldCreatedByName:
+		m.ResetCreatedByName()
 		return nil
 	}
 	return fmt.Errorf("unknown APIToken field %s", name)

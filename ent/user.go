@@ -52,13 +52,13 @@ type UserEdges struct {
 	Invitations []*Invitation `json:"invitations,omitempty"`
 	// Decisions on the user's requests to operate devices, newest first.
 	Events []*AccessEvent `json:"events,omitempty"`
-	// Tokens holds the value of the tokens edge.
+	// The user's app tokens, one per redeemed invitation.
 	Tokens []*APIToken `json:"tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedPermissions map[string][]*Permission
 	namedInvitations map[string][]*Invitation

@@ -29,6 +29,13 @@ func TestTenantIsolation(t *testing.T) {
 			"invitation": og.GrantPermission.Invitation.ID,
 			"account":    string(other.ID),
 		}
+		var tokens struct {
+			APITokens struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		e.MustDo(other.Token, `{ apiTokens(first: 1) { edges { node { id } } } }`, nil, &tokens)
+		foreign["token"] = tokens.APITokens.Edges[0].Node.ID
 		// Acme has its own user, granted one of its own devices.
 		ada := newUser(e, acme.Token, "Ada", "ada@example.com")
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": ada, "deviceIDs": ids(e.Devices(acme, 1, "UTC"))}}, nil)
@@ -130,7 +137,7 @@ func normalizeID(body []byte, id string) string {
 	if id != "" {
 		s = strings.ReplaceAll(s, id, "ID")
 	}
-	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_"} {
+	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "tok_"} {
 		for i := strings.Index(s, p); i >= 0; i = strings.Index(s, p) {
 			s = s[:i] + "ID" + s[i+len(p)+26:]
 		}

@@ -63,6 +63,7 @@ var rerunnable = map[string]bool{
 	"createDevice": true, "updateDevice": true, "deleteDevice": true,
 	"grantPermission": true, "updatePermission": true, "revokePermission": true,
 	"resendInvitation": true, "redeemInvitation": true,
+	"createAPIToken": true, "revokeAPIToken": true, "revokeAppToken": true, "signOut": true,
 }
 
 // errTxConflict is the answer to an operation the database failed for

@@ -102,6 +102,16 @@ func UserID(v pulid.ID) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldUserID, v))
 }
 
+// CreatedByID applies equality check predicate on the "created_by_id" field. It's identical to CreatedByIDEQ.
+func CreatedByID(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldCreatedByID, v))
+}
+
+// CreatedByName applies equality check predicate on the "created_by_name" field. It's identical to CreatedByNameEQ.
+func CreatedByName(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldCreatedByName, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.APIToken {
 	return predicate.APIToken(sql.FieldEQ(FieldCreatedAt, v))
@@ -710,6 +720,161 @@ func UserIDEqualFold(v pulid.ID) predicate.APIToken {
 func UserIDContainsFold(v pulid.ID) predicate.APIToken {
 	vc := string(v)
 	return predicate.APIToken(sql.FieldContainsFold(FieldUserID, vc))
+}
+
+// CreatedByIDEQ applies the EQ predicate on the "created_by_id" field.
+func CreatedByIDEQ(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldCreatedByID, v))
+}
+
+// CreatedByIDNEQ applies the NEQ predicate on the "created_by_id" field.
+func CreatedByIDNEQ(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldCreatedByID, v))
+}
+
+// CreatedByIDIn applies the In predicate on the "created_by_id" field.
+func CreatedByIDIn(vs ...pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldCreatedByID, vs...))
+}
+
+// CreatedByIDNotIn applies the NotIn predicate on the "created_by_id" field.
+func CreatedByIDNotIn(vs ...pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldCreatedByID, vs...))
+}
+
+// CreatedByIDGT applies the GT predicate on the "created_by_id" field.
+func CreatedByIDGT(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldCreatedByID, v))
+}
+
+// CreatedByIDGTE applies the GTE predicate on the "created_by_id" field.
+func CreatedByIDGTE(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldCreatedByID, v))
+}
+
+// CreatedByIDLT applies the LT predicate on the "created_by_id" field.
+func CreatedByIDLT(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldCreatedByID, v))
+}
+
+// CreatedByIDLTE applies the LTE predicate on the "created_by_id" field.
+func CreatedByIDLTE(v pulid.ID) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldCreatedByID, v))
+}
+
+// CreatedByIDContains applies the Contains predicate on the "created_by_id" field.
+func CreatedByIDContains(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldContains(FieldCreatedByID, vc))
+}
+
+// CreatedByIDHasPrefix applies the HasPrefix predicate on the "created_by_id" field.
+func CreatedByIDHasPrefix(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldHasPrefix(FieldCreatedByID, vc))
+}
+
+// CreatedByIDHasSuffix applies the HasSuffix predicate on the "created_by_id" field.
+func CreatedByIDHasSuffix(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldHasSuffix(FieldCreatedByID, vc))
+}
+
+// CreatedByIDIsNil applies the IsNil predicate on the "created_by_id" field.
+func CreatedByIDIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldCreatedByID))
+}
+
+// CreatedByIDNotNil applies the NotNil predicate on the "created_by_id" field.
+func CreatedByIDNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldCreatedByID))
+}
+
+// CreatedByIDEqualFold applies the EqualFold predicate on the "created_by_id" field.
+func CreatedByIDEqualFold(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldEqualFold(FieldCreatedByID, vc))
+}
+
+// CreatedByIDContainsFold applies the ContainsFold predicate on the "created_by_id" field.
+func CreatedByIDContainsFold(v pulid.ID) predicate.APIToken {
+	vc := string(v)
+	return predicate.APIToken(sql.FieldContainsFold(FieldCreatedByID, vc))
+}
+
+// CreatedByNameEQ applies the EQ predicate on the "created_by_name" field.
+func CreatedByNameEQ(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEQ(FieldCreatedByName, v))
+}
+
+// CreatedByNameNEQ applies the NEQ predicate on the "created_by_name" field.
+func CreatedByNameNEQ(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNEQ(FieldCreatedByName, v))
+}
+
+// CreatedByNameIn applies the In predicate on the "created_by_name" field.
+func CreatedByNameIn(vs ...string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldIn(FieldCreatedByName, vs...))
+}
+
+// CreatedByNameNotIn applies the NotIn predicate on the "created_by_name" field.
+func CreatedByNameNotIn(vs ...string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotIn(FieldCreatedByName, vs...))
+}
+
+// CreatedByNameGT applies the GT predicate on the "created_by_name" field.
+func CreatedByNameGT(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGT(FieldCreatedByName, v))
+}
+
+// CreatedByNameGTE applies the GTE predicate on the "created_by_name" field.
+func CreatedByNameGTE(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldGTE(FieldCreatedByName, v))
+}
+
+// CreatedByNameLT applies the LT predicate on the "created_by_name" field.
+func CreatedByNameLT(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLT(FieldCreatedByName, v))
+}
+
+// CreatedByNameLTE applies the LTE predicate on the "created_by_name" field.
+func CreatedByNameLTE(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldLTE(FieldCreatedByName, v))
+}
+
+// CreatedByNameContains applies the Contains predicate on the "created_by_name" field.
+func CreatedByNameContains(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldContains(FieldCreatedByName, v))
+}
+
+// CreatedByNameHasPrefix applies the HasPrefix predicate on the "created_by_name" field.
+func CreatedByNameHasPrefix(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldHasPrefix(FieldCreatedByName, v))
+}
+
+// CreatedByNameHasSuffix applies the HasSuffix predicate on the "created_by_name" field.
+func CreatedByNameHasSuffix(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldHasSuffix(FieldCreatedByName, v))
+}
+
+// CreatedByNameIsNil applies the IsNil predicate on the "created_by_name" field.
+func CreatedByNameIsNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldIsNull(FieldCreatedByName))
+}
+
+// CreatedByNameNotNil applies the NotNil predicate on the "created_by_name" field.
+func CreatedByNameNotNil() predicate.APIToken {
+	return predicate.APIToken(sql.FieldNotNull(FieldCreatedByName))
+}
+
+// CreatedByNameEqualFold applies the EqualFold predicate on the "created_by_name" field.
+func CreatedByNameEqualFold(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldEqualFold(FieldCreatedByName, v))
+}
+
+// CreatedByNameContainsFold applies the ContainsFold predicate on the "created_by_name" field.
+func CreatedByNameContainsFold(v string) predicate.APIToken {
+	return predicate.APIToken(sql.FieldContainsFold(FieldCreatedByName, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -14,12 +14,14 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "name", Type: field.TypeString, Default: "admin"},
+		{Name: "name", Type: field.TypeString, Size: 200, Default: "admin"},
 		{Name: "token_hash", Type: field.TypeString, Unique: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"API", "SESSION", "APP"}},
 		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"OWNER", "ADMIN", "VIEWER"}},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_by_id", Type: field.TypeString, Nullable: true},
+		{Name: "created_by_name", Type: field.TypeString, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString, Nullable: true},
 		{Name: "admin_id", Type: field.TypeString, Nullable: true},
@@ -32,19 +34,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "api_tokens_accounts_account",
-				Columns:    []*schema.Column{APITokensColumns[9]},
+				Columns:    []*schema.Column{APITokensColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "api_tokens_users_user",
-				Columns:    []*schema.Column{APITokensColumns[10]},
+				Columns:    []*schema.Column{APITokensColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "api_tokens_admins_admin",
-				Columns:    []*schema.Column{APITokensColumns[11]},
+				Columns:    []*schema.Column{APITokensColumns[13]},
 				RefColumns: []*schema.Column{AdminsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -53,7 +55,7 @@ var (
 			{
 				Name:    "apitoken_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{APITokensColumns[9]},
+				Columns: []*schema.Column{APITokensColumns[11]},
 			},
 		},
 	}

@@ -74,7 +74,8 @@ func (User) Edges() []ent.Edge {
 			Comment("Decisions on the user's requests to operate devices, newest first."),
 		edge.From("tokens", APIToken.Type).
 			Ref("user").
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Comment("The user's app tokens, one per redeemed invitation."),
 	}
 }
 

@@ -7,9 +7,34 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
 )
+
+// The token to create.
+type CreateAPITokenInput struct {
+	// What the token is for (at most 200 characters).
+	Name string `json:"name"`
+	// What the token may do.
+	Role enum.AdminRole `json:"role"`
+	// When the token stops working; it must be in the future. Without it the
+	// token works until it is revoked.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Returned unchanged in the payload, for the client's bookkeeping.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of createAPIToken.
+type CreateAPITokenPayload struct {
+	// The new token.
+	Token *ent.APIToken `json:"token"`
+	// The secret to send as "Authorization: Bearer <secret>". Shown only here.
+	Secret           string  `json:"secret"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
 
 // The result of createDevice.
 type CreateDevicePayload struct {
@@ -29,6 +54,20 @@ type CreateUserPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of revokeAPIToken.
+type RevokeAPITokenPayload struct {
+	// The ID of the revoked token.
+	RevokedID        pulid.ID `json:"revokedID"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+// The result of revokeAppToken.
+type RevokeAppTokenPayload struct {
+	// The ID of the revoked token.
+	RevokedID        pulid.ID `json:"revokedID"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
 // The result of revokePermission.
 type RevokePermissionPayload struct {
 	// The permission, now REVOKED (with its invitation, revoked too when this
@@ -36,6 +75,13 @@ type RevokePermissionPayload struct {
 	Permission *ent.Permission `json:"permission"`
 	// The clientMutationId argument, if one was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of signOut.
+type SignOutPayload struct {
+	// The ID of the credential that was ended (the one the request came with).
+	RevokedID        pulid.ID `json:"revokedID"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
 }
 
 // The result of updateDevice.

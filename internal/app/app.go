@@ -25,7 +25,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/budget"
@@ -41,6 +40,7 @@ import (
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/ratelimit"
+	"github.com/latchkey/latchkey/internal/tokens"
 )
 
 // Page sizes of every connection.
@@ -76,6 +76,9 @@ const (
 	IntrospectionDepth = 20
 	IntrospectionCost  = 10_000_000
 )
+
+// DefaultSessionIdle is how long an unused session lasts (SESSION_IDLE).
+const DefaultSessionIdle = 12 * time.Hour
 
 // Config is everything the server is configured with.
 type Config struct {
@@ -134,6 +137,12 @@ type Config struct {
 	// WrapDriver wraps the database driver (tests count statements with it).
 	WrapDriver func(dialect.Driver) dialect.Driver
 	Logger     *slog.Logger
+	// SessionIdle ends a session not used for this long; 0 means
+	// DefaultSessionIdle.
+	SessionIdle time.Duration
+	// AppTokenTTL ends an app token this long after it was issued; 0 for
+	// no limit.
+	AppTokenTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Budget is each caller's cost budget; the zero value means DefaultBudget.
@@ -208,8 +217,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now)}
-	client.User.Use(hook.On(a.tokens.ForgetDeletedUsers, ent.OpDelete|ent.OpDeleteOne))
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now, tokens.Lifetimes{SessionIdle: cfg.SessionIdle, AppTTL: cfg.AppTokenTTL})}
+	a.tokens.Watch(client)
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -292,6 +304,7 @@ func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents)
 		}},
 		limits,
 		graph.MutationGuard{},
+		graph.Authorize{},
 		a.Metrics.Extension(),
 		graph.Cost{Budget: budget.New(cfg.Budget, cfg.Now)},
 		&graph.Transactioner{Client: a.Client, Log: cfg.Logger},

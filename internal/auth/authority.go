@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"context"
+
+	"github.com/latchkey/latchkey/ent/privacy"
 	"github.com/latchkey/latchkey/internal/apperr"
 )
 
@@ -33,6 +36,8 @@ var (
 	readers = Rule{roles: []Role{RoleOwner, RoleAdmin, RoleViewer, RoleUser}}
 	// managers change users, devices, permissions and invitations.
 	managers = Rule{roles: []Role{RoleOwner, RoleAdmin}}
+	// owners manage the account's admins, tokens and settings.
+	owners = Rule{roles: []Role{RoleOwner}}
 	// users are app tokens acting as their own user.
 	users = Rule{roles: []Role{RoleUser}}
 )
@@ -67,12 +72,19 @@ var Authority = map[string]Rule{
 	"Mutation.resendInvitation": managers,
 	"Mutation.redeemInvitation": anyone,
 	"Mutation.operateDevice":    users,
+
+	// Tokens (issue #15, items 5 and 6).
+	"Query.apiTokens":         owners,
+	"Mutation.createAPIToken": owners,
+	"Mutation.revokeAPIToken": owners,
+	"Mutation.revokeAppToken": managers,
+	"Mutation.signOut":        readers,
 }
 
 // May answers whether v (nil without a token) may call the root field
 // ("Type.field"): nil, ErrUnauthenticated for a caller without a token,
 // or ErrForbidden.
-func May(v *Viewer, field string) error {
+func May(v *Viewer, field string) *apperr.Error {
 	r, ok := Authority[field]
 	switch {
 	case ok && r.admits(v):
@@ -81,4 +93,33 @@ func May(v *Viewer, field string) error {
 		return apperr.ErrUnauthenticated
 	}
 	return apperr.ErrForbidden
+}
+
+// Authorize checks every root field of one operation (root is the root
+// type's name, "Query", "Mutation" or "Subscription") against the
+// Authority for the viewer of ctx, and admits the operation's writes when
+// all pass. It is the only place a role is judged.
+func Authorize(ctx context.Context, root string, fields []string) *apperr.Error {
+	v := FromContext(ctx)
+	for _, f := range fields {
+		if err := May(v, root+"."+f); err != nil {
+			return err
+		}
+	}
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
+		s.admitted.Store(true)
+	}
+	return nil
+}
+
+// requireAdmitted refuses a write of an API caller whose operation
+// Authorize did not admit, and a write without a viewer.
+func requireAdmitted(ctx context.Context) error {
+	if FromContext(ctx) == nil {
+		return apperr.ErrUnauthenticated
+	}
+	if s, ok := ctx.Value(slotKey{}).(*slot); ok && s.caller && !s.admitted.Load() {
+		return apperr.ErrForbidden
+	}
+	return privacy.Skip
 }

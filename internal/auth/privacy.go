@@ -32,13 +32,14 @@ func SystemContext(ctx context.Context) context.Context {
 
 // TenantPolicy is the privacy policy of every entity that belongs to an
 // account: reads and writes are filtered to the viewer's account (and, for
-// a user's own token, to that user's rows); only admins write, and a new
-// row always belongs to the admin's account.
+// a user's own token, to that user's rows); an API caller writes only in
+// an operation the Authority admitted (roles are judged there, not here),
+// and a new row always belongs to the viewer's account.
 func TenantPolicy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{filterToViewer},
 		Mutation: privacy.MutationPolicy{
-			privacy.ContextQueryMutationRule(requireAdmin),
+			privacy.ContextQueryMutationRule(requireAdmitted),
 			privacy.OnMutationOperation(privacy.MutationRuleFunc(stampAccount), ent.OpCreate),
 			filterToViewer,
 		},
@@ -52,16 +53,6 @@ func SystemOnlyPolicy() ent.Policy {
 		Query:    privacy.QueryPolicy{filterToViewer},
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
-}
-
-func requireAdmin(ctx context.Context) error {
-	switch v := FromContext(ctx); {
-	case v == nil:
-		return apperr.ErrUnauthenticated
-	case v.Role != RoleOwner && v.Role != RoleAdmin:
-		return apperr.ErrForbidden
-	}
-	return privacy.Skip
 }
 
 // stampAccount sets the account of a new row to the viewer's, and refuses
@@ -132,6 +123,12 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 	case ent.TypeAccount:
 		return rows(v, account.ID(v.AccountID)), nil
 	case ent.TypeAPIToken:
+		if v.Role == RoleAdmin || v.Role == RoleViewer {
+			// Admins and viewers see users' app tokens and their own
+			// credential; the account's other credentials are the owners'.
+			return []func(*sql.Selector){apitoken.AccountID(v.AccountID),
+				apitoken.Or(apitoken.KindEQ(enum.TokenApp), apitoken.ID(v.TokenID))}, nil
+		}
 		return rows(v, apitoken.AccountID(v.AccountID), apitoken.UserID(v.UserID)), nil
 	case ent.TypeAdmin:
 		if v.Role == RoleUser {

@@ -67,13 +67,29 @@ func (v *Viewer) valid() bool {
 // empty slot that Become may fill once (after a redeemed invitation).
 type slot struct {
 	v atomic.Pointer[Viewer]
+	// caller marks an API request: its writes need admitted, which
+	// Authorize sets once the operation's every root field passed the
+	// Authority.
+	caller   bool
+	admitted atomic.Bool
 }
 
 type slotKey struct{}
 
-// NewContext returns ctx carrying v (nil for an anonymous caller).
+// NewContext returns ctx carrying v (nil for an anonymous caller), for the
+// server's own work on v's behalf (commands, seeding, tests): its writes
+// are judged by tenancy alone.
 func NewContext(ctx context.Context, v *Viewer) context.Context {
 	s := &slot{}
+	s.v.Store(v)
+	return context.WithValue(ctx, slotKey{}, s)
+}
+
+// NewCallerContext returns ctx carrying v (nil for an anonymous caller) of
+// an API request: the privacy rules refuse its every write until Authorize
+// admits its operation, so that no write escapes the Authority.
+func NewCallerContext(ctx context.Context, v *Viewer) context.Context {
+	s := &slot{caller: true}
 	s.v.Store(v)
 	return context.WithValue(ctx, slotKey{}, s)
 }

@@ -21,6 +21,16 @@ var Docs = map[string]Doc{
 		"CS": "Czech.",
 		"SK": "Slovak.",
 	}},
+	"AdminRole": {"What an admin, or an API token, may do in its account.", map[string]string{
+		"OWNER":  "Everything, including the account's admins, API tokens and settings.",
+		"ADMIN":  "Users, devices, permissions and invitations.",
+		"VIEWER": "Reads the overview, door events and audit trail; writes nothing.",
+	}},
+	"TokenKind": {"What a credential is; stated when it is made, never inferred.", map[string]string{
+		"API":     "A named API token with a role of its own, made by an owner.",
+		"SESSION": "An admin's session from signIn; it has the admin's role.",
+		"APP":     "A user's token from redeemInvitation; it acts as that user.",
+	}},
 	"DeviceType": {"The kind of hardware a device is.", map[string]string{
 		"SMART_LOCK": "A smart lock fitted to a door.",
 		"OPENER":     "An opener that releases an entrance door through its intercom or buzzer.",

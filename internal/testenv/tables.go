@@ -83,6 +83,9 @@ func (e *Env) Tables() Tables {
 			}
 			var key, row []string
 			for i, c := range cols {
+				if authWrites[t.Name+"."+c] {
+					continue
+				}
 				v := render(vals[i])
 				if pk[c] {
 					key = append(key, v)
@@ -98,6 +101,12 @@ func (e *Env) Tables() Tables {
 	}
 	return out
 }
+
+// authWrites are the columns authentication writes on a token's use (at
+// most once a minute), whatever the request goes on to do; they are left
+// out of the snapshot, so that a rejected call still compares as writing
+// nothing.
+var authWrites = map[string]bool{"api_tokens.last_used_at": true, "api_tokens.updated_at": true}
 
 // render writes a column's value the same way on both databases.
 func render(v any) string {

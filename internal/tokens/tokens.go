@@ -1,0 +1,180 @@
+// Package tokens is the lifecycle of credentials: creating API tokens,
+// revoking any token, and how long each kind works (Lifetimes).
+package tokens
+
+import (
+	"context"
+	"time"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// NewAPIToken is what createAPIToken asks for.
+type NewAPIToken struct {
+	Name      string
+	Role      enum.AdminRole
+	ExpiresAt *time.Time
+}
+
+// CreateAPI creates an API token for the account of ctx's viewer, who is
+// recorded as its creator, and returns it with its secret (which only its
+// hash is kept of). An expiry must be after now.
+func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time) (*ent.APIToken, string, error) {
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return nil, "", apperr.Invalid("input.expiresAt", "must be in the future")
+	}
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return nil, "", apperr.ErrUnauthenticated
+	}
+	creator := v.AdminID
+	if creator == "" {
+		creator = v.TokenID
+	}
+	secret, hash := auth.NewToken()
+	t, err := c.APIToken.Create().
+		SetKind(enum.TokenAPI).
+		SetName(in.Name).
+		SetRole(in.Role).
+		SetNillableExpiresAt(in.ExpiresAt).
+		SetTokenHash(hash).
+		SetCreatedByID(creator).
+		SetCreatedByName(v.Name).
+		Save(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	// Audit hook (issue #15, item 7): "token.create", target t.ID, fields
+	// name, kind, role, expiresAt (never the secret or its hash).
+	return t, secret, nil
+}
+
+// Revoke deletes the token id, if it is of one of kinds and the viewer of
+// ctx may see it (tenancy decides; another account's token is NOT_FOUND
+// like a missing one), and returns it as it was. The token cache's hooks
+// make it stop at once on this instance. The account's last owner
+// credential (an OWNER API token, unexpired at now, or an enabled OWNER
+// admin) is not revoked: nobody could manage the account after it.
+func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kinds ...enum.TokenKind) (*ent.APIToken, error) {
+	t, err := c.APIToken.Query().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, &apperr.Error{Code: apperr.NotFound, Field: "id", Message: "no such token"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Audit hook (issue #15, item 7): "token.revoke" (or "token.signOut"
+	// from SignOut), target t.ID, before: name, kind, role.
+	if err := c.APIToken.DeleteOne(t).Exec(ctx); err != nil {
+		return nil, err
+	}
+	if t.Kind == enum.TokenAPI && t.Role != nil && *t.Role == enum.AdminOwner {
+		// Counted after the delete, in the operation's transaction, which
+		// the error rolls back.
+		sys := auth.SystemContext(ctx)
+		tokens, err := c.APIToken.Query().Where(apitoken.AccountID(t.AccountID), apitoken.KindEQ(enum.TokenAPI), apitoken.RoleEQ(enum.AdminOwner),
+			apitoken.Or(apitoken.ExpiresAtIsNil(), apitoken.ExpiresAtGT(now))).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		admins, err := c.Admin.Query().Where(admin.AccountID(t.AccountID), admin.RoleEQ(enum.AdminOwner), admin.Disabled(false)).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		if !tokens && !admins {
+			return nil, apperr.New(apperr.Conflict, "this is the account's last owner credential: create another OWNER token (or admin) first")
+		}
+	}
+	return t, nil
+}
+
+// SignOut revokes the credential the request of ctx came with, whatever
+// its kind, and returns its ID.
+func SignOut(ctx context.Context, c *ent.Client, now time.Time) (pulid.ID, error) {
+	v := auth.FromContext(ctx)
+	if v == nil || v.TokenID == "" {
+		return "", apperr.ErrUnauthenticated
+	}
+	_, err := Revoke(ctx, c, now, v.TokenID, enum.TokenAPI, enum.TokenSession, enum.TokenApp)
+	return v.TokenID, err
+}
+
+// Lifetimes bound how long tokens work, beyond their own expiry.
+type Lifetimes struct {
+	// SessionIdle ends a session not used for this long (SESSION_IDLE).
+	SessionIdle time.Duration
+	// AppTTL ends an app token this long after it was issued
+	// (APP_TOKEN_TTL); 0 for no limit.
+	AppTTL time.Duration
+}
+
+// Life is when one token stops working: at End (zero for never), or when
+// it has not been used for Idle (0 for never) since its last use.
+type Life struct {
+	End  time.Time
+	Idle time.Duration
+}
+
+// Of returns the life of t: its own expiry, its kind's lifetime, and a
+// session's idle window.
+func (l Lifetimes) Of(t *ent.APIToken) Life {
+	var life Life
+	if t.ExpiresAt != nil {
+		life.End = *t.ExpiresAt
+	}
+	switch t.Kind {
+	case enum.TokenSession:
+		life.Idle = l.SessionIdle
+	case enum.TokenApp:
+		if l.AppTTL > 0 {
+			life.End = earliest(life.End, t.CreatedAt.Add(l.AppTTL))
+		}
+	}
+	return life
+}
+
+// LastUse is when t was last used as far as its row says: its last use,
+// or its creation when it was never used.
+func LastUse(t *ent.APIToken) time.Time {
+	if t.LastUsedAt != nil && t.LastUsedAt.After(t.CreatedAt) {
+		return *t.LastUsedAt
+	}
+	return t.CreatedAt
+}
+
+// Alive reports whether a token of this life, last used at lastUse, still
+// works at now.
+func (l Life) Alive(now, lastUse time.Time) bool {
+	if !l.End.IsZero() && !now.Before(l.End) {
+		return false
+	}
+	return l.Idle <= 0 || now.Before(lastUse.Add(l.Idle))
+}
+
+// earliest is the earlier of a (zero for none) and b.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// UseInterval is how often a token's last use is written: at most once per
+// interval, not on every request.
+const UseInterval = time.Minute
+
+// Touch records that the token id was used at now, unless a use within
+// UseInterval is on record already (another instance may have written
+// it).
+func Touch(ctx context.Context, c *ent.Client, id pulid.ID, now time.Time) error {
+	return c.APIToken.Update().
+		Where(apitoken.ID(id), apitoken.Or(apitoken.LastUsedAtIsNil(), apitoken.LastUsedAtLTE(now.Add(-UseInterval)))).
+		SetLastUsedAt(now).
+		Exec(auth.SystemContext(ctx))
+}
