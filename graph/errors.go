@@ -22,7 +22,8 @@ import (
 // the handler extensions (Limits, PageLimit, MutationGuard, wrapping their
 // typed errors with refusal) and the Transactioner (through presentError)
 // return errors as they are; this maps *apperr.Error, Ent's typed errors
-// and the constraints of constraints, and masks everything else: no driver,
+// and the constraints of constraints (a list of input errors becomes one
+// client error each), and masks everything else: no driver,
 // SQL, Ent or Go text reaches a client. Errors it masks are logged here.
 // (internal/app adds extensions.requestId to INTERNAL errors around it.)
 //
@@ -32,6 +33,15 @@ import (
 // extensions.requestId.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		// Several input errors of one field are each an error of their
+		// own, in order: all but the last go to the response from here
+		// (through this presenter again), the last is this answer.
+		if errs := inputErrors(err); len(errs) > 1 {
+			for _, e := range errs[:len(errs)-1] {
+				graphql.AddError(ctx, e)
+			}
+			err = errs[len(errs)-1]
+		}
 		out := present(withInputField(ctx, err))
 		var ae *apperr.Error
 		switch {
@@ -50,6 +60,20 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return out
 	}
+}
+
+// inputErrors returns the errors of a list of input errors (every invalid
+// field of a call: apperr.List, ent.ValidationErrors), or nil.
+func inputErrors(err error) []error {
+	var l apperr.List
+	var ve ent.ValidationErrors
+	switch {
+	case errors.As(err, &l):
+		return l.Unwrap()
+	case errors.As(err, &ve):
+		return ve.Unwrap()
+	}
+	return nil
 }
 
 // refusal carries a typed error out of a handler extension, whose gqlgen

@@ -72,3 +72,6 @@ func (Device) Annotations() []schema.Annotation {
 
 // Policy keeps the rows of one account to that account.
 func (Device) Policy() ent.Policy { return auth.TenantPolicy() }
+
+// Hooks report every invalid field of a write at once.
+func (Device) Hooks() []ent.Hook { return []ent.Hook{allFieldErrors} }

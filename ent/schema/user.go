@@ -110,7 +110,7 @@ func validateEmail(s string) error {
 func (User) Policy() ent.Policy { return auth.TenantPolicy() }
 
 // Hooks store emails trimmed and in lower case, so that the unique index on
-// (account, email) ignores case.
+// (account, email) ignores case, and then report every invalid field.
 func (User) Hooks() []ent.Hook {
 	return []ent.Hook{
 		func(next ent.Mutator) ent.Mutator {
@@ -126,5 +126,6 @@ func (User) Hooks() []ent.Hook {
 				return next.Mutate(ctx, m)
 			})
 		},
+		allFieldErrors,
 	}
 }

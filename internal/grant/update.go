@@ -40,8 +40,11 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 	if in, set := p.Restrictions.ValueOK(); set {
 		if in == nil {
 			r = access.Restrictions{}
-		} else if r, err = apply(r, in, "input.restrictions"); err != nil {
-			return nil, err
+		} else {
+			var invalid apperr.List
+			if r, invalid = apply(r, in, "input.restrictions"); invalid != nil {
+				return nil, invalid
+			}
 		}
 	}
 	upd := c.Permission.UpdateOne(cur).
