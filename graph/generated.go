@@ -83,7 +83,7 @@ type QueryResolver interface {
 	Invitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder, where *ent.InvitationWhereInput) (*ent.InvitationConnection, error)
 	Permissions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) (*ent.PermissionConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
-	CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error)
+	CheckAccess(ctx context.Context, userID *pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error)
 	Viewer(ctx context.Context) (*auth.Viewer, error)
 }
 type ViewerResolver interface {
@@ -213,8 +213,10 @@ var sources = []*ast.Source{
 	{Name: "../schema/access.graphql", Input: `extend type Query {
   """
   Decides whether a user may operate a device at an instant (default: now),
-  remotely or at the device (default: at the device). An admin may ask about
-  any user of the account; a user's own token only about itself.
+  remotely or at the device (default: at the device). An admin names the
+  user (userID is required with an admin token) and may ask about any user
+  of the account; a user's own token asks about itself, with userID left
+  out or naming that user (another user is FORBIDDEN).
   Restrictions are evaluated in the device's time zone: validity is the
   half-open interval [validFrom, validUntil); the daily window is
   [dailyFrom, dailyUntil) on the local wall clock, where "24:00" ends the
@@ -222,7 +224,7 @@ var sources = []*ast.Source{
   applied to the day on which the window began. Daylight-saving changes are
   handled by taking the instant's local weekday and minute of day.
   """
-  checkAccess(userID: ID!, deviceID: ID!, at: Time, remote: Boolean): AccessDecision!
+  checkAccess(userID: ID, deviceID: ID!, at: Time, remote: Boolean): AccessDecision!
 }
 
 extend type Mutation {
@@ -3660,8 +3662,8 @@ func (ec *executionContext) field_Query_checkAccess_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userID",
-		func(ctx context.Context, v any) (pulid.ID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4175,16 +4177,46 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AccessDecision_allowed(ctx context.Context, field graphql.CollectedField, obj *door.Decision) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessDecision_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AccessDecision_reason(ctx context.Context, field graphql.CollectedField, obj *door.Decision) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecision_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.AccessReason) graphql.Marshaler {
+			return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessDecision_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "AccessReason")
@@ -4246,88 +4278,253 @@ func (ec *executionContext) fieldContext_AccessDecision_permission(_ context.Con
 }
 
 func (ec *executionContext) _AccessEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.ID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AccessEvent_userID(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.UserID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AccessEvent_deviceID(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeviceID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_deviceID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_deviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AccessEvent_permissionID(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.PermissionID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_permissionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PermissionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_permissionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AccessEvent_userName(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.UserName)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_userName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_userName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AccessEvent_deviceName(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.DeviceName)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_deviceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_deviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _AccessEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNLockAction2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockAction(ctx, field.Selections, obj.Action)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.LockAction) graphql.Marshaler {
+			return ec.marshalNLockAction2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "LockAction")
 }
 
 func (ec *executionContext) _AccessEvent_remote(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Remote)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_remote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_remote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AccessEvent_allowed(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AccessEvent_reason(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.AccessReason) graphql.Marshaler {
+			return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "AccessReason")
 }
 
 func (ec *executionContext) _AccessEvent_outcome(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEvent) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, field.Selections, obj.Outcome)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEvent_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.DeviceOutcome) graphql.Marshaler {
+			return ec.marshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEvent_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEvent", field, false, false, "DeviceOutcome")
@@ -4517,8 +4714,23 @@ func (ec *executionContext) fieldContext_AccessEventConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _AccessEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEventConnection) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEventConnection", field, false, false, "Int")
@@ -4557,16 +4769,46 @@ func (ec *executionContext) fieldContext_AccessEventEdge_node(_ context.Context,
 }
 
 func (ec *executionContext) _AccessEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AccessEventEdge) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_AccessEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessEventEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Account_id(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.ID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Account_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, "ID")
@@ -4619,8 +4861,23 @@ func (ec *executionContext) fieldContext_Account_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Account_name(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Account_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
@@ -4659,8 +4916,23 @@ func (ec *executionContext) fieldContext_CreateDevicePayload_device(_ context.Co
 }
 
 func (ec *executionContext) _CreateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateDevicePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_CreateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateDevicePayload", field, false, false, "String")
@@ -4699,72 +4971,207 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 }
 
 func (ec *executionContext) _CreateUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUserPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_CreateUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _DeleteDevicePayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteDevicePayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteDevicePayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DeleteDevicePayload_removedPermissions(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.RemovedPermissions)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteDevicePayload_removedPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedPermissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteDevicePayload_removedPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DeleteDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteDevicePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteDevicePayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _DeleteUserPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteUserPayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteUserPayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DeleteUserPayload_revokedPermissions(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.RevokedPermissions)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteUserPayload_revokedPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedPermissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteUserPayload_revokedPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DeleteUserPayload_revokedInvitations(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.RevokedInvitations)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteUserPayload_revokedInvitations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedInvitations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteUserPayload_revokedInvitations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DeleteUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteUserPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteUserPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_DeleteUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.ID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Device_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "ID")
@@ -4817,40 +5224,115 @@ func (ec *executionContext) fieldContext_Device_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Device_version(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Device_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Device_name(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Device_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
 func (ec *executionContext) _Device_type(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNDeviceType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceType(ctx, field.Selections, obj.Type)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.DeviceType) graphql.Marshaler {
+			return ec.marshalNDeviceType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Device_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "DeviceType")
 }
 
 func (ec *executionContext) _Device_timeZone(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.TimeZone)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Device_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
 func (ec *executionContext) _Device_vendorID(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.VendorID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_vendorID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VendorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Device_vendorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
@@ -5009,8 +5491,23 @@ func (ec *executionContext) fieldContext_DeviceConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _DeviceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DeviceConnection) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeviceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeviceConnection", field, false, false, "Int")
@@ -5049,8 +5546,23 @@ func (ec *executionContext) fieldContext_DeviceEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _DeviceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DeviceEdge) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_DeviceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeviceEdge", field, false, false, "Cursor")
@@ -5121,24 +5633,69 @@ func (ec *executionContext) fieldContext_GrantPermissionPayload_invitation(_ con
 }
 
 func (ec *executionContext) _GrantPermissionPayload_code(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantPermissionPayload_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_GrantPermissionPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _GrantPermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.GrantPermissionPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantPermissionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_GrantPermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GrantPermissionPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.ID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invitation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Invitation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "ID")
@@ -5191,16 +5748,46 @@ func (ec *executionContext) fieldContext_Invitation_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Invitation_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.UserID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invitation_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Invitation_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Invitation_language(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNLanguage2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLanguage(ctx, field.Selections, obj.Language)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invitation_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Language) graphql.Marshaler {
+			return ec.marshalNLanguage2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLanguage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Invitation_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "Language")
@@ -5230,16 +5817,46 @@ func (ec *executionContext) fieldContext_Invitation_expiresAt(_ context.Context,
 }
 
 func (ec *executionContext) _Invitation_delivery(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, field.Selections, obj.Delivery)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invitation_delivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.DeliveryStatus) graphql.Marshaler {
+			return ec.marshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Invitation_delivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "DeliveryStatus")
 }
 
 func (ec *executionContext) _Invitation_redeemedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RedeemedAt)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invitation_redeemedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedeemedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Invitation_redeemedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "Time")
@@ -5409,8 +6026,23 @@ func (ec *executionContext) fieldContext_InvitationConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _InvitationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InvitationConnection) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvitationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_InvitationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InvitationConnection", field, false, false, "Int")
@@ -5449,8 +6081,23 @@ func (ec *executionContext) fieldContext_InvitationEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _InvitationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InvitationEdge) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvitationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_InvitationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InvitationEdge", field, false, false, "Cursor")
@@ -5985,16 +6632,46 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 }
 
 func (ec *executionContext) _OperateDevicePayload_allowed(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Allowed)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperateDevicePayload_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _OperateDevicePayload_reason(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, field.Selections, obj.Reason)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperateDevicePayload_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.AccessReason) graphql.Marshaler {
+			return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "AccessReason")
@@ -6033,56 +6710,161 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_event(_ context.Co
 }
 
 func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx, field.Selections, obj.State)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperateDevicePayload_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *door.State) graphql.Marshaler {
+			return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "LockState")
 }
 
 func (ec *executionContext) _OperateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperateDevicePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.StartCursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.EndCursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Permission_id(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.ID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "ID")
@@ -6135,56 +6917,161 @@ func (ec *executionContext) fieldContext_Permission_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Permission_version(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Permission_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.UserID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Permission_deviceID(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeviceID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_deviceID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_deviceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Permission_invitationID(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.InvitationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_invitationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_invitationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Permission_status(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNPermissionStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐPermissionStatus(ctx, field.Selections, obj.Status)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.PermissionStatus) graphql.Marshaler {
+			return ec.marshalNPermissionStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐPermissionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "PermissionStatus")
 }
 
 func (ec *executionContext) _Permission_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Enabled)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Permission_remoteAllowed(ctx context.Context, field graphql.CollectedField, obj *ent.Permission) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.RemoteAllowed)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_remoteAllowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemoteAllowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_Permission_remoteAllowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Permission", field, false, false, "Boolean")
@@ -6406,8 +7293,23 @@ func (ec *executionContext) fieldContext_PermissionConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _PermissionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PermissionConnection) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermissionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_PermissionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PermissionConnection", field, false, false, "Int")
@@ -6446,8 +7348,23 @@ func (ec *executionContext) fieldContext_PermissionEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _PermissionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PermissionEdge) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PermissionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_PermissionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PermissionEdge", field, false, false, "Cursor")
@@ -6771,7 +7688,7 @@ func (ec *executionContext) _Query_checkAccess(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CheckAccess(ctx, fc.Args["userID"].(pulid.ID), fc.Args["deviceID"].(pulid.ID), fc.Args["at"].(*time.Time), fc.Args["remote"].(*bool))
+			return ec.Resolvers.Query().CheckAccess(ctx, fc.Args["userID"].(*pulid.ID), fc.Args["deviceID"].(pulid.ID), fc.Args["at"].(*time.Time), fc.Args["remote"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *door.Decision) graphql.Marshaler {
@@ -6914,8 +7831,23 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _RedeemInvitationPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Token)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemInvitationPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_RedeemInvitationPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
@@ -6986,8 +7918,23 @@ func (ec *executionContext) fieldContext_RedeemInvitationPayload_permissions(_ c
 }
 
 func (ec *executionContext) _RedeemInvitationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RedeemInvitationPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedeemInvitationPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_RedeemInvitationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RedeemInvitationPayload", field, false, false, "String")
@@ -7026,56 +7973,161 @@ func (ec *executionContext) fieldContext_ResendInvitationPayload_invitation(_ co
 }
 
 func (ec *executionContext) _ResendInvitationPayload_code(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Code)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResendInvitationPayload_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_ResendInvitationPayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _ResendInvitationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.ResendInvitationPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResendInvitationPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_ResendInvitationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResendInvitationPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Restrictions_validFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidFrom)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Restrictions_validUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ValidUntil)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_validUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Restrictions_weekdays(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekdayᚄ(ctx, field.Selections, obj.WeekdayList())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_weekdays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WeekdayList(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []enum.Weekday) graphql.Marshaler {
+			return ec.marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekdayᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_weekdays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, true, false, "Weekday")
 }
 
 func (ec *executionContext) _Restrictions_dailyFrom(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, field.Selections, obj.DailyFrom)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_dailyFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *access.Minute) graphql.Marshaler {
+			return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
 }
 
 func (ec *executionContext) _Restrictions_dailyUntil(ctx context.Context, field graphql.CollectedField, obj *access.Restrictions) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, field.Selections, obj.DailyUntil)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restrictions_dailyUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *access.Minute) graphql.Marshaler {
+			return ec.marshalOString2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋaccessᚐMinute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_Restrictions_dailyUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restrictions", field, false, false, "String")
@@ -7114,8 +8166,23 @@ func (ec *executionContext) fieldContext_RevokePermissionPayload_permission(_ co
 }
 
 func (ec *executionContext) _RevokePermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RevokePermissionPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokePermissionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_RevokePermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RevokePermissionPayload", field, false, false, "String")
@@ -7154,8 +8221,23 @@ func (ec *executionContext) fieldContext_UpdateDevicePayload_device(_ context.Co
 }
 
 func (ec *executionContext) _UpdateDevicePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateDevicePayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateDevicePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_UpdateDevicePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdateDevicePayload", field, false, false, "String")
@@ -7194,8 +8276,23 @@ func (ec *executionContext) fieldContext_UpdatePermissionPayload_permission(_ co
 }
 
 func (ec *executionContext) _UpdatePermissionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdatePermissionPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdatePermissionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_UpdatePermissionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdatePermissionPayload", field, false, false, "String")
@@ -7234,16 +8331,46 @@ func (ec *executionContext) fieldContext_UpdateUserPayload_user(_ context.Contex
 }
 
 func (ec *executionContext) _UpdateUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateUserPayload) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateUserPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext_UpdateUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdateUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.ID)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
@@ -7296,40 +8423,115 @@ func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_version(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_User_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Email)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_language(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNLanguage2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLanguage(ctx, field.Selections, obj.Language)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Language) graphql.Marshaler {
+			return ec.marshalNLanguage2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLanguage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_User_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Language")
 }
 
 func (ec *executionContext) _User_origin(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNOrigin2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐOrigin(ctx, field.Selections, obj.Origin)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Origin) graphql.Marshaler {
+			return ec.marshalNOrigin2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_User_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Origin")
@@ -7532,8 +8734,23 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_UserConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserConnection", field, false, false, "Int")
@@ -7572,8 +8789,23 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
@@ -7667,32 +8899,92 @@ func (ec *executionContext) fieldContext_Viewer_user(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Directive_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Directive_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Directive_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Directive_isRepeatable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsRepeatable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, obj.Locations)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Directive_locations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___Directive_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "__DirectiveLocation")
@@ -7743,48 +9035,138 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___EnumValue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___EnumValue_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___EnumValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___EnumValue_isDeprecated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDeprecated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___EnumValue_deprecationReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeprecationReason(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Field_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Field_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Field_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, "String")
@@ -7867,32 +9249,92 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Field_isDeprecated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDeprecated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Field_deprecationReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeprecationReason(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, true, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___InputValue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___InputValue_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___InputValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "String")
@@ -7931,32 +9373,92 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___InputValue_defaultValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___InputValue_isDeprecated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDeprecated(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___InputValue_deprecationReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeprecationReason(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Schema_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Schema_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Schema", field, true, false, "String")
@@ -8123,32 +9625,92 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalN__TypeKind2string(ctx, field.Selections, obj.Kind())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Type_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalN__TypeKind2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "__TypeKind")
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Type_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Type_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Type_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Type_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecifiedByURL())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Type_specifiedByURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpecifiedByURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
@@ -8383,8 +9945,23 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	// A leaf read directly (gqlpatch).
-	return ec.marshalOBoolean2bool(ctx, field.Selections, obj.IsOneOf())
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext___Type_isOneOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsOneOf(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalOBoolean2bool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
 }
 func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Type", field, true, false, "Boolean")
@@ -12373,7 +13950,7 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12409,10 +13986,10 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var accessEventImplementors = []string{"AccessEvent", "Node"}
@@ -12421,7 +13998,7 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12487,19 +14064,19 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_device(ctx, field, obj)
 				})
 		case "permission":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AccessEvent_permission(ctx, field, obj)
@@ -12515,10 +14092,10 @@ func (ec *executionContext) _AccessEvent(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var accessEventConnectionImplementors = []string{"AccessEventConnection"}
@@ -12527,7 +14104,7 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12558,10 +14135,10 @@ func (ec *executionContext) _AccessEventConnection(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var accessEventEdgeImplementors = []string{"AccessEventEdge"}
@@ -12570,7 +14147,7 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12596,10 +14173,10 @@ func (ec *executionContext) _AccessEventEdge(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var accountImplementors = []string{"Account", "Node"}
@@ -12608,7 +14185,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12644,10 +14221,10 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var createDevicePayloadImplementors = []string{"CreateDevicePayload"}
@@ -12656,7 +14233,7 @@ func (ec *executionContext) _CreateDevicePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, createDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12682,10 +14259,10 @@ func (ec *executionContext) _CreateDevicePayload(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var createUserPayloadImplementors = []string{"CreateUserPayload"}
@@ -12694,7 +14271,7 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, createUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12720,10 +14297,10 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var deleteDevicePayloadImplementors = []string{"DeleteDevicePayload"}
@@ -12732,7 +14309,7 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12763,10 +14340,10 @@ func (ec *executionContext) _DeleteDevicePayload(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var deleteUserPayloadImplementors = []string{"DeleteUserPayload"}
@@ -12775,7 +14352,7 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12811,10 +14388,10 @@ func (ec *executionContext) _DeleteUserPayload(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var deviceImplementors = []string{"Device", "Node"}
@@ -12823,7 +14400,7 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12869,13 +14446,13 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_permissions(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Device_events(ctx, field, obj)
@@ -12891,10 +14468,10 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var deviceConnectionImplementors = []string{"DeviceConnection"}
@@ -12903,7 +14480,7 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12934,10 +14511,10 @@ func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var deviceEdgeImplementors = []string{"DeviceEdge"}
@@ -12946,7 +14523,7 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -12972,10 +14549,10 @@ func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var grantPermissionPayloadImplementors = []string{"GrantPermissionPayload"}
@@ -12984,7 +14561,7 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, grantPermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13020,10 +14597,10 @@ func (ec *executionContext) _GrantPermissionPayload(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var invitationImplementors = []string{"Invitation", "Node"}
@@ -13032,7 +14609,7 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13078,19 +14655,19 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_user(ctx, field, obj)
 				})
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_permissions(ctx, field, obj)
 				})
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Invitation_status(ctx, field, obj)
@@ -13106,10 +14683,10 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var invitationConnectionImplementors = []string{"InvitationConnection"}
@@ -13118,7 +14695,7 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13149,10 +14726,10 @@ func (ec *executionContext) _InvitationConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var invitationEdgeImplementors = []string{"InvitationEdge"}
@@ -13161,7 +14738,7 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, invitationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13187,10 +14764,10 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -13202,7 +14779,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -13307,10 +14884,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var operateDevicePayloadImplementors = []string{"OperateDevicePayload"}
@@ -13319,7 +14896,7 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, operateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13360,10 +14937,10 @@ func (ec *executionContext) _OperateDevicePayload(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -13372,7 +14949,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13408,10 +14985,10 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var permissionImplementors = []string{"Permission", "Node"}
@@ -13420,7 +14997,7 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13476,25 +15053,25 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_user(ctx, field, obj)
 				})
 		case "device":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_device(ctx, field, obj)
 				})
 		case "invitation":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_invitation(ctx, field, obj)
 				})
 		case "schedule":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_schedule(ctx, field, obj)
@@ -13515,10 +15092,10 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var permissionConnectionImplementors = []string{"PermissionConnection"}
@@ -13527,7 +15104,7 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13558,10 +15135,10 @@ func (ec *executionContext) _PermissionConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var permissionEdgeImplementors = []string{"PermissionEdge"}
@@ -13570,7 +15147,7 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, permissionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13596,10 +15173,10 @@ func (ec *executionContext) _PermissionEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var queryImplementors = []string{"Query"}
@@ -13611,7 +15188,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -13700,10 +15277,10 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var redeemInvitationPayloadImplementors = []string{"RedeemInvitationPayload"}
@@ -13712,7 +15289,7 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, redeemInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13748,10 +15325,10 @@ func (ec *executionContext) _RedeemInvitationPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var resendInvitationPayloadImplementors = []string{"ResendInvitationPayload"}
@@ -13760,7 +15337,7 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, resendInvitationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13791,10 +15368,10 @@ func (ec *executionContext) _ResendInvitationPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var restrictionsImplementors = []string{"Restrictions"}
@@ -13803,7 +15380,7 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, restrictionsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13844,10 +15421,10 @@ func (ec *executionContext) _Restrictions(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var revokePermissionPayloadImplementors = []string{"RevokePermissionPayload"}
@@ -13856,7 +15433,7 @@ func (ec *executionContext) _RevokePermissionPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, revokePermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13882,10 +15459,10 @@ func (ec *executionContext) _RevokePermissionPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var updateDevicePayloadImplementors = []string{"UpdateDevicePayload"}
@@ -13894,7 +15471,7 @@ func (ec *executionContext) _UpdateDevicePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13920,10 +15497,10 @@ func (ec *executionContext) _UpdateDevicePayload(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var updatePermissionPayloadImplementors = []string{"UpdatePermissionPayload"}
@@ -13932,7 +15509,7 @@ func (ec *executionContext) _UpdatePermissionPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, updatePermissionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13958,10 +15535,10 @@ func (ec *executionContext) _UpdatePermissionPayload(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var updateUserPayloadImplementors = []string{"UpdateUserPayload"}
@@ -13970,7 +15547,7 @@ func (ec *executionContext) _UpdateUserPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -13996,10 +15573,10 @@ func (ec *executionContext) _UpdateUserPayload(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -14008,7 +15585,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14054,19 +15631,19 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_permissions(ctx, field, obj)
 				})
 		case "invitations":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_invitations(ctx, field, obj)
 				})
 		case "events":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_events(ctx, field, obj)
@@ -14082,10 +15659,10 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -14094,7 +15671,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14125,10 +15702,10 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -14137,7 +15714,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14163,10 +15740,10 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -14175,25 +15752,25 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Viewer")
 		case "account":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_account(ctx, field, obj)
 				})
 		case "role":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_role(ctx, field, obj)
 				})
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_user(ctx, field, obj)
@@ -14209,10 +15786,10 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -14221,7 +15798,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14262,10 +15839,10 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -14274,7 +15851,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14310,10 +15887,10 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -14322,7 +15899,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14368,10 +15945,10 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -14380,7 +15957,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14426,10 +16003,10 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -14438,7 +16015,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14484,10 +16061,10 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -14496,7 +16073,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14567,10 +16144,10 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectValue(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -14915,7 +16492,7 @@ func (ec *executionContext) marshalNLockAction2githubᚗcomᚋlatchkeyᚋlatchke
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx, sel, v[i])
@@ -14949,7 +16526,7 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 }
 
 func (ec *executionContext) marshalNPermission2ᚕᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Permission) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPermission2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermission(ctx, sel, v[i])
@@ -15172,7 +16749,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -15216,7 +16793,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -15244,7 +16821,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -15272,7 +16849,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -15320,7 +16897,7 @@ func (ec *executionContext) marshalOAccessEventEdge2ᚕᚖgithubᚗcomᚋlatchke
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAccessEventEdge2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐAccessEventEdge(ctx, sel, v[i])
@@ -15390,7 +16967,7 @@ func (ec *executionContext) marshalOAccessReason2ᚕgithubᚗcomᚋlatchkeyᚋla
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessReason2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAccessReason(ctx, sel, v[i])
@@ -15504,7 +17081,7 @@ func (ec *executionContext) marshalODeliveryStatus2ᚕgithubᚗcomᚋlatchkeyᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDeliveryStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeliveryStatus(ctx, sel, v[i])
@@ -15546,7 +17123,7 @@ func (ec *executionContext) marshalODeviceEdge2ᚕᚖgithubᚗcomᚋlatchkeyᚋl
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODeviceEdge2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐDeviceEdge(ctx, sel, v[i])
@@ -15591,7 +17168,7 @@ func (ec *executionContext) marshalODeviceOutcome2ᚕgithubᚗcomᚋlatchkeyᚋl
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDeviceOutcome2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceOutcome(ctx, sel, v[i])
@@ -15643,7 +17220,7 @@ func (ec *executionContext) marshalODeviceType2ᚕgithubᚗcomᚋlatchkeyᚋlatc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDeviceType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐDeviceType(ctx, sel, v[i])
@@ -15779,7 +17356,7 @@ func (ec *executionContext) marshalOInvitationEdge2ᚕᚖgithubᚗcomᚋlatchkey
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInvitationEdge2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐInvitationEdge(ctx, sel, v[i])
@@ -15849,7 +17426,7 @@ func (ec *executionContext) marshalOLanguage2ᚕgithubᚗcomᚋlatchkeyᚋlatchk
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLanguage2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLanguage(ctx, sel, v[i])
@@ -15901,7 +17478,7 @@ func (ec *executionContext) marshalOLockAction2ᚕgithubᚗcomᚋlatchkeyᚋlatc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLockAction2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockAction(ctx, sel, v[i])
@@ -15983,7 +17560,7 @@ func (ec *executionContext) marshalOOrigin2ᚕgithubᚗcomᚋlatchkeyᚋlatchkey
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrigin2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐOrigin(ctx, sel, v[i])
@@ -16025,7 +17602,7 @@ func (ec *executionContext) marshalOPermissionEdge2ᚕᚖgithubᚗcomᚋlatchkey
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPermissionEdge2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐPermissionEdge(ctx, sel, v[i])
@@ -16070,7 +17647,7 @@ func (ec *executionContext) marshalOPermissionStatus2ᚕgithubᚗcomᚋlatchkey�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPermissionStatus2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐPermissionStatus(ctx, sel, v[i])
@@ -16269,7 +17846,7 @@ func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋlatchkeyᚋlat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUserEdge2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐUserEdge(ctx, sel, v[i])
@@ -16339,7 +17916,7 @@ func (ec *executionContext) marshalOWeekday2ᚕgithubᚗcomᚋlatchkeyᚋlatchke
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWeekday2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐWeekday(ctx, sel, v[i])
@@ -16358,7 +17935,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -16377,7 +17954,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -16396,7 +17973,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -16415,7 +17992,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

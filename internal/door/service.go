@@ -43,17 +43,35 @@ type Decision struct {
 }
 
 // Check decides whether the user may operate the device at the instant
-// (now when nil). An admin may ask about any user of the account; a user's
-// own token only about itself.
-func (s *Service) Check(ctx context.Context, userID, deviceID pulid.ID, at *time.Time, remote bool) (*Decision, error) {
-	if v := auth.FromContext(ctx); v != nil && v.Role != auth.RoleAdmin && v.UserID != userID {
-		return nil, apperr.ErrForbidden
+// (now when nil). An admin names the user, any user of the account; a
+// user's own token asks about itself, named or not.
+func (s *Service) Check(ctx context.Context, userID *pulid.ID, deviceID pulid.ID, at *time.Time, remote bool) (*Decision, error) {
+	who, err := subject(auth.FromContext(ctx), userID)
+	if err != nil {
+		return nil, err
 	}
 	when := s.Now()
 	if at != nil {
 		when = *at
 	}
-	return s.decide(ctx, userID, deviceID, when, remote)
+	return s.decide(ctx, who, deviceID, when, remote)
+}
+
+// subject is the user a check asks about: for an admin the one named, for
+// a user's token itself (named or not; naming another user is refused).
+// Any other viewer is refused.
+func subject(v *auth.Viewer, userID *pulid.ID) (pulid.ID, error) {
+	switch {
+	case v == nil:
+		return "", apperr.ErrUnauthenticated
+	case v.Role == auth.RoleUser && (userID == nil || *userID == v.UserID):
+		return v.UserID, nil
+	case v.Role != auth.RoleAdmin:
+		return "", apperr.ErrForbidden
+	case userID == nil:
+		return "", apperr.Invalid("userID", "is required with an admin token: name the user to decide for")
+	}
+	return *userID, nil
 }
 
 // decide loads the user's permission on the device with the device in one
