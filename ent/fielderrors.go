@@ -117,6 +117,11 @@ func (m *DeviceMutation) FieldErrors() error {
 			errs = append(errs, &ValidationError{Name: "vendor_id", err: fmt.Errorf(`ent: validator failed for field "Device.vendor_id": %w`, err)})
 		}
 	}
+	if v, ok := m.LockState(); ok {
+		if err := device.LockStateValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "lock_state", err: fmt.Errorf(`ent: validator failed for field "Device.lock_state": %w`, err)})
+		}
+	}
 	if len(errs) == 0 {
 		return nil
 	}

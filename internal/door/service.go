@@ -163,7 +163,7 @@ type Operation struct {
 	Reason  enum.AccessReason
 	Event   *ent.AccessEvent
 	// State is the device's state after the action; nil when refused.
-	State *State
+	State *enum.LockState
 }
 
 // recordTimeout bounds the write of the device's answer, which goes on
@@ -236,7 +236,7 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(sys), recordTimeout)
 	defer cancel()
-	if err := event.Update().SetOutcome(outcome).Exec(rctx); err != nil {
+	if err := s.record(rctx, event, outcome, deviceID, st); err != nil {
 		return nil, errors.Join(opErr, err)
 	}
 	if opErr != nil {
@@ -245,4 +245,26 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	event.Outcome = outcome
 	op.State = &st
 	return op, nil
+}
+
+// record writes the device's answer in one transaction: the event's
+// outcome and, when the device acted, the lock state it reported, on the
+// device (a device deleted meanwhile takes no state, and the outcome is
+// written all the same).
+func (s *Service) record(ctx context.Context, event *ent.AccessEvent, outcome enum.DeviceOutcome, deviceID pulid.ID, st enum.LockState) error {
+	tx, err := s.Client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	err = tx.AccessEvent.UpdateOne(event).SetOutcome(outcome).Exec(ctx)
+	if err == nil && outcome == enum.OutcomeDone {
+		err = tx.Device.Update().Where(device.ID(deviceID)).
+			SetLockState(st).
+			SetLockStateReportedAt(s.Now()).
+			Exec(ctx)
+	}
+	if err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
 }
