@@ -3,8 +3,8 @@
 package ent
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
@@ -18,45 +18,22 @@ import (
 	"github.com/latchkey/latchkey/ent/user"
 )
 
-// ValidationErrors is one ValidationError per invalid field of a write.
-type ValidationErrors []*ValidationError
-
-func (e ValidationErrors) Error() string {
-	msgs := make([]string, len(e))
-	for i, v := range e {
-		msgs[i] = v.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-// Unwrap lets errors.As find each ValidationError.
-func (e ValidationErrors) Unwrap() []error {
-	out := make([]error, len(e))
-	for i, v := range e {
-		out[i] = v
-	}
-	return out
-}
-
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *APITokenMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Kind(); ok {
 		if err := apitoken.KindValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "APIToken.kind": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *AccessEventMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Action(); ok {
 		if err := accessevent.ActionValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "action", err: fmt.Errorf(`ent: validator failed for field "AccessEvent.action": %w`, err)})
@@ -72,31 +49,25 @@ func (m *AccessEventMutation) FieldErrors() error {
 			errs = append(errs, &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "AccessEvent.outcome": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *AccountMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Name(); ok {
 		if err := account.NameValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Account.name": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *DeviceMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Name(); ok {
 		if err := device.NameValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Device.name": %w`, err)})
@@ -122,31 +93,25 @@ func (m *DeviceMutation) FieldErrors() error {
 			errs = append(errs, &ValidationError{Name: "lock_state", err: fmt.Errorf(`ent: validator failed for field "Device.lock_state": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *IdempotencyKeyMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Key(); ok {
 		if err := idempotencykey.KeyValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "key", err: fmt.Errorf(`ent: validator failed for field "IdempotencyKey.key": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *InvitationMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Language(); ok {
 		if err := invitation.LanguageValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Invitation.language": %w`, err)})
@@ -162,71 +127,56 @@ func (m *InvitationMutation) FieldErrors() error {
 			errs = append(errs, &ValidationError{Name: "delivery", err: fmt.Errorf(`ent: validator failed for field "Invitation.delivery": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *OutboxMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Status(); ok {
 		if err := outbox.StatusValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Outbox.status": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *PermissionMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Status(); ok {
 		if err := permission.StatusValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Permission.status": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *RedeemBucketMutation) FieldErrors() error {
-	var errs ValidationErrors
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	var errs []error
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *RedeemFailureMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Addr(); ok {
 		if err := redeemfailure.AddrValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "addr", err: fmt.Errorf(`ent: validator failed for field "RedeemFailure.addr": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // FieldErrors runs the validators of every field set in the mutation and
-// returns ValidationErrors with one entry per failing field, or nil.
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *UserMutation) FieldErrors() error {
-	var errs ValidationErrors
+	var errs []error
 	if v, ok := m.Name(); ok {
 		if err := user.NameValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "User.name": %w`, err)})
@@ -247,8 +197,5 @@ func (m *UserMutation) FieldErrors() error {
 			errs = append(errs, &ValidationError{Name: "origin", err: fmt.Errorf(`ent: validator failed for field "User.origin": %w`, err)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errors.Join(errs...)
 }

@@ -22,7 +22,7 @@ import (
 // the handler extensions (Limits, PageLimit, MutationGuard, wrapping their
 // typed errors with refusal) and the Transactioner (through presentError)
 // return errors as they are; this maps *apperr.Error, Ent's typed errors
-// and the constraints of constraints (a list of input errors becomes one
+// and the constraints of constraints (a join of input errors becomes one
 // client error each), and masks everything else: no driver,
 // SQL, Ent or Go text reaches a client. Errors it masks are logged here.
 // (internal/app adds extensions.requestId to INTERNAL errors around it.)
@@ -62,18 +62,23 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// inputErrors returns the errors of a list of input errors (every invalid
-// field of a call: apperr.List, ent.ValidationErrors), or nil.
+// inputErrors returns the errors err joins (errors.Join) when each is an
+// input error (an *apperr.Error of BAD_USER_INPUT, an Ent field
+// validation), as for every invalid field of a call; otherwise nil, and a
+// join of other errors is masked as one.
 func inputErrors(err error) []error {
-	var l apperr.List
-	var ve ent.ValidationErrors
-	switch {
-	case errors.As(err, &l):
-		return l.Unwrap()
-	case errors.As(err, &ve):
-		return ve.Unwrap()
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		return nil
 	}
-	return nil
+	errs := joined.Unwrap()
+	for _, e := range errs {
+		var ae *apperr.Error
+		if !ent.IsValidationError(e) && (!errors.As(e, &ae) || ae.Code != apperr.BadUserInput) {
+			return nil
+		}
+	}
+	return errs
 }
 
 // refusal carries a typed error out of a handler extension, whose gqlgen

@@ -3,10 +3,7 @@
 // turns it into extensions.code, and masks every error that is not one of these.
 package apperr
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Code is the machine-readable class of an error (extensions.code).
 type Code string
@@ -69,36 +66,3 @@ var ErrForbidden = New(Forbidden, "this token may not do that")
 // ErrStaleVersion is returned when an update names a version the record
 // has moved on from.
 var ErrStaleVersion = &Error{Code: Conflict, Field: "version", Message: "the record has changed since this version was read; read it again and retry"}
-
-// List is several client errors of one call, each shown to the client as
-// an error of its own: every invalid input field at once, not only the
-// first.
-type List []*Error
-
-func (l List) Error() string {
-	msgs := make([]string, len(l))
-	for i, e := range l {
-		msgs[i] = e.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-// Unwrap lets errors.As find the errors of l.
-func (l List) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
-}
-
-// Add appends err, a client error, to l.
-func (l *List) Add(err *Error) { *l = append(*l, err) }
-
-// Err returns l as an error, or nil when it holds none.
-func (l List) Err() error {
-	if len(l) == 0 {
-		return nil
-	}
-	return l
-}

@@ -7,6 +7,7 @@ package grant
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,7 +88,7 @@ func (s *Service) redeemed(outcome string) {
 func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, error) {
 	now := s.Now()
 	r, invalid := apply(access.Restrictions{}, in.Restrictions, "input.restrictions")
-	if err := append(checkDeviceList(in.DeviceIDs), invalid...).Err(); err != nil {
+	if err := errors.Join(append(checkDeviceList(in.DeviceIDs), invalid...)...); err != nil {
 		return nil, err
 	}
 	u, err := loadUser(ctx, c, in.UserID)
@@ -149,18 +150,18 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 
 // checkDeviceList reports every problem of the device list: its length,
 // or each repeated ID at its index.
-func checkDeviceList(ids []pulid.ID) apperr.List {
+func checkDeviceList(ids []pulid.ID) []error {
 	switch {
 	case len(ids) == 0:
-		return apperr.List{apperr.Invalid("input.deviceIDs", "must name at least one device")}
+		return []error{apperr.Invalid("input.deviceIDs", "must name at least one device")}
 	case len(ids) > MaxDevices:
-		return apperr.List{apperr.Invalid("input.deviceIDs", "names %d devices; one grant covers at most %d", len(ids), MaxDevices)}
+		return []error{apperr.Invalid("input.deviceIDs", "names %d devices; one grant covers at most %d", len(ids), MaxDevices)}
 	}
-	var errs apperr.List
+	var errs []error
 	seen := make(map[pulid.ID]int, len(ids))
 	for i, id := range ids {
 		if j, dup := seen[id]; dup {
-			errs.Add(apperr.Invalid(fmt.Sprintf("input.deviceIDs[%d]", i), "device %s is listed twice (also at index %d)", id, j))
+			errs = append(errs, apperr.Invalid(fmt.Sprintf("input.deviceIDs[%d]", i), "device %s is listed twice (also at index %d)", id, j))
 			continue
 		}
 		seen[id] = i

@@ -21,13 +21,13 @@ type RestrictionsInput struct {
 }
 
 // apply returns r changed by in, validated as a whole, and an error for
-// every invalid field. path prefixes the field names in
-// errors ("input.restrictions").
-func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Restrictions, apperr.List) {
+// every invalid field. path prefixes the field names in errors
+// ("input.restrictions").
+func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Restrictions, []error) {
 	if in == nil {
 		return r, nil
 	}
-	var errs apperr.List
+	var errs []error
 	if v, ok := in.ValidFrom.ValueOK(); ok {
 		r.ValidFrom = truncate(v)
 	}
@@ -36,12 +36,12 @@ func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Re
 	}
 	if v, ok := in.Weekdays.ValueOK(); ok {
 		if v != nil && len(v) == 0 {
-			errs.Add(apperr.Invalid(path+".weekdays", "must list at least one day, or be null for every day"))
+			errs = append(errs, apperr.Invalid(path+".weekdays", "must list at least one day, or be null for every day"))
 		}
 		r.Weekdays = access.WeekdaysOf(v)
 	}
 	if r.ValidFrom != nil && r.ValidUntil != nil && !r.ValidUntil.After(*r.ValidFrom) {
-		errs.Add(apperr.Invalid(path+".validUntil", "must be after validFrom"))
+		errs = append(errs, apperr.Invalid(path+".validUntil", "must be after validFrom"))
 	}
 	from, fromErr := clock(in.DailyFrom, r.DailyFrom, false, path+".dailyFrom")
 	until, untilErr := clock(in.DailyUntil, r.DailyUntil, true, path+".dailyUntil")
@@ -51,15 +51,15 @@ func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Re
 		// A window with an unreadable end has no shape to judge.
 		for _, err := range []*apperr.Error{fromErr, untilErr} {
 			if err != nil {
-				errs.Add(err)
+				errs = append(errs, err)
 			}
 		}
 	case from != nil && until == nil:
-		errs.Add(apperr.Invalid(path+".dailyUntil", "is required with dailyFrom"))
+		errs = append(errs, apperr.Invalid(path+".dailyUntil", "is required with dailyFrom"))
 	case from == nil && until != nil:
-		errs.Add(apperr.Invalid(path+".dailyFrom", "is required with dailyUntil"))
+		errs = append(errs, apperr.Invalid(path+".dailyFrom", "is required with dailyUntil"))
 	case from != nil && *from == *until:
-		errs.Add(apperr.Invalid(path+".dailyUntil", "must differ from dailyFrom (an empty window would never open)"))
+		errs = append(errs, apperr.Invalid(path+".dailyUntil", "must differ from dailyFrom (an empty window would never open)"))
 	}
 	return r, errs
 }

@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"errors"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -41,9 +42,9 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 		if in == nil {
 			r = access.Restrictions{}
 		} else {
-			var invalid apperr.List
+			var invalid []error
 			if r, invalid = apply(r, in, "input.restrictions"); invalid != nil {
-				return nil, invalid
+				return nil, errors.Join(invalid...)
 			}
 		}
 	}
