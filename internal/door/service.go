@@ -57,19 +57,19 @@ func (s *Service) Check(ctx context.Context, userID *pulid.ID, deviceID pulid.ID
 	return s.decide(ctx, who, deviceID, when, remote)
 }
 
-// subject is the user a check asks about: for an admin the one named, for
-// a user's token itself (named or not; naming another user is refused).
-// Any other viewer is refused.
+// subject is the user a check asks about: for a user's own token itself
+// (named or not; naming another user is refused), for an account-wide
+// token the user it names, which it must.
 func subject(v *auth.Viewer, userID *pulid.ID) (pulid.ID, error) {
 	switch {
 	case v == nil:
 		return "", apperr.ErrUnauthenticated
 	case v.Role == auth.RoleUser && (userID == nil || *userID == v.UserID):
 		return v.UserID, nil
-	case v.Role != auth.RoleAdmin:
+	case v.Role == auth.RoleUser:
 		return "", apperr.ErrForbidden
 	case userID == nil:
-		return "", apperr.Invalid("userID", "is required with an admin token: name the user to decide for")
+		return "", apperr.Invalid("userID", "is required unless the token is the user's own: name the user to decide for")
 	}
 	return *userID, nil
 }
