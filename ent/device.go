@@ -36,6 +36,10 @@ type Device struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	// The device's identifier at its vendor, if any.
 	VendorID *string `json:"vendor_id,omitempty"`
+	// The lock state the device last reported, after carrying out an operateDevice; null until it has reported one. It may have changed since at the device itself.
+	LockState *enum.LockState `json:"lock_state,omitempty"`
+	// When the device reported lockState; null with it.
+	LockStateReportedAt *time.Time `json:"lock_state_reported_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DeviceQuery when eager-loading is set.
 	Edges        DeviceEdges `json:"edges"`
@@ -98,9 +102,9 @@ func (*Device) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case device.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case device.FieldName, device.FieldType, device.FieldTimeZone, device.FieldVendorID:
+		case device.FieldName, device.FieldType, device.FieldTimeZone, device.FieldVendorID, device.FieldLockState:
 			values[i] = new(sql.NullString)
-		case device.FieldCreatedAt, device.FieldUpdatedAt:
+		case device.FieldCreatedAt, device.FieldUpdatedAt, device.FieldLockStateReportedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -171,6 +175,20 @@ func (_m *Device) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.VendorID = new(string)
 				*_m.VendorID = value.String
+			}
+		case device.FieldLockState:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field lock_state", values[i])
+			} else if value.Valid {
+				_m.LockState = new(enum.LockState)
+				*_m.LockState = enum.LockState(value.String)
+			}
+		case device.FieldLockStateReportedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field lock_state_reported_at", values[i])
+			} else if value.Valid {
+				_m.LockStateReportedAt = new(time.Time)
+				*_m.LockStateReportedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -247,6 +265,16 @@ func (_m *Device) String() string {
 	if v := _m.VendorID; v != nil {
 		builder.WriteString("vendor_id=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.LockState; v != nil {
+		builder.WriteString("lock_state=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LockStateReportedAt; v != nil {
+		builder.WriteString("lock_state_reported_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

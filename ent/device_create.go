@@ -116,6 +116,34 @@ func (_c *DeviceCreate) SetNillableVendorID(v *string) *DeviceCreate {
 	return _c
 }
 
+// SetLockState sets the "lock_state" field.
+func (_c *DeviceCreate) SetLockState(v enum.LockState) *DeviceCreate {
+	_c.mutation.SetLockState(v)
+	return _c
+}
+
+// SetNillableLockState sets the "lock_state" field if the given value is not nil.
+func (_c *DeviceCreate) SetNillableLockState(v *enum.LockState) *DeviceCreate {
+	if v != nil {
+		_c.SetLockState(*v)
+	}
+	return _c
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (_c *DeviceCreate) SetLockStateReportedAt(v time.Time) *DeviceCreate {
+	_c.mutation.SetLockStateReportedAt(v)
+	return _c
+}
+
+// SetNillableLockStateReportedAt sets the "lock_state_reported_at" field if the given value is not nil.
+func (_c *DeviceCreate) SetNillableLockStateReportedAt(v *time.Time) *DeviceCreate {
+	if v != nil {
+		_c.SetLockStateReportedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *DeviceCreate) SetID(v pulid.ID) *DeviceCreate {
 	_c.mutation.SetID(v)
@@ -277,6 +305,11 @@ func (_c *DeviceCreate) check() error {
 			return &ValidationError{Name: "vendor_id", err: fmt.Errorf(`ent: validator failed for field "Device.vendor_id": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.LockState(); ok {
+		if err := device.LockStateValidator(v); err != nil {
+			return &ValidationError{Name: "lock_state", err: fmt.Errorf(`ent: validator failed for field "Device.lock_state": %w`, err)}
+		}
+	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Device.account"`)}
 	}
@@ -343,6 +376,14 @@ func (_c *DeviceCreate) createSpec() (*Device, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.VendorID(); ok {
 		_spec.SetField(device.FieldVendorID, field.TypeString, value)
 		_node.VendorID = &value
+	}
+	if value, ok := _c.mutation.LockState(); ok {
+		_spec.SetField(device.FieldLockState, field.TypeEnum, value)
+		_node.LockState = &value
+	}
+	if value, ok := _c.mutation.LockStateReportedAt(); ok {
+		_spec.SetField(device.FieldLockStateReportedAt, field.TypeTime, value)
+		_node.LockStateReportedAt = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -529,6 +570,42 @@ func (u *DeviceUpsert) ClearVendorID() *DeviceUpsert {
 	return u
 }
 
+// SetLockState sets the "lock_state" field.
+func (u *DeviceUpsert) SetLockState(v enum.LockState) *DeviceUpsert {
+	u.Set(device.FieldLockState, v)
+	return u
+}
+
+// UpdateLockState sets the "lock_state" field to the value that was provided on create.
+func (u *DeviceUpsert) UpdateLockState() *DeviceUpsert {
+	u.SetExcluded(device.FieldLockState)
+	return u
+}
+
+// ClearLockState clears the value of the "lock_state" field.
+func (u *DeviceUpsert) ClearLockState() *DeviceUpsert {
+	u.SetNull(device.FieldLockState)
+	return u
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (u *DeviceUpsert) SetLockStateReportedAt(v time.Time) *DeviceUpsert {
+	u.Set(device.FieldLockStateReportedAt, v)
+	return u
+}
+
+// UpdateLockStateReportedAt sets the "lock_state_reported_at" field to the value that was provided on create.
+func (u *DeviceUpsert) UpdateLockStateReportedAt() *DeviceUpsert {
+	u.SetExcluded(device.FieldLockStateReportedAt)
+	return u
+}
+
+// ClearLockStateReportedAt clears the value of the "lock_state_reported_at" field.
+func (u *DeviceUpsert) ClearLockStateReportedAt() *DeviceUpsert {
+	u.SetNull(device.FieldLockStateReportedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -678,6 +755,48 @@ func (u *DeviceUpsertOne) UpdateVendorID() *DeviceUpsertOne {
 func (u *DeviceUpsertOne) ClearVendorID() *DeviceUpsertOne {
 	return u.Update(func(s *DeviceUpsert) {
 		s.ClearVendorID()
+	})
+}
+
+// SetLockState sets the "lock_state" field.
+func (u *DeviceUpsertOne) SetLockState(v enum.LockState) *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.SetLockState(v)
+	})
+}
+
+// UpdateLockState sets the "lock_state" field to the value that was provided on create.
+func (u *DeviceUpsertOne) UpdateLockState() *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.UpdateLockState()
+	})
+}
+
+// ClearLockState clears the value of the "lock_state" field.
+func (u *DeviceUpsertOne) ClearLockState() *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.ClearLockState()
+	})
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (u *DeviceUpsertOne) SetLockStateReportedAt(v time.Time) *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.SetLockStateReportedAt(v)
+	})
+}
+
+// UpdateLockStateReportedAt sets the "lock_state_reported_at" field to the value that was provided on create.
+func (u *DeviceUpsertOne) UpdateLockStateReportedAt() *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.UpdateLockStateReportedAt()
+	})
+}
+
+// ClearLockStateReportedAt clears the value of the "lock_state_reported_at" field.
+func (u *DeviceUpsertOne) ClearLockStateReportedAt() *DeviceUpsertOne {
+	return u.Update(func(s *DeviceUpsert) {
+		s.ClearLockStateReportedAt()
 	})
 }
 
@@ -997,6 +1116,48 @@ func (u *DeviceUpsertBulk) UpdateVendorID() *DeviceUpsertBulk {
 func (u *DeviceUpsertBulk) ClearVendorID() *DeviceUpsertBulk {
 	return u.Update(func(s *DeviceUpsert) {
 		s.ClearVendorID()
+	})
+}
+
+// SetLockState sets the "lock_state" field.
+func (u *DeviceUpsertBulk) SetLockState(v enum.LockState) *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.SetLockState(v)
+	})
+}
+
+// UpdateLockState sets the "lock_state" field to the value that was provided on create.
+func (u *DeviceUpsertBulk) UpdateLockState() *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.UpdateLockState()
+	})
+}
+
+// ClearLockState clears the value of the "lock_state" field.
+func (u *DeviceUpsertBulk) ClearLockState() *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.ClearLockState()
+	})
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (u *DeviceUpsertBulk) SetLockStateReportedAt(v time.Time) *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.SetLockStateReportedAt(v)
+	})
+}
+
+// UpdateLockStateReportedAt sets the "lock_state_reported_at" field to the value that was provided on create.
+func (u *DeviceUpsertBulk) UpdateLockStateReportedAt() *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.UpdateLockStateReportedAt()
+	})
+}
+
+// ClearLockStateReportedAt clears the value of the "lock_state_reported_at" field.
+func (u *DeviceUpsertBulk) ClearLockStateReportedAt() *DeviceUpsertBulk {
+	return u.Update(func(s *DeviceUpsert) {
+		s.ClearLockStateReportedAt()
 	})
 }
 

@@ -122,6 +122,46 @@ func (_u *DeviceUpdate) ClearVendorID() *DeviceUpdate {
 	return _u
 }
 
+// SetLockState sets the "lock_state" field.
+func (_u *DeviceUpdate) SetLockState(v enum.LockState) *DeviceUpdate {
+	_u.mutation.SetLockState(v)
+	return _u
+}
+
+// SetNillableLockState sets the "lock_state" field if the given value is not nil.
+func (_u *DeviceUpdate) SetNillableLockState(v *enum.LockState) *DeviceUpdate {
+	if v != nil {
+		_u.SetLockState(*v)
+	}
+	return _u
+}
+
+// ClearLockState clears the value of the "lock_state" field.
+func (_u *DeviceUpdate) ClearLockState() *DeviceUpdate {
+	_u.mutation.ClearLockState()
+	return _u
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (_u *DeviceUpdate) SetLockStateReportedAt(v time.Time) *DeviceUpdate {
+	_u.mutation.SetLockStateReportedAt(v)
+	return _u
+}
+
+// SetNillableLockStateReportedAt sets the "lock_state_reported_at" field if the given value is not nil.
+func (_u *DeviceUpdate) SetNillableLockStateReportedAt(v *time.Time) *DeviceUpdate {
+	if v != nil {
+		_u.SetLockStateReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearLockStateReportedAt clears the value of the "lock_state_reported_at" field.
+func (_u *DeviceUpdate) ClearLockStateReportedAt() *DeviceUpdate {
+	_u.mutation.ClearLockStateReportedAt()
+	return _u
+}
+
 // AddPermissionIDs adds the "permissions" edge to the Permission entity by IDs.
 func (_u *DeviceUpdate) AddPermissionIDs(ids ...pulid.ID) *DeviceUpdate {
 	_u.mutation.AddPermissionIDs(ids...)
@@ -263,6 +303,11 @@ func (_u *DeviceUpdate) check() error {
 			return &ValidationError{Name: "vendor_id", err: fmt.Errorf(`ent: validator failed for field "Device.vendor_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LockState(); ok {
+		if err := device.LockStateValidator(v); err != nil {
+			return &ValidationError{Name: "lock_state", err: fmt.Errorf(`ent: validator failed for field "Device.lock_state": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Device.account"`)
 	}
@@ -310,6 +355,18 @@ func (_u *DeviceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.VendorIDCleared() {
 		_spec.ClearField(device.FieldVendorID, field.TypeString)
+	}
+	if value, ok := _u.mutation.LockState(); ok {
+		_spec.SetField(device.FieldLockState, field.TypeEnum, value)
+	}
+	if _u.mutation.LockStateCleared() {
+		_spec.ClearField(device.FieldLockState, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.LockStateReportedAt(); ok {
+		_spec.SetField(device.FieldLockStateReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.LockStateReportedAtCleared() {
+		_spec.ClearField(device.FieldLockStateReportedAt, field.TypeTime)
 	}
 	if _u.mutation.PermissionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -512,6 +569,46 @@ func (_u *DeviceUpdateOne) ClearVendorID() *DeviceUpdateOne {
 	return _u
 }
 
+// SetLockState sets the "lock_state" field.
+func (_u *DeviceUpdateOne) SetLockState(v enum.LockState) *DeviceUpdateOne {
+	_u.mutation.SetLockState(v)
+	return _u
+}
+
+// SetNillableLockState sets the "lock_state" field if the given value is not nil.
+func (_u *DeviceUpdateOne) SetNillableLockState(v *enum.LockState) *DeviceUpdateOne {
+	if v != nil {
+		_u.SetLockState(*v)
+	}
+	return _u
+}
+
+// ClearLockState clears the value of the "lock_state" field.
+func (_u *DeviceUpdateOne) ClearLockState() *DeviceUpdateOne {
+	_u.mutation.ClearLockState()
+	return _u
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (_u *DeviceUpdateOne) SetLockStateReportedAt(v time.Time) *DeviceUpdateOne {
+	_u.mutation.SetLockStateReportedAt(v)
+	return _u
+}
+
+// SetNillableLockStateReportedAt sets the "lock_state_reported_at" field if the given value is not nil.
+func (_u *DeviceUpdateOne) SetNillableLockStateReportedAt(v *time.Time) *DeviceUpdateOne {
+	if v != nil {
+		_u.SetLockStateReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearLockStateReportedAt clears the value of the "lock_state_reported_at" field.
+func (_u *DeviceUpdateOne) ClearLockStateReportedAt() *DeviceUpdateOne {
+	_u.mutation.ClearLockStateReportedAt()
+	return _u
+}
+
 // AddPermissionIDs adds the "permissions" edge to the Permission entity by IDs.
 func (_u *DeviceUpdateOne) AddPermissionIDs(ids ...pulid.ID) *DeviceUpdateOne {
 	_u.mutation.AddPermissionIDs(ids...)
@@ -666,6 +763,11 @@ func (_u *DeviceUpdateOne) check() error {
 			return &ValidationError{Name: "vendor_id", err: fmt.Errorf(`ent: validator failed for field "Device.vendor_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LockState(); ok {
+		if err := device.LockStateValidator(v); err != nil {
+			return &ValidationError{Name: "lock_state", err: fmt.Errorf(`ent: validator failed for field "Device.lock_state": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Device.account"`)
 	}
@@ -730,6 +832,18 @@ func (_u *DeviceUpdateOne) sqlSave(ctx context.Context) (_node *Device, err erro
 	}
 	if _u.mutation.VendorIDCleared() {
 		_spec.ClearField(device.FieldVendorID, field.TypeString)
+	}
+	if value, ok := _u.mutation.LockState(); ok {
+		_spec.SetField(device.FieldLockState, field.TypeEnum, value)
+	}
+	if _u.mutation.LockStateCleared() {
+		_spec.ClearField(device.FieldLockState, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.LockStateReportedAt(); ok {
+		_spec.SetField(device.FieldLockStateReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.LockStateReportedAtCleared() {
+		_spec.ClearField(device.FieldLockStateReportedAt, field.TypeTime)
 	}
 	if _u.mutation.PermissionsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -38,7 +38,7 @@ func main() {
 			gen.FeatureVersionedMigration,
 			gen.FeatureModifier,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("./template/restrictions.tmpl"))
+	}, entc.Extensions(ex), entc.TemplateFiles("./template/restrictions.tmpl", "./template/fielderrors.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -127,14 +127,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Device",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			device.FieldCreatedAt: {Type: field.TypeTime, Column: device.FieldCreatedAt},
-			device.FieldUpdatedAt: {Type: field.TypeTime, Column: device.FieldUpdatedAt},
-			device.FieldAccountID: {Type: field.TypeString, Column: device.FieldAccountID},
-			device.FieldVersion:   {Type: field.TypeInt, Column: device.FieldVersion},
-			device.FieldName:      {Type: field.TypeString, Column: device.FieldName},
-			device.FieldType:      {Type: field.TypeEnum, Column: device.FieldType},
-			device.FieldTimeZone:  {Type: field.TypeString, Column: device.FieldTimeZone},
-			device.FieldVendorID:  {Type: field.TypeString, Column: device.FieldVendorID},
+			device.FieldCreatedAt:           {Type: field.TypeTime, Column: device.FieldCreatedAt},
+			device.FieldUpdatedAt:           {Type: field.TypeTime, Column: device.FieldUpdatedAt},
+			device.FieldAccountID:           {Type: field.TypeString, Column: device.FieldAccountID},
+			device.FieldVersion:             {Type: field.TypeInt, Column: device.FieldVersion},
+			device.FieldName:                {Type: field.TypeString, Column: device.FieldName},
+			device.FieldType:                {Type: field.TypeEnum, Column: device.FieldType},
+			device.FieldTimeZone:            {Type: field.TypeString, Column: device.FieldTimeZone},
+			device.FieldVendorID:            {Type: field.TypeString, Column: device.FieldVendorID},
+			device.FieldLockState:           {Type: field.TypeEnum, Column: device.FieldLockState},
+			device.FieldLockStateReportedAt: {Type: field.TypeTime, Column: device.FieldLockStateReportedAt},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -1199,6 +1201,16 @@ func (f *DeviceFilter) WhereTimeZone(p entql.StringP) {
 // WhereVendorID applies the entql string predicate on the vendor_id field.
 func (f *DeviceFilter) WhereVendorID(p entql.StringP) {
 	f.Where(p.Field(device.FieldVendorID))
+}
+
+// WhereLockState applies the entql string predicate on the lock_state field.
+func (f *DeviceFilter) WhereLockState(p entql.StringP) {
+	f.Where(p.Field(device.FieldLockState))
+}
+
+// WhereLockStateReportedAt applies the entql time.Time predicate on the lock_state_reported_at field.
+func (f *DeviceFilter) WhereLockStateReportedAt(p entql.TimeP) {
+	f.Where(p.Field(device.FieldLockStateReportedAt))
 }
 
 // WhereHasAccount applies a predicate to check if query has an edge account.

@@ -675,6 +675,16 @@ func (_q *DeviceQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, device.FieldVendorID)
 				fieldSeen[device.FieldVendorID] = struct{}{}
 			}
+		case "lockState":
+			if _, ok := fieldSeen[device.FieldLockState]; !ok {
+				selectedFields = append(selectedFields, device.FieldLockState)
+				fieldSeen[device.FieldLockState] = struct{}{}
+			}
+		case "lockStateReportedAt":
+			if _, ok := fieldSeen[device.FieldLockStateReportedAt]; !ok {
+				selectedFields = append(selectedFields, device.FieldLockStateReportedAt)
+				fieldSeen[device.FieldLockStateReportedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

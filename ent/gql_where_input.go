@@ -699,6 +699,14 @@ type DeviceWhereInput struct {
 	VendorIDEqualFold    *string  `json:"vendorIDEqualFold,omitempty"`
 	VendorIDContainsFold *string  `json:"vendorIDContainsFold,omitempty"`
 
+	// "lock_state" field predicates.
+	LockState       *enum.LockState  `json:"lockState,omitempty"`
+	LockStateNEQ    *enum.LockState  `json:"lockStateNEQ,omitempty"`
+	LockStateIn     []enum.LockState `json:"lockStateIn,omitempty"`
+	LockStateNotIn  []enum.LockState `json:"lockStateNotIn,omitempty"`
+	LockStateIsNil  bool             `json:"lockStateIsNil,omitempty"`
+	LockStateNotNil bool             `json:"lockStateNotNil,omitempty"`
+
 	// "permissions" edge predicates.
 	HasPermissions     *bool                   `json:"hasPermissions,omitempty"`
 	HasPermissionsWith []*PermissionWhereInput `json:"hasPermissionsWith,omitempty"`
@@ -985,6 +993,24 @@ func (i *DeviceWhereInput) P() (predicate.Device, error) {
 	}
 	if i.VendorIDContainsFold != nil {
 		predicates = append(predicates, device.VendorIDContainsFold(*i.VendorIDContainsFold))
+	}
+	if i.LockState != nil {
+		predicates = append(predicates, device.LockStateEQ(*i.LockState))
+	}
+	if i.LockStateNEQ != nil {
+		predicates = append(predicates, device.LockStateNEQ(*i.LockStateNEQ))
+	}
+	if len(i.LockStateIn) > 0 {
+		predicates = append(predicates, device.LockStateIn(i.LockStateIn...))
+	}
+	if len(i.LockStateNotIn) > 0 {
+		predicates = append(predicates, device.LockStateNotIn(i.LockStateNotIn...))
+	}
+	if i.LockStateIsNil {
+		predicates = append(predicates, device.LockStateIsNil())
+	}
+	if i.LockStateNotNil {
+		predicates = append(predicates, device.LockStateNotNil())
 	}
 
 	if i.HasPermissions != nil {

@@ -3968,29 +3968,31 @@ func (m *AdminMutation) ResetEdge(name string) error {
 // DeviceMutation represents an operation that mutates the Device nodes in the graph.
 type DeviceMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *pulid.ID
-	created_at         *time.Time
-	updated_at         *time.Time
-	version            *int
-	addversion         *int
-	name               *string
-	_type              *enum.DeviceType
-	time_zone          *string
-	vendor_id          *string
-	clearedFields      map[string]struct{}
-	account            *pulid.ID
-	clearedaccount     bool
-	permissions        map[pulid.ID]struct{}
-	removedpermissions map[pulid.ID]struct{}
-	clearedpermissions bool
-	events             map[pulid.ID]struct{}
-	removedevents      map[pulid.ID]struct{}
-	clearedevents      bool
-	done               bool
-	oldValue           func(context.Context) (*Device, error)
-	predicates         []predicate.Device
+	op                     Op
+	typ                    string
+	id                     *pulid.ID
+	created_at             *time.Time
+	updated_at             *time.Time
+	version                *int
+	addversion             *int
+	name                   *string
+	_type                  *enum.DeviceType
+	time_zone              *string
+	vendor_id              *string
+	lock_state             *enum.LockState
+	lock_state_reported_at *time.Time
+	clearedFields          map[string]struct{}
+	account                *pulid.ID
+	clearedaccount         bool
+	permissions            map[pulid.ID]struct{}
+	removedpermissions     map[pulid.ID]struct{}
+	clearedpermissions     bool
+	events                 map[pulid.ID]struct{}
+	removedevents          map[pulid.ID]struct{}
+	clearedevents          bool
+	done                   bool
+	oldValue               func(context.Context) (*Device, error)
+	predicates             []predicate.Device
 }
 
 var _ ent.Mutation = (*DeviceMutation)(nil)
@@ -4418,6 +4420,104 @@ func (m *DeviceMutation) ResetVendorID() {
 	delete(m.clearedFields, device.FieldVendorID)
 }
 
+// SetLockState sets the "lock_state" field.
+func (m *DeviceMutation) SetLockState(es enum.LockState) {
+	m.lock_state = &es
+}
+
+// LockState returns the value of the "lock_state" field in the mutation.
+func (m *DeviceMutation) LockState() (r enum.LockState, exists bool) {
+	v := m.lock_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLockState returns the old "lock_state" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldLockState(ctx context.Context) (v *enum.LockState, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLockState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLockState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLockState: %w", err)
+	}
+	return oldValue.LockState, nil
+}
+
+// ClearLockState clears the value of the "lock_state" field.
+func (m *DeviceMutation) ClearLockState() {
+	m.lock_state = nil
+	m.clearedFields[device.FieldLockState] = struct{}{}
+}
+
+// LockStateCleared returns if the "lock_state" field was cleared in this mutation.
+func (m *DeviceMutation) LockStateCleared() bool {
+	_, ok := m.clearedFields[device.FieldLockState]
+	return ok
+}
+
+// ResetLockState resets all changes to the "lock_state" field.
+func (m *DeviceMutation) ResetLockState() {
+	m.lock_state = nil
+	delete(m.clearedFields, device.FieldLockState)
+}
+
+// SetLockStateReportedAt sets the "lock_state_reported_at" field.
+func (m *DeviceMutation) SetLockStateReportedAt(t time.Time) {
+	m.lock_state_reported_at = &t
+}
+
+// LockStateReportedAt returns the value of the "lock_state_reported_at" field in the mutation.
+func (m *DeviceMutation) LockStateReportedAt() (r time.Time, exists bool) {
+	v := m.lock_state_reported_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLockStateReportedAt returns the old "lock_state_reported_at" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldLockStateReportedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLockStateReportedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLockStateReportedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLockStateReportedAt: %w", err)
+	}
+	return oldValue.LockStateReportedAt, nil
+}
+
+// ClearLockStateReportedAt clears the value of the "lock_state_reported_at" field.
+func (m *DeviceMutation) ClearLockStateReportedAt() {
+	m.lock_state_reported_at = nil
+	m.clearedFields[device.FieldLockStateReportedAt] = struct{}{}
+}
+
+// LockStateReportedAtCleared returns if the "lock_state_reported_at" field was cleared in this mutation.
+func (m *DeviceMutation) LockStateReportedAtCleared() bool {
+	_, ok := m.clearedFields[device.FieldLockStateReportedAt]
+	return ok
+}
+
+// ResetLockStateReportedAt resets all changes to the "lock_state_reported_at" field.
+func (m *DeviceMutation) ResetLockStateReportedAt() {
+	m.lock_state_reported_at = nil
+	delete(m.clearedFields, device.FieldLockStateReportedAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *DeviceMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -4587,7 +4687,7 @@ func (m *DeviceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DeviceMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, device.FieldCreatedAt)
 	}
@@ -4611,6 +4711,12 @@ func (m *DeviceMutation) Fields() []string {
 	}
 	if m.vendor_id != nil {
 		fields = append(fields, device.FieldVendorID)
+	}
+	if m.lock_state != nil {
+		fields = append(fields, device.FieldLockState)
+	}
+	if m.lock_state_reported_at != nil {
+		fields = append(fields, device.FieldLockStateReportedAt)
 	}
 	return fields
 }
@@ -4636,6 +4742,10 @@ func (m *DeviceMutation) Field(name string) (ent.Value, bool) {
 		return m.TimeZone()
 	case device.FieldVendorID:
 		return m.VendorID()
+	case device.FieldLockState:
+		return m.LockState()
+	case device.FieldLockStateReportedAt:
+		return m.LockStateReportedAt()
 	}
 	return nil, false
 }
@@ -4661,6 +4771,10 @@ func (m *DeviceMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldTimeZone(ctx)
 	case device.FieldVendorID:
 		return m.OldVendorID(ctx)
+	case device.FieldLockState:
+		return m.OldLockState(ctx)
+	case device.FieldLockStateReportedAt:
+		return m.OldLockStateReportedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Device field %s", name)
 }
@@ -4726,6 +4840,20 @@ func (m *DeviceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVendorID(v)
 		return nil
+	case device.FieldLockState:
+		v, ok := value.(enum.LockState)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLockState(v)
+		return nil
+	case device.FieldLockStateReportedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLockStateReportedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Device field %s", name)
 }
@@ -4774,6 +4902,12 @@ func (m *DeviceMutation) ClearedFields() []string {
 	if m.FieldCleared(device.FieldVendorID) {
 		fields = append(fields, device.FieldVendorID)
 	}
+	if m.FieldCleared(device.FieldLockState) {
+		fields = append(fields, device.FieldLockState)
+	}
+	if m.FieldCleared(device.FieldLockStateReportedAt) {
+		fields = append(fields, device.FieldLockStateReportedAt)
+	}
 	return fields
 }
 
@@ -4790,6 +4924,12 @@ func (m *DeviceMutation) ClearField(name string) error {
 	switch name {
 	case device.FieldVendorID:
 		m.ClearVendorID()
+		return nil
+	case device.FieldLockState:
+		m.ClearLockState()
+		return nil
+	case device.FieldLockStateReportedAt:
+		m.ClearLockStateReportedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Device nullable field %s", name)
@@ -4822,6 +4962,12 @@ func (m *DeviceMutation) ResetField(name string) error {
 		return nil
 	case device.FieldVendorID:
 		m.ResetVendorID()
+		return nil
+	case device.FieldLockState:
+		m.ResetLockState()
+		return nil
+	case device.FieldLockStateReportedAt:
+		m.ResetLockStateReportedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Device field %s", name)

@@ -28,6 +28,6 @@ func (r *permissionResolver) Schedule(ctx context.Context, obj *ent.Permission) 
 }
 
 // CheckAccess is the resolver for the checkAccess field.
-func (r *queryResolver) CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error) {
+func (r *queryResolver) CheckAccess(ctx context.Context, userID *pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error) {
 	return r.doors.Check(ctx, userID, deviceID, at, remote != nil && *remote)
 }

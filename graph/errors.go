@@ -22,7 +22,8 @@ import (
 // the handler extensions (Limits, PageLimit, MutationGuard, wrapping their
 // typed errors with refusal) and the Transactioner (through presentError)
 // return errors as they are; this maps *apperr.Error, Ent's typed errors
-// and the constraints of constraints, and masks everything else: no driver,
+// and the constraints of constraints (a join of input errors becomes one
+// client error each), and masks everything else: no driver,
 // SQL, Ent or Go text reaches a client. Errors it masks are logged here.
 // (internal/app adds extensions.requestId to INTERNAL errors around it.)
 //
@@ -32,6 +33,15 @@ import (
 // extensions.requestId.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		// Several input errors of one field are each an error of their
+		// own, in order: all but the last go to the response from here
+		// (through this presenter again), the last is this answer.
+		if errs := inputErrors(err); len(errs) > 1 {
+			for _, e := range errs[:len(errs)-1] {
+				graphql.AddError(ctx, e)
+			}
+			err = errs[len(errs)-1]
+		}
 		out := present(withInputField(ctx, err))
 		var ae *apperr.Error
 		switch {
@@ -50,6 +60,25 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return out
 	}
+}
+
+// inputErrors returns the errors err joins (errors.Join) when each is an
+// input error (an *apperr.Error of BAD_USER_INPUT, an Ent field
+// validation), as for every invalid field of a call; otherwise nil, and a
+// join of other errors is masked as one.
+func inputErrors(err error) []error {
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		return nil
+	}
+	errs := joined.Unwrap()
+	for _, e := range errs {
+		var ae *apperr.Error
+		if !ent.IsValidationError(e) && (!errors.As(e, &ae) || ae.Code != apperr.BadUserInput) {
+			return nil
+		}
+	}
+	return errs
 }
 
 // refusal carries a typed error out of a handler extension, whose gqlgen

@@ -87,7 +87,7 @@ type QueryResolver interface {
 	Invitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder, where *ent.InvitationWhereInput) (*ent.InvitationConnection, error)
 	Permissions(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PermissionOrder, where *ent.PermissionWhereInput) (*ent.PermissionConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
-	CheckAccess(ctx context.Context, userID pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error)
+	CheckAccess(ctx context.Context, userID *pulid.ID, deviceID pulid.ID, at *time.Time, remote *bool) (*door.Decision, error)
 	APITokens(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.APITokenOrder) (*ent.APITokenConnection, error)
 	Viewer(ctx context.Context) (*auth.Viewer, error)
 }
@@ -220,8 +220,10 @@ var sources = []*ast.Source{
 	{Name: "../schema/access.graphql", Input: `extend type Query {
   """
   Decides whether a user may operate a device at an instant (default: now),
-  remotely or at the device (default: at the device). An admin may ask about
-  any user of the account; a user's own token only about itself.
+  remotely or at the device (default: at the device). An admin names the
+  user (userID is required with an admin token) and may ask about any user
+  of the account; a user's own token asks about itself, with userID left
+  out or naming that user (another user is FORBIDDEN).
   Restrictions are evaluated in the device's time zone: validity is the
   half-open interval [validFrom, validUntil); the daily window is
   [dailyFrom, dailyUntil) on the local wall clock, where "24:00" ends the
@@ -229,7 +231,7 @@ var sources = []*ast.Source{
   applied to the day on which the window began. Daylight-saving changes are
   handled by taking the instant's local weekday and minute of day.
   """
-  checkAccess(userID: ID!, deviceID: ID!, at: Time, remote: Boolean): AccessDecision!
+  checkAccess(userID: ID, deviceID: ID!, at: Time, remote: Boolean): AccessDecision!
 }
 
 extend type Mutation {
@@ -284,18 +286,6 @@ type AccessDecision {
   The permission the decision is based on, if the user has one.
   """
   permission: Permission
-}
-
-"""
-A device's lock state.
-"""
-enum LockState {
-  "The door is locked."
-  LOCKED
-  "The door is unlocked, and opens with its handle."
-  UNLOCKED
-  "The door is unlocked and its latch pulled: it opens with a push."
-  UNLATCHED
 }
 
 """
@@ -977,6 +967,14 @@ type Device implements Node {
   The device's identifier at its vendor, if any.
   """
   vendorID: String
+  """
+  The lock state the device last reported, after carrying out an operateDevice; null until it has reported one. It may have changed since at the device itself.
+  """
+  lockState: LockState
+  """
+  When the device reported lockState; null with it.
+  """
+  lockStateReportedAt: Time
   permissions(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -1240,6 +1238,15 @@ input DeviceWhereInput @scoped {
   vendorIDNotNil: Boolean
   vendorIDEqualFold: String
   vendorIDContainsFold: String
+  """
+  lock_state field predicates
+  """
+  lockState: LockState
+  lockStateNEQ: LockState
+  lockStateIn: [LockState!]
+  lockStateNotIn: [LockState!]
+  lockStateIsNil: Boolean
+  lockStateNotNil: Boolean
   """
   permissions edge predicates
   """
@@ -1550,6 +1557,23 @@ enum LockAction @goModel(model: "github.com/latchkey/latchkey/internal/enum.Lock
   Unlock the door and pull the latch, so that it opens with a push.
   """
   UNLATCH
+}
+"""
+A device's lock state.
+"""
+enum LockState @goModel(model: "github.com/latchkey/latchkey/internal/enum.LockState") {
+  """
+  The door is locked.
+  """
+  LOCKED
+  """
+  The door is unlocked, and opens with its handle.
+  """
+  UNLOCKED
+  """
+  The door is unlocked and its latch pulled: it opens with a push.
+  """
+  UNLATCHED
 }
 """
 An object with an ID.
@@ -3177,6 +3201,10 @@ func (ec *executionContext) childFields_Device(ctx context.Context, field graphq
 		return ec.fieldContext_Device_timeZone(ctx, field)
 	case "vendorID":
 		return ec.fieldContext_Device_vendorID(ctx, field)
+	case "lockState":
+		return ec.fieldContext_Device_lockState(ctx, field)
+	case "lockStateReportedAt":
+		return ec.fieldContext_Device_lockStateReportedAt(ctx, field)
 	case "permissions":
 		return ec.fieldContext_Device_permissions(ctx, field)
 	case "events":
@@ -4323,8 +4351,8 @@ func (ec *executionContext) field_Query_checkAccess_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userID",
-		func(ctx context.Context, v any) (pulid.ID, error) {
-			return ec.unmarshalNID2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5867,6 +5895,22 @@ func (ec *executionContext) fieldContext_Device_vendorID(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
 }
 
+func (ec *executionContext) _Device_lockState(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx, field.Selections, obj.LockState)
+}
+func (ec *executionContext) fieldContext_Device_lockState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "LockState")
+}
+
+func (ec *executionContext) _Device_lockStateReportedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LockStateReportedAt)
+}
+func (ec *executionContext) fieldContext_Device_lockStateReportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Device_permissions(ctx context.Context, field graphql.CollectedField, obj *ent.Device) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7221,7 +7265,7 @@ func (ec *executionContext) fieldContext_OperateDevicePayload_event(_ context.Co
 
 func (ec *executionContext) _OperateDevicePayload_state(ctx context.Context, field graphql.CollectedField, obj *model.OperateDevicePayload) (ret graphql.Marshaler) {
 	// A leaf read directly (gqlpatch).
-	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx, field.Selections, obj.State)
+	return ec.marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_OperateDevicePayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperateDevicePayload", field, false, false, "LockState")
@@ -7958,7 +8002,7 @@ func (ec *executionContext) _Query_checkAccess(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CheckAccess(ctx, fc.Args["userID"].(pulid.ID), fc.Args["deviceID"].(pulid.ID), fc.Args["at"].(*time.Time), fc.Args["remote"].(*bool))
+			return ec.Resolvers.Query().CheckAccess(ctx, fc.Args["userID"].(*pulid.ID), fc.Args["deviceID"].(pulid.ID), fc.Args["at"].(*time.Time), fc.Args["remote"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *door.Decision) graphql.Marshaler {
@@ -10973,7 +11017,7 @@ func (ec *executionContext) unmarshalInputDeviceWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "vendorID", "vendorIDNEQ", "vendorIDIn", "vendorIDNotIn", "vendorIDGT", "vendorIDGTE", "vendorIDLT", "vendorIDLTE", "vendorIDContains", "vendorIDHasPrefix", "vendorIDHasSuffix", "vendorIDIsNil", "vendorIDNotNil", "vendorIDEqualFold", "vendorIDContainsFold", "hasPermissions", "hasPermissionsWith", "hasEvents", "hasEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "vendorID", "vendorIDNEQ", "vendorIDIn", "vendorIDNotIn", "vendorIDGT", "vendorIDGTE", "vendorIDLT", "vendorIDLTE", "vendorIDContains", "vendorIDHasPrefix", "vendorIDHasSuffix", "vendorIDIsNil", "vendorIDNotNil", "vendorIDEqualFold", "vendorIDContainsFold", "lockState", "lockStateNEQ", "lockStateIn", "lockStateNotIn", "lockStateIsNil", "lockStateNotNil", "hasPermissions", "hasPermissionsWith", "hasEvents", "hasEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11484,6 +11528,48 @@ func (ec *executionContext) unmarshalInputDeviceWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.VendorIDContainsFold = data
+		case "lockState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lockState"))
+			data, err := ec.unmarshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LockState = data
+		case "lockStateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lockStateNEQ"))
+			data, err := ec.unmarshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LockStateNEQ = data
+		case "lockStateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lockStateIn"))
+			data, err := ec.unmarshalOLockState2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LockStateIn = data
+		case "lockStateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lockStateNotIn"))
+			data, err := ec.unmarshalOLockState2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LockStateNotIn = data
+		case "lockStateIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lockStateIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LockStateIsNil = data
+		case "lockStateNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lockStateNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LockStateNotNil = data
 		case "hasPermissions":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPermissions"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -14520,6 +14606,16 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lockState":
+			out.Values[i] = ec._Device_lockState(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lockStateReportedAt":
+			out.Values[i] = ec._Device_lockStateReportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "permissions":
 			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
 				true, true,
@@ -16773,6 +16869,16 @@ func (ec *executionContext) marshalNLockAction2githubᚗcomᚋlatchkeyᚋlatchke
 	return v
 }
 
+func (ec *executionContext) unmarshalNLockState2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx context.Context, v any) (enum.LockState, error) {
+	var res enum.LockState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLockState2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx context.Context, sel ast.SelectionSet, v enum.LockState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17876,16 +17982,52 @@ func (ec *executionContext) marshalOLockAction2ᚖgithubᚗcomᚋlatchkeyᚋlatc
 	return v
 }
 
-func (ec *executionContext) unmarshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx context.Context, v any) (*door.State, error) {
+func (ec *executionContext) unmarshalOLockState2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockStateᚄ(ctx context.Context, v any) ([]enum.LockState, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(door.State)
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.LockState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLockState2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOLockState2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockStateᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.LockState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLockState2githubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx context.Context, v any) (*enum.LockState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.LockState)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋdoorᚐState(ctx context.Context, sel ast.SelectionSet, v *door.State) graphql.Marshaler {
+func (ec *executionContext) marshalOLockState2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐLockState(ctx context.Context, sel ast.SelectionSet, v *enum.LockState) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -35,6 +35,10 @@ const (
 	FieldTimeZone = "time_zone"
 	// FieldVendorID holds the string denoting the vendor_id field in the database.
 	FieldVendorID = "vendor_id"
+	// FieldLockState holds the string denoting the lock_state field in the database.
+	FieldLockState = "lock_state"
+	// FieldLockStateReportedAt holds the string denoting the lock_state_reported_at field in the database.
+	FieldLockStateReportedAt = "lock_state_reported_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgePermissions holds the string denoting the permissions edge name in mutations.
@@ -77,6 +81,8 @@ var Columns = []string{
 	FieldType,
 	FieldTimeZone,
 	FieldVendorID,
+	FieldLockState,
+	FieldLockStateReportedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -95,7 +101,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/latchkey/latchkey/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -124,6 +130,16 @@ func TypeValidator(_type enum.DeviceType) error {
 		return nil
 	default:
 		return fmt.Errorf("device: invalid enum value for type field: %q", _type)
+	}
+}
+
+// LockStateValidator is a validator for the "lock_state" field enum values. It is called by the builders before save.
+func LockStateValidator(ls enum.LockState) error {
+	switch ls {
+	case "LOCKED", "UNLOCKED", "UNLATCHED":
+		return nil
+	default:
+		return fmt.Errorf("device: invalid enum value for lock_state field: %q", ls)
 	}
 }
 
@@ -173,6 +189,16 @@ func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 // ByVendorID orders the results by the vendor_id field.
 func ByVendorID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVendorID, opts...).ToFunc()
+}
+
+// ByLockState orders the results by the lock_state field.
+func ByLockState(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLockState, opts...).ToFunc()
+}
+
+// ByLockStateReportedAt orders the results by the lock_state_reported_at field.
+func ByLockStateReportedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLockStateReportedAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.
@@ -236,4 +262,11 @@ var (
 	_ graphql.Marshaler = (*enum.DeviceType)(nil)
 	// enum.DeviceType must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*enum.DeviceType)(nil)
+)
+
+var (
+	// enum.LockState must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.LockState)(nil)
+	// enum.LockState must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.LockState)(nil)
 )

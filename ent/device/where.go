@@ -92,6 +92,11 @@ func VendorID(v string) predicate.Device {
 	return predicate.Device(sql.FieldEQ(FieldVendorID, v))
 }
 
+// LockStateReportedAt applies equality check predicate on the "lock_state_reported_at" field. It's identical to LockStateReportedAtEQ.
+func LockStateReportedAt(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldEQ(FieldLockStateReportedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Device {
 	return predicate.Device(sql.FieldEQ(FieldCreatedAt, v))
@@ -515,6 +520,96 @@ func VendorIDEqualFold(v string) predicate.Device {
 // VendorIDContainsFold applies the ContainsFold predicate on the "vendor_id" field.
 func VendorIDContainsFold(v string) predicate.Device {
 	return predicate.Device(sql.FieldContainsFold(FieldVendorID, v))
+}
+
+// LockStateEQ applies the EQ predicate on the "lock_state" field.
+func LockStateEQ(v enum.LockState) predicate.Device {
+	vc := v
+	return predicate.Device(sql.FieldEQ(FieldLockState, vc))
+}
+
+// LockStateNEQ applies the NEQ predicate on the "lock_state" field.
+func LockStateNEQ(v enum.LockState) predicate.Device {
+	vc := v
+	return predicate.Device(sql.FieldNEQ(FieldLockState, vc))
+}
+
+// LockStateIn applies the In predicate on the "lock_state" field.
+func LockStateIn(vs ...enum.LockState) predicate.Device {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Device(sql.FieldIn(FieldLockState, v...))
+}
+
+// LockStateNotIn applies the NotIn predicate on the "lock_state" field.
+func LockStateNotIn(vs ...enum.LockState) predicate.Device {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Device(sql.FieldNotIn(FieldLockState, v...))
+}
+
+// LockStateIsNil applies the IsNil predicate on the "lock_state" field.
+func LockStateIsNil() predicate.Device {
+	return predicate.Device(sql.FieldIsNull(FieldLockState))
+}
+
+// LockStateNotNil applies the NotNil predicate on the "lock_state" field.
+func LockStateNotNil() predicate.Device {
+	return predicate.Device(sql.FieldNotNull(FieldLockState))
+}
+
+// LockStateReportedAtEQ applies the EQ predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtEQ(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldEQ(FieldLockStateReportedAt, v))
+}
+
+// LockStateReportedAtNEQ applies the NEQ predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtNEQ(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldNEQ(FieldLockStateReportedAt, v))
+}
+
+// LockStateReportedAtIn applies the In predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtIn(vs ...time.Time) predicate.Device {
+	return predicate.Device(sql.FieldIn(FieldLockStateReportedAt, vs...))
+}
+
+// LockStateReportedAtNotIn applies the NotIn predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtNotIn(vs ...time.Time) predicate.Device {
+	return predicate.Device(sql.FieldNotIn(FieldLockStateReportedAt, vs...))
+}
+
+// LockStateReportedAtGT applies the GT predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtGT(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldGT(FieldLockStateReportedAt, v))
+}
+
+// LockStateReportedAtGTE applies the GTE predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtGTE(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldGTE(FieldLockStateReportedAt, v))
+}
+
+// LockStateReportedAtLT applies the LT predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtLT(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldLT(FieldLockStateReportedAt, v))
+}
+
+// LockStateReportedAtLTE applies the LTE predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtLTE(v time.Time) predicate.Device {
+	return predicate.Device(sql.FieldLTE(FieldLockStateReportedAt, v))
+}
+
+// LockStateReportedAtIsNil applies the IsNil predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtIsNil() predicate.Device {
+	return predicate.Device(sql.FieldIsNull(FieldLockStateReportedAt))
+}
+
+// LockStateReportedAtNotNil applies the NotNil predicate on the "lock_state_reported_at" field.
+func LockStateReportedAtNotNil() predicate.Device {
+	return predicate.Device(sql.FieldNotNull(FieldLockStateReportedAt))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

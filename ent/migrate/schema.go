@@ -187,6 +187,8 @@ var (
 		{Name: "type", Type: field.TypeEnum, Enums: []string{"SMART_LOCK", "OPENER", "SMART_DOOR", "BOX"}, Default: "SMART_LOCK"},
 		{Name: "time_zone", Type: field.TypeString},
 		{Name: "vendor_id", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "lock_state", Type: field.TypeEnum, Nullable: true, Enums: []string{"LOCKED", "UNLOCKED", "UNLATCHED"}},
+		{Name: "lock_state_reported_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 	}
 	// DevicesTable holds the schema information for the "devices" table.
@@ -197,7 +199,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "devices_accounts_account",
-				Columns:    []*schema.Column{DevicesColumns[8]},
+				Columns:    []*schema.Column{DevicesColumns[10]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -206,7 +208,7 @@ var (
 			{
 				Name:    "device_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{DevicesColumns[8]},
+				Columns: []*schema.Column{DevicesColumns[10]},
 			},
 		},
 	}

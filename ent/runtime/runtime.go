@@ -245,8 +245,11 @@ func init() {
 		})
 	}
 	deviceMixinHooks3 := deviceMixin[3].Hooks()
+	deviceHooks := schema.Device{}.Hooks()
 
 	device.Hooks[1] = deviceMixinHooks3[0]
+
+	device.Hooks[2] = deviceHooks[0]
 	deviceMixinFields0 := deviceMixin[0].Fields()
 	_ = deviceMixinFields0
 	deviceMixinFields1 := deviceMixin[1].Fields()
@@ -532,6 +535,8 @@ func init() {
 	user.Hooks[1] = userMixinHooks3[0]
 
 	user.Hooks[2] = userHooks[0]
+
+	user.Hooks[3] = userHooks[1]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

@@ -44,6 +44,19 @@ func (Device) Fields() []ent.Field {
 			MaxLen(200).
 			Validate(text.Check).
 			Comment("The device's identifier at its vendor, if any."),
+		// Reported fields (see reportedFields): written by internal/door
+		// with the outcome of an operateDevice the device carried out.
+		field.Enum("lock_state").
+			GoType(enum.LockState("")).
+			Optional().
+			Nillable().
+			Annotations(entgql.Type("LockState"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Comment("The lock state the device last reported, after carrying out an operateDevice; null until it has reported one. It may have changed since at the device itself."),
+		field.Time("lock_state_reported_at").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)).
+			Comment("When the device reported lockState; null with it."),
 	}
 }
 
@@ -72,3 +85,6 @@ func (Device) Annotations() []schema.Annotation {
 
 // Policy keeps the rows of one account to that account.
 func (Device) Policy() ent.Policy { return auth.TenantPolicy() }
+
+// Hooks report every invalid field of a write at once.
+func (Device) Hooks() []ent.Hook { return []ent.Hook{allFieldErrors} }

@@ -107,6 +107,10 @@ func (versionMixin) Hooks() []ent.Hook {
 				switch {
 				case !ok || !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne):
 					return next.Mutate(ctx, m)
+				case reportOnly(m):
+					// What a device reports is no edit of the record.
+					_ = m.ResetField(updatedAtField)
+					return next.Mutate(ctx, m)
 				case m.Op().Is(ent.OpUpdate):
 					vm.AddVersion(1)
 					return next.Mutate(ctx, m)
@@ -152,6 +156,27 @@ const (
 	versionField   = "version"
 	updatedAtField = "updated_at"
 )
+
+// reportedFields are the fields that record what a device reported, set by
+// the server, not edits of the record: an update of only these keeps the
+// version (an admin's update based on the version read before still
+// applies) and updated_at.
+var reportedFields = map[string]bool{"lock_state": true, "lock_state_reported_at": true}
+
+// reportOnly reports whether m sets reported fields and nothing else.
+func reportOnly(m ent.Mutation) bool {
+	set := 0
+	for _, name := range m.Fields() {
+		switch {
+		case reportedFields[name]:
+			set++
+		case name != updatedAtField:
+			return false
+		}
+	}
+	return set > 0 && len(m.ClearedFields()) == 0 && len(m.AddedFields()) == 0 &&
+		len(m.AddedEdges()) == 0 && len(m.RemovedEdges()) == 0 && len(m.ClearedEdges()) == 0
+}
 
 // versioned is what the version hook needs of a generated mutation.
 type versioned interface {

@@ -111,8 +111,8 @@ func validateEmail(s string) error {
 func (User) Policy() ent.Policy { return auth.TenantPolicy() }
 
 // Hooks store emails trimmed and in lower case, so that the unique index on
-// (account, email) ignores case.
-func (User) Hooks() []ent.Hook { return []ent.Hook{foldEmail} }
+// (account, email) ignores case, and then report every invalid field.
+func (User) Hooks() []ent.Hook { return []ent.Hook{foldEmail, allFieldErrors} }
 
 // foldEmail stores an email trimmed and in lower case.
 func foldEmail(next ent.Mutator) ent.Mutator {

@@ -6,29 +6,16 @@ package door
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"sync"
 
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
-	"github.com/latchkey/latchkey/internal/quote"
-)
-
-// State is a device's lock state.
-type State string
-
-// Lock states.
-const (
-	Locked    State = "LOCKED"
-	Unlocked  State = "UNLOCKED"
-	Unlatched State = "UNLATCHED"
 )
 
 // Driver moves a device. A real vendor driver implements it; the decision
 // code never depends on which one runs.
 type Driver interface {
-	Operate(ctx context.Context, device pulid.ID, action enum.LockAction) (State, error)
+	Operate(ctx context.Context, device pulid.ID, action enum.LockAction) (enum.LockState, error)
 }
 
 // Simulated is a driver without hardware: it keeps each device's state in
@@ -37,7 +24,7 @@ type Driver interface {
 // offline answers every request with ErrOffline.
 type Simulated struct {
 	mu      sync.Mutex
-	states  map[pulid.ID]State
+	states  map[pulid.ID]enum.LockState
 	offline map[pulid.ID]bool
 }
 
@@ -45,21 +32,21 @@ type Simulated struct {
 var ErrOffline = errors.New("the device does not answer")
 
 // Operate implements Driver.
-func (s *Simulated) Operate(_ context.Context, device pulid.ID, action enum.LockAction) (State, error) {
+func (s *Simulated) Operate(_ context.Context, device pulid.ID, action enum.LockAction) (enum.LockState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.offline[device] {
 		return "", ErrOffline
 	}
 	if s.states == nil {
-		s.states = map[pulid.ID]State{}
+		s.states = map[pulid.ID]enum.LockState{}
 	}
-	next := Locked
+	next := enum.LockLocked
 	switch action {
 	case enum.ActionUnlock:
-		next = Unlocked
+		next = enum.LockUnlocked
 	case enum.ActionUnlatch:
-		next = Unlatched
+		next = enum.LockUnlatched
 	}
 	s.states[device] = next
 	return next, nil
@@ -76,24 +63,11 @@ func (s *Simulated) SetOffline(device pulid.ID, offline bool) {
 }
 
 // State returns the simulated state of a device.
-func (s *Simulated) State(device pulid.ID) State {
+func (s *Simulated) State(device pulid.ID) enum.LockState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.states[device]; ok {
 		return st
 	}
-	return Locked
-}
-
-// MarshalGQL implements graphql.Marshaler.
-func (s State) MarshalGQL(w io.Writer) { quote.JSON(w, string(s)) }
-
-// UnmarshalGQL implements graphql.Unmarshaler.
-func (s *State) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok || (State(str) != Locked && State(str) != Unlocked && State(str) != Unlatched) {
-		return fmt.Errorf("%v is not a lock state", v)
-	}
-	*s = State(str)
-	return nil
+	return enum.LockLocked
 }

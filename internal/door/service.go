@@ -43,17 +43,35 @@ type Decision struct {
 }
 
 // Check decides whether the user may operate the device at the instant
-// (now when nil). An admin may ask about any user of the account; a user's
-// own token only about itself.
-func (s *Service) Check(ctx context.Context, userID, deviceID pulid.ID, at *time.Time, remote bool) (*Decision, error) {
-	if v := auth.FromContext(ctx); v != nil && v.Role == auth.RoleUser && v.UserID != userID {
-		return nil, apperr.ErrForbidden
+// (now when nil). An admin names the user, any user of the account; a
+// user's own token asks about itself, named or not.
+func (s *Service) Check(ctx context.Context, userID *pulid.ID, deviceID pulid.ID, at *time.Time, remote bool) (*Decision, error) {
+	who, err := subject(auth.FromContext(ctx), userID)
+	if err != nil {
+		return nil, err
 	}
 	when := s.Now()
 	if at != nil {
 		when = *at
 	}
-	return s.decide(ctx, userID, deviceID, when, remote)
+	return s.decide(ctx, who, deviceID, when, remote)
+}
+
+// subject is the user a check asks about: for a user's own token itself
+// (named or not; naming another user is refused), for an account-wide
+// token the user it names, which it must.
+func subject(v *auth.Viewer, userID *pulid.ID) (pulid.ID, error) {
+	switch {
+	case v == nil:
+		return "", apperr.ErrUnauthenticated
+	case v.Role == auth.RoleUser && (userID == nil || *userID == v.UserID):
+		return v.UserID, nil
+	case v.Role == auth.RoleUser:
+		return "", apperr.ErrForbidden
+	case userID == nil:
+		return "", apperr.Invalid("userID", "is required unless the token is the user's own: name the user to decide for")
+	}
+	return *userID, nil
 }
 
 // decide loads the user's permission on the device with the device in one
@@ -145,7 +163,7 @@ type Operation struct {
 	Reason  enum.AccessReason
 	Event   *ent.AccessEvent
 	// State is the device's state after the action; nil when refused.
-	State *State
+	State *enum.LockState
 }
 
 // recordTimeout bounds the write of the device's answer, which goes on
@@ -217,7 +235,7 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(sys), recordTimeout)
 	defer cancel()
-	if err := event.Update().SetOutcome(outcome).Exec(rctx); err != nil {
+	if err := s.record(rctx, event, outcome, deviceID, st); err != nil {
 		return nil, errors.Join(opErr, err)
 	}
 	if opErr != nil {
@@ -226,4 +244,26 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	event.Outcome = outcome
 	op.State = &st
 	return op, nil
+}
+
+// record writes the device's answer in one transaction: the event's
+// outcome and, when the device acted, the lock state it reported, on the
+// device (a device deleted meanwhile takes no state, and the outcome is
+// written all the same).
+func (s *Service) record(ctx context.Context, event *ent.AccessEvent, outcome enum.DeviceOutcome, deviceID pulid.ID, st enum.LockState) error {
+	tx, err := s.Client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	err = tx.AccessEvent.UpdateOne(event).SetOutcome(outcome).Exec(ctx)
+	if err == nil && outcome == enum.OutcomeDone {
+		err = tx.Device.Update().Where(device.ID(deviceID)).
+			SetLockState(st).
+			SetLockStateReportedAt(s.Now()).
+			Exec(ctx)
+	}
+	if err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
 }

@@ -31,6 +31,11 @@ var Docs = map[string]Doc{
 		"SESSION": "An admin's session from signIn; it has the admin's role.",
 		"APP":     "A user's token from redeemInvitation; it acts as that user.",
 	}},
+	"LockState": {"A device's lock state.", map[string]string{
+		"LOCKED":    "The door is locked.",
+		"UNLOCKED":  "The door is unlocked, and opens with its handle.",
+		"UNLATCHED": "The door is unlocked and its latch pulled: it opens with a push.",
+	}},
 	"DeviceType": {"The kind of hardware a device is.", map[string]string{
 		"SMART_LOCK": "A smart lock fitted to a door.",
 		"OPENER":     "An opener that releases an entrance door through its intercom or buzzer.",

@@ -103,6 +103,16 @@ const (
 	ActionUnlatch LockAction = "UNLATCH"
 )
 
+// LockState is a device's lock state, as the device reports it.
+type LockState string
+
+// Lock states.
+const (
+	LockLocked    LockState = "LOCKED"
+	LockUnlocked  LockState = "UNLOCKED"
+	LockUnlatched LockState = "UNLATCHED"
+)
+
 // AccessReason explains an access decision; the names match access.Reason.
 type AccessReason string
 
@@ -141,6 +151,7 @@ var (
 	deliveryStatuses   = []DeliveryStatus{DeliveryNone, DeliveryQueued, DeliverySent, DeliveryFailed, DeliveryLogged}
 	deliveryMethods    = []DeliveryMethod{DeliveryEmail, DeliveryByCaller}
 	lockActions        = []LockAction{ActionUnlock, ActionLock, ActionUnlatch}
+	lockStates         = []LockState{LockLocked, LockUnlocked, LockUnlatched}
 	deviceOutcomes     = []DeviceOutcome{OutcomeRefused, OutcomeSent, OutcomeDone, OutcomeFailed}
 	accessReasons      = []AccessReason{"ALLOWED", "NO_PERMISSION", "PENDING_INVITATION", "REVOKED", "DISABLED", "NOT_YET_VALID", "EXPIRED", "WRONG_WEEKDAY", "OUTSIDE_TIME_WINDOW", "REMOTE_NOT_ALLOWED"}
 	// AllWeekdays lists the days Monday first, the order of the vendor bitmask.
@@ -237,6 +248,15 @@ func (e *LockAction) UnmarshalGQL(v any) error { return unmarshal(e, v, lockActi
 
 // MarshalGQL implements graphql.Marshaler.
 func (e LockAction) MarshalGQL(w io.Writer) { marshal(w, e) }
+
+// Values lists the valid lock states.
+func (LockState) Values() []string { return names(lockStates) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (e *LockState) UnmarshalGQL(v any) error { return unmarshal(e, v, lockStates) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (e LockState) MarshalGQL(w io.Writer) { marshal(w, e) }
 
 // Values lists the valid reasons.
 func (AccessReason) Values() []string { return names(accessReasons) }

@@ -7,6 +7,7 @@ package grant
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -86,11 +87,8 @@ func (s *Service) redeemed(outcome string) {
 // It issues a fixed number of statements whatever the number of devices.
 func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, error) {
 	now := s.Now()
-	if err := checkDeviceList(in.DeviceIDs); err != nil {
-		return nil, err
-	}
-	r, err := apply(access.Restrictions{}, in.Restrictions, "input.restrictions")
-	if err != nil {
+	r, invalid := apply(access.Restrictions{}, in.Restrictions, "input.restrictions")
+	if err := errors.Join(append(checkDeviceList(in.DeviceIDs), invalid...)...); err != nil {
 		return nil, err
 	}
 	u, err := loadUser(ctx, c, in.UserID)
@@ -150,21 +148,25 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 	return &Result{Permissions: perms, Invitation: inv}, nil
 }
 
-func checkDeviceList(ids []pulid.ID) error {
+// checkDeviceList reports every problem of the device list: its length,
+// or each repeated ID at its index.
+func checkDeviceList(ids []pulid.ID) []error {
 	switch {
 	case len(ids) == 0:
-		return apperr.Invalid("input.deviceIDs", "must name at least one device")
+		return []error{apperr.Invalid("input.deviceIDs", "must name at least one device")}
 	case len(ids) > MaxDevices:
-		return apperr.Invalid("input.deviceIDs", "names %d devices; one grant covers at most %d", len(ids), MaxDevices)
+		return []error{apperr.Invalid("input.deviceIDs", "names %d devices; one grant covers at most %d", len(ids), MaxDevices)}
 	}
+	var errs []error
 	seen := make(map[pulid.ID]int, len(ids))
 	for i, id := range ids {
 		if j, dup := seen[id]; dup {
-			return apperr.Invalid(fmt.Sprintf("input.deviceIDs[%d]", i), "device %s is listed twice (also at index %d)", id, j)
+			errs = append(errs, apperr.Invalid(fmt.Sprintf("input.deviceIDs[%d]", i), "device %s is listed twice (also at index %d)", id, j))
+			continue
 		}
 		seen[id] = i
 	}
-	return nil
+	return errs
 }
 
 // loadUser fetches the user together with the name of its account, which

@@ -20,12 +20,14 @@ type RestrictionsInput struct {
 	DailyUntil graphql.Omittable[*string]
 }
 
-// apply returns r changed by in, validated as a whole. path prefixes the
-// field names in errors ("input.restrictions").
-func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Restrictions, error) {
+// apply returns r changed by in, validated as a whole, and an error for
+// every invalid field. path prefixes the field names in errors
+// ("input.restrictions").
+func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Restrictions, []error) {
 	if in == nil {
 		return r, nil
 	}
+	var errs []error
 	if v, ok := in.ValidFrom.ValueOK(); ok {
 		r.ValidFrom = truncate(v)
 	}
@@ -34,28 +36,32 @@ func apply(r access.Restrictions, in *RestrictionsInput, path string) (access.Re
 	}
 	if v, ok := in.Weekdays.ValueOK(); ok {
 		if v != nil && len(v) == 0 {
-			return r, apperr.Invalid(path+".weekdays", "must list at least one day, or be null for every day")
+			errs = append(errs, apperr.Invalid(path+".weekdays", "must list at least one day, or be null for every day"))
 		}
 		r.Weekdays = access.WeekdaysOf(v)
 	}
-	var err error
-	if r.DailyFrom, err = clock(in.DailyFrom, r.DailyFrom, false, path+".dailyFrom"); err != nil {
-		return r, err
+	if r.ValidFrom != nil && r.ValidUntil != nil && !r.ValidUntil.After(*r.ValidFrom) {
+		errs = append(errs, apperr.Invalid(path+".validUntil", "must be after validFrom"))
 	}
-	if r.DailyUntil, err = clock(in.DailyUntil, r.DailyUntil, true, path+".dailyUntil"); err != nil {
-		return r, err
-	}
+	from, fromErr := clock(in.DailyFrom, r.DailyFrom, false, path+".dailyFrom")
+	until, untilErr := clock(in.DailyUntil, r.DailyUntil, true, path+".dailyUntil")
+	r.DailyFrom, r.DailyUntil = from, until
 	switch {
-	case r.ValidFrom != nil && r.ValidUntil != nil && !r.ValidUntil.After(*r.ValidFrom):
-		return r, apperr.Invalid(path+".validUntil", "must be after validFrom")
-	case r.DailyFrom != nil && r.DailyUntil == nil:
-		return r, apperr.Invalid(path+".dailyUntil", "is required with dailyFrom")
-	case r.DailyFrom == nil && r.DailyUntil != nil:
-		return r, apperr.Invalid(path+".dailyFrom", "is required with dailyUntil")
-	case r.DailyFrom != nil && *r.DailyFrom == *r.DailyUntil:
-		return r, apperr.Invalid(path+".dailyUntil", "must differ from dailyFrom (an empty window would never open)")
+	case fromErr != nil || untilErr != nil:
+		// A window with an unreadable end has no shape to judge.
+		for _, err := range []*apperr.Error{fromErr, untilErr} {
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	case from != nil && until == nil:
+		errs = append(errs, apperr.Invalid(path+".dailyUntil", "is required with dailyFrom"))
+	case from == nil && until != nil:
+		errs = append(errs, apperr.Invalid(path+".dailyFrom", "is required with dailyUntil"))
+	case from != nil && *from == *until:
+		errs = append(errs, apperr.Invalid(path+".dailyUntil", "must differ from dailyFrom (an empty window would never open)"))
 	}
-	return r, nil
+	return r, errs
 }
 
 // truncate drops sub-second precision so that both databases store the
@@ -68,7 +74,7 @@ func truncate(t *time.Time) *time.Time {
 	return &v
 }
 
-func clock(in graphql.Omittable[*string], old *access.Minute, allowEnd bool, field string) (*access.Minute, error) {
+func clock(in graphql.Omittable[*string], old *access.Minute, allowEnd bool, field string) (*access.Minute, *apperr.Error) {
 	v, ok := in.ValueOK()
 	if !ok {
 		return old, nil

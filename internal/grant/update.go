@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"errors"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -40,8 +41,11 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 	if in, set := p.Restrictions.ValueOK(); set {
 		if in == nil {
 			r = access.Restrictions{}
-		} else if r, err = apply(r, in, "input.restrictions"); err != nil {
-			return nil, err
+		} else {
+			var invalid []error
+			if r, invalid = apply(r, in, "input.restrictions"); invalid != nil {
+				return nil, errors.Join(invalid...)
+			}
 		}
 	}
 	upd := c.Permission.UpdateOne(cur).
