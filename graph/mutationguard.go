@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -17,10 +18,10 @@ import (
 // request, and it runs its own transaction); operateDevice shares its
 // operation with nothing but itself, as it records each decision on its
 // own and never runs in the operation's transaction (see Transactioner);
-// and every other mutation but operateDevice (which acts for a user's own
-// token) needs an admin token,
-// checked before any resolver reads data so that a user token learns
-// nothing from a refused write. The privacy rules refuse such writes too;
+// signIn, which records failed attempts on its own, is alone too; and
+// every other mutation but operateDevice (which acts for a user's own
+// token) needs the role auth.Authority names for it, checked before any
+// resolver reads data so that a token learns nothing from a refused write. The privacy rules refuse such writes too;
 // this check only answers earlier.
 type MutationGuard struct{}
 
@@ -41,29 +42,36 @@ func (MutationGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		return nil
 	}
 	fields := rootfields.Of(rc)
-	redeems, operates, admin := 0, 0, false
+	v := auth.FromContext(ctx)
+	redeems, operates, signIns := 0, 0, 0
+	var refused error
 	for _, f := range fields {
 		switch f {
 		case "redeemInvitation":
 			redeems++
 		case "operateDevice":
 			operates++
-		default:
-			admin = true
+		case "signIn":
+			signIns++
+		}
+		if f != "operateDevice" && refused == nil {
+			refused = auth.May(v, "Mutation."+f)
 		}
 	}
 	var ae *apperr.Error
-	switch v := auth.FromContext(ctx); {
+	switch {
 	case redeems > 1:
 		ae = apperr.New(apperr.BadUserInput, "an operation may redeem at most one invitation code")
 	case redeems == 1 && len(fields) > 1:
 		ae = apperr.New(apperr.BadUserInput, "redeemInvitation must be the only field of its operation")
+	case signIns > 0 && len(fields) > 1:
+		ae = apperr.New(apperr.BadUserInput, "signIn must be the only field of its operation")
 	case operates > 0 && operates < len(fields):
 		ae = apperr.New(apperr.BadUserInput, "operateDevice cannot share an operation with other mutations")
-	case admin && v == nil:
-		ae = apperr.ErrUnauthenticated
-	case admin && v.Role != auth.RoleOwner && v.Role != auth.RoleAdmin:
-		ae = apperr.ErrForbidden
+	case refused != nil:
+		if !errors.As(refused, &ae) {
+			ae = apperr.ErrForbidden
+		}
 	default:
 		return nil
 	}

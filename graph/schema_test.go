@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/admins"
 	"github.com/latchkey/latchkey/internal/door"
 	grantpkg "github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/schema"
@@ -37,7 +38,7 @@ func TestPrintedSchema(t *testing.T) {
 	if gerr != nil {
 		t.Fatalf("printed schema does not load: %v", gerr)
 	}
-	served := graph.NewSchema(nil, &grantpkg.Service{}, &door.Service{}).Schema()
+	served := graph.NewSchema(nil, &grantpkg.Service{}, &door.Service{}, &admins.Service{}).Schema()
 	if format(printed) != format(served) {
 		t.Error("the printed schema differs from the one the server executes")
 	}

@@ -35,6 +35,8 @@ var (
 	managers = Rule{roles: []Role{RoleOwner, RoleAdmin}}
 	// users are app tokens acting as their own user.
 	users = Rule{roles: []Role{RoleUser}}
+	// owners manage admins, tokens and the account's settings.
+	owners = Rule{roles: []Role{RoleOwner}}
 )
 
 // Authority is the one declaration of which role may call which root
@@ -67,6 +69,14 @@ var Authority = map[string]Rule{
 	"Mutation.resendInvitation": managers,
 	"Mutation.redeemInvitation": anyone,
 	"Mutation.operateDevice":    users,
+
+	// Admins and sign-in (issue #15).
+	"Query.admins":              owners,
+	"Mutation.signIn":           anyone,
+	"Mutation.setAdminPassword": anyone,
+	"Mutation.inviteAdmin":      owners,
+	"Mutation.updateAdmin":      owners,
+	"Mutation.deleteAdmin":      owners,
 }
 
 // May answers whether v (nil without a token) may call the root field
