@@ -2,7 +2,11 @@
 // permissions.
 //
 //	latchkey                              serve the API (LISTEN_ADDR or PORT, default :8080)
-//	latchkey account create --name NAME   create an account, print its admin token
+//	latchkey account create --name NAME [--owner-email EMAIL [--owner-name NAME]]
+//	                                      create an account, print its first API token
+//	                                      (an owner's set-password link goes to stderr)
+//	latchkey admin reset-password --account ID|NAME --email EMAIL
+//	                                      print a one-time set-password link
 //	latchkey seed [--users N ...]         fill the database with demo data, print its token
 //	latchkey migrate                      apply pending database migrations
 //	latchkey schema                       print the GraphQL schema (SDL)
@@ -29,18 +33,20 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/account"
+	"github.com/latchkey/latchkey/internal/admins"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/demo"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/observe"
+	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/schema"
 )
 
 func main() {
 	log := observe.NewLogger(os.Stderr, os.Getenv("PRODUCTION") == "true", slog.LevelInfo)
-	if err := run(os.Args[1:], os.Stdout, log); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr, log); err != nil {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)
 	}
@@ -60,6 +66,13 @@ func config(log *slog.Logger) (app.Config, error) {
 		Production:         os.Getenv("PRODUCTION") == "true",
 		SkipMigrations:     os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:             log,
+	}
+	if s := os.Getenv("SESSION_TTL"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("SESSION_TTL=%q: want a positive duration such as 168h", s)
+		}
+		cfg.SessionTTL = d
 	}
 	if s := os.Getenv("TRUSTED_PROXIES"); s != "" {
 		p, err := clientaddr.ParsePrefixes(s)
@@ -105,7 +118,7 @@ func listenPort() string {
 	return "8080"
 }
 
-func run(args []string, stdout io.Writer, log *slog.Logger) error {
+func run(args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	cfg, err := config(log)
 	if err != nil {
 		return err
@@ -114,7 +127,9 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 	case len(args) == 0 || args[0] == "serve":
 		return serve(cfg, log)
 	case len(args) >= 2 && args[0] == "account" && args[1] == "create":
-		return createAccount(cfg, args[2:], stdout)
+		return createAccount(cfg, args[2:], stdout, stderr)
+	case len(args) >= 2 && args[0] == "admin" && args[1] == "reset-password":
+		return resetPassword(cfg, args[2:], stdout)
 	case args[0] == "seed":
 		return seed(cfg, args[1:], stdout)
 	case args[0] == "migrate":
@@ -123,21 +138,53 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 		_, err := io.WriteString(stdout, schema.SDL())
 		return err
 	}
-	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME, seed, migrate, schema)", strings.Join(args, " "))
+	return fmt.Errorf("unknown command %q (commands: serve, account create --name NAME [--owner-email EMAIL], admin reset-password --account ID|NAME --email EMAIL, seed, migrate, schema)", strings.Join(args, " "))
 }
 
-func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
+// createAccount prints the account's first API token alone on stdout, as
+// scripts expect; the owner's set-password link, if any, goes to stderr.
+func createAccount(cfg app.Config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	name := fs.String("name", "", "the account's name")
+	ownerEmail := fs.String("owner-email", "", "the email of the account's first OWNER admin, who gets a set-password link")
+	ownerName := fs.String("owner-name", "", "the owner's name (default: the email)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account create: --name is required")
 	}
+	var owner *account.Owner
+	if *ownerEmail != "" {
+		owner = &account.Owner{Name: strings.TrimSpace(*ownerName), Email: *ownerEmail}
+		if owner.Name == "" {
+			owner.Name = strings.TrimSpace(*ownerEmail)
+		}
+	}
 	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, _ *sql.DB) (string, error) {
-		_, token, err := account.Create(ctx, client, strings.TrimSpace(*name))
+		_, token, code, err := account.CreateWithOwner(ctx, client, strings.TrimSpace(*name), owner, time.Now())
+		if err == nil && owner != nil {
+			_, err = fmt.Fprintf(stderr, "The owner %s sets a password, within %s, at:\n%s\n", owner.Email, admins.CodeTTL, outbox.Invitations{PublicURL: cfg.PublicURL}.AdminLink(code))
+		}
 		return token, err
+	})
+}
+
+// resetPassword prints a one-time link that sets an admin's password, for
+// an admin who lost it (or never got the invitation).
+func resetPassword(cfg app.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("admin reset-password", flag.ContinueOnError)
+	acc := fs.String("account", "", "the account's ID or name")
+	email := fs.String("email", "", "the admin's email")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *acc == "" || *email == "" {
+		return errors.New("admin reset-password: --account and --email are required")
+	}
+	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, _ *sql.DB) (string, error) {
+		code, err := admins.Recover(ctx, client, *acc, *email, time.Now())
+		return outbox.Invitations{PublicURL: cfg.PublicURL}.AdminLink(code), err
 	})
 }
 
