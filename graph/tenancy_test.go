@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -27,6 +28,7 @@ func TestTenantIsolation(t *testing.T) {
 			"permission": og.GrantPermission.Permissions[0].ID,
 			"invitation": og.GrantPermission.Invitation.ID,
 			"account":    string(other.ID),
+			"admin":      string(newAdmin(e, other, "Eve", "eve@example.com", enum.AdminOwner, "").ID),
 		}
 		// Acme has its own user, granted one of its own devices.
 		ada := newUser(e, acme.Token, "Ada", "ada@example.com")
@@ -125,7 +127,7 @@ func normalizeID(body []byte, id string) string {
 	if id != "" {
 		s = strings.ReplaceAll(s, id, "ID")
 	}
-	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_"} {
+	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "adm_"} {
 		for i := strings.Index(s, p); i >= 0; i = strings.Index(s, p) {
 			s = s[:i] + "ID" + s[i+len(p)+26:]
 		}
