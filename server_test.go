@@ -564,7 +564,9 @@ func TestAccountCreateWithOwnerAndReset(t *testing.T) {
 		t.Errorf("the link replaced by the reset: %s", r.Body)
 	}
 	e.MustDo("", set, map[string]any{"code": second[1]}, nil)
-	var in struct{ SignIn struct{ Admin struct{ Role string } } }
+	var in struct {
+		SignIn struct{ Admin struct{ Role string } }
+	}
 	e.MustDo("", `mutation { signIn(input: {email: "olga@example.com", password: "owner's long passphrase"}) { admin { role } } }`, nil, &in)
 	if in.SignIn.Admin.Role != "OWNER" {
 		t.Errorf("signed in as %+v", in)

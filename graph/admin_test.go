@@ -153,7 +153,9 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 				expectRejected(t, e, "", setPassword, map[string]any{"input": map[string]any{"code": code, "password": pw}}, "BAD_USER_INPUT", "input.password")
 			})
 		}
-		var set struct{ SetAdminPassword struct{ Email, ClientMutationID string } }
+		var set struct {
+			SetAdminPassword struct{ Email, ClientMutationID string }
+		}
 		pw := "eine lange Passphrase, 🔑 inklusive"
 		e.MustDo("", setPassword, map[string]any{"input": map[string]any{"code": code, "password": pw, "clientMutationId": "c2"}}, &set)
 		if set.SetAdminPassword.Email != "grace@example.com" || set.SetAdminPassword.ClientMutationID != "c2" {

@@ -2,9 +2,7 @@ package mail
 
 import (
 	"errors"
-	"fmt"
 	htmltemplate "html/template"
-	"strings"
 	"time"
 )
 
@@ -42,12 +40,7 @@ type adminInvitationView struct {
 // RenderAdminInvitation renders an admin's invitation in inv.Language:
 // subject, plain-text and HTML body. The caller sets To and ToName.
 func RenderAdminInvitation(inv AdminInvitation) (Message, error) {
-	lang := strings.ToUpper(strings.TrimSpace(inv.Language))
-	l := locales[lang]
-	if l == nil {
-		return Message{}, fmt.Errorf("mail: unsupported language %q (want one of %s)", inv.Language, strings.Join(Languages, ", "))
-	}
-	tmpl, err := parsedTemplates()
+	l, t, err := forLanguage(inv.Language)
 	if err != nil {
 		return Message{}, err
 	}
@@ -57,7 +50,7 @@ func RenderAdminInvitation(inv AdminInvitation) (Message, error) {
 	if err := checkLink(inv.Link); err != nil {
 		return Message{}, err
 	}
-	return tmpl[lang].render("adminSubject", "admin-invitation", adminInvitationView{
+	return t.render("adminSubject", "admin-invitation", adminInvitationView{
 		Lang:        l.tag,
 		AccountName: oneLine(inv.AccountName),
 		UserName:    oneLine(inv.AdminName),

@@ -110,16 +110,10 @@ type invitationView struct {
 // RenderInvitation renders the invitation email in inv.Language: subject,
 // plain-text and HTML body. The caller sets To and ToName.
 func RenderInvitation(inv Invitation) (Message, error) {
-	lang := strings.ToUpper(strings.TrimSpace(inv.Language))
-	l := locales[lang]
-	if l == nil {
-		return Message{}, fmt.Errorf("mail: unsupported invitation language %q (want one of %s)", inv.Language, strings.Join(Languages, ", "))
-	}
-	tmpl, err := parsedTemplates()
+	l, t, err := forLanguage(inv.Language)
 	if err != nil {
 		return Message{}, err
 	}
-	t := tmpl[lang]
 
 	if strings.TrimSpace(inv.Code) == "" {
 		return Message{}, errors.New("mail: invitation has no code")
@@ -161,6 +155,21 @@ func RenderInvitation(inv Invitation) (Message, error) {
 	v.ExpiresZone = expiryZone
 
 	return t.render("subject", "invitation", v)
+}
+
+// forLanguage returns the locale and the templates of a language, in any
+// case.
+func forLanguage(language string) (*locale, langTemplates, error) {
+	lang := strings.ToUpper(strings.TrimSpace(language))
+	l := locales[lang]
+	if l == nil {
+		return nil, langTemplates{}, fmt.Errorf("mail: unsupported language %q (want one of %s)", language, strings.Join(Languages, ", "))
+	}
+	tmpl, err := parsedTemplates()
+	if err != nil {
+		return nil, langTemplates{}, err
+	}
+	return l, tmpl[lang], nil
 }
 
 // render executes a mail's subject template and its two layouts
