@@ -14,6 +14,7 @@ import (
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/testenv"
 	"github.com/latchkey/latchkey/internal/testenv/smtptest"
+	"github.com/latchkey/latchkey/schema"
 )
 
 const (
@@ -353,6 +354,9 @@ func TestAdminsAreOwnersBusiness(t *testing.T) {
 		newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminAdmin, "")
 		eve := newAdmin(e, other, "Eve", "eve@example.com", enum.AdminOwner, "")
 
+		if sdl := schema.SDL(); strings.Contains(strings.ToLower(sdl), "passwordhash") || strings.Contains(sdl, "AdminCode") {
+			t.Error("the schema shows password hashes or set-password codes")
+		}
 		r := e.Do(acme.Token, `{ admins(orderBy: {field: EMAIL, direction: ASC}) { totalCount edges { node { email role } } } }`, nil)
 		if r.Code() != "" || strings.Contains(string(r.Body), "argon2") {
 			t.Fatalf("admins: %s", r.Body)
