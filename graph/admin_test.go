@@ -3,8 +3,11 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -379,5 +382,40 @@ func TestAdminsAreOwnersBusiness(t *testing.T) {
 		expectRejected(t, e, acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": string(eve.ID)}}, "NOT_FOUND", "")
 		expectRejected(t, e, acme.Token, inviteAdmin, map[string]any{"input": map[string]any{"name": "Ada Again", "email": "ADA@example.com", "role": "VIEWER"}}, "CONFLICT", "input.email")
 		expectRejected(t, e, acme.Token, inviteAdmin, map[string]any{"input": map[string]any{"name": " ", "email": "new@example.com", "role": "VIEWER"}}, "BAD_USER_INPUT", "input.name")
+	})
+}
+
+// TestOwnersDemotingEachOtherAtOnce: two owners demoted at the same time
+// cannot both go: one change waits for the other's lock and then finds
+// itself the last owner.
+func TestOwnersDemotingEachOtherAtOnce(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		for round := range 8 {
+			a := newAdmin(e, acme, "A", fmt.Sprintf("a%d@example.com", round), enum.AdminOwner, "")
+			b := newAdmin(e, acme, "B", fmt.Sprintf("b%d@example.com", round), enum.AdminOwner, "")
+			codes := make(chan string, 2)
+			var wg sync.WaitGroup
+			for _, id := range []string{string(a.ID), string(b.ID)} {
+				wg.Go(func() {
+					codes <- e.Do(acme.Token, updateAdmin, map[string]any{"input": map[string]any{"id": id, "role": "ADMIN"}}).Code()
+				})
+			}
+			wg.Wait()
+			close(codes)
+			var got []string
+			for c := range codes {
+				got = append(got, c)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, []string{"", "BAD_USER_INPUT"}) {
+				t.Fatalf("round %d: answers %q, want one success and one refusal", round, got)
+			}
+			// The survivor steps down for the next round's owners.
+			if _, err := e.App.Client.Admin.Delete().Exec(acme.Admin()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }
