@@ -57,8 +57,6 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 	if !ok {
 		return nil, rateLimited(wait)
 	}
-	// audit (both limits): admin.signInFailed until forgiven below; see
-	// the report for where a failed attempt's record is committed.
 	byEmail, wait, ok := s.ByEmail.AttemptKey(ctx, emailKey(email))
 	if !ok {
 		return nil, rateLimited(wait)
@@ -76,6 +74,8 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 	if len(found) == 1 && !found[0].Disabled && found[0].PasswordHash != nil {
 		a = found[0]
 	}
+	// audit: admin.signInFailed at both returns below, committed on its own
+	// like the attempts' counts (this request's writes roll back).
 	if a == nil {
 		password.VerifyNone(in.Password)
 		return nil, errSignIn
