@@ -20,7 +20,8 @@ import (
 )
 
 // The argon2id parameters, OWASP's first recommended configuration
-// (m=19 MiB, t=2, p=1): some 25 ms of one core on an idle machine here,
+// (m=19 MiB, t=2, p=1): tens of milliseconds of one core (a whole sign-in
+// took 27 ms here at the quietest),
 // and 19 MiB per hash in flight, which slots bounds.
 const (
 	memoryKiB = 19 * 1024
