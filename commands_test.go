@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -20,7 +21,7 @@ func TestHelpAndSchemaCommands(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	for _, arg := range []string{"--help", "-h", "help"} {
 		var out bytes.Buffer
-		if err := run([]string{arg}, &out, log); err != nil {
+		if err := run([]string{arg}, &out, io.Discard, log); err != nil {
 			t.Fatalf("%s: %v", arg, err)
 		}
 		for _, cmd := range []string{"serve", "account create --name NAME", "seed", "next to the accounts already", "migrate", "schema"} {
@@ -30,13 +31,13 @@ func TestHelpAndSchemaCommands(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := run([]string{"schema"}, &out, log); err != nil {
+	if err := run([]string{"schema"}, &out, io.Discard, log); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != string(committed) {
 		t.Error("latchkey schema differs from schema.graphql")
 	}
-	err = run([]string{"frob"}, &out, log)
+	err = run([]string{"frob"}, &out, io.Discard, log)
 	if err == nil || !strings.Contains(err.Error(), "--help") {
 		t.Errorf("unknown command: %v", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/account"
+	"github.com/latchkey/latchkey/internal/admins"
 	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
@@ -32,12 +33,13 @@ import (
 	"github.com/latchkey/latchkey/internal/demo"
 	"github.com/latchkey/latchkey/internal/invite"
 	"github.com/latchkey/latchkey/internal/observe"
+	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/schema"
 )
 
 func main() {
 	log := observe.NewLogger(os.Stderr, os.Getenv("PRODUCTION") == "true", slog.LevelInfo)
-	if err := run(os.Args[1:], os.Stdout, log); err != nil && !errors.Is(err, flag.ErrHelp) {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr, log); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "latchkey:", err)
 		os.Exit(1)
 	}
@@ -60,6 +62,13 @@ func config(log *slog.Logger) (app.Config, error) {
 		TrustedDocumentsOnly: os.Getenv("TRUSTED_DOCUMENTS_ONLY") == "true",
 		SkipMigrations:       os.Getenv("MIGRATE_AT_START") == "false",
 		Logger:               log,
+	}
+	if s := os.Getenv("SESSION_TTL"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("SESSION_TTL=%q: want a positive duration such as 168h", s)
+		}
+		cfg.SessionTTL = d
 	}
 	if s := os.Getenv("TRUSTED_PROXIES"); s != "" {
 		p, err := clientaddr.ParsePrefixes(s)
@@ -119,7 +128,11 @@ const usage = `latchkey serves the Latchkey GraphQL API and manages its database
 
 Usage:
   latchkey [serve]                        serve the API (LISTEN_ADDR or PORT, default :8080)
-  latchkey account create --name NAME     create an account, print its admin token
+  latchkey account create --name NAME [--owner-email EMAIL [--owner-name NAME]]
+                                          create an account, print its first API token
+                                          (an owner's set-password link goes to stderr)
+  latchkey admin reset-password --account ID|NAME --email EMAIL
+                                          print a one-time set-password link
   latchkey seed [--name NAME] [--users N] [--devices N] [--permissions N]
                                           add a demo account filled with demo data (1,000
                                           users by default) next to the accounts already in
@@ -132,7 +145,7 @@ Configuration is read from the environment (DATABASE_URL, default latchkey.db;
 the README lists every variable).
 `
 
-func run(args []string, stdout io.Writer, log *slog.Logger) error {
+func run(args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	// These two read no configuration, so they create no files.
 	if len(args) == 1 {
 		switch args[0] {
@@ -144,7 +157,7 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 			return err
 		}
 	}
-	if len(args) > 0 && !slices.Contains([]string{"serve", "account", "seed", "migrate"}, args[0]) {
+	if len(args) > 0 && !slices.Contains([]string{"serve", "account", "admin", "seed", "migrate"}, args[0]) {
 		return unknownCommand(args)
 	}
 	cfg, err := config(log)
@@ -155,7 +168,9 @@ func run(args []string, stdout io.Writer, log *slog.Logger) error {
 	case len(args) == 0 || args[0] == "serve":
 		return serve(cfg, log)
 	case len(args) >= 2 && args[0] == "account" && args[1] == "create":
-		return createAccount(cfg, args[2:], stdout)
+		return createAccount(cfg, args[2:], stdout, stderr)
+	case len(args) >= 2 && args[0] == "admin" && args[1] == "reset-password":
+		return resetPassword(cfg, args[2:], stdout)
 	case args[0] == "seed":
 		return seed(cfg, args[1:], stdout)
 	case args[0] == "migrate":
@@ -168,18 +183,50 @@ func unknownCommand(args []string) error {
 	return fmt.Errorf("unknown command %q (latchkey --help lists the commands)", strings.Join(args, " "))
 }
 
-func createAccount(cfg app.Config, args []string, stdout io.Writer) error {
+// createAccount prints the account's first API token alone on stdout, as
+// scripts expect; the owner's set-password link, if any, goes to stderr.
+func createAccount(cfg app.Config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	name := fs.String("name", "", "the account's name")
+	ownerEmail := fs.String("owner-email", "", "the email of the account's first OWNER admin, who gets a set-password link")
+	ownerName := fs.String("owner-name", "", "the owner's name (default: the email)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account create: --name is required")
 	}
+	var owner *account.Owner
+	if *ownerEmail != "" {
+		owner = &account.Owner{Name: strings.TrimSpace(*ownerName), Email: *ownerEmail}
+		if owner.Name == "" {
+			owner.Name = strings.TrimSpace(*ownerEmail)
+		}
+	}
 	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, _ *sql.DB) (string, error) {
-		_, token, err := account.Create(ctx, client, strings.TrimSpace(*name))
+		_, token, code, err := account.CreateWithOwner(ctx, client, strings.TrimSpace(*name), owner, time.Now())
+		if err == nil && owner != nil {
+			_, err = fmt.Fprintf(stderr, "The owner %s sets a password, within %s, at:\n%s\n", owner.Email, admins.CodeTTL, outbox.Invitations{PublicURL: cfg.PublicURL}.AdminLink(code))
+		}
 		return token, err
+	})
+}
+
+// resetPassword prints a one-time link that sets an admin's password, for
+// an admin who lost it (or never got the invitation).
+func resetPassword(cfg app.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("admin reset-password", flag.ContinueOnError)
+	acc := fs.String("account", "", "the account's ID or name")
+	email := fs.String("email", "", "the admin's email")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *acc == "" || *email == "" {
+		return errors.New("admin reset-password: --account and --email are required")
+	}
+	return withDB(cfg, stdout, func(ctx context.Context, client *ent.Client, _ *sql.DB) (string, error) {
+		code, err := admins.Recover(ctx, client, *acc, *email, time.Now())
+		return outbox.Invitations{PublicURL: cfg.PublicURL}.AdminLink(code), err
 	})
 }
 

@@ -537,3 +537,65 @@ func TestConfigMailLogAndPreviousSecrets(t *testing.T) {
 		t.Errorf("a short previous secret: %v", err)
 	}
 }
+
+// TestAccountCreateWithOwnerAndReset: account create keeps printing the
+// API token alone on stdout and, with --owner-email, writes the owner's
+// set-password link to stderr; admin reset-password prints a new link and
+// the older one stops working. Both links set the password once.
+func TestAccountCreateWithOwnerAndReset(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "latchkey.db")
+	t.Setenv("DATABASE_URL", db)
+	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv("PUBLIC_URL", "https://locks.example.com/")
+	var stdout, stderr strings.Builder
+	if err := run([]string{"account", "create", "--name", "Acme", "--owner-email", "Olga@Example.com"}, &stdout, &stderr, nil); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSuffix(stdout.String(), "\n")
+	if !strings.HasPrefix(token, "lk_") || strings.ContainsAny(token, "\n ") {
+		t.Fatalf("stdout %q is not the token alone", stdout.String())
+	}
+	link := regexp.MustCompile(`https://locks\.example\.com/admin/set-password/(\S+)`)
+	first := link.FindStringSubmatch(stderr.String())
+	if first == nil {
+		t.Fatalf("stderr %q holds no set-password link", stderr.String())
+	}
+	stdout.Reset()
+	if err := run([]string{"admin", "reset-password", "--account", "Acme", "--email", "olga@example.com"}, &stdout, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := link.FindStringSubmatch(stdout.String())
+	if second == nil || strings.TrimSpace(stdout.String()) != second[0] {
+		t.Fatalf("reset-password printed %q", stdout.String())
+	}
+	if err := run([]string{"admin", "reset-password", "--account", "Acme", "--email", "nobody@example.com"}, io.Discard, io.Discard, nil); err == nil {
+		t.Error("a reset for an unknown admin succeeded")
+	}
+
+	e := testenv.Start(t, db)
+	const set = `mutation($code: String!) { setAdminPassword(input: {code: $code, password: "owner's long passphrase"}) { email } }`
+	if r := e.Do("", set, map[string]any{"code": first[1]}); r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("the link replaced by the reset: %s", r.Body)
+	}
+	e.MustDo("", set, map[string]any{"code": second[1]}, nil)
+	var in struct {
+		SignIn struct{ Admin struct{ Role string } }
+	}
+	e.MustDo("", `mutation { signIn(input: {email: "olga@example.com", password: "owner's long passphrase"}) { admin { role } } }`, nil, &in)
+	if in.SignIn.Admin.Role != "OWNER" {
+		t.Errorf("signed in as %+v", in)
+	}
+}
+
+func TestConfigSessionTTL(t *testing.T) {
+	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
+	t.Setenv("SESSION_TTL", "36h")
+	if cfg, err := config(nil); err != nil || cfg.SessionTTL != 36*time.Hour {
+		t.Fatalf("SessionTTL %v, %v", cfg.SessionTTL, err)
+	}
+	t.Setenv("SESSION_TTL", "-1h")
+	if _, err := config(nil); err == nil || !strings.Contains(err.Error(), "SESSION_TTL") {
+		t.Errorf("a negative SESSION_TTL: %v", err)
+	}
+}

@@ -52,11 +52,14 @@ type AdminEdges struct {
 	Account *Account `json:"account,omitempty"`
 	// Sessions holds the value of the sessions edge.
 	Sessions []*APIToken `json:"sessions,omitempty"`
+	// Codes holds the value of the codes edge.
+	Codes []*AdminCode `json:"codes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 
 	namedSessions map[string][]*APIToken
+	namedCodes    map[string][]*AdminCode
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -77,6 +80,15 @@ func (e AdminEdges) SessionsOrErr() ([]*APIToken, error) {
 		return e.Sessions, nil
 	}
 	return nil, &NotLoadedError{edge: "sessions"}
+}
+
+// CodesOrErr returns the Codes value or an error if the edge
+// was not loaded in eager-loading.
+func (e AdminEdges) CodesOrErr() ([]*AdminCode, error) {
+	if e.loadedTypes[2] {
+		return e.Codes, nil
+	}
+	return nil, &NotLoadedError{edge: "codes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -200,6 +212,11 @@ func (_m *Admin) QuerySessions() *APITokenQuery {
 	return NewAdminClient(_m.config).QuerySessions(_m)
 }
 
+// QueryCodes queries the "codes" edge of the Admin entity.
+func (_m *Admin) QueryCodes() *AdminCodeQuery {
+	return NewAdminClient(_m.config).QueryCodes(_m)
+}
+
 // Update returns a builder for updating this Admin.
 // Note that you need to call Admin.Unwrap() before calling this method if this Admin
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -278,6 +295,30 @@ func (_m *Admin) appendNamedSessions(name string, edges ...*APIToken) {
 		_m.Edges.namedSessions[name] = []*APIToken{}
 	} else {
 		_m.Edges.namedSessions[name] = append(_m.Edges.namedSessions[name], edges...)
+	}
+}
+
+// NamedCodes returns the Codes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Admin) NamedCodes(name string) ([]*AdminCode, error) {
+	if _m.Edges.namedCodes == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCodes[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Admin) appendNamedCodes(name string, edges ...*AdminCode) {
+	if _m.Edges.namedCodes == nil {
+		_m.Edges.namedCodes = make(map[string][]*AdminCode)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCodes[name] = []*AdminCode{}
+	} else {
+		_m.Edges.namedCodes[name] = append(_m.Edges.namedCodes[name], edges...)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -167,6 +168,21 @@ func (_c *AdminCreate) AddSessions(v ...*APIToken) *AdminCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddSessionIDs(ids...)
+}
+
+// AddCodeIDs adds the "codes" edge to the AdminCode entity by IDs.
+func (_c *AdminCreate) AddCodeIDs(ids ...pulid.ID) *AdminCreate {
+	_c.mutation.AddCodeIDs(ids...)
+	return _c
+}
+
+// AddCodes adds the "codes" edges to the AdminCode entity.
+func (_c *AdminCreate) AddCodes(v ...*AdminCode) *AdminCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCodeIDs(ids...)
 }
 
 // Mutation returns the AdminMutation object of the builder.
@@ -380,6 +396,22 @@ func (_c *AdminCreate) createSpec() (*Admin, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

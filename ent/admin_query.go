@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -30,9 +31,11 @@ type AdminQuery struct {
 	predicates        []predicate.Admin
 	withAccount       *AccountQuery
 	withSessions      *APITokenQuery
+	withCodes         *AdminCodeQuery
 	loadTotal         []func(context.Context, []*Admin) error
 	modifiers         []func(*sql.Selector)
 	withNamedSessions map[string]*APITokenQuery
+	withNamedCodes    map[string]*AdminCodeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -106,6 +109,28 @@ func (_q *AdminQuery) QuerySessions() *APITokenQuery {
 			sqlgraph.From(admin.Table, admin.FieldID, selector),
 			sqlgraph.To(apitoken.Table, apitoken.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, admin.SessionsTable, admin.SessionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCodes chains the current query on the "codes" edge.
+func (_q *AdminQuery) QueryCodes() *AdminCodeQuery {
+	query := (&AdminCodeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(admin.Table, admin.FieldID, selector),
+			sqlgraph.To(admincode.Table, admincode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, admin.CodesTable, admin.CodesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -307,6 +332,7 @@ func (_q *AdminQuery) Clone() *AdminQuery {
 		predicates:   append([]predicate.Admin{}, _q.predicates...),
 		withAccount:  _q.withAccount.Clone(),
 		withSessions: _q.withSessions.Clone(),
+		withCodes:    _q.withCodes.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -333,6 +359,17 @@ func (_q *AdminQuery) WithSessions(opts ...func(*APITokenQuery)) *AdminQuery {
 		opt(query)
 	}
 	_q.withSessions = query
+	return _q
+}
+
+// WithCodes tells the query-builder to eager-load the nodes that are connected to
+// the "codes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AdminQuery) WithCodes(opts ...func(*AdminCodeQuery)) *AdminQuery {
+	query := (&AdminCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCodes = query
 	return _q
 }
 
@@ -420,9 +457,10 @@ func (_q *AdminQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Admin,
 	var (
 		nodes       = []*Admin{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withAccount != nil,
 			_q.withSessions != nil,
+			_q.withCodes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -459,10 +497,24 @@ func (_q *AdminQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Admin,
 			return nil, err
 		}
 	}
+	if query := _q.withCodes; query != nil {
+		if err := _q.loadCodes(ctx, query, nodes,
+			func(n *Admin) { n.Edges.Codes = []*AdminCode{} },
+			func(n *Admin, e *AdminCode) { n.Edges.Codes = append(n.Edges.Codes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedSessions {
 		if err := _q.loadSessions(ctx, query, nodes,
 			func(n *Admin) { n.appendNamedSessions(name) },
 			func(n *Admin, e *APIToken) { n.appendNamedSessions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCodes {
+		if err := _q.loadCodes(ctx, query, nodes,
+			func(n *Admin) { n.appendNamedCodes(name) },
+			func(n *Admin, e *AdminCode) { n.appendNamedCodes(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -531,6 +583,36 @@ func (_q *AdminQuery) loadSessions(ctx context.Context, query *APITokenQuery, no
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "admin_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AdminQuery) loadCodes(ctx context.Context, query *AdminCodeQuery, nodes []*Admin, init func(*Admin), assign func(*Admin, *AdminCode)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Admin)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(admincode.FieldAdminID)
+	}
+	query.Where(predicate.AdminCode(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(admin.CodesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AdminID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "admin_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -670,6 +752,20 @@ func (_q *AdminQuery) WithNamedSessions(name string, opts ...func(*APITokenQuery
 		_q.withNamedSessions = make(map[string]*APITokenQuery)
 	}
 	_q.withNamedSessions[name] = query
+	return _q
+}
+
+// WithNamedCodes tells the query-builder to eager-load the nodes that are connected to the "codes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AdminQuery) WithNamedCodes(name string, opts ...func(*AdminCodeQuery)) *AdminQuery {
+	query := (&AdminCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCodes == nil {
+		_q.withNamedCodes = make(map[string]*AdminCodeQuery)
+	}
+	_q.withNamedCodes[name] = query
 	return _q
 }
 

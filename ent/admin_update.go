@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -170,6 +171,21 @@ func (_u *AdminUpdate) AddSessions(v ...*APIToken) *AdminUpdate {
 	return _u.AddSessionIDs(ids...)
 }
 
+// AddCodeIDs adds the "codes" edge to the AdminCode entity by IDs.
+func (_u *AdminUpdate) AddCodeIDs(ids ...pulid.ID) *AdminUpdate {
+	_u.mutation.AddCodeIDs(ids...)
+	return _u
+}
+
+// AddCodes adds the "codes" edges to the AdminCode entity.
+func (_u *AdminUpdate) AddCodes(v ...*AdminCode) *AdminUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCodeIDs(ids...)
+}
+
 // Mutation returns the AdminMutation object of the builder.
 func (_u *AdminUpdate) Mutation() *AdminMutation {
 	return _u.mutation
@@ -194,6 +210,27 @@ func (_u *AdminUpdate) RemoveSessions(v ...*APIToken) *AdminUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearCodes clears all "codes" edges to the AdminCode entity.
+func (_u *AdminUpdate) ClearCodes() *AdminUpdate {
+	_u.mutation.ClearCodes()
+	return _u
+}
+
+// RemoveCodeIDs removes the "codes" edge to AdminCode entities by IDs.
+func (_u *AdminUpdate) RemoveCodeIDs(ids ...pulid.ID) *AdminUpdate {
+	_u.mutation.RemoveCodeIDs(ids...)
+	return _u
+}
+
+// RemoveCodes removes "codes" edges to AdminCode entities.
+func (_u *AdminUpdate) RemoveCodes(v ...*AdminCode) *AdminUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCodeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -350,6 +387,51 @@ func (_u *AdminUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCodesIDs(); len(nodes) > 0 && !_u.mutation.CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -517,6 +599,21 @@ func (_u *AdminUpdateOne) AddSessions(v ...*APIToken) *AdminUpdateOne {
 	return _u.AddSessionIDs(ids...)
 }
 
+// AddCodeIDs adds the "codes" edge to the AdminCode entity by IDs.
+func (_u *AdminUpdateOne) AddCodeIDs(ids ...pulid.ID) *AdminUpdateOne {
+	_u.mutation.AddCodeIDs(ids...)
+	return _u
+}
+
+// AddCodes adds the "codes" edges to the AdminCode entity.
+func (_u *AdminUpdateOne) AddCodes(v ...*AdminCode) *AdminUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCodeIDs(ids...)
+}
+
 // Mutation returns the AdminMutation object of the builder.
 func (_u *AdminUpdateOne) Mutation() *AdminMutation {
 	return _u.mutation
@@ -541,6 +638,27 @@ func (_u *AdminUpdateOne) RemoveSessions(v ...*APIToken) *AdminUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearCodes clears all "codes" edges to the AdminCode entity.
+func (_u *AdminUpdateOne) ClearCodes() *AdminUpdateOne {
+	_u.mutation.ClearCodes()
+	return _u
+}
+
+// RemoveCodeIDs removes the "codes" edge to AdminCode entities by IDs.
+func (_u *AdminUpdateOne) RemoveCodeIDs(ids ...pulid.ID) *AdminUpdateOne {
+	_u.mutation.RemoveCodeIDs(ids...)
+	return _u
+}
+
+// RemoveCodes removes "codes" edges to AdminCode entities.
+func (_u *AdminUpdateOne) RemoveCodes(v ...*AdminCode) *AdminUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCodeIDs(ids...)
 }
 
 // Where appends a list predicates to the AdminUpdate builder.
@@ -727,6 +845,51 @@ func (_u *AdminUpdateOne) sqlSave(ctx context.Context) (_node *Admin, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(apitoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCodesIDs(); len(nodes) > 0 && !_u.mutation.CodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(admincode.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -19,6 +19,7 @@ import (
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -45,6 +46,8 @@ type Client struct {
 	Account *AccountClient
 	// Admin is the client for interacting with the Admin builders.
 	Admin *AdminClient
+	// AdminCode is the client for interacting with the AdminCode builders.
+	AdminCode *AdminCodeClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -76,6 +79,7 @@ func (c *Client) init() {
 	c.AccessEvent = NewAccessEventClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.Admin = NewAdminClient(c.config)
+	c.AdminCode = NewAdminCodeClient(c.config)
 	c.Device = NewDeviceClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
@@ -180,6 +184,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AccessEvent:    NewAccessEventClient(cfg),
 		Account:        NewAccountClient(cfg),
 		Admin:          NewAdminClient(cfg),
+		AdminCode:      NewAdminCodeClient(cfg),
 		Device:         NewDeviceClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		Invitation:     NewInvitationClient(cfg),
@@ -211,6 +216,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AccessEvent:    NewAccessEventClient(cfg),
 		Account:        NewAccountClient(cfg),
 		Admin:          NewAdminClient(cfg),
+		AdminCode:      NewAdminCodeClient(cfg),
 		Device:         NewDeviceClient(cfg),
 		IdempotencyKey: NewIdempotencyKeyClient(cfg),
 		Invitation:     NewInvitationClient(cfg),
@@ -248,8 +254,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIToken, c.AccessEvent, c.Account, c.Admin, c.Device, c.IdempotencyKey,
-		c.Invitation, c.Outbox, c.Permission, c.RedeemBucket, c.RedeemFailure, c.User,
+		c.APIToken, c.AccessEvent, c.Account, c.Admin, c.AdminCode, c.Device,
+		c.IdempotencyKey, c.Invitation, c.Outbox, c.Permission, c.RedeemBucket,
+		c.RedeemFailure, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -259,8 +266,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIToken, c.AccessEvent, c.Account, c.Admin, c.Device, c.IdempotencyKey,
-		c.Invitation, c.Outbox, c.Permission, c.RedeemBucket, c.RedeemFailure, c.User,
+		c.APIToken, c.AccessEvent, c.Account, c.Admin, c.AdminCode, c.Device,
+		c.IdempotencyKey, c.Invitation, c.Outbox, c.Permission, c.RedeemBucket,
+		c.RedeemFailure, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -277,6 +285,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *AdminMutation:
 		return c.Admin.mutate(ctx, m)
+	case *AdminCodeMutation:
+		return c.AdminCode.mutate(ctx, m)
 	case *DeviceMutation:
 		return c.Device.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
@@ -952,6 +962,22 @@ func (c *AdminClient) QuerySessions(_m *Admin) *APITokenQuery {
 	return query
 }
 
+// QueryCodes queries the codes edge of a Admin.
+func (c *AdminClient) QueryCodes(_m *Admin) *AdminCodeQuery {
+	query := (&AdminCodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(admin.Table, admin.FieldID, id),
+			sqlgraph.To(admincode.Table, admincode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, admin.CodesTable, admin.CodesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AdminClient) Hooks() []Hook {
 	hooks := c.hooks.Admin
@@ -975,6 +1001,172 @@ func (c *AdminClient) mutate(ctx context.Context, m *AdminMutation) (Value, erro
 		return (&AdminDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Admin mutation op: %q", m.Op())
+	}
+}
+
+// AdminCodeClient is a client for the AdminCode schema.
+type AdminCodeClient struct {
+	config
+}
+
+// NewAdminCodeClient returns a client for the AdminCode from the given config.
+func NewAdminCodeClient(c config) *AdminCodeClient {
+	return &AdminCodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `admincode.Hooks(f(g(h())))`.
+func (c *AdminCodeClient) Use(hooks ...Hook) {
+	c.hooks.AdminCode = append(c.hooks.AdminCode, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `admincode.Intercept(f(g(h())))`.
+func (c *AdminCodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AdminCode = append(c.inters.AdminCode, interceptors...)
+}
+
+// Create returns a builder for creating a AdminCode entity.
+func (c *AdminCodeClient) Create() *AdminCodeCreate {
+	mutation := newAdminCodeMutation(c.config, OpCreate)
+	return &AdminCodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AdminCode entities.
+func (c *AdminCodeClient) CreateBulk(builders ...*AdminCodeCreate) *AdminCodeCreateBulk {
+	return &AdminCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AdminCodeClient) MapCreateBulk(slice any, setFunc func(*AdminCodeCreate, int)) *AdminCodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AdminCodeCreateBulk{err: fmt.Errorf("calling to AdminCodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AdminCodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AdminCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AdminCode.
+func (c *AdminCodeClient) Update() *AdminCodeUpdate {
+	mutation := newAdminCodeMutation(c.config, OpUpdate)
+	return &AdminCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AdminCodeClient) UpdateOne(_m *AdminCode) *AdminCodeUpdateOne {
+	mutation := newAdminCodeMutation(c.config, OpUpdateOne, withAdminCode(_m))
+	return &AdminCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AdminCodeClient) UpdateOneID(id pulid.ID) *AdminCodeUpdateOne {
+	mutation := newAdminCodeMutation(c.config, OpUpdateOne, withAdminCodeID(id))
+	return &AdminCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AdminCode.
+func (c *AdminCodeClient) Delete() *AdminCodeDelete {
+	mutation := newAdminCodeMutation(c.config, OpDelete)
+	return &AdminCodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AdminCodeClient) DeleteOne(_m *AdminCode) *AdminCodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AdminCodeClient) DeleteOneID(id pulid.ID) *AdminCodeDeleteOne {
+	builder := c.Delete().Where(admincode.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AdminCodeDeleteOne{builder}
+}
+
+// Query returns a query builder for AdminCode.
+func (c *AdminCodeClient) Query() *AdminCodeQuery {
+	return &AdminCodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAdminCode},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AdminCode entity by its id.
+func (c *AdminCodeClient) Get(ctx context.Context, id pulid.ID) (*AdminCode, error) {
+	return c.Query().Where(admincode.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AdminCodeClient) GetX(ctx context.Context, id pulid.ID) *AdminCode {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a AdminCode.
+func (c *AdminCodeClient) QueryAccount(_m *AdminCode) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(admincode.Table, admincode.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, admincode.AccountTable, admincode.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAdmin queries the admin edge of a AdminCode.
+func (c *AdminCodeClient) QueryAdmin(_m *AdminCode) *AdminQuery {
+	query := (&AdminClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(admincode.Table, admincode.FieldID, id),
+			sqlgraph.To(admin.Table, admin.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, admincode.AdminTable, admincode.AdminColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AdminCodeClient) Hooks() []Hook {
+	hooks := c.hooks.AdminCode
+	return append(hooks[:len(hooks):len(hooks)], admincode.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AdminCodeClient) Interceptors() []Interceptor {
+	return c.inters.AdminCode
+}
+
+func (c *AdminCodeClient) mutate(ctx context.Context, m *AdminCodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AdminCodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AdminCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AdminCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AdminCodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AdminCode mutation op: %q", m.Op())
 	}
 }
 
@@ -2373,12 +2565,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIToken, AccessEvent, Account, Admin, Device, IdempotencyKey, Invitation,
-		Outbox, Permission, RedeemBucket, RedeemFailure, User []ent.Hook
+		APIToken, AccessEvent, Account, Admin, AdminCode, Device, IdempotencyKey,
+		Invitation, Outbox, Permission, RedeemBucket, RedeemFailure, User []ent.Hook
 	}
 	inters struct {
-		APIToken, AccessEvent, Account, Admin, Device, IdempotencyKey, Invitation,
-		Outbox, Permission, RedeemBucket, RedeemFailure, User []ent.Interceptor
+		APIToken, AccessEvent, Account, Admin, AdminCode, Device, IdempotencyKey,
+		Invitation, Outbox, Permission, RedeemBucket, RedeemFailure,
+		User []ent.Interceptor
 	}
 )
 

@@ -6,6 +6,7 @@ import (
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -25,7 +26,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -118,6 +119,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   admincode.Table,
+			Columns: admincode.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: admincode.FieldID,
+			},
+		},
+		Type: "AdminCode",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			admincode.FieldCreatedAt: {Type: field.TypeTime, Column: admincode.FieldCreatedAt},
+			admincode.FieldUpdatedAt: {Type: field.TypeTime, Column: admincode.FieldUpdatedAt},
+			admincode.FieldAccountID: {Type: field.TypeString, Column: admincode.FieldAccountID},
+			admincode.FieldAdminID:   {Type: field.TypeString, Column: admincode.FieldAdminID},
+			admincode.FieldCodeHash:  {Type: field.TypeString, Column: admincode.FieldCodeHash},
+			admincode.FieldExpiresAt: {Type: field.TypeTime, Column: admincode.FieldExpiresAt},
+			admincode.FieldUsedAt:    {Type: field.TypeTime, Column: admincode.FieldUsedAt},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   device.Table,
 			Columns: device.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -139,7 +160,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			device.FieldLockStateReportedAt: {Type: field.TypeTime, Column: device.FieldLockStateReportedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -159,7 +180,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultIds:   {Type: field.TypeJSON, Column: idempotencykey.FieldResultIds},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -182,7 +203,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRedeemedAt: {Type: field.TypeTime, Column: invitation.FieldRedeemedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outbox.Table,
 			Columns: outbox.Columns,
@@ -212,7 +233,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outbox.FieldSentAt:        {Type: field.TypeTime, Column: outbox.FieldSentAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -240,7 +261,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDailyUntil:    {Type: field.TypeInt16, Column: permission.FieldDailyUntil},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   redeembucket.Table,
 			Columns: redeembucket.Columns,
@@ -254,7 +275,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			redeembucket.FieldSeenAt: {Type: field.TypeTime, Column: redeembucket.FieldSeenAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   redeemfailure.Table,
 			Columns: redeemfailure.Columns,
@@ -269,7 +290,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			redeemfailure.FieldAt:   {Type: field.TypeTime, Column: redeemfailure.FieldAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -397,6 +418,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Admin",
 		"APIToken",
+	)
+	graph.MustAddE(
+		"codes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   admin.CodesTable,
+			Columns: []string{admin.CodesColumn},
+			Bidi:    false,
+		},
+		"Admin",
+		"AdminCode",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   admincode.AccountTable,
+			Columns: []string{admincode.AccountColumn},
+			Bidi:    false,
+		},
+		"AdminCode",
+		"Account",
+	)
+	graph.MustAddE(
+		"admin",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   admincode.AdminTable,
+			Columns: []string{admincode.AdminColumn},
+			Bidi:    false,
+		},
+		"AdminCode",
+		"Admin",
 	)
 	graph.MustAddE(
 		"account",
@@ -1123,6 +1180,123 @@ func (f *AdminFilter) WhereHasSessionsWith(preds ...predicate.APIToken) {
 	})))
 }
 
+// WhereHasCodes applies a predicate to check if query has an edge codes.
+func (f *AdminFilter) WhereHasCodes() {
+	f.Where(entql.HasEdge("codes"))
+}
+
+// WhereHasCodesWith applies a predicate to check if query has an edge codes with a given conditions (other predicates).
+func (f *AdminFilter) WhereHasCodesWith(preds ...predicate.AdminCode) {
+	f.Where(entql.HasEdgeWith("codes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AdminCodeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AdminCodeQuery builder.
+func (_q *AdminCodeQuery) Filter() *AdminCodeFilter {
+	return &AdminCodeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AdminCodeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AdminCodeMutation builder.
+func (m *AdminCodeMutation) Filter() *AdminCodeFilter {
+	return &AdminCodeFilter{config: m.config, predicateAdder: m}
+}
+
+// AdminCodeFilter provides a generic filtering capability at runtime for AdminCodeQuery.
+type AdminCodeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AdminCodeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AdminCodeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(admincode.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AdminCodeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(admincode.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AdminCodeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(admincode.FieldUpdatedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *AdminCodeFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(admincode.FieldAccountID))
+}
+
+// WhereAdminID applies the entql string predicate on the admin_id field.
+func (f *AdminCodeFilter) WhereAdminID(p entql.StringP) {
+	f.Where(p.Field(admincode.FieldAdminID))
+}
+
+// WhereCodeHash applies the entql string predicate on the code_hash field.
+func (f *AdminCodeFilter) WhereCodeHash(p entql.StringP) {
+	f.Where(p.Field(admincode.FieldCodeHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *AdminCodeFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(admincode.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *AdminCodeFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(admincode.FieldUsedAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *AdminCodeFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *AdminCodeFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAdmin applies a predicate to check if query has an edge admin.
+func (f *AdminCodeFilter) WhereHasAdmin() {
+	f.Where(entql.HasEdge("admin"))
+}
+
+// WhereHasAdminWith applies a predicate to check if query has an edge admin with a given conditions (other predicates).
+func (f *AdminCodeFilter) WhereHasAdminWith(preds ...predicate.Admin) {
+	f.Where(entql.HasEdgeWith("admin", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *DeviceQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1152,7 +1326,7 @@ type DeviceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DeviceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1284,7 +1458,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1373,7 +1547,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1519,7 +1693,7 @@ type OutboxFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1672,7 +1846,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1857,7 +2031,7 @@ type RedeemBucketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RedeemBucketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1902,7 +2076,7 @@ type RedeemFailureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RedeemFailureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1952,7 +2126,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

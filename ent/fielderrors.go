@@ -99,6 +99,13 @@ func (m *AdminMutation) FieldErrors() error {
 
 // FieldErrors runs the validators of every field set in the mutation and
 // joins (errors.Join) one ValidationError per failing field, or is nil.
+func (m *AdminCodeMutation) FieldErrors() error {
+	var errs []error
+	return errors.Join(errs...)
+}
+
+// FieldErrors runs the validators of every field set in the mutation and
+// joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *DeviceMutation) FieldErrors() error {
 	var errs []error
 	if v, ok := m.Name(); ok {

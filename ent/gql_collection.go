@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -437,6 +438,130 @@ func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
 				args.opts = append(args.opts, WithAccountOrder(v))
 			}
 		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AdminQuery) CollectFields(ctx context.Context, satisfies ...string) (*AdminQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AdminQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(admin.Columns))
+		selectedFields = []string{admin.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[admin.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, admin.FieldCreatedAt)
+				fieldSeen[admin.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[admin.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, admin.FieldUpdatedAt)
+				fieldSeen[admin.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[admin.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, admin.FieldVersion)
+				fieldSeen[admin.FieldVersion] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[admin.FieldName]; !ok {
+				selectedFields = append(selectedFields, admin.FieldName)
+				fieldSeen[admin.FieldName] = struct{}{}
+			}
+		case "email":
+			if _, ok := fieldSeen[admin.FieldEmail]; !ok {
+				selectedFields = append(selectedFields, admin.FieldEmail)
+				fieldSeen[admin.FieldEmail] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[admin.FieldRole]; !ok {
+				selectedFields = append(selectedFields, admin.FieldRole)
+				fieldSeen[admin.FieldRole] = struct{}{}
+			}
+		case "disabled":
+			if _, ok := fieldSeen[admin.FieldDisabled]; !ok {
+				selectedFields = append(selectedFields, admin.FieldDisabled)
+				fieldSeen[admin.FieldDisabled] = struct{}{}
+			}
+		case "lastSignInAt":
+			if _, ok := fieldSeen[admin.FieldLastSignInAt]; !ok {
+				selectedFields = append(selectedFields, admin.FieldLastSignInAt)
+				fieldSeen[admin.FieldLastSignInAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type adminPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AdminPaginateOption
+}
+
+func newAdminPaginateArgs(rv map[string]any) *adminPaginateArgs {
+	args := &adminPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AdminOrder{Field: &AdminOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAdminOrder(order))
+			}
+		case *AdminOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAdminOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AdminWhereInput); ok {
+		args.opts = append(args.opts, WithAdminFilter(v.Filter))
 	}
 	return args
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -988,6 +989,338 @@ func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
 		order = DefaultAccountOrder
 	}
 	return &AccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AdminEdge is the edge representation of Admin.
+type AdminEdge struct {
+	Node   *Admin `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// AdminConnection is the connection containing edges to Admin.
+type AdminConnection struct {
+	Edges      []*AdminEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *AdminConnection) build(nodes []*Admin, pager *adminPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Admin
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Admin {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Admin {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AdminEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AdminEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AdminPaginateOption enables pagination customization.
+type AdminPaginateOption func(*adminPager) error
+
+// WithAdminOrder configures pagination ordering.
+func WithAdminOrder(order *AdminOrder) AdminPaginateOption {
+	if order == nil {
+		order = DefaultAdminOrder
+	}
+	o := *order
+	return func(pager *adminPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAdminOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAdminFilter configures pagination filter.
+func WithAdminFilter(filter func(*AdminQuery) (*AdminQuery, error)) AdminPaginateOption {
+	return func(pager *adminPager) error {
+		if filter == nil {
+			return errors.New("AdminQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type adminPager struct {
+	reverse bool
+	order   *AdminOrder
+	filter  func(*AdminQuery) (*AdminQuery, error)
+}
+
+func newAdminPager(opts []AdminPaginateOption, reverse bool) (*adminPager, error) {
+	pager := &adminPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAdminOrder
+	}
+	return pager, nil
+}
+
+func (p *adminPager) applyFilter(query *AdminQuery) (*AdminQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *adminPager) toCursor(_m *Admin) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *adminPager) applyCursors(query *AdminQuery, after, before *Cursor) (*AdminQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAdminOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *adminPager) applyOrder(query *AdminQuery) *AdminQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAdminOrder.Field {
+		query = query.Order(DefaultAdminOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *adminPager) orderExpr(query *AdminQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAdminOrder.Field {
+			b.Comma().Ident(DefaultAdminOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Admin.
+func (_m *AdminQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AdminPaginateOption,
+) (*AdminConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAdminPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AdminConnection{Edges: []*AdminEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AdminOrderFieldCreatedAt orders Admin by created_at.
+	AdminOrderFieldCreatedAt = &AdminOrderField{
+		Value: func(_m *Admin) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: admin.FieldCreatedAt,
+		toTerm: admin.ByCreatedAt,
+		toCursor: func(_m *Admin) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AdminOrderFieldName orders Admin by name.
+	AdminOrderFieldName = &AdminOrderField{
+		Value: func(_m *Admin) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: admin.FieldName,
+		toTerm: admin.ByName,
+		toCursor: func(_m *Admin) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// AdminOrderFieldEmail orders Admin by email.
+	AdminOrderFieldEmail = &AdminOrderField{
+		Value: func(_m *Admin) (ent.Value, error) {
+			return _m.Email, nil
+		},
+		column: admin.FieldEmail,
+		toTerm: admin.ByEmail,
+		toCursor: func(_m *Admin) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Email,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AdminOrderField) String() string {
+	var str string
+	switch f.column {
+	case AdminOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AdminOrderFieldName.column:
+		str = "NAME"
+	case AdminOrderFieldEmail.column:
+		str = "EMAIL"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AdminOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AdminOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AdminOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AdminOrderFieldCreatedAt
+	case "NAME":
+		*f = *AdminOrderFieldName
+	case "EMAIL":
+		*f = *AdminOrderFieldEmail
+	default:
+		return fmt.Errorf("%s is not a valid AdminOrderField", str)
+	}
+	return nil
+}
+
+// AdminOrderField defines the ordering field of Admin.
+type AdminOrderField struct {
+	// Value extracts the ordering value from the given Admin.
+	Value    func(*Admin) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) admin.OrderOption
+	toCursor func(*Admin) Cursor
+}
+
+// AdminOrder defines the ordering of Admin.
+type AdminOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *AdminOrderField `json:"field"`
+}
+
+// DefaultAdminOrder is the default ordering of Admin.
+var DefaultAdminOrder = &AdminOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AdminOrderField{
+		Value: func(_m *Admin) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: admin.FieldID,
+		toTerm: admin.ByID,
+		toCursor: func(_m *Admin) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Admin into AdminEdge.
+func (_m *Admin) ToEdge(order *AdminOrder) *AdminEdge {
+	if order == nil {
+		order = DefaultAdminOrder
+	}
+	return &AdminEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

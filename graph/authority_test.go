@@ -12,8 +12,6 @@ import (
 	"github.com/latchkey/latchkey/graph"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
-	"github.com/latchkey/latchkey/internal/door"
-	grantpkg "github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -21,7 +19,7 @@ import (
 // and Subscription types, keyed "Type.field" as auth.Authority is.
 func servedRootFields(t *testing.T) map[string]bool {
 	t.Helper()
-	s := graph.NewSchema(nil, &grantpkg.Service{}, &door.Service{}).Schema()
+	s := graph.Published()
 	out := map[string]bool{}
 	for _, root := range []string{"Query", "Mutation", "Subscription"} {
 		def := s.Types[root]

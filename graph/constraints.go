@@ -21,6 +21,8 @@ var constraints = map[string]*apperr.Error{
 	schema.UserEmailIndex: {Code: apperr.Conflict, Field: "input.email",
 		Message: "a user with this email already exists in the account"},
 	schema.PermissionLiveIndex: {Code: apperr.Conflict, Message: "the user already has a live permission on this device"},
+	schema.AdminEmailIndex: {Code: apperr.Conflict, Field: "input.email",
+		Message: "an admin with this email already exists in the account"},
 }
 
 // constraintError returns the client error for a broken constraint of

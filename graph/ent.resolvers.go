@@ -28,6 +28,11 @@ func (r *queryResolver) AccessEvents(ctx context.Context, after *entgql.Cursor[p
 	return r.client.AccessEvent.Query().Paginate(ctx, after, first, before, last, ent.WithAccessEventOrder(orderBy), ent.WithAccessEventFilter(where.Filter))
 }
 
+// Admins is the resolver for the admins field.
+func (r *queryResolver) Admins(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AdminOrder, where *ent.AdminWhereInput) (*ent.AdminConnection, error) {
+	return r.client.Admin.Query().Paginate(ctx, after, first, before, last, ent.WithAdminOrder(orderBy), ent.WithAdminFilter(where.Filter))
+}
+
 // Devices is the resolver for the devices field.
 func (r *queryResolver) Devices(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.DeviceOrder, where *ent.DeviceWhereInput) (*ent.DeviceConnection, error) {
 	return r.client.Device.Query().Paginate(ctx, after, first, before, last, ent.WithDeviceOrder(orderBy), ent.WithDeviceFilter(where.Filter))

@@ -15,7 +15,8 @@ import (
 // its operation and appear once (aliases cannot try many codes in one
 // request, and it runs its own transaction); operateDevice shares its
 // operation with nothing but itself, as it records each decision on its
-// own and never runs in the operation's transaction (see Transactioner).
+// own and never runs in the operation's transaction (see Transactioner);
+// and signIn, which records failed attempts on its own, is alone too.
 // Who may call which field is Authorize's.
 type MutationGuard struct{}
 
@@ -36,13 +37,15 @@ func (MutationGuard) MutateOperationContext(_ context.Context, rc *graphql.Opera
 		return nil
 	}
 	fields := rootfields.Of(rc)
-	redeems, operates := 0, 0
+	redeems, operates, signIns := 0, 0, 0
 	for _, f := range fields {
 		switch f {
 		case "redeemInvitation":
 			redeems++
 		case "operateDevice":
 			operates++
+		case "signIn":
+			signIns++
 		}
 	}
 	var ae *apperr.Error
@@ -51,6 +54,8 @@ func (MutationGuard) MutateOperationContext(_ context.Context, rc *graphql.Opera
 		ae = apperr.New(apperr.BadUserInput, "an operation may redeem at most one invitation code")
 	case redeems == 1 && len(fields) > 1:
 		ae = apperr.New(apperr.BadUserInput, "redeemInvitation must be the only field of its operation")
+	case signIns > 0 && len(fields) > 1:
+		ae = apperr.New(apperr.BadUserInput, "signIn must be the only field of its operation")
 	case operates > 0 && operates < len(fields):
 		ae = apperr.New(apperr.BadUserInput, "operateDevice cannot share an operation with other mutations")
 	default:

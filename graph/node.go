@@ -6,6 +6,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -23,6 +24,7 @@ var nodeTables = map[string]string{
 	"inv": invitation.Table,
 	"evt": accessevent.Table,
 	"tok": apitoken.Table,
+	"adm": admin.Table,
 }
 
 // nodeType finds the table of an ID; an ID with an unknown prefix is simply

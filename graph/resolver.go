@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/admins"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
@@ -27,15 +28,16 @@ type Resolver struct {
 	client *ent.Client
 	grants *grant.Service
 	doors  *door.Service
+	admins *admins.Service
 	now    func() time.Time
 }
 
 // NewSchema returns the executable schema. The service's clock is the
 // server's clock.
-func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service) graphql.ExecutableSchema {
+func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service, admins *admins.Service) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     Published(),
-		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, now: grants.Now},
+		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, admins: admins, now: grants.Now},
 		Directives: DirectiveRoot{Scoped: scoped},
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -28,6 +29,7 @@ func TestTenantIsolation(t *testing.T) {
 			"permission": og.GrantPermission.Permissions[0].ID,
 			"invitation": og.GrantPermission.Invitation.ID,
 			"account":    string(other.ID),
+			"admin":      string(newAdmin(e, other, "Eve", "eve@example.com", enum.AdminOwner, "").ID),
 		}
 		var tokens struct {
 			APITokens struct {
@@ -137,7 +139,7 @@ func normalizeID(body []byte, id string) string {
 	if id != "" {
 		s = strings.ReplaceAll(s, id, "ID")
 	}
-	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "tok_"} {
+	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "tok_", "adm_"} {
 		for i := strings.Index(s, p); i >= 0; i = strings.Index(s, p) {
 			s = s[:i] + "ID" + s[i+len(p)+26:]
 		}

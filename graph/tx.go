@@ -64,6 +64,7 @@ var rerunnable = map[string]bool{
 	"grantPermission": true, "updatePermission": true, "revokePermission": true,
 	"resendInvitation": true, "redeemInvitation": true,
 	"createAPIToken": true, "revokeAPIToken": true, "revokeAppToken": true, "signOut": true,
+	"setAdminPassword": true, "inviteAdmin": true, "updateAdmin": true, "deleteAdmin": true,
 }
 
 // errTxConflict is the answer to an operation the database failed for
@@ -94,8 +95,9 @@ func (t *Transactioner) Validate(es graphql.ExecutableSchema) error {
 }
 
 // transactional reports whether an operation runs in a transaction: every
-// mutation but a lone redeemInvitation, which runs its own so that a failed
-// attempt can be recorded while the attempt itself writes nothing, and
+// mutation but a lone redeemInvitation or signIn, which run their own so
+// that a failed attempt can be recorded while the attempt itself writes
+// nothing, and
 // operateDevice, which commits each decision before the device acts so that
 // nothing else in the request can erase it (MutationGuard keeps other
 // mutations out of its operations).
@@ -104,7 +106,7 @@ func transactional(oc *graphql.OperationContext) bool {
 		return false
 	}
 	fields := rootfields.Of(oc)
-	if len(fields) == 1 && fields[0] == "redeemInvitation" {
+	if len(fields) == 1 && (fields[0] == "redeemInvitation" || fields[0] == "signIn") {
 		return false
 	}
 	return !slices.Contains(fields, "operateDevice")

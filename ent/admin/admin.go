@@ -43,6 +43,8 @@ const (
 	EdgeAccount = "account"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
 	EdgeSessions = "sessions"
+	// EdgeCodes holds the string denoting the codes edge name in mutations.
+	EdgeCodes = "codes"
 	// Table holds the table name of the admin in the database.
 	Table = "admins"
 	// AccountTable is the table that holds the account relation/edge.
@@ -59,6 +61,13 @@ const (
 	SessionsInverseTable = "api_tokens"
 	// SessionsColumn is the table column denoting the sessions relation/edge.
 	SessionsColumn = "admin_id"
+	// CodesTable is the table that holds the codes relation/edge.
+	CodesTable = "admin_codes"
+	// CodesInverseTable is the table name for the AdminCode entity.
+	// It exists in this package in order to avoid circular dependency with the "admincode" package.
+	CodesInverseTable = "admin_codes"
+	// CodesColumn is the table column denoting the codes relation/edge.
+	CodesColumn = "admin_id"
 )
 
 // Columns holds all SQL columns for admin fields.
@@ -200,6 +209,20 @@ func BySessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCodesCount orders the results by codes count.
+func ByCodesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCodesStep(), opts...)
+	}
+}
+
+// ByCodes orders the results by codes terms.
+func ByCodes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCodesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -212,6 +235,13 @@ func newSessionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SessionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, SessionsTable, SessionsColumn),
+	)
+}
+func newCodesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CodesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, CodesTable, CodesColumn),
 	)
 }
 

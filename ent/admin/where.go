@@ -633,6 +633,29 @@ func HasSessionsWith(preds ...predicate.APIToken) predicate.Admin {
 	})
 }
 
+// HasCodes applies the HasEdge predicate on the "codes" edge.
+func HasCodes() predicate.Admin {
+	return predicate.Admin(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, CodesTable, CodesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCodesWith applies the HasEdge predicate on the "codes" edge with a given conditions (other predicates).
+func HasCodesWith(preds ...predicate.AdminCode) predicate.Admin {
+	return predicate.Admin(func(s *sql.Selector) {
+		step := newCodesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Admin) predicate.Admin {
 	return predicate.Admin(sql.AndPredicates(predicates...))

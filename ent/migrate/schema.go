@@ -177,6 +177,49 @@ var (
 			},
 		},
 	}
+	// AdminCodesColumns holds the columns for the "admin_codes" table.
+	AdminCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code_hash", Type: field.TypeString, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString},
+		{Name: "admin_id", Type: field.TypeString},
+	}
+	// AdminCodesTable holds the schema information for the "admin_codes" table.
+	AdminCodesTable = &schema.Table{
+		Name:       "admin_codes",
+		Columns:    AdminCodesColumns,
+		PrimaryKey: []*schema.Column{AdminCodesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "admin_codes_accounts_account",
+				Columns:    []*schema.Column{AdminCodesColumns[6]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "admin_codes_admins_admin",
+				Columns:    []*schema.Column{AdminCodesColumns[7]},
+				RefColumns: []*schema.Column{AdminsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "admincode_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{AdminCodesColumns[6]},
+			},
+			{
+				Name:    "admincode_admin_id",
+				Unique:  false,
+				Columns: []*schema.Column{AdminCodesColumns[7]},
+			},
+		},
+	}
 	// DevicesColumns holds the columns for the "devices" table.
 	DevicesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -498,6 +541,7 @@ var (
 		AccessEventsTable,
 		AccountsTable,
 		AdminsTable,
+		AdminCodesTable,
 		DevicesTable,
 		IdempotencyKeysTable,
 		InvitationsTable,
@@ -525,6 +569,11 @@ func init() {
 		Table: "access_events",
 	}
 	AdminsTable.ForeignKeys[0].RefTable = AccountsTable
+	AdminCodesTable.ForeignKeys[0].RefTable = AccountsTable
+	AdminCodesTable.ForeignKeys[1].RefTable = AdminsTable
+	AdminCodesTable.Annotation = &entsql.Annotation{
+		Table: "admin_codes",
+	}
 	DevicesTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable
 	InvitationsTable.ForeignKeys[0].RefTable = AccountsTable

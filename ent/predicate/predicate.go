@@ -18,6 +18,9 @@ type Account func(*sql.Selector)
 // Admin is the predicate function for admin builders.
 type Admin func(*sql.Selector)
 
+// AdminCode is the predicate function for admincode builders.
+type AdminCode func(*sql.Selector)
+
 // Device is the predicate function for device builders.
 type Device func(*sql.Selector)
 

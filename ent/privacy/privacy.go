@@ -207,6 +207,30 @@ func (f AdminMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AdminMutation", m)
 }
 
+// The AdminCodeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AdminCodeQueryRuleFunc func(context.Context, *ent.AdminCodeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AdminCodeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AdminCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AdminCodeQuery", q)
+}
+
+// The AdminCodeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AdminCodeMutationRuleFunc func(context.Context, *ent.AdminCodeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AdminCodeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AdminCodeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AdminCodeMutation", m)
+}
+
 // The DeviceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DeviceQueryRuleFunc func(context.Context, *ent.DeviceQuery) error
@@ -442,6 +466,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AdminQuery:
 		return q.Filter(), nil
+	case *ent.AdminCodeQuery:
+		return q.Filter(), nil
 	case *ent.DeviceQuery:
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
@@ -472,6 +498,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AccountMutation:
 		return m.Filter(), nil
 	case *ent.AdminMutation:
+		return m.Filter(), nil
+	case *ent.AdminCodeMutation:
 		return m.Filter(), nil
 	case *ent.DeviceMutation:
 		return m.Filter(), nil

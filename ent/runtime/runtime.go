@@ -9,6 +9,7 @@ import (
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
@@ -234,6 +235,36 @@ func init() {
 	adminDescID := adminMixinFields0[0].Descriptor()
 	// admin.DefaultID holds the default value on creation for the id field.
 	admin.DefaultID = adminDescID.Default.(func() pulid.ID)
+	admincodeMixin := schema.AdminCode{}.Mixin()
+	admincode.Policy = privacy.NewPolicies(schema.AdminCode{})
+	admincode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := admincode.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	admincodeMixinFields0 := admincodeMixin[0].Fields()
+	_ = admincodeMixinFields0
+	admincodeMixinFields1 := admincodeMixin[1].Fields()
+	_ = admincodeMixinFields1
+	admincodeFields := schema.AdminCode{}.Fields()
+	_ = admincodeFields
+	// admincodeDescCreatedAt is the schema descriptor for created_at field.
+	admincodeDescCreatedAt := admincodeMixinFields1[0].Descriptor()
+	// admincode.DefaultCreatedAt holds the default value on creation for the created_at field.
+	admincode.DefaultCreatedAt = admincodeDescCreatedAt.Default.(func() time.Time)
+	// admincodeDescUpdatedAt is the schema descriptor for updated_at field.
+	admincodeDescUpdatedAt := admincodeMixinFields1[1].Descriptor()
+	// admincode.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	admincode.DefaultUpdatedAt = admincodeDescUpdatedAt.Default.(func() time.Time)
+	// admincode.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	admincode.UpdateDefaultUpdatedAt = admincodeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// admincodeDescID is the schema descriptor for id field.
+	admincodeDescID := admincodeMixinFields0[0].Descriptor()
+	// admincode.DefaultID holds the default value on creation for the id field.
+	admincode.DefaultID = admincodeDescID.Default.(func() pulid.ID)
 	deviceMixin := schema.Device{}.Mixin()
 	device.Policy = privacy.NewPolicies(schema.Device{})
 	device.Hooks[0] = func(next ent.Mutator) ent.Mutator {

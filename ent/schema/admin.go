@@ -28,19 +28,23 @@ func (Admin) Fields() []ent.Field {
 			NotEmpty().
 			MaxLen(200).
 			Validate(text.Check).
+			Annotations(entgql.OrderField("NAME")).
 			Comment("The admin's full name."),
 		field.String("email").
 			MaxLen(254).
 			Validate(validateEmail).
 			Validate(text.Check).
+			Annotations(entgql.OrderField("EMAIL")).
 			Comment("The admin's email address, unique within the account ignoring case; stored in lower case."),
 		field.Enum("role").
 			GoType(enum.AdminRole("")).
+			Annotations(entgql.Type("AdminRole")).
 			Comment("What the admin may do: OWNER everything, ADMIN users, devices, permissions and invitations, VIEWER read only."),
 		field.String("password_hash").
 			Optional().
 			Nillable().
 			Sensitive().
+			Annotations(entgql.Skip(entgql.SkipAll)).
 			Comment("The argon2id hash of the password, in its encoded form; none until the admin sets one."),
 		field.Bool("disabled").
 			Default(false).
@@ -57,6 +61,10 @@ func (Admin) Edges() []ent.Edge {
 		edge.From("sessions", APIToken.Type).
 			Ref("admin").
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		// An admin's set-password codes go with it (see AdminCode).
+		edge.From("codes", AdminCode.Type).
+			Ref("admin").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -71,7 +79,7 @@ func (Admin) Indexes() []ent.Index {
 }
 
 func (Admin) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
 }
 
 // Policy keeps the rows of one account to that account.

@@ -54,6 +54,34 @@ type CreateUserPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+type DeleteAdminInput struct {
+	ID               pulid.ID `json:"id"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+// The result of deleteAdmin.
+type DeleteAdminPayload struct {
+	// The ID of the deleted admin.
+	DeletedID        pulid.ID `json:"deletedID"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+type InviteAdminInput struct {
+	// The admin's full name.
+	Name  string         `json:"name"`
+	Email string         `json:"email"`
+	Role  enum.AdminRole `json:"role"`
+	// The language of the invitation mail. Defaults to EN.
+	Language         *enum.Language `json:"language,omitempty"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+// The result of inviteAdmin.
+type InviteAdminPayload struct {
+	Admin            *ent.Admin `json:"admin"`
+	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+}
+
 // The result of revokeAPIToken.
 type RevokeAPITokenPayload struct {
 	// The ID of the revoked token.
@@ -77,11 +105,63 @@ type RevokePermissionPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+type SetAdminPasswordInput struct {
+	// The code at the end of the set-password link.
+	Code string `json:"code"`
+	// The new password: 12 to 256 characters, any characters (spaces too), not
+	// one of the most common passwords (ignoring case). Nothing else is
+	// required: a long passphrase is a good password.
+	Password         string  `json:"password"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of setAdminPassword.
+type SetAdminPasswordPayload struct {
+	// The email to sign in with.
+	Email            string  `json:"email"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type SignInInput struct {
+	// The admin's email, in any case.
+	Email string `json:"email"`
+	// The admin's password.
+	Password string `json:"password"`
+	// The account to sign in to; needed only when the email administers several
+	// accounts.
+	Account          *pulid.ID `json:"account,omitempty"`
+	ClientMutationID *string   `json:"clientMutationId,omitempty"`
+}
+
+// The result of signIn.
+type SignInPayload struct {
+	// The session token, shown only here. Send it as Authorization: Bearer.
+	Token string     `json:"token"`
+	Admin *ent.Admin `json:"admin"`
+	// When the session ends at the latest.
+	ExpiresAt        time.Time `json:"expiresAt"`
+	ClientMutationID *string   `json:"clientMutationId,omitempty"`
+}
+
 // The result of signOut.
 type SignOutPayload struct {
 	// The ID of the credential that was ended (the one the request came with).
 	RevokedID        pulid.ID `json:"revokedID"`
 	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+type UpdateAdminInput struct {
+	ID               pulid.ID        `json:"id"`
+	Name             *string         `json:"name,omitempty"`
+	Role             *enum.AdminRole `json:"role,omitempty"`
+	Disabled         *bool           `json:"disabled,omitempty"`
+	ClientMutationID *string         `json:"clientMutationId,omitempty"`
+}
+
+// The result of updateAdmin.
+type UpdateAdminPayload struct {
+	Admin            *ent.Admin `json:"admin"`
+	ClientMutationID *string    `json:"clientMutationId,omitempty"`
 }
 
 // The result of updateDevice.

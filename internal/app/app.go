@@ -26,6 +26,7 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph"
+	"github.com/latchkey/latchkey/internal/admins"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/budget"
 	"github.com/latchkey/latchkey/internal/clientaddr"
@@ -147,7 +148,19 @@ type Config struct {
 	Now func() time.Time
 	// Budget is each caller's cost budget; the zero value means DefaultBudget.
 	Budget budget.Limits
+	// SessionTTL is how long an admin's session lasts after sign-in at
+	// most (SESSION_TTL); 0 means admins.DefaultSessionTTL.
+	SessionTTL time.Duration
 }
+
+// Failed sign-ins allowed per window, per client address (an office
+// behind one address has several admins) and per email; the sweep keeps
+// failures for an hour, longer than the window.
+const (
+	signInWindow     = 15 * time.Minute
+	signInsByAddress = 30
+	signInsByEmail   = 10
+)
 
 // App is a running Latchkey instance.
 type App struct {
@@ -248,14 +261,22 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			a.Metrics.MailFailed()
 		}
 	}
+	mails := outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate, Keys: keys}
 	grants := &grant.Service{
 		Codes:    codes,
-		Mailer:   outbox.Invitations{PublicURL: cfg.PublicURL, LinkTemplate: cfg.InviteLinkTemplate, Keys: keys},
+		Mailer:   mails,
 		Failures: &ratelimit.Failures{Client: client, Max: 10, Window: time.Minute, Now: cfg.Now, Log: cfg.Logger},
 		Now:      cfg.Now,
 		OnRedeem: a.Metrics.Redemption,
 	}
-	a.handler = clients.Handler(a.routes(cfg, grants, docs))
+	admins := &admins.Service{
+		Mailer:     mails,
+		ByAddress:  &ratelimit.Failures{Client: client, Max: signInsByAddress, Window: signInWindow, Now: cfg.Now, Log: cfg.Logger, Prefix: "signin-addr:"},
+		ByEmail:    &ratelimit.Failures{Client: client, Max: signInsByEmail, Window: signInWindow, Now: cfg.Now, Log: cfg.Logger, Prefix: "signin-email:"},
+		SessionTTL: cfg.SessionTTL,
+		Now:        cfg.Now,
+	}
+	a.handler = clients.Handler(a.routes(cfg, grants, docs, admins))
 	return a, nil
 }
 
@@ -277,8 +298,8 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Close closes the database.
 func (a *App) Close() error { return a.Client.Close() }
 
-func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents) http.Handler {
-	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision})
+func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents, admins *admins.Service) http.Handler {
+	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins)
 	gql := handler.New(schema)
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{Documents: docs})

@@ -79,6 +79,14 @@ var Authority = map[string]Rule{
 	"Mutation.revokeAPIToken": owners,
 	"Mutation.revokeAppToken": managers,
 	"Mutation.signOut":        readers,
+
+	// Admins and sign-in (issue #15).
+	"Query.admins":              owners,
+	"Mutation.signIn":           anyone,
+	"Mutation.setAdminPassword": anyone,
+	"Mutation.inviteAdmin":      owners,
+	"Mutation.updateAdmin":      owners,
+	"Mutation.deleteAdmin":      owners,
 }
 
 // May answers whether v (nil without a token) may call the root field

@@ -131,10 +131,15 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 		}
 		return rows(v, apitoken.AccountID(v.AccountID), apitoken.UserID(v.UserID)), nil
 	case ent.TypeAdmin:
-		if v.Role == RoleUser {
+		switch v.Role {
+		case RoleUser:
 			return nil, privacy.Denyf("admins are not readable by users")
+		case RoleOwner:
+			return rows(v, admin.AccountID(v.AccountID)), nil
 		}
-		return rows(v, admin.AccountID(v.AccountID)), nil
+		// Only owners manage admins; an ADMIN or VIEWER session sees its
+		// own admin, and an API token of those roles none.
+		return []func(*sql.Selector){admin.AccountID(v.AccountID), admin.ID(v.AdminID)}, nil
 	case ent.TypeUser:
 		return rows(v, user.AccountID(v.AccountID), user.ID(v.UserID)), nil
 	case ent.TypeDevice:

@@ -72,15 +72,15 @@ var parsedTemplates = sync.OnceValues(func() (map[string]langTemplates, error) {
 	out := make(map[string]langTemplates, len(Languages))
 	for _, lang := range Languages {
 		file := "templates/" + strings.ToLower(lang) + ".tmpl"
-		tt, err := texttemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.txt.tmpl", file)
+		tt, err := texttemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.txt.tmpl", "templates/admin-invitation.txt.tmpl", file)
 		if err != nil {
 			return nil, fmt.Errorf("mail: parsing %s: %w", file, err)
 		}
-		ht, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.html.tmpl", file)
+		ht, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.html.tmpl", "templates/admin-invitation.html.tmpl", file)
 		if err != nil {
 			return nil, fmt.Errorf("mail: parsing %s: %w", file, err)
 		}
-		for _, name := range textNames {
+		for _, name := range append(textNames, adminTextNames...) {
 			if tt.Lookup(name) == nil {
 				return nil, fmt.Errorf("mail: %s does not define %q", file, name)
 			}
@@ -110,16 +110,10 @@ type invitationView struct {
 // RenderInvitation renders the invitation email in inv.Language: subject,
 // plain-text and HTML body. The caller sets To and ToName.
 func RenderInvitation(inv Invitation) (Message, error) {
-	lang := strings.ToUpper(strings.TrimSpace(inv.Language))
-	l := locales[lang]
-	if l == nil {
-		return Message{}, fmt.Errorf("mail: unsupported invitation language %q (want one of %s)", inv.Language, strings.Join(Languages, ", "))
-	}
-	tmpl, err := parsedTemplates()
+	l, t, err := forLanguage(inv.Language)
 	if err != nil {
 		return Message{}, err
 	}
-	t := tmpl[lang]
 
 	if strings.TrimSpace(inv.Code) == "" {
 		return Message{}, errors.New("mail: invitation has no code")
@@ -160,14 +154,35 @@ func RenderInvitation(inv Invitation) (Message, error) {
 	v.Expires = l.expires(l, inv.ExpiresAt.In(expiryLoc))
 	v.ExpiresZone = expiryZone
 
+	return t.render("subject", "invitation", v)
+}
+
+// forLanguage returns the locale and the templates of a language, in any
+// case.
+func forLanguage(language string) (*locale, langTemplates, error) {
+	lang := strings.ToUpper(strings.TrimSpace(language))
+	l := locales[lang]
+	if l == nil {
+		return nil, langTemplates{}, fmt.Errorf("mail: unsupported language %q (want one of %s)", language, strings.Join(Languages, ", "))
+	}
+	tmpl, err := parsedTemplates()
+	if err != nil {
+		return nil, langTemplates{}, err
+	}
+	return l, tmpl[lang], nil
+}
+
+// render executes a mail's subject template and its two layouts
+// (<layout>.txt.tmpl, <layout>.html.tmpl) with v.
+func (t langTemplates) render(subjectName, layout string, v any) (Message, error) {
 	var subject, text, html bytes.Buffer
-	if err := t.text.ExecuteTemplate(&subject, "subject", v); err != nil {
+	if err := t.text.ExecuteTemplate(&subject, subjectName, v); err != nil {
 		return Message{}, fmt.Errorf("mail: rendering subject: %w", err)
 	}
-	if err := t.text.ExecuteTemplate(&text, "invitation.txt.tmpl", v); err != nil {
+	if err := t.text.ExecuteTemplate(&text, layout+".txt.tmpl", v); err != nil {
 		return Message{}, fmt.Errorf("mail: rendering text: %w", err)
 	}
-	if err := t.html.ExecuteTemplate(&html, "invitation.html.tmpl", v); err != nil {
+	if err := t.html.ExecuteTemplate(&html, layout+".html.tmpl", v); err != nil {
 		return Message{}, fmt.Errorf("mail: rendering HTML: %w", err)
 	}
 	return Message{

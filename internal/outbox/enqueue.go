@@ -19,7 +19,7 @@ import (
 // code, {base} by the server's public URL.
 const DefaultLinkTemplate = "{base}/invite/{code}"
 
-// Invitations writes invitation mails into the outbox.
+// Invitations writes invitation mails, users' and admins', into the outbox.
 type Invitations struct {
 	// PublicURL is where the server is reached, e.g. https://locks.example.com.
 	PublicURL string
@@ -70,17 +70,43 @@ func (q Invitations) Enqueue(ctx context.Context, c *ent.Client, inv *ent.Invita
 	if err != nil {
 		return err
 	}
-	// The row's ID is chosen here: the sealed body is bound to it.
-	id := outbox.DefaultID()
-	keyID, sealed, err := q.Keys.seal(id, u.Email, msg.Text, msg.HTML)
+	return q.queue(ctx, c.Outbox.Create().SetInvitationID(inv.ID), u.Email, u.Name, msg, now)
+}
+
+// AdminLink is the single-use link that sets an admin's password.
+func (q Invitations) AdminLink(code string) string {
+	return strings.TrimRight(q.PublicURL, "/") + "/admin/set-password/" + url.PathEscape(code)
+}
+
+// EnqueueAdmin queues the mail inviting admin a (of the account named
+// accountName) to set a password with code, in lang.
+func (q Invitations) EnqueueAdmin(ctx context.Context, c *ent.Client, a *ent.Admin, accountName string, lang enum.Language, code string, expires, now time.Time) error {
+	msg, err := mail.RenderAdminInvitation(mail.AdminInvitation{
+		Language:    string(lang),
+		AccountName: accountName,
+		AdminName:   a.Name,
+		Role:        string(a.Role),
+		Link:        q.AdminLink(code),
+		ExpiresAt:   expires,
+	})
 	if err != nil {
 		return err
 	}
-	return c.Outbox.Create().
+	return q.queue(ctx, c.Outbox.Create(), a.Email, a.Name, msg, now)
+}
+
+// queue seals msg's bodies and writes the mail to the outbox with create.
+func (q Invitations) queue(ctx context.Context, create *ent.OutboxCreate, to, name string, msg mail.Message, now time.Time) error {
+	// The row's ID is chosen here: the sealed body is bound to it.
+	id := outbox.DefaultID()
+	keyID, sealed, err := q.Keys.seal(id, to, msg.Text, msg.HTML)
+	if err != nil {
+		return err
+	}
+	return create.
 		SetID(id).
-		SetInvitationID(inv.ID).
-		SetToAddress(u.Email).
-		SetToName(u.Name).
+		SetToAddress(to).
+		SetToName(name).
 		SetSubject(msg.Subject).
 		SetKeyID(keyID).
 		SetSealedBody(sealed).

@@ -1,7 +1,7 @@
-// Package ratelimit counts failures per client address in a sliding
-// window, to make guessing invitation codes hopeless. The failures are
-// kept in the database, so that every server instance limits an address
-// together.
+// Package ratelimit counts failures per key (a client address, an email)
+// in a sliding window, to make guessing invitation codes and passwords
+// hopeless. The failures are kept in the database, so that every server
+// instance limits a key together.
 package ratelimit
 
 import (
@@ -16,8 +16,8 @@ import (
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
-// Failures limits each client address to Max failures per Window. While
-// an address is at its limit, every attempt is refused, successful or not.
+// Failures limits each key to Max failures per Window. While a key is at
+// its limit, every attempt is refused, successful or not.
 //
 // An attempt counts as a failure from before it is made until it is
 // forgiven, and counting and recording happen under a lock on the
@@ -31,6 +31,10 @@ type Failures struct {
 	Window time.Duration
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Prefix keeps the keys of one limit apart from another's ("" for
+	// invitation codes, whose keys are bare address buckets). Keys are at
+	// most 64 bytes with it.
+	Prefix string
 }
 
 // Bucket is the key an address is counted under: an IPv4 address itself,
@@ -52,20 +56,25 @@ func Bucket(addr netip.Addr) string {
 // not answer, the attempt is refused: a guesser must not gain from a
 // struggling database.
 func (f *Failures) Attempt(ctx context.Context, addr netip.Addr) (attempt pulid.ID, wait time.Duration, ok bool) {
+	return f.AttemptKey(ctx, Bucket(addr))
+}
+
+// AttemptKey is Attempt for any key (see Prefix).
+func (f *Failures) AttemptKey(ctx context.Context, key string) (attempt pulid.ID, wait time.Duration, ok bool) {
 	ctx = auth.SystemContext(ctx)
-	key, now := Bucket(addr), f.Now()
+	key, now := f.Prefix+key, f.Now()
 	tx, err := f.Client.Tx(ctx)
 	if err != nil {
-		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
+		f.Log.WarnContext(ctx, "failures could not be counted", "err", err)
 		return "", time.Second, false
 	}
 	defer func() { _ = tx.Rollback() }()
-	// The upsert locks the bucket's row until the commit: attempts from one
-	// bucket count one after the other, on every instance. (SQLite writes
+	// The upsert locks the bucket's row until the commit: attempts under one
+	// key count one after the other, on every instance. (SQLite writes
 	// one transaction at a time anyway.)
 	if err := tx.RedeemBucket.Create().SetID(key).SetSeenAt(now).
 		OnConflictColumns("id").UpdateSeenAt().Exec(ctx); err != nil {
-		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
+		f.Log.WarnContext(ctx, "failures could not be counted", "err", err)
 		return "", time.Second, false
 	}
 	recent, err := tx.RedeemFailure.Query().
@@ -74,7 +83,7 @@ func (f *Failures) Attempt(ctx context.Context, addr netip.Addr) (attempt pulid.
 		Limit(f.Max).
 		All(ctx)
 	if err != nil {
-		f.Log.WarnContext(ctx, "failed redemptions could not be counted", "err", err)
+		f.Log.WarnContext(ctx, "failures could not be counted", "err", err)
 		return "", time.Second, false
 	}
 	if len(recent) >= f.Max {
@@ -85,7 +94,7 @@ func (f *Failures) Attempt(ctx context.Context, addr netip.Addr) (attempt pulid.
 		err = tx.Commit()
 	}
 	if err != nil {
-		f.Log.WarnContext(ctx, "redemption attempt not recorded", "err", err)
+		f.Log.WarnContext(ctx, "attempt not recorded", "err", err)
 		return "", time.Second, false
 	}
 	return rf.ID, 0, true
@@ -94,6 +103,6 @@ func (f *Failures) Attempt(ctx context.Context, addr netip.Addr) (attempt pulid.
 // Forgive takes back a successful attempt, which is no failure.
 func (f *Failures) Forgive(ctx context.Context, attempt pulid.ID) {
 	if err := f.Client.RedeemFailure.DeleteOneID(attempt).Exec(auth.SystemContext(ctx)); err != nil {
-		f.Log.WarnContext(ctx, "successful redemption still counts as a failure", "err", err)
+		f.Log.WarnContext(ctx, "a successful attempt still counts as a failure", "err", err)
 	}
 }

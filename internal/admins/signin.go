@@ -1,0 +1,146 @@
+package admins
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/clientaddr"
+	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/internal/password"
+	"github.com/latchkey/latchkey/internal/pulid"
+)
+
+// Credentials are what an admin signs in with. Account is needed only by
+// someone who administers several accounts with one email.
+type Credentials struct {
+	Email, Password string
+	Account         *pulid.ID
+}
+
+// Session is a signed-in admin's token (shown once) and its admin.
+type Session struct {
+	Token     string
+	Admin     *ent.Admin
+	ExpiresAt time.Time
+}
+
+// errSignIn is the one answer to every sign-in that does not succeed,
+// whatever the reason (unknown email, wrong password, disabled admin, no
+// password yet), so that it tells nobody which emails are admins'.
+var errSignIn = apperr.New(apperr.Unauthenticated, "the email and password do not match an admin who may sign in (an admin of several accounts names the account)")
+
+// SignIn checks an admin's email and password and, when they match an
+// enabled admin, creates a session lasting SessionTTL. Every attempt runs
+// exactly one argon2id verification (against a dummy hash when there is
+// no admin to check), so that a failure takes as long whatever its reason.
+// Attempts are limited per client address and per email; a failed one
+// stays counted, so c must be the root client: the count commits even
+// though the failure writes nothing else.
+func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*Session, error) {
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if len(email) > 254 {
+		return nil, apperr.Invalid("input.email", "must be at most 254 characters")
+	}
+	if utf8.RuneCountInString(in.Password) > password.MaxLength {
+		return nil, apperr.Invalid("input.password", "must be at most %d characters", password.MaxLength)
+	}
+	byAddr, wait, ok := s.ByAddress.Attempt(ctx, clientaddr.FromContext(ctx))
+	if !ok {
+		return nil, rateLimited(wait)
+	}
+	byEmail, wait, ok := s.ByEmail.AttemptKey(ctx, emailKey(email))
+	if !ok {
+		return nil, rateLimited(wait)
+	}
+	sys := auth.SystemContext(ctx)
+	where := []predicate.Admin{admin.Email(email)}
+	if in.Account != nil {
+		where = append(where, admin.AccountID(*in.Account))
+	}
+	found, err := c.Admin.Query().Where(where...).Limit(2).All(sys)
+	if err != nil {
+		return nil, err
+	}
+	var a *ent.Admin
+	if len(found) == 1 && !found[0].Disabled && found[0].PasswordHash != nil {
+		a = found[0]
+	}
+	// audit: admin.signInFailed at both returns below, committed on its own
+	// like the attempts' counts (this request's writes roll back).
+	if a == nil {
+		password.VerifyNone(in.Password)
+		return nil, errSignIn
+	}
+	if !password.Verify(*a.PasswordHash, in.Password) {
+		return nil, errSignIn
+	}
+	sess, err := s.startSession(ctx, c, a)
+	if err != nil {
+		return nil, err
+	}
+	s.ByAddress.Forgive(ctx, byAddr)
+	s.ByEmail.Forgive(ctx, byEmail)
+	return sess, nil
+}
+
+// startSession writes a's new session and last sign-in in one transaction,
+// and lets the rest of the request read as a.
+func (s *Service) startSession(ctx context.Context, c *ent.Client, a *ent.Admin) (*Session, error) {
+	now, sys := s.Now(), auth.SystemContext(ctx)
+	ttl := s.SessionTTL
+	if ttl <= 0 {
+		ttl = DefaultSessionTTL
+	}
+	tx, err := c.Tx(sys)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	secret, hash := auth.NewToken()
+	tok, err := tx.APIToken.Create().
+		SetAccountID(a.AccountID).
+		SetKind(enum.TokenSession).
+		SetAdminID(a.ID).
+		SetName("session").
+		SetTokenHash(hash).
+		SetExpiresAt(now.Add(ttl)).
+		Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if a, err = tx.Admin.UpdateOne(a).SetLastSignInAt(now).Save(sys); err != nil {
+		return nil, err
+	}
+	// audit: admin.signedIn, targets a.ID and tok.ID, fields lastSignInAt
+	// (before, after); actor a.
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	tok.Edges.Admin = a
+	v, err := auth.ViewerOf(tok)
+	if err != nil {
+		return nil, err
+	}
+	auth.Become(ctx, v)
+	return &Session{Token: secret, Admin: a, ExpiresAt: *tok.ExpiresAt}, nil
+}
+
+// emailKey is the rate-limit key of an email: a hash, so that it fits the
+// key column and the table holds no addresses.
+func emailKey(email string) string {
+	sum := sha256.Sum256([]byte(email))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func rateLimited(wait time.Duration) error {
+	return &apperr.Error{Code: apperr.RateLimited, Message: "too many failed sign-ins; try again later", RetryAfter: max(int(wait.Round(time.Second)/time.Second), 1)}
+}
