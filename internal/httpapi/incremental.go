@@ -15,6 +15,7 @@ var (
 	partHead   = []byte("\r\n---\r\nContent-Type: application/json; charset=utf-8\r\n\r\n")
 	partsEnd   = []byte("\r\n-----\r\n")
 	increments = []byte(`{"incremental":[`)
+	lastPart   = []byte(`{"hasNext":false}`)
 )
 
 // deferred reports whether an operation's document defers a fragment
@@ -82,6 +83,11 @@ func writeIncremental(ctx context.Context, w http.ResponseWriter, exec graphql.G
 	for first := true; ; first = false {
 		resp := responses(ctx)
 		if resp == nil {
+			// The request ended (its deadline, or the client left) before
+			// every deferred part came: the last part said more would.
+			if !first {
+				_, _ = w.Write(append(append([]byte(nil), partHead...), lastPart...))
+			}
 			break
 		}
 		more := resp.HasNext != nil && *resp.HasNext
