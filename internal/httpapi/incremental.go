@@ -77,11 +77,18 @@ func writeIncremental(ctx context.Context, w http.ResponseWriter, exec graphql.G
 	h := w.Header()
 	h.Set("Content-Type", `multipart/mixed; boundary="-"; deferSpec=20220824`)
 	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	for first := true; ; first = false {
 		resp := responses(ctx)
+		if first {
+			// The headers wait for the first part, which may ask the
+			// client to wait (THROTTLED).
+			if resp != nil {
+				setRetryAfter(h, resp.Errors)
+			}
+			w.WriteHeader(http.StatusOK)
+		}
 		if resp == nil {
 			// The request ended (its deadline, or the client left) before
 			// every deferred part came: the last part said more would.

@@ -297,9 +297,7 @@ func writeBody(w http.ResponseWriter, media string, status int, parts [][]byte, 
 	h := w.Header()
 	h.Set("Content-Type", media)
 	h.Set("Content-Length", strconv.Itoa(size))
-	if secs := retryAfter(errs); secs > 0 {
-		h.Set("Retry-After", strconv.Itoa(secs))
-	}
+	setRetryAfter(h, errs)
 	w.WriteHeader(status)
 	for _, p := range parts {
 		_, _ = w.Write(p)
@@ -312,17 +310,20 @@ var (
 	comma      = []byte(",")
 )
 
-// retryAfter returns the longest extensions.retryAfter of errs (in
-// seconds), so that an answer that asks the client to wait says so in
-// HTTP too, for clients and proxies that read no GraphQL errors.
-func retryAfter(errs gqlerror.List) int {
+// setRetryAfter sets the Retry-After header to the longest
+// extensions.retryAfter of errs (in seconds), if any, so that an answer
+// that asks the client to wait says so in HTTP too, for clients and
+// proxies that read no GraphQL errors.
+func setRetryAfter(h http.Header, errs gqlerror.List) {
 	most := 0
 	for _, e := range errs {
 		if n, ok := e.Extensions["retryAfter"].(int); ok && n > most {
 			most = n
 		}
 	}
-	return most
+	if most > 0 {
+		h.Set("Retry-After", strconv.Itoa(most))
+	}
 }
 
 // acceptsMultipart reports whether an Accept header names multipart/mixed
