@@ -165,7 +165,8 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, d
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, media, http.StatusOK, responses(ctx))
+	resp := responses(ctx)
+	writeResponse(w, media, dispatchedStatus(media, resp), resp)
 }
 
 // serveBatch judges every operation of a batch (in ctx, where the limits
@@ -239,6 +240,20 @@ func requestErrorStatus(media string) int {
 	return http.StatusOK
 }
 
+// dispatchedStatus is the status of the answer of an operation that was
+// dispatched: one that never ran for its cost (no "data") is a request
+// error like requestErrorStatus's, and 429 when it asks the client to wait
+// (THROTTLED).
+func dispatchedStatus(media string, resp *graphql.Response) int {
+	switch {
+	case resp.Data != nil || media != mediaGraphQLResponse:
+		return http.StatusOK
+	case retryAfter(resp.Errors) > 0:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusBadRequest
+}
+
 // responseTail holds the members of a response after "data".
 type responseTail struct {
 	Label      string         `json:"label,omitempty"`
@@ -310,20 +325,25 @@ var (
 	comma      = []byte(",")
 )
 
-// setRetryAfter sets the Retry-After header to the longest
-// extensions.retryAfter of errs (in seconds), if any, so that an answer
-// that asks the client to wait says so in HTTP too, for clients and
-// proxies that read no GraphQL errors.
+// setRetryAfter sets the Retry-After header of an answer that asks the
+// client to wait, so that it says so in HTTP too, for clients and proxies
+// that read no GraphQL errors.
 func setRetryAfter(h http.Header, errs gqlerror.List) {
+	if secs := retryAfter(errs); secs > 0 {
+		h.Set("Retry-After", strconv.Itoa(secs))
+	}
+}
+
+// retryAfter returns the longest extensions.retryAfter of errs (in
+// seconds), 0 for none.
+func retryAfter(errs gqlerror.List) int {
 	most := 0
 	for _, e := range errs {
 		if n, ok := e.Extensions["retryAfter"].(int); ok && n > most {
 			most = n
 		}
 	}
-	if most > 0 {
-		h.Set("Retry-After", strconv.Itoa(most))
-	}
+	return most
 }
 
 // acceptsMultipart reports whether an Accept header names multipart/mixed
