@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
 // POST and GET are the GraphQL transports of the endpoint, and the one
@@ -166,6 +168,11 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, d
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
+	if resp == nil {
+		// The request ended before the operation ran: Deadline's answer.
+		Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), lateMessage)
+		return
+	}
 	writeResponse(w, media, dispatchedStatus(media, resp), resp)
 }
 
@@ -189,7 +196,9 @@ func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exe
 			out[i] = refuseDefer(ctx, exec, oc)
 		default:
 			responses, octx := exec.DispatchOperation(ctx, oc)
-			out[i] = responses(octx)
+			if out[i] = responses(octx); out[i] == nil {
+				out[i] = unanswered(ctx)
+			}
 		}
 	}
 	parts := [][]byte{[]byte("[")}
