@@ -147,7 +147,8 @@ func (d stallDriver) Query(ctx context.Context, query string, args, v any) error
 
 // TestDeferPastDeadline: a deferred field still running at the request's
 // deadline ends the answer, with a last part that says nothing more comes;
-// the request does not wait for it forever.
+// the request does not wait for it forever. One the deadline passed before
+// it ran answers 503, as every late request.
 // (gqlgen's deferred fields give up sending their result when the context
 // ends, while its executor waited for each of them: about half of such
 // requests held their goroutine and connection for good. Without the fix
@@ -180,6 +181,13 @@ func TestDeferPastDeadline(t *testing.T) {
 			if !strings.HasSuffix(string(b), "\r\n\r\n{\"hasNext\":false}\r\n-----\r\n") {
 				t.Errorf("request %d: %q", i, b)
 			}
+		}
+
+		// One whose request ended before it ran gets the deadline's answer.
+		late := testenv.Start(t, databaseURL, faultTimeout(time.Nanosecond))
+		ans := sendRaw(t, late, "", acceptDefer, "", map[string]any{"query": `{ __schema { queryType { name ... @defer { description } } } }`})
+		if r := ans.one(t); r.Status != 503 || r.Code() != "INTERNAL" {
+			t.Errorf("a deferred query past its deadline before it ran: %d %s", r.Status, r.Body)
 		}
 	})
 }

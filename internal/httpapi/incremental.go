@@ -8,6 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
 // The multipart/mixed parts of an incremental answer: boundary "-".
@@ -73,7 +75,7 @@ func refuseDefer(ctx context.Context, exec graphql.GraphExecutor, oc *graphql.Op
 // come, one multipart/mixed part each: the first as it is, each later one
 // as {"incremental": [answer], "hasNext": ...}, the form Apollo Client
 // reads.
-func writeIncremental(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, oc *graphql.OperationContext) {
+func writeIncremental(ctx context.Context, w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, oc *graphql.OperationContext) {
 	h := w.Header()
 	h.Set("Content-Type", `multipart/mixed; boundary="-"; deferSpec=20220824`)
 	h.Set("Cache-Control", "no-cache")
@@ -82,19 +84,20 @@ func writeIncremental(ctx context.Context, w http.ResponseWriter, exec graphql.G
 	for first := true; ; first = false {
 		resp := responses(ctx)
 		if first {
+			if resp == nil {
+				// The request ended before the query ran: Deadline's answer.
+				Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), lateMessage)
+				return
+			}
 			// The headers wait for the first part, which may ask the
 			// client to wait (THROTTLED).
-			if resp != nil {
-				setRetryAfter(h, resp.Errors)
-			}
+			setRetryAfter(h, resp.Errors)
 			w.WriteHeader(http.StatusOK)
 		}
 		if resp == nil {
 			// The request ended (its deadline, or the client left) before
 			// every deferred part came: the last part said more would.
-			if !first {
-				_, _ = w.Write(append(append([]byte(nil), partHead...), lastPart...))
-			}
+			_, _ = w.Write(append(append([]byte(nil), partHead...), lastPart...))
 			break
 		}
 		more := resp.HasNext != nil && *resp.HasNext

@@ -163,7 +163,7 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, d
 			writeResponse(w, media, requestErrorStatus(media), refuseDefer(ctx, exec, oc))
 			return
 		}
-		writeIncremental(ctx, w, exec, oc)
+		writeIncremental(ctx, w, r, exec, oc)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
