@@ -4,7 +4,8 @@ import "context"
 
 // NewBatch returns the context the operations of one batched request are
 // created in: Limits counts their tokens, aliases and complexity together,
-// so that a batch costs no more than one operation may. (Depth bounds the
+// and their introspection's (IntrospectionLimits), so that a batch costs no
+// more than one operation may. (Depth bounds the
 // shape of each operation, not its cost, and stays per operation; a
 // document from the query cache counts no tokens, as it is not parsed.)
 // An operation that would take the sums over a limit is refused, so what
@@ -19,6 +20,7 @@ type batchKey struct{}
 type spent struct {
 	batch                 bool
 	tokens, aliases, cost int
+	introspection         int
 }
 
 // spentIn returns the batch of ctx, or a fresh account for an operation of

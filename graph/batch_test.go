@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -105,5 +109,39 @@ func TestBatch(t *testing.T) {
 			t.Errorf("text/plain batch: %d", res.StatusCode)
 		}
 		unchanged(t, e, before, "a text/plain batch")
+	})
+}
+
+// TestBatchPastDeadline: a batch whose first operation runs into the
+// request's deadline is still answered whole, and a lone operation the
+// deadline passed before it ran answers 503: the operations left
+// unanswered say the request took too long (INTERNAL, with the request's
+// id). (gqlgen answers nil for an operation once the context has ended,
+// which the batch's encoder took for a response: a panic, and one 500 for
+// the whole batch.)
+func TestBatchPastDeadline(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, databaseURL string) {
+		armed := new(atomic.Bool)
+		e := testenv.Start(t, databaseURL, faultTimeout(200*time.Millisecond),
+			testenv.WithDriver(func(d dialect.Driver) dialect.Driver { return stallDriver{d, armed} }))
+		a := e.Account("Acme")
+		e.Do(a.Token, `{ viewer { role } }`, nil) // the token is checked once, then trusted
+		armed.Store(true)
+		ans := sendRaw(t, e, a.Token, "", "", []any{
+			map[string]any{"query": `{ viewer { account { name } } }`},
+			map[string]any{"query": `{ viewer { role } }`},
+		})
+		var got []testenv.Response
+		if err := json.Unmarshal(ans.Body, &got); err != nil || len(got) != 2 || got[0].Code() != "INTERNAL" ||
+			got[1].Code() != "INTERNAL" || got[1].Errors[0].Extensions["requestId"] == nil {
+			t.Errorf("a batch past its deadline: %d %q", ans.Status, ans.Body)
+		}
+
+		// An operation alone whose request ended before it ran gets the
+		// deadline's answer.
+		late := testenv.Start(t, databaseURL, faultTimeout(time.Nanosecond))
+		if r := sendRaw(t, late, "", "", "", map[string]any{"query": `{ __typename }`}).one(t); r.Status != 503 || r.Code() != "INTERNAL" {
+			t.Errorf("an operation past its deadline: %d %s", r.Status, r.Body)
+		}
 	})
 }

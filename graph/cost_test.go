@@ -128,6 +128,12 @@ func TestCostBudget(t *testing.T) {
 		// 1 + 9 × 4 = 37 needs 25 more: 2.5 seconds.
 		const q9 = `{ users(first: 9) { edges { node { id name } } } }`
 		expectCost(t, expectThrottled(t, e, acme.Token, q9, 3), 37, 0, 12, l)
+		// So is a deferred one, whose multipart answer says so in its
+		// header too.
+		ans := sendRaw(t, e, acme.Token, acceptDefer, "", map[string]any{"query": `{ users(first: 9) { edges { node { id ... @defer { name } } } } }`})
+		if parts := multipartParts(t, ans); len(parts) != 1 || !strings.Contains(string(parts[0]["errors"]), `"THROTTLED"`) || ans.Header.Get("Retry-After") != "3" {
+			t.Errorf("a deferred query over the budget: %v %q", ans.Header, ans.Body)
+		}
 		e.Advance(2 * time.Second)
 		expectCost(t, expectThrottled(t, e, acme.Token, q9, 1), 37, 0, 32, l)
 		e.Advance(time.Second)

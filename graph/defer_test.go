@@ -1,10 +1,17 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -121,4 +128,66 @@ func incrementalData(t *testing.T, raw json.RawMessage) string {
 	}
 	out, _ := json.Marshal(items)
 	return string(out)
+}
+
+// stallDriver holds every query that reads accounts, once armed, until its
+// context ends.
+type stallDriver struct {
+	dialect.Driver
+	armed *atomic.Bool
+}
+
+func (d stallDriver) Query(ctx context.Context, query string, args, v any) error {
+	if d.armed.Load() && strings.Contains(query, "accounts") {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+// TestDeferPastDeadline: a deferred field still running at the request's
+// deadline ends the answer, with a last part that says nothing more comes;
+// the request does not wait for it forever. One the deadline passed before
+// it ran answers 503, as every late request.
+// (gqlgen's deferred fields give up sending their result when the context
+// ends, while its executor waited for each of them: about half of such
+// requests held their goroutine and connection for good. Without the fix
+// this test reports the hang, then its server cannot close.)
+func TestDeferPastDeadline(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, databaseURL string) {
+		armed := new(atomic.Bool)
+		e := testenv.Start(t, databaseURL, faultTimeout(200*time.Millisecond),
+			testenv.WithDriver(func(d dialect.Driver) dialect.Driver { return stallDriver{d, armed} }))
+		a := e.Account("Acme")
+		e.Do(a.Token, `{ viewer { role } }`, nil) // the token is checked once, then trusted
+		armed.Store(true)
+		body := `{"query":"{ viewer { role ... @defer { account { name } } } }"}`
+		for i := range 8 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.Server.URL+"/query", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", acceptDefer)
+			req.Header.Set("Authorization", "Bearer "+a.Token)
+			res, err := e.Server.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			cancel()
+			if err != nil {
+				t.Fatalf("request %d never ended: %v; read %q", i, err, b)
+			}
+			if !strings.HasSuffix(string(b), "\r\n\r\n{\"hasNext\":false}\r\n-----\r\n") {
+				t.Errorf("request %d: %q", i, b)
+			}
+		}
+
+		// One whose request ended before it ran gets the deadline's answer.
+		late := testenv.Start(t, databaseURL, faultTimeout(time.Nanosecond))
+		ans := sendRaw(t, late, "", acceptDefer, "", map[string]any{"query": `{ __schema { queryType { name ... @defer { description } } } }`})
+		if r := ans.one(t); r.Status != 503 || r.Code() != "INTERNAL" {
+			t.Errorf("a deferred query past its deadline before it ran: %d %s", r.Status, r.Body)
+		}
+	})
 }

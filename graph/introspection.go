@@ -92,8 +92,9 @@ func (w *walker) introspectionList(name string) int {
 
 // judge summarises the introspection fields of the operation, which sit
 // in its root selection or in fragments spread there, and refuses them when
-// too deep or too costly. The summary's aliases count in the operation's.
-func (l IntrospectionLimits) judge(rc *graphql.OperationContext) (summary, *gqlerror.Error) {
+// too deep, or too costly with what the batch's operations judged before
+// spent. The summary's aliases count in the operation's.
+func (l IntrospectionLimits) judge(rc *graphql.OperationContext, spent *spent) (summary, *gqlerror.Error) {
 	w := newWalker(rc.Variables)
 	w.introspection = l.lists
 	if w.introspection == nil {
@@ -124,8 +125,9 @@ func (l IntrospectionLimits) judge(rc *graphql.OperationContext) (summary, *gqle
 	switch {
 	case s.depth > l.MaxDepth:
 		return s, limitError(apperr.DepthLimitExceeded, "the introspection is %d levels deep; at most %d are allowed", s.depth, l.MaxDepth)
-	case s.cost > l.MaxCost:
-		return s, limitError(apperr.ComplexityLimitExceeded, "the introspection's complexity is %s; at most %d is allowed (each list counts as its longest in the schema)", count(s.cost), l.MaxCost)
+	case satAdd(spent.introspection, s.cost) > l.MaxCost:
+		return s, limitError(apperr.ComplexityLimitExceeded, "the complexity of the introspection of %s is %s; at most %d is allowed (each list counts as its longest in the schema)",
+			spent.subject("the operation"), count(satAdd(spent.introspection, s.cost)), l.MaxCost)
 	}
 	return s, nil
 }

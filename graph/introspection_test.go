@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -13,7 +14,8 @@ import (
 // graphql-codegen and graphql-inspector send (15 levels deep, deeper than
 // an operation may be) is answered, with or without a token, also from a
 // fragment; introspection deeper than its own bound, or larger than its
-// cost bound, is refused before any work, with the limit's code.
+// cost bound, is refused before any work, with the limit's code; the
+// introspection of a batch's operations counts together.
 func TestIntrospectionBounds(t *testing.T) {
 	full, err := os.ReadFile("testdata/introspection.graphql")
 	if err != nil {
@@ -55,6 +57,19 @@ func TestIntrospectionBounds(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				expectRejected(t, e, acme.Token, c.query, nil, c.code, "")
 			})
+		}
+
+		// A batch's introspection counts together: four whole ones are
+		// over the bound, the fourth refused.
+		batch := make([]any, 4)
+		for i := range batch {
+			batch[i] = map[string]any{"query": string(full)}
+		}
+		var answers []testenv.Response
+		ans := sendRaw(t, e, acme.Token, "", "", batch)
+		if err := json.Unmarshal(ans.Body, &answers); err != nil || len(answers) != 4 ||
+			len(answers[2].Errors) > 0 || answers[3].Code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+			t.Errorf("a batch of four whole introspections: %d %.300s", ans.Status, ans.Body)
 		}
 	})
 }

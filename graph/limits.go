@@ -113,12 +113,12 @@ func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 	w := newWalker(rc.Variables)
 	w.listItems = l.ListItems
 	s := w.set(rc.Operation.SelectionSet)
-	in, err := l.Introspection.judge(rc)
+	spent := spentIn(ctx)
+	in, err := l.Introspection.judge(rc, spent)
 	if err != nil {
 		return err
 	}
 	s.aliases = satAdd(s.aliases, in.aliases)
-	spent := spentIn(ctx)
 	aliases, cost := satAdd(spent.aliases, s.aliases), satAdd(spent.cost, s.cost)
 	switch {
 	case s.depth > l.MaxDepth:
@@ -129,7 +129,7 @@ func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 		return limitError(apperr.ComplexityLimitExceeded, "the complexity of %s is %s; at most %d is allowed (connections count once per item of a page)", spent.subject("the operation"), count(cost), l.MaxComplexity)
 	}
 	rc.Stats.SetExtension(requestedKey, requested{cost: s.cost, filters: s.filters})
-	spent.aliases, spent.cost = aliases, cost
+	spent.aliases, spent.cost, spent.introspection = aliases, cost, satAdd(spent.introspection, in.cost)
 	return nil
 }
 

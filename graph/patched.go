@@ -63,6 +63,19 @@ func withDeferredPath(dg graphql.DeferredGroup) graphql.DeferredGroup {
 	return dg
 }
 
+// nextDeferred receives the next deferred result, or reports false once
+// ctx has ended: a deferred field that completes after that drops its
+// result (gqlgen's ProcessDeferredGroup), which the request would otherwise
+// wait for forever (see internal/tools/gqlpatch).
+func nextDeferred(ctx context.Context, results <-chan graphql.DeferredResult) (graphql.DeferredResult, bool) {
+	select {
+	case r := <-results:
+		return r, true
+	case <-ctx.Done():
+		return graphql.DeferredResult{}, false
+	}
+}
+
 // objectValue is a resolved object as the generated code returns it: its
 // collected fields and their values, written as a JSON object in order.
 // gqlgen returns the *graphql.FieldSet itself, whose MarshalGQL writes the

@@ -6,12 +6,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/observe"
 )
 
 // lateMessage answers a request whose handler is still running half a
 // second after its deadline.
 const lateMessage = "the request took too long; retry shortly"
+
+// unanswered is the answer of an operation of a batch that the request's
+// end left unanswered: gqlgen runs nothing, and answers nil, once the
+// context has ended.
+func unanswered(ctx context.Context) *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{observe.WithRequestID(ctx,
+		&gqlerror.Error{Message: lateMessage, Extensions: map[string]any{"code": string(apperr.Internal)}})}}
+}
 
 // Deadline bounds the work of a request: its context ends after d, and
 // should a driver call ignore that (lib/pq waits for a silent server's

@@ -8,6 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
 // The multipart/mixed parts of an incremental answer: boundary "-".
@@ -15,6 +17,7 @@ var (
 	partHead   = []byte("\r\n---\r\nContent-Type: application/json; charset=utf-8\r\n\r\n")
 	partsEnd   = []byte("\r\n-----\r\n")
 	increments = []byte(`{"incremental":[`)
+	lastPart   = []byte(`{"hasNext":false}`)
 )
 
 // deferred reports whether an operation's document defers a fragment
@@ -72,16 +75,29 @@ func refuseDefer(ctx context.Context, exec graphql.GraphExecutor, oc *graphql.Op
 // come, one multipart/mixed part each: the first as it is, each later one
 // as {"incremental": [answer], "hasNext": ...}, the form Apollo Client
 // reads.
-func writeIncremental(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, oc *graphql.OperationContext) {
+func writeIncremental(ctx context.Context, w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, oc *graphql.OperationContext) {
 	h := w.Header()
 	h.Set("Content-Type", `multipart/mixed; boundary="-"; deferSpec=20220824`)
 	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	for first := true; ; first = false {
 		resp := responses(ctx)
+		if first {
+			if resp == nil {
+				// The request ended before the query ran: Deadline's answer.
+				Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), lateMessage)
+				return
+			}
+			// The headers wait for the first part, which may ask the
+			// client to wait (THROTTLED).
+			setRetryAfter(h, resp.Errors)
+			w.WriteHeader(http.StatusOK)
+		}
 		if resp == nil {
+			// The request ended (its deadline, or the client left) before
+			// every deferred part came: the last part said more would.
+			_, _ = w.Write(append(append([]byte(nil), partHead...), lastPart...))
 			break
 		}
 		more := resp.HasNext != nil && *resp.HasNext

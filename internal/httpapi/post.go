@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/latchkey/latchkey/internal/apperr"
 )
 
 // POST and GET are the GraphQL transports of the endpoint, and the one
@@ -161,11 +163,17 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, d
 			writeResponse(w, media, requestErrorStatus(media), refuseDefer(ctx, exec, oc))
 			return
 		}
-		writeIncremental(ctx, w, exec, oc)
+		writeIncremental(ctx, w, r, exec, oc)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, media, http.StatusOK, responses(ctx))
+	resp := responses(ctx)
+	if resp == nil {
+		// The request ended before the operation ran: Deadline's answer.
+		Fail(w, r, http.StatusServiceUnavailable, string(apperr.Internal), lateMessage)
+		return
+	}
+	writeResponse(w, media, dispatchedStatus(media, resp), resp)
 }
 
 // serveBatch judges every operation of a batch (in ctx, where the limits
@@ -188,7 +196,9 @@ func serveBatch(ctx context.Context, w http.ResponseWriter, r *http.Request, exe
 			out[i] = refuseDefer(ctx, exec, oc)
 		default:
 			responses, octx := exec.DispatchOperation(ctx, oc)
-			out[i] = responses(octx)
+			if out[i] = responses(octx); out[i] == nil {
+				out[i] = unanswered(ctx)
+			}
 		}
 	}
 	parts := [][]byte{[]byte("[")}
@@ -237,6 +247,20 @@ func requestErrorStatus(media string) int {
 		return http.StatusBadRequest
 	}
 	return http.StatusOK
+}
+
+// dispatchedStatus is the status of the answer of an operation that was
+// dispatched: one that never ran for its cost (no "data") is a request
+// error like requestErrorStatus's, and 429 when it asks the client to wait
+// (THROTTLED).
+func dispatchedStatus(media string, resp *graphql.Response) int {
+	switch {
+	case resp.Data != nil || media != mediaGraphQLResponse:
+		return http.StatusOK
+	case retryAfter(resp.Errors) > 0:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusBadRequest
 }
 
 // responseTail holds the members of a response after "data".
@@ -297,9 +321,7 @@ func writeBody(w http.ResponseWriter, media string, status int, parts [][]byte, 
 	h := w.Header()
 	h.Set("Content-Type", media)
 	h.Set("Content-Length", strconv.Itoa(size))
-	if secs := retryAfter(errs); secs > 0 {
-		h.Set("Retry-After", strconv.Itoa(secs))
-	}
+	setRetryAfter(h, errs)
 	w.WriteHeader(status)
 	for _, p := range parts {
 		_, _ = w.Write(p)
@@ -312,9 +334,17 @@ var (
 	comma      = []byte(",")
 )
 
+// setRetryAfter sets the Retry-After header of an answer that asks the
+// client to wait, so that it says so in HTTP too, for clients and proxies
+// that read no GraphQL errors.
+func setRetryAfter(h http.Header, errs gqlerror.List) {
+	if secs := retryAfter(errs); secs > 0 {
+		h.Set("Retry-After", strconv.Itoa(secs))
+	}
+}
+
 // retryAfter returns the longest extensions.retryAfter of errs (in
-// seconds), so that an answer that asks the client to wait says so in
-// HTTP too, for clients and proxies that read no GraphQL errors.
+// seconds), 0 for none.
 func retryAfter(errs gqlerror.List) int {
 	most := 0
 	for _, e := range errs {

@@ -16,6 +16,12 @@
 //     FieldSet, which allocates a copy of every field and a map per object
 //     as it writes it.
 //
+// And one that is no measure but a fix: the next deferred result is awaited
+// only until the request's context ends (nextDeferred). A deferred field
+// that finishes after that gives up sending its result, and gqlgen's
+// receive would wait for it forever, holding the request's goroutine and
+// connection.
+//
 // The replacements live in graph/patched.go. Run from
 // go:generate in graph/: go run ../internal/tools/gqlpatch generated.go
 package main
@@ -32,6 +38,7 @@ var patches = []struct{ from, to string }{
 	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,"},
 	{"ec.ProcessDeferredGroup(deferred)", "ec.ProcessDeferredGroup(withDeferredPath(deferred))"},
 	{"\n\treturn out\n}\n", "\n\treturn newObjectValue(fields, out)\n}\n"},
+	{"result := <-ec.DeferredResults\n", "result, ok := nextDeferred(ctx, ec.DeferredResults)\n\t\t\t\t\tif !ok {\n\t\t\t\t\t\treturn nil\n\t\t\t\t\t}\n"},
 }
 
 func main() {

@@ -19,6 +19,9 @@ func TestGeneratedShape(t *testing.T) {
 	if n := strings.Count(text, "graphql.MarshalSliceConcurrently("); n > 0 {
 		t.Errorf("%d lists are marshalled concurrently", n)
 	}
+	if n := strings.Count(text, "<-ec.DeferredResults"); n > 0 {
+		t.Errorf("%d deferred results are awaited past the request's end", n)
+	}
 	if sets, values := strings.Count(text, "out := graphql.NewFieldSet(fields)\n"), strings.Count(text, "\treturn newObjectValue(fields, out)\n}\n"); sets == 0 || values != sets {
 		t.Errorf("%d of %d objects are written by objectValue", values, sets)
 	}
