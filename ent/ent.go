@@ -16,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			accessevent.Table:    accessevent.ValidColumn,
 			account.Table:        account.ValidColumn,
 			admin.Table:          admin.ValidColumn,
+			auditevent.Table:     auditevent.ValidColumn,
 			device.Table:         device.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			invitation.Table:     invitation.ValidColumn,

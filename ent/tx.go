@@ -22,6 +22,8 @@ type Tx struct {
 	Account *AccountClient
 	// Admin is the client for interacting with the Admin builders.
 	Admin *AdminClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -173,6 +175,7 @@ func (tx *Tx) init() {
 	tx.AccessEvent = NewAccessEventClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.Admin = NewAdminClient(tx.config)
+	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)

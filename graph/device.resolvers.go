@@ -9,6 +9,8 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -16,16 +18,21 @@ import (
 // CreateDevice is the resolver for the createDevice field.
 func (r *mutationResolver) CreateDevice(ctx context.Context, input ent.CreateDeviceInput, idempotencyKey *string) (*ent.Device, error) {
 	return createOnce(ctx, r, idempotencyKey, "createDevice", input,
-		func(c *ent.Client) (*ent.Device, error) { return c.Device.Create().SetInput(input).Save(ctx) },
+		func(c *ent.Client) (*ent.Device, error) {
+			b := c.Device.Create().SetInput(input)
+			return audit.Save(ctx, c, r.now(), enum.AuditDeviceCreated, b.Mutation(), b.Save)
+		},
 		func(d *ent.Device) pulid.ID { return d.ID })
 }
 
 // UpdateDevice is the resolver for the updateDevice field.
 func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input ent.UpdateDeviceInput, version *int) (*ent.Device, error) {
-	return ent.FromContext(ctx).Device.UpdateOneID(id).SetInput(input).SetNillableVersion(version).Save(ctx)
+	c := ent.FromContext(ctx)
+	b := c.Device.UpdateOneID(id).SetInput(input).SetNillableVersion(version)
+	return audit.Save(ctx, c, r.now(), enum.AuditDeviceUpdated, b.Mutation(), b.Save)
 }
 
 // DeleteDevice is the resolver for the deleteDevice field.
 func (r *mutationResolver) DeleteDevice(ctx context.Context, id pulid.ID) (*grant.DeviceDeletion, error) {
-	return grant.DeleteDevice(ctx, ent.FromContext(ctx), id)
+	return r.grants.DeleteDevice(ctx, ent.FromContext(ctx), id)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/accessevent"
 	"github.com/latchkey/latchkey/ent/account"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
@@ -21,6 +22,7 @@ var nodeTables = map[string]string{
 	"prm": permission.Table,
 	"inv": invitation.Table,
 	"evt": accessevent.Table,
+	"aud": auditevent.Table,
 }
 
 // nodeType finds the table of an ID; an ID with an unknown prefix is simply

@@ -24,10 +24,10 @@ func (r *mutationResolver) GrantPermission(ctx context.Context, input grant.Inpu
 
 // UpdatePermission is the resolver for the updatePermission field.
 func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, input grant.Patch, version *int) (*ent.Permission, error) {
-	return grant.Update(ctx, ent.FromContext(ctx), id, input, version)
+	return r.grants.Update(ctx, ent.FromContext(ctx), id, input, version)
 }
 
 // RevokePermission is the resolver for the revokePermission field.
 func (r *mutationResolver) RevokePermission(ctx context.Context, id pulid.ID) (*ent.Permission, error) {
-	return grant.Revoke(ctx, ent.FromContext(ctx), id)
+	return r.grants.Revoke(ctx, ent.FromContext(ctx), id)
 }

@@ -9,6 +9,8 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -16,16 +18,21 @@ import (
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input ent.CreateUserInput, idempotencyKey *string) (*ent.User, error) {
 	return createOnce(ctx, r, idempotencyKey, "createUser", input,
-		func(c *ent.Client) (*ent.User, error) { return c.User.Create().SetInput(input).Save(ctx) },
+		func(c *ent.Client) (*ent.User, error) {
+			b := c.User.Create().SetInput(input)
+			return audit.Save(ctx, c, r.now(), enum.AuditUserCreated, b.Mutation(), b.Save)
+		},
 		func(u *ent.User) pulid.ID { return u.ID })
 }
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input ent.UpdateUserInput, version *int) (*ent.User, error) {
-	return ent.FromContext(ctx).User.UpdateOneID(id).SetInput(input).SetNillableVersion(version).Save(ctx)
+	c := ent.FromContext(ctx)
+	b := c.User.UpdateOneID(id).SetInput(input).SetNillableVersion(version)
+	return audit.Save(ctx, c, r.now(), enum.AuditUserUpdated, b.Mutation(), b.Save)
 }
 
 // DeleteUser is the resolver for the deleteUser field.
 func (r *mutationResolver) DeleteUser(ctx context.Context, id pulid.ID) (*grant.UserDeletion, error) {
-	return grant.DeleteUser(ctx, ent.FromContext(ctx), id)
+	return r.grants.DeleteUser(ctx, ent.FromContext(ctx), id)
 }

@@ -18,6 +18,9 @@ type Account func(*sql.Selector)
 // Admin is the predicate function for admin builders.
 type Admin func(*sql.Selector)
 
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // Device is the predicate function for device builders.
 type Device func(*sql.Selector)
 

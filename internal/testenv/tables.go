@@ -28,6 +28,7 @@ type Counts struct {
 	RedeemFailures  int `table:"redeem_failures"`
 	RedeemBuckets   int `table:"redeem_buckets"`
 	Admins          int `table:"admins"`
+	AuditEvents     int `table:"audit_events"`
 }
 
 // Counts reads the row counts of the whole database, across accounts.
