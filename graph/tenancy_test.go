@@ -1,10 +1,13 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/ent/auditevent"
+	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -27,6 +30,7 @@ func TestTenantIsolation(t *testing.T) {
 			"permission": og.GrantPermission.Permissions[0].ID,
 			"invitation": og.GrantPermission.Invitation.ID,
 			"account":    string(other.ID),
+			"auditEvent": string(e.App.Client.AuditEvent.Query().Where(auditevent.AccountID(other.ID)).FirstIDX(auth.SystemContext(context.Background()))),
 		}
 		// Acme has its own user, granted one of its own devices.
 		ada := newUser(e, acme.Token, "Ada", "ada@example.com")
@@ -125,7 +129,7 @@ func normalizeID(body []byte, id string) string {
 	if id != "" {
 		s = strings.ReplaceAll(s, id, "ID")
 	}
-	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_"} {
+	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "aud_"} {
 		for i := strings.Index(s, p); i >= 0; i = strings.Index(s, p) {
 			s = s[:i] + "ID" + s[i+len(p)+26:]
 		}
