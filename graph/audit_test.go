@@ -387,8 +387,8 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 // TestAuditUnchangedWritesNothing: an update that changes nothing writes no
-// audit record, as it writes nothing else; a revoke of a revoked permission
-// neither.
+// audit record, as it writes nothing else; neither does a revoke of a
+// revoked permission or the retry of a create under its idempotency key.
 func TestAuditUnchangedWritesNothing(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
@@ -399,6 +399,9 @@ func TestAuditUnchangedWritesNothing(t *testing.T) {
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": dev}}, &g)
 		perm := g.GrantPermission.Permissions[0].ID
 		e.MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": perm}, nil)
+		const createOnce = `mutation($in: CreateUserInput!) { createUser(input: $in, idempotencyKey: "k-1") { id } }`
+		once := map[string]any{"in": map[string]any{"name": "Bob", "email": "bob@example.com"}}
+		e.MustDo(acme.Token, createOnce, once, nil)
 		for _, c := range []struct {
 			name, query string
 			vars        map[string]any
@@ -406,6 +409,7 @@ func TestAuditUnchangedWritesNothing(t *testing.T) {
 			{"user", `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada", email: "ada@example.com"}, version: 1) { version } }`, map[string]any{"id": user}},
 			{"device", `mutation($id: ID!) { updateDevice(id: $id, input: {timeZone: "UTC", clearVendorID: true}) { version } }`, map[string]any{"id": dev[0]}},
 			{"revoked permission", `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": perm}},
+			{"idempotent retry", createOnce, once},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				before := e.Snapshot()

@@ -116,13 +116,21 @@ func instant(v any) any {
 // apiName is a column's name in the API: time_zone is timeZone, vendor_id
 // vendorID.
 func apiName(column string) string {
-	parts := strings.Split(column, "_")
-	for i, p := range parts[1:] {
-		if p == "id" {
-			parts[i+1] = "ID"
-		} else if p != "" {
-			parts[i+1] = strings.ToUpper(p[:1]) + p[1:]
+	if !strings.Contains(column, "_") {
+		return column
+	}
+	var b strings.Builder
+	b.Grow(len(column))
+	for i, p := range strings.Split(column, "_") {
+		switch {
+		case i == 0:
+			b.WriteString(p)
+		case p == "id":
+			b.WriteString("ID")
+		case p != "":
+			b.WriteString(strings.ToUpper(p[:1]))
+			b.WriteString(p[1:])
 		}
 	}
-	return strings.Join(parts, "")
+	return b.String()
 }

@@ -25,7 +25,22 @@ func Of(name string, before, after any) Field {
 	return Field{Name: name, Before: encode(before), After: encode(after)}
 }
 
+// Literals of the values a change holds most, shared rather than encoded.
+var (
+	jsonNull  = json.RawMessage("null")
+	jsonTrue  = json.RawMessage("true")
+	jsonFalse = json.RawMessage("false")
+)
+
 func encode(v any) json.RawMessage {
+	switch v {
+	case nil:
+		return jsonNull
+	case true:
+		return jsonTrue
+	case false:
+		return jsonFalse
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only API values reach here, which always encode.
@@ -48,16 +63,16 @@ func text(v json.RawMessage) *string {
 	return &s
 }
 
-// secretWords mark fields that hold a secret, its hash or a code.
-var secretWords = []string{"hash", "password", "secret", "code", "token"}
+// secretWords mark fields that hold a secret, its hash or a code, as
+// they stand in column names (code_hash) and in API names (codeHash).
+var secretWords = []string{"hash", "password", "secret", "code", "token", "Hash", "Password", "Secret", "Code", "Token"}
 
 // Secret reports whether a field's name says that it holds a secret, a
 // hash of one or a code: such a field never enters the audit trail, not
 // even as "changed".
 func Secret(name string) bool {
-	n := strings.ToLower(name)
 	for _, w := range secretWords {
-		if strings.Contains(n, w) {
+		if strings.Contains(name, w) {
 			return true
 		}
 	}
