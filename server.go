@@ -78,6 +78,13 @@ func config(log *slog.Logger) (app.Config, error) {
 		cfg.TrustedProxies = p
 	}
 	cfg.ForwardedHeader = os.Getenv("FORWARDED_HEADER")
+	if s := os.Getenv("AUDIT_RETENTION"); s != "" {
+		d, err := parseRetention(s)
+		if err != nil {
+			return cfg, fmt.Errorf("AUDIT_RETENTION=%q: %w", s, err)
+		}
+		cfg.AuditRetention = d
+	}
 	if s := os.Getenv("DATABASE_MAX_CONNS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -108,6 +115,27 @@ func config(log *slog.Logger) (app.Config, error) {
 		cfg.InviteSecret, err = invite.LoadOrCreateSecret(envOr("INVITE_SECRET_FILE", "latchkey.secret"))
 	}
 	return cfg, err
+}
+
+// parseRetention reads a retention period: whole days ("365d") or a Go
+// duration ("8760h"), at least a day.
+func parseRetention(s string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 100*365 {
+			return 0, errors.New("want whole days such as 365d, or a duration such as 8760h")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else if parsed, err := time.ParseDuration(s); err != nil {
+		return 0, errors.New("want whole days such as 365d, or a duration such as 8760h")
+	} else {
+		d = parsed
+	}
+	if d < 24*time.Hour {
+		return 0, errors.New("must be at least a day (24h)")
+	}
+	return d, nil
 }
 
 // listenAddr is where the API is served: LISTEN_ADDR (host:port), else

@@ -599,3 +599,18 @@ func TestConfigSessionTTL(t *testing.T) {
 		t.Errorf("a negative SESSION_TTL: %v", err)
 	}
 }
+
+// TestParseRetention: AUDIT_RETENTION takes whole days or a duration of at
+// least a day, and refuses anything else.
+func TestParseRetention(t *testing.T) {
+	for s, want := range map[string]time.Duration{"365d": 365 * 24 * time.Hour, "8760h": 8760 * time.Hour, "1d": 24 * time.Hour} {
+		if got, err := parseRetention(s); err != nil || got != want {
+			t.Errorf("parseRetention(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "0d", "-1d", "23h", "d", "1.5d", "forever", "99999d"} {
+		if _, err := parseRetention(s); err == nil {
+			t.Errorf("parseRetention(%q) accepted", s)
+		}
+	}
+}

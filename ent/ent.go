@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -90,6 +91,7 @@ func checkColumn(t, c string) error {
 			account.Table:        account.ValidColumn,
 			admin.Table:          admin.ValidColumn,
 			admincode.Table:      admincode.ValidColumn,
+			auditevent.Table:     auditevent.ValidColumn,
 			device.Table:         device.ValidColumn,
 			idempotencykey.Table: idempotencykey.ValidColumn,
 			invitation.Table:     invitation.ValidColumn,

@@ -10,6 +10,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/invitation"
@@ -101,6 +102,23 @@ func (m *AdminMutation) FieldErrors() error {
 // joins (errors.Join) one ValidationError per failing field, or is nil.
 func (m *AdminCodeMutation) FieldErrors() error {
 	var errs []error
+	return errors.Join(errs...)
+}
+
+// FieldErrors runs the validators of every field set in the mutation and
+// joins (errors.Join) one ValidationError per failing field, or is nil.
+func (m *AuditEventMutation) FieldErrors() error {
+	var errs []error
+	if v, ok := m.ActorKind(); ok {
+		if err := auditevent.ActorKindValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "actor_kind", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.actor_kind": %w`, err)})
+		}
+	}
+	if v, ok := m.Action(); ok {
+		if err := auditevent.ActionValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "action", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.action": %w`, err)})
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -24,6 +24,8 @@ type Tx struct {
 	Admin *AdminClient
 	// AdminCode is the client for interacting with the AdminCode builders.
 	AdminCode *AdminCodeClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
@@ -176,6 +178,7 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.Admin = NewAdminClient(tx.config)
 	tx.AdminCode = NewAdminCodeClient(tx.config)
+	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)

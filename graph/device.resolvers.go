@@ -10,7 +10,8 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph/model"
-	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -18,7 +19,8 @@ import (
 func (r *mutationResolver) CreateDevice(ctx context.Context, input model.CreateDeviceInput, idempotencyKey *string) (*model.CreateDevicePayload, error) {
 	d, err := createOnce(ctx, r, idempotencyKey, "createDevice", input.CreateDeviceInput,
 		func(c *ent.Client) (*ent.Device, error) {
-			return c.Device.Create().SetInput(input.CreateDeviceInput).Save(ctx)
+			b := c.Device.Create().SetInput(input.CreateDeviceInput)
+			return audit.Save(ctx, c, r.now(), enum.AuditDeviceCreated, b.Mutation(), b.Save)
 		},
 		func(d *ent.Device) pulid.ID { return d.ID })
 	return payload(&model.CreateDevicePayload{Device: d, ClientMutationID: input.ClientMutationID}, err)
@@ -26,12 +28,14 @@ func (r *mutationResolver) CreateDevice(ctx context.Context, input model.CreateD
 
 // UpdateDevice is the resolver for the updateDevice field.
 func (r *mutationResolver) UpdateDevice(ctx context.Context, id pulid.ID, input model.UpdateDeviceInput, version *int) (*model.UpdateDevicePayload, error) {
-	d, err := ent.FromContext(ctx).Device.UpdateOneID(id).SetInput(input.UpdateDeviceInput).SetNillableVersion(version).Save(ctx)
+	c := ent.FromContext(ctx)
+	b := c.Device.UpdateOneID(id).SetInput(input.UpdateDeviceInput).SetNillableVersion(version)
+	d, err := audit.Save(ctx, c, r.now(), enum.AuditDeviceUpdated, b.Mutation(), b.Save)
 	return payload(&model.UpdateDevicePayload{Device: d, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteDevice is the resolver for the deleteDevice field.
 func (r *mutationResolver) DeleteDevice(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteDevicePayload, error) {
-	d, err := grant.DeleteDevice(ctx, ent.FromContext(ctx), id)
+	d, err := r.grants.DeleteDevice(ctx, ent.FromContext(ctx), id)
 	return payload(&model.DeleteDevicePayload{DeviceDeletion: d, ClientMutationID: clientMutationID}, err)
 }

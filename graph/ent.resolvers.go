@@ -53,6 +53,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID
 	return r.client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// AuditEvent returns AuditEventResolver implementation.
+func (r *Resolver) AuditEvent() AuditEventResolver { return &auditEventResolver{r} }
+
 // Invitation returns InvitationResolver implementation.
 func (r *Resolver) Invitation() InvitationResolver { return &invitationResolver{r} }
 
@@ -63,6 +66,7 @@ func (r *Resolver) Permission() PermissionResolver { return &permissionResolver{
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
+	auditEventResolver struct{ *Resolver }
 	invitationResolver struct{ *Resolver }
 	permissionResolver struct{ *Resolver }
 	queryResolver      struct{ *Resolver }

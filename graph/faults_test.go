@@ -205,6 +205,7 @@ func TestConnectionKilledMidGrant(t *testing.T) {
 		want.Invitations++
 		want.Mails++ // the invitation's
 		want.Permissions += 5
+		want.AuditEvents++ // the grant's one record
 		if after := e.Counts(); after != want {
 			t.Errorf("rows after the retried grant: %+v, want %+v", after, want)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
@@ -25,6 +26,7 @@ var nodeTables = map[string]string{
 	"evt": accessevent.Table,
 	"tok": apitoken.Table,
 	"adm": admin.Table,
+	"aud": auditevent.Table,
 }
 
 // nodeType finds the table of an ID; an ID with an unknown prefix is simply

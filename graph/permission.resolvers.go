@@ -26,12 +26,12 @@ func (r *mutationResolver) GrantPermission(ctx context.Context, input model.Gran
 
 // UpdatePermission is the resolver for the updatePermission field.
 func (r *mutationResolver) UpdatePermission(ctx context.Context, id pulid.ID, input model.UpdatePermissionInput, version *int) (*model.UpdatePermissionPayload, error) {
-	p, err := grant.Update(ctx, ent.FromContext(ctx), id, input.Patch, version)
+	p, err := r.grants.Update(ctx, ent.FromContext(ctx), id, input.Patch, version)
 	return payload(&model.UpdatePermissionPayload{Permission: p, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // RevokePermission is the resolver for the revokePermission field.
 func (r *mutationResolver) RevokePermission(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.RevokePermissionPayload, error) {
-	p, err := grant.Revoke(ctx, ent.FromContext(ctx), id)
+	p, err := r.grants.Revoke(ctx, ent.FromContext(ctx), id)
 	return payload(&model.RevokePermissionPayload{Permission: p, ClientMutationID: clientMutationID}, err)
 }

@@ -1,12 +1,15 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/latchkey/latchkey/internal/enum"
+	"github.com/latchkey/latchkey/ent/auditevent"
+	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
@@ -30,6 +33,7 @@ func TestTenantIsolation(t *testing.T) {
 			"invitation": og.GrantPermission.Invitation.ID,
 			"account":    string(other.ID),
 			"admin":      string(newAdmin(e, other, "Eve", "eve@example.com", enum.AdminOwner, "").ID),
+			"auditEvent": string(e.App.Client.AuditEvent.Query().Where(auditevent.AccountID(other.ID)).FirstIDX(auth.SystemContext(context.Background()))),
 		}
 		var tokens struct {
 			APITokens struct {
@@ -139,7 +143,7 @@ func normalizeID(body []byte, id string) string {
 	if id != "" {
 		s = strings.ReplaceAll(s, id, "ID")
 	}
-	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "tok_", "adm_"} {
+	for _, p := range []string{"usr_", "dev_", "prm_", "inv_", "acc_", "tok_", "adm_", "aud_"} {
 		for i := strings.Index(s, p); i >= 0; i = strings.Index(s, p) {
 			s = s[:i] + "ID" + s[i+len(p)+26:]
 		}

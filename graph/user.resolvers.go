@@ -10,7 +10,8 @@ import (
 
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/graph/model"
-	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -18,7 +19,8 @@ import (
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput, idempotencyKey *string) (*model.CreateUserPayload, error) {
 	u, err := createOnce(ctx, r, idempotencyKey, "createUser", input.CreateUserInput,
 		func(c *ent.Client) (*ent.User, error) {
-			return c.User.Create().SetInput(input.CreateUserInput).Save(ctx)
+			b := c.User.Create().SetInput(input.CreateUserInput)
+			return audit.Save(ctx, c, r.now(), enum.AuditUserCreated, b.Mutation(), b.Save)
 		},
 		func(u *ent.User) pulid.ID { return u.ID })
 	return payload(&model.CreateUserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
@@ -26,12 +28,14 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id pulid.ID, input model.UpdateUserInput, version *int) (*model.UpdateUserPayload, error) {
-	u, err := ent.FromContext(ctx).User.UpdateOneID(id).SetInput(input.UpdateUserInput).SetNillableVersion(version).Save(ctx)
+	c := ent.FromContext(ctx)
+	b := c.User.UpdateOneID(id).SetInput(input.UpdateUserInput).SetNillableVersion(version)
+	u, err := audit.Save(ctx, c, r.now(), enum.AuditUserUpdated, b.Mutation(), b.Save)
 	return payload(&model.UpdateUserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteUser is the resolver for the deleteUser field.
 func (r *mutationResolver) DeleteUser(ctx context.Context, id pulid.ID, clientMutationID *string) (*model.DeleteUserPayload, error) {
-	d, err := grant.DeleteUser(ctx, ent.FromContext(ctx), id)
+	d, err := r.grants.DeleteUser(ctx, ent.FromContext(ctx), id)
 	return payload(&model.DeleteUserPayload{UserDeletion: d, ClientMutationID: clientMutationID}, err)
 }

@@ -220,6 +220,52 @@ var (
 			},
 		},
 	}
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "actor_kind", Type: field.TypeEnum, Enums: []string{"ADMIN", "API_TOKEN", "APP_TOKEN", "SYSTEM"}},
+		{Name: "actor_id", Type: field.TypeString, Nullable: true},
+		{Name: "actor_token_id", Type: field.TypeString, Nullable: true},
+		{Name: "actor_name", Type: field.TypeString},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED"}},
+		{Name: "targets", Type: field.TypeJSON},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "request_id", Type: field.TypeString},
+		{Name: "client_address", Type: field.TypeString},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "account_id", Type: field.TypeString},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "audit_events_accounts_account",
+				Columns:    []*schema.Column{AuditEventsColumns[11]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[11]},
+			},
+			{
+				Name:    "auditevent_account_id_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[10]},
+			},
+			{
+				Name:    "auditevent_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[10]},
+			},
+		},
+	}
 	// DevicesColumns holds the columns for the "devices" table.
 	DevicesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -542,6 +588,7 @@ var (
 		AccountsTable,
 		AdminsTable,
 		AdminCodesTable,
+		AuditEventsTable,
 		DevicesTable,
 		IdempotencyKeysTable,
 		InvitationsTable,
@@ -573,6 +620,10 @@ func init() {
 	AdminCodesTable.ForeignKeys[1].RefTable = AdminsTable
 	AdminCodesTable.Annotation = &entsql.Annotation{
 		Table: "admin_codes",
+	}
+	AuditEventsTable.ForeignKeys[0].RefTable = AccountsTable
+	AuditEventsTable.Annotation = &entsql.Annotation{
+		Table: "audit_events",
 	}
 	DevicesTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable

@@ -21,6 +21,9 @@ type Admin func(*sql.Selector)
 // AdminCode is the predicate function for admincode builders.
 type AdminCode func(*sql.Selector)
 
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // Device is the predicate function for device builders.
 type Device func(*sql.Selector)
 

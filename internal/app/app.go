@@ -135,6 +135,9 @@ type Config struct {
 	// Production turns off introspection, the IDE and "Did you mean"
 	// suggestions in errors.
 	Production bool
+	// AuditRetention is how long audit records are kept; 0 means
+	// housekeeping.DefaultAuditRetention.
+	AuditRetention time.Duration
 	// WrapDriver wraps the database driver (tests count statements with it).
 	WrapDriver func(dialect.Driver) dialect.Driver
 	Logger     *slog.Logger
@@ -175,8 +178,10 @@ type App struct {
 	draining atomic.Bool
 	tokens   *httpapi.TokenCache
 	now      func() time.Time
-	log      *slog.Logger
-	handler  http.Handler
+	// auditRetention is how long the sweep keeps audit records.
+	auditRetention time.Duration
+	log            *slog.Logger
+	handler        http.Handler
 }
 
 // New opens and migrates the database and builds the HTTP handler.
@@ -233,7 +238,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = DefaultSessionIdle
 	}
-	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, tokens: httpapi.NewTokenCache(cfg.Now, tokens.Lifetimes{SessionIdle: cfg.SessionIdle, AppTTL: cfg.AppTokenTTL})}
+	if cfg.AuditRetention == 0 {
+		cfg.AuditRetention = housekeeping.DefaultAuditRetention
+	}
+	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, auditRetention: cfg.AuditRetention,
+		tokens: httpapi.NewTokenCache(cfg.Now, tokens.Lifetimes{SessionIdle: cfg.SessionIdle, AppTTL: cfg.AppTokenTTL})}
 	a.tokens.Watch(client)
 	a.Mailer = &outbox.Worker{
 		Client:      client,
@@ -322,6 +331,7 @@ func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents,
 	exts = append(exts,
 		graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
 			"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
+			"AuditEventConnection":  {Field: "OCCURRED_AT", Direction: "DESC"},
 		}},
 		limits,
 		graph.MutationGuard{},
@@ -417,7 +427,9 @@ func (c codeIssuer) Hashes(typed string) ([]string, bool) {
 }
 
 // Sweep runs housekeeping.Sweep on the app's database and clock.
-func (a *App) Sweep(ctx context.Context) error { return housekeeping.Sweep(ctx, a.Client, a.now()) }
+func (a *App) Sweep(ctx context.Context) error {
+	return housekeeping.Sweep(ctx, a.Client, a.now(), a.auditRetention)
+}
 
 // sweepEvery runs Sweep every interval until ctx ends.
 func (a *App) sweepEvery(ctx context.Context, interval time.Duration) {

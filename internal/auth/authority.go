@@ -40,6 +40,9 @@ var (
 	owners = Rule{roles: []Role{RoleOwner}}
 	// users are app tokens acting as their own user.
 	users = Rule{roles: []Role{RoleUser}}
+	// staff are the account's admins and API tokens, of every role, and
+	// not app tokens.
+	staff = Rule{roles: []Role{RoleOwner, RoleAdmin, RoleViewer}}
 )
 
 // Authority is the one declaration of which role may call which root
@@ -59,6 +62,9 @@ var Authority = map[string]Rule{
 	"Query.invitations":  readers,
 	"Query.accessEvents": readers,
 	"Query.checkAccess":  readers,
+
+	// The audit trail (issue #15).
+	"Query.auditEvents": staff,
 
 	"Mutation.createUser":       managers,
 	"Mutation.updateUser":       managers,

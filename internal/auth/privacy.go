@@ -10,6 +10,7 @@ import (
 	"github.com/latchkey/latchkey/ent/account"
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/ent/device"
 	"github.com/latchkey/latchkey/ent/idempotencykey"
 	"github.com/latchkey/latchkey/ent/intercept"
@@ -53,6 +54,29 @@ func SystemOnlyPolicy() ent.Policy {
 		Query:    privacy.QueryPolicy{filterToViewer},
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
+}
+
+// AppendOnlyPolicy is the audit trail's: API callers read it (filtered like
+// TenantPolicy) and add to their own account's, and nothing changes or
+// removes a row but SystemContext (the retention sweep).
+func AppendOnlyPolicy() ent.Policy {
+	create := func(r privacy.MutationRule) privacy.MutationRule { return privacy.OnMutationOperation(r, ent.OpCreate) }
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{filterToViewer},
+		Mutation: privacy.MutationPolicy{
+			create(privacy.ContextQueryMutationRule(requireViewer)),
+			create(privacy.MutationRuleFunc(stampAccount)),
+			create(privacy.AlwaysAllowRule()),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}
+
+func requireViewer(ctx context.Context) error {
+	if FromContext(ctx) == nil {
+		return apperr.ErrUnauthenticated
+	}
+	return privacy.Skip
 }
 
 // stampAccount sets the account of a new row to the viewer's, and refuses
@@ -155,6 +179,9 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 		// A user reads the events of permissions it held, not its attempts
 		// at devices it never held (which record the device's name).
 		return rows(v, accessevent.AccountID(v.AccountID), accessevent.UserID(v.UserID), accessevent.PermissionIDNotNil()), nil
+	case ent.TypeAuditEvent:
+		// A user's own token reads none of the trail.
+		return rows(v, auditevent.AccountID(v.AccountID), auditevent.IDIn()), nil
 	case ent.TypeIdempotencyKey:
 		return rows(v, idempotencykey.AccountID(v.AccountID)), nil
 	case ent.TypeOutbox:

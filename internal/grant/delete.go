@@ -10,6 +10,8 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/predicate"
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -25,8 +27,9 @@ type UserDeletion struct {
 // then removes the user with them (the foreign keys cascade). The user's
 // access events stay, with the name they recorded (their user_id is set
 // null).
-func DeleteUser(ctx context.Context, c *ent.Client, id pulid.ID) (*UserDeletion, error) {
-	if _, err := c.User.Get(ctx, id); err != nil {
+func (s *Service) DeleteUser(ctx context.Context, c *ent.Client, id pulid.ID) (*UserDeletion, error) {
+	u, err := c.User.Get(ctx, id)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := lockInvitations(ctx, c, invitation.UserID(id)); err != nil {
@@ -49,6 +52,15 @@ func DeleteUser(ctx context.Context, c *ent.Client, id pulid.ID) (*UserDeletion,
 	if err := c.User.DeleteOneID(id).Exec(ctx); err != nil {
 		return nil, err
 	}
+	if err := audit.Record(ctx, c, audit.Entry{
+		Action:  enum.AuditUserDeleted,
+		Targets: []pulid.ID{id},
+		// What the trail still says of the user once it is gone.
+		Changes: []changes.Field{changes.Of("name", u.Name, nil), changes.Of("email", u.Email, nil)},
+		At:      s.Now(),
+	}); err != nil {
+		return nil, err
+	}
 	return &UserDeletion{DeletedID: id, RevokedPermissions: perms, RevokedInvitations: invs}, nil
 }
 
@@ -61,12 +73,13 @@ type DeviceDeletion struct {
 // DeleteDevice removes a device with its permissions; pending invitations
 // left with no live permission are revoked. The device's access events
 // stay, with the name they recorded (their device_id is set null).
-func DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDeletion, error) {
+func (s *Service) DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDeletion, error) {
 	// Locked first: a grant that read the device has committed, and one
 	// that has not waits and then finds no device.
 	q := c.Device.Query().Where(device.ID(id))
 	q.Modify(lockRows(sql.LockUpdate, device.Table))
-	if _, err := q.Only(ctx); err != nil {
+	d, err := q.Only(ctx)
+	if err != nil {
 		return nil, err
 	}
 	live := []predicate.Permission{permission.DeviceID(id), permission.StatusNEQ(enum.PermissionRevoked)}
@@ -82,6 +95,14 @@ func DeleteDevice(ctx context.Context, c *ent.Client, id pulid.ID) (*DeviceDelet
 		return nil, err
 	}
 	if err := revokeEmptyInvitations(ctx, c, ids...); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, c, audit.Entry{
+		Action:  enum.AuditDeviceDeleted,
+		Targets: []pulid.ID{id},
+		Changes: []changes.Field{changes.Of("name", d.Name, nil)},
+		At:      s.Now(),
+	}); err != nil {
 		return nil, err
 	}
 	return &DeviceDeletion{DeletedID: id, RemovedPermissions: n}, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -108,13 +109,13 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 		return nil, err
 	}
 	byCaller, delivery := deliveryOf(in.Delivery)
-	inv, err := c.Invitation.Create().
+	invCreate := c.Invitation.Create().
 		SetUserID(u.ID).
 		SetLanguage(lang).
 		SetCodeHash(hash).
 		SetDelivery(delivery).
-		SetExpiresAt(expiry(now)).
-		Save(ctx)
+		SetExpiresAt(expiry(now))
+	inv, err := invCreate.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +140,9 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 	}
 	inv.Edges.User = u
 	inv.Edges.Permissions = perms
+	if err := recordGrant(ctx, c, now, perms, builders[0].Mutation(), invCreate.Mutation()); err != nil {
+		return nil, err
+	}
 	if byCaller {
 		return &Result{Permissions: perms, Invitation: inv, Code: &code}, nil
 	}
@@ -146,6 +150,30 @@ func (s *Service) Grant(ctx context.Context, c *ent.Client, in Input) (*Result, 
 		return nil, err
 	}
 	return &Result{Permissions: perms, Invitation: inv}, nil
+}
+
+// recordGrant appends the grant's one audit record: the user, the
+// invitation, then each permission with its device as targets, and the
+// fields every permission and the invitation were created with.
+func recordGrant(ctx context.Context, c *ent.Client, now time.Time, perms []*ent.Permission, perm *ent.PermissionMutation, inv *ent.InvitationMutation) error {
+	fields, err := audit.Changes(ctx, perm)
+	if err != nil {
+		return err
+	}
+	invFields, err := audit.Changes(ctx, inv)
+	if err != nil {
+		return err
+	}
+	for _, f := range invFields {
+		f.Name = "invitation." + f.Name
+		fields = append(fields, f)
+	}
+	targets := make([]pulid.ID, 0, 2+2*len(perms))
+	targets = append(targets, perms[0].UserID, *perms[0].InvitationID)
+	for _, p := range perms {
+		targets = append(targets, p.ID, p.DeviceID)
+	}
+	return audit.Record(ctx, c, audit.Entry{Action: enum.AuditPermissionsGranted, Targets: targets, Changes: fields, At: now})
 }
 
 // checkDeviceList reports every problem of the device list: its length,

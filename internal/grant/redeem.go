@@ -11,7 +11,9 @@ import (
 	"github.com/latchkey/latchkey/ent/outbox"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -123,16 +125,40 @@ func (s *Service) redeem(ctx context.Context, c *ent.Client, hashes []string) (*
 		return nil, errInvalidCode
 	}
 	secret, tokenHash := auth.NewToken()
-	if err := c.APIToken.Create().
+	token, err := c.APIToken.Create().
 		SetAccountID(inv.AccountID).
 		SetKind(enum.TokenApp).
 		SetUserID(inv.UserID).
 		SetName("app").
 		SetTokenHash(tokenHash).
-		Exec(sys); err != nil {
+		Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if err := recordRedemption(ctx, c, now, inv, perms, token.ID); err != nil {
 		return nil, err
 	}
 	return &Redemption{Token: secret, User: inv.Edges.User, Permissions: perms}, nil
+}
+
+// recordRedemption appends the redemption's audit record. Its caller has
+// no token, only the code, so the actor is the server (SYSTEM), acting for
+// whoever held the code; the targets name the invitation, its user, the
+// permissions it activated and the app token it issued, so that the token
+// can be found and revoked.
+func recordRedemption(ctx context.Context, c *ent.Client, now time.Time, inv *ent.Invitation, perms []*ent.Permission, token pulid.ID) error {
+	targets := make([]pulid.ID, 0, 3+len(perms))
+	targets = append(targets, inv.ID, inv.UserID)
+	for _, p := range perms {
+		targets = append(targets, p.ID)
+	}
+	return audit.Record(ctx, c, audit.Entry{
+		Action:  enum.AuditInvitationRedeemed,
+		Targets: append(targets, token),
+		Changes: []changes.Field{changes.Of("status", enum.InvitationPending, enum.InvitationRedeemed)},
+		At:      now,
+		System:  &audit.System{AccountID: inv.AccountID, Name: "invitation code"},
+	})
 }
 
 // Resend issues a new code and a new 48-hour window for a pending or
@@ -174,6 +200,9 @@ func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *
 	if err != nil {
 		return nil, err
 	}
+	if err := recordResend(ctx, c, now, upd.Mutation()); err != nil {
+		return nil, err
+	}
 	updated.Edges = inv.Edges
 	if err := c.Outbox.Update().
 		Where(outbox.InvitationID(id), outbox.StatusEQ(enum.DeliveryQueued)).
@@ -191,4 +220,19 @@ func (s *Service) Resend(ctx context.Context, c *ent.Client, id pulid.ID, lang *
 		return res, nil
 	}
 	return res, s.Mailer.Enqueue(ctx, c, updated, code, now)
+}
+
+// recordResend appends a resend's audit record: the new expiry, and the
+// language and delivery where they changed (never the code).
+func recordResend(ctx context.Context, c *ent.Client, now time.Time, m *ent.InvitationMutation) error {
+	fields, err := audit.Changes(ctx, m)
+	if err != nil {
+		return err
+	}
+	id, _ := m.ID()
+	userID, err := m.OldUserID(ctx)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, c, audit.Entry{Action: enum.AuditInvitationResent, Targets: []pulid.ID{id, userID}, Changes: fields, At: now})
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
+	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -27,7 +29,7 @@ type Patch struct {
 // Update applies p to the permission and returns it as stored. With a
 // version, the permission must still be at that version (the version hook
 // of the Ent schema decides, as for every versioned row).
-func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *int) (*ent.Permission, error) {
+func (s *Service) Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *int) (*ent.Permission, error) {
 	// Locked, the row read is the row written: a concurrent update waits,
 	// and then finds the version it left.
 	cur, err := lockPermission(ctx, c, id)
@@ -53,7 +55,7 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, p Patch, version *i
 		SetNillableRemoteAllowed(p.RemoteAllowed).
 		SetNillableEnabled(p.Enabled)
 	upd.Mutation().SetRestrictions(r)
-	return upd.Save(ctx)
+	return audit.Save(ctx, c, s.Now(), enum.AuditPermissionUpdated, upd.Mutation(), upd.Save)
 }
 
 // lockPermission reads a permission and locks its row.
@@ -65,7 +67,7 @@ func lockPermission(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permi
 
 // Revoke revokes a permission for good; a pending invitation left with no
 // live permission is revoked with it. Revoking twice is a no-op.
-func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, error) {
+func (s *Service) Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, error) {
 	if _, err := lockInvitations(ctx, c, invitation.HasPermissionsWith(permission.ID(id))); err != nil {
 		return nil, err
 	}
@@ -73,11 +75,24 @@ func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Permission, e
 	if err != nil || p.Status == enum.PermissionRevoked {
 		return p, err
 	}
+	before := p.Status
 	p, err = c.Permission.UpdateOne(p).SetStatus(enum.PermissionRevoked).Save(ctx)
-	if err != nil || p.InvitationID == nil {
-		return p, err
+	if err != nil {
+		return nil, err
 	}
-	return p, revokeEmptyInvitations(ctx, c, *p.InvitationID)
+	targets := []pulid.ID{p.ID, p.UserID, p.DeviceID}
+	if p.InvitationID != nil {
+		if err := revokeEmptyInvitations(ctx, c, *p.InvitationID); err != nil {
+			return nil, err
+		}
+		targets = append(targets, *p.InvitationID)
+	}
+	return p, audit.Record(ctx, c, audit.Entry{
+		Action:  enum.AuditPermissionRevoked,
+		Targets: targets,
+		Changes: []changes.Field{changes.Of("status", before, p.Status)},
+		At:      s.Now(),
+	})
 }
 
 // revokeEmptyInvitations revokes those of the pending invitations that no

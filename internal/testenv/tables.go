@@ -29,6 +29,7 @@ type Counts struct {
 	RedeemBuckets   int `table:"redeem_buckets"`
 	Admins          int `table:"admins"`
 	AdminCodes      int `table:"admin_codes"`
+	AuditEvents     int `table:"audit_events"`
 }
 
 // Counts reads the row counts of the whole database, across accounts.
