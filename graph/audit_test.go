@@ -107,25 +107,29 @@ var auditSteps = []struct {
 	run      func(t *testing.T, r *auditRun) *auditWant
 }{
 	{"createUser", func(t *testing.T, r *auditRun) *auditWant {
-		var out struct{ CreateUser struct{ ID string } }
+		var out struct {
+			CreateUser struct{ User struct{ ID string } }
+		}
 		r.do(t, r.acme.Token, createUser, map[string]any{"input": map[string]any{"name": "Ada", "email": "Ada@Example.com"}}, &out)
-		r.user = out.CreateUser.ID
+		r.user = out.CreateUser.User.ID
 		return &auditWant{action: "USER_CREATED", targets: []string{r.user}, changes: map[string][2]any{
 			"name": {nil, "Ada"}, "email": {nil, "ada@example.com"}, "language": {nil, "EN"}, "origin": {nil, "WEB"}}}
 	}},
 	{"updateUser", func(t *testing.T, r *auditRun) *auditWant {
-		r.do(t, r.acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada L.", language: EN}) { id } }`, map[string]any{"id": r.user}, nil)
+		r.do(t, r.acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada L.", language: EN}) { user { id } } }`, map[string]any{"id": r.user}, nil)
 		return &auditWant{action: "USER_UPDATED", targets: []string{r.user}, changes: map[string][2]any{"name": {"Ada", "Ada L."}}}
 	}},
 	{"createDevice", func(t *testing.T, r *auditRun) *auditWant {
-		var out struct{ CreateDevice struct{ ID string } }
-		r.do(t, r.acme.Token, `mutation { createDevice(input: {name: "Front", timeZone: "Europe/Berlin"}) { id } }`, nil, &out)
-		r.device = out.CreateDevice.ID
+		var out struct {
+			CreateDevice struct{ Device struct{ ID string } }
+		}
+		r.do(t, r.acme.Token, `mutation { createDevice(input: {name: "Front", timeZone: "Europe/Berlin"}) { device { id } } }`, nil, &out)
+		r.device = out.CreateDevice.Device.ID
 		return &auditWant{action: "DEVICE_CREATED", targets: []string{r.device}, changes: map[string][2]any{
 			"name": {nil, "Front"}, "type": {nil, "SMART_LOCK"}, "timeZone": {nil, "Europe/Berlin"}}}
 	}},
 	{"updateDevice", func(t *testing.T, r *auditRun) *auditWant {
-		r.do(t, r.acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {timeZone: "UTC", vendorID: "V-1", name: "Front"}) { id } }`, map[string]any{"id": r.device}, nil)
+		r.do(t, r.acme.Token, `mutation($id: ID!) { updateDevice(id: $id, input: {timeZone: "UTC", vendorID: "V-1", name: "Front"}) { device { id } } }`, map[string]any{"id": r.device}, nil)
 		return &auditWant{action: "DEVICE_UPDATED", targets: []string{r.device}, changes: map[string][2]any{
 			"timeZone": {"Europe/Berlin", "UTC"}, "vendorID": {nil, "V-1"}}}
 	}},
@@ -156,13 +160,13 @@ var auditSteps = []struct {
 			"invitation.expiresAt": {nil, g.Invitation.ExpiresAt}}}
 	}},
 	{"updatePermission", func(t *testing.T, r *auditRun) *auditWant {
-		r.do(t, r.acme.Token, `mutation($id: ID!) { updatePermission(id: $id, input: {enabled: false, remoteAllowed: true, restrictions: {dailyFrom: "09:00"}}) { id } }`,
+		r.do(t, r.acme.Token, `mutation($id: ID!) { updatePermission(id: $id, input: {enabled: false, remoteAllowed: true, restrictions: {dailyFrom: "09:00"}}) { permission { id } } }`,
 			map[string]any{"id": r.perms[0]}, nil)
 		return &auditWant{action: "PERMISSION_UPDATED", targets: []string{r.perms[0]}, changes: map[string][2]any{
 			"enabled": {true, false}, "restrictions.dailyFrom": {"08:00", "09:00"}}}
 	}},
 	{"revokePermission", func(t *testing.T, r *auditRun) *auditWant {
-		r.do(t, r.acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": r.perms[2]}, nil)
+		r.do(t, r.acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { permission { id } } }`, map[string]any{"id": r.perms[2]}, nil)
 		return &auditWant{action: "PERMISSION_REVOKED", targets: []string{r.perms[2], r.user, r.devices[2], r.inv},
 			changes: map[string][2]any{"status": {"PENDING", "REVOKED"}}}
 	}},
@@ -398,17 +402,17 @@ func TestAuditUnchangedWritesNothing(t *testing.T) {
 		var g grantResult
 		e.MustDo(acme.Token, grant, map[string]any{"input": map[string]any{"userID": user, "deviceIDs": dev}}, &g)
 		perm := g.GrantPermission.Permissions[0].ID
-		e.MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": perm}, nil)
-		const createOnce = `mutation($in: CreateUserInput!) { createUser(input: $in, idempotencyKey: "k-1") { id } }`
+		e.MustDo(acme.Token, `mutation($id: ID!) { revokePermission(id: $id) { permission { id } } }`, map[string]any{"id": perm}, nil)
+		const createOnce = `mutation($in: CreateUserInput!) { createUser(input: $in, idempotencyKey: "k-1") { user { id } } }`
 		once := map[string]any{"in": map[string]any{"name": "Bob", "email": "bob@example.com"}}
 		e.MustDo(acme.Token, createOnce, once, nil)
 		for _, c := range []struct {
 			name, query string
 			vars        map[string]any
 		}{
-			{"user", `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada", email: "ada@example.com"}, version: 1) { version } }`, map[string]any{"id": user}},
-			{"device", `mutation($id: ID!) { updateDevice(id: $id, input: {timeZone: "UTC", clearVendorID: true}) { version } }`, map[string]any{"id": dev[0]}},
-			{"revoked permission", `mutation($id: ID!) { revokePermission(id: $id) { id } }`, map[string]any{"id": perm}},
+			{"user", `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada", email: "ada@example.com"}, version: 1) { user { version } } }`, map[string]any{"id": user}},
+			{"device", `mutation($id: ID!) { updateDevice(id: $id, input: {timeZone: "UTC", clearVendorID: true}) { device { version } } }`, map[string]any{"id": dev[0]}},
+			{"revoked permission", `mutation($id: ID!) { revokePermission(id: $id) { permission { id } } }`, map[string]any{"id": perm}},
 			{"idempotent retry", createOnce, once},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -441,8 +445,8 @@ func TestAuditRollsBackWithItsWrite(t *testing.T) {
 		acme := e.Account("Acme")
 		user := newUser(e, acme.Token, "Ada", "ada@example.com")
 		expectRejected(t, e, acme.Token, `mutation($id: ID!) {
-			a: updateUser(id: $id, input: {name: "Ada L."}) { id }
-			b: createDevice(input: {name: "Gate", timeZone: "Mars/Olympus"}) { id } }`,
+			a: updateUser(id: $id, input: {name: "Ada L."}) { user { id } }
+			b: createDevice(input: {name: "Gate", timeZone: "Mars/Olympus"}) { device { id } } }`,
 			map[string]any{"id": user}, "BAD_USER_INPUT", "")
 	})
 }
@@ -502,7 +506,7 @@ func TestAuditFilterAndOrder(t *testing.T) {
 		e.Advance(time.Minute)
 		bob := newUser(e, acme.Token, "Bob", "bob@example.com")
 		e.Advance(time.Minute)
-		e.MustDo(acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada L."}) { id } }`, map[string]any{"id": ada}, nil)
+		e.MustDo(acme.Token, `mutation($id: ID!) { updateUser(id: $id, input: {name: "Ada L."}) { user { id } } }`, map[string]any{"id": ada}, nil)
 		sys := auth.SystemContext(context.Background())
 		owner := string(e.App.Client.APIToken.Query().Where(apitoken.TokenHash(auth.HashToken(acme.Token))).OnlyX(sys).ID)
 

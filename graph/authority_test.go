@@ -99,6 +99,7 @@ var matrix = map[string]matrixCall{
 	"Mutation.revokeAPIToken":   {`mutation($id: ID!) { revokeAPIToken(id: $id) { __typename } }`, map[string]any{"id": missing("tok")}, "O"},
 	"Mutation.revokeAppToken":   {`mutation($id: ID!) { revokeAppToken(id: $id) { __typename } }`, map[string]any{"id": missing("tok")}, "OA"},
 	"Query.admins":              {`{ admins { totalCount } }`, nil, "O"},
+	"Query.auditEvents":         {`{ auditEvents { totalCount } }`, nil, "OAV"},
 	"Mutation.signIn":           {`mutation { signIn(input: {email: "nobody@example.com", password: "not the password at all"}) { __typename } }`, nil, "OAVUN"},
 	"Mutation.setAdminPassword": {`mutation { setAdminPassword(input: {code: "no such code", password: "a long enough passphrase"}) { __typename } }`, nil, "OAVUN"},
 	"Mutation.inviteAdmin":      {`mutation { inviteAdmin(input: {name: "X", email: "not an email", role: ADMIN}) { __typename } }`, nil, "O"},

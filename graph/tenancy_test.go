@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/testenv"
 )

@@ -20,7 +20,11 @@ func TestAuditTrailIsForStaff(t *testing.T) {
 		{&Viewer{AccountID: "acc_1", Role: RoleUser, UserID: "usr_1"}, apperr.ErrForbidden},
 		{nil, apperr.ErrUnauthenticated},
 	} {
-		if err := May(c.v, "Query.auditEvents"); !errors.Is(err, c.want) {
+		var err error
+		if e := May(c.v, "Query.auditEvents"); e != nil {
+			err = e
+		}
+		if !errors.Is(err, c.want) {
 			t.Errorf("%+v: %v, want %v", c.v, err, c.want)
 		}
 	}
