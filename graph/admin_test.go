@@ -153,6 +153,11 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 			"too long":    strings.Repeat("ü", 257),
 			"common":      "Password1234",
 			"common case": "QWERTYUIOPASDFGHJKL",
+			// Spaces and combining marks do not make a password longer or
+			// less common.
+			"common spaced":      " password 1234 ",
+			"padded with spaces": "short" + strings.Repeat(" ", 7),
+			"eleven composed":    "elevenchar" + "e\u0301",
 		} {
 			t.Run(name, func(t *testing.T) {
 				expectRejected(t, e, "", setPassword, map[string]any{"input": map[string]any{"code": code, "password": pw}}, "BAD_USER_INPUT", "input.password")
