@@ -310,8 +310,8 @@ func TestAdminChangeEndsCachedSession(t *testing.T) {
 
 // TestLastOwnerCredential: the account's last owner credential is not
 // revoked (by revokeAPIToken or signOut), as nobody could manage the
-// account after it; an expired OWNER token does not count. With another
-// owner credential it goes.
+// account after it; an expired OWNER token, or an OWNER admin without a
+// password, does not count. With another owner credential it goes.
 func TestLastOwnerCredential(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
@@ -327,6 +327,11 @@ func TestLastOwnerCredential(t *testing.T) {
 		expectRejected(t, e, acme.Token, revoke, map[string]any{"id": first}, "CONFLICT", "")
 		expectRejected(t, e, acme.Token, `mutation { signOut { revokedID } }`, nil, "CONFLICT", "")
 		expectRole(t, e, acme.Token, "OWNER", true, "the last owner token")
+
+		// An invited OWNER who has not set a password yet is no credential:
+		// nobody may sign in as them.
+		newAdmin(e, acme, "Olga", "olga@example.com", enum.AdminOwner, "")
+		expectRejected(t, e, acme.Token, revoke, map[string]any{"id": first}, "CONFLICT", "")
 
 		_, second := newAPIToken(e, acme.Token, map[string]any{"name": "second", "role": "OWNER"})
 		e.MustDo(second, revoke, map[string]any{"id": first}, nil)

@@ -63,7 +63,8 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 // like a missing one), and returns it as it was. The token cache's hooks
 // make it stop at once on this instance. The account's last owner
 // credential (an OWNER API token, unexpired at now, or an enabled OWNER
-// admin) is not revoked: nobody could manage the account after it.
+// admin with a password: an invited one may never set it) is not
+// revoked: nobody could manage the account after it.
 func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kinds ...enum.TokenKind) (*ent.APIToken, error) {
 	t, err := c.APIToken.Query().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -95,7 +96,7 @@ func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kind
 		if err != nil {
 			return nil, err
 		}
-		admins, err := c.Admin.Query().Where(admin.AccountID(t.AccountID), admin.RoleEQ(enum.AdminOwner), admin.Disabled(false)).Exist(sys)
+		admins, err := c.Admin.Query().Where(admin.AccountID(t.AccountID), admin.RoleEQ(enum.AdminOwner), admin.Disabled(false), admin.PasswordHashNotNil()).Exist(sys)
 		if err != nil {
 			return nil, err
 		}
