@@ -425,3 +425,25 @@ func TestOwnersDemotingEachOtherAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInNotBlockedByAnotherAccount: another account's owner inviting
+// an admin's email (who then never sets a password there), or disabling
+// it there, does not make the admin's sign-in ambiguous: only admins who
+// may sign in are candidates.
+func TestSignInNotBlockedByAnotherAccount(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme, other, third := e.Account("Acme"), e.Account("Other"), e.Account("Third")
+		newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminAdmin, "the right passphrase")
+		e.MustDo(other.Token, inviteAdmin, map[string]any{"input": map[string]any{"name": "Ada?", "email": "ADA@example.com", "role": "VIEWER"}}, nil)
+		off := newAdmin(e, third, "Ada", "ada@example.com", enum.AdminAdmin, "the right passphrase")
+		if _, err := off.Update().SetDisabled(true).Save(third.Admin()); err != nil {
+			t.Fatal(err)
+		}
+		var s signInResult
+		e.MustDo("", signIn, map[string]any{"input": map[string]any{"email": "ada@example.com", "password": "the right passphrase"}}, &s)
+		if s.SignIn.Admin.Role != "ADMIN" {
+			t.Errorf("signed in as %+v", s.SignIn.Admin)
+		}
+	})
+}
