@@ -447,3 +447,31 @@ func TestSignInNotBlockedByAnotherAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestSetPasswordCodeUsedOnceAtOnce: one code sent by several clients at
+// once sets one password: one use succeeds, every other answers that the
+// link was used, and the password that won is the one that signs in.
+func TestSetPasswordCodeUsedOnceAtOnce(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		code := codeFor(e, newAdmin(e, acme, "Olga", "olga@example.com", enum.AdminOwner, ""))
+		pw := func(i int) string { return fmt.Sprintf("passphrase number %d", i) }
+		answers := parallel(4, func(i int) *testenv.Response {
+			return e.Do("", setPassword, map[string]any{"input": map[string]any{"code": code, "password": pw(i)}})
+		})
+		won := -1
+		for i, r := range answers {
+			switch {
+			case len(r.Errors) == 0 && won < 0:
+				won = i
+			case r.Code() != "BAD_USER_INPUT" || r.Field() != "input.code":
+				t.Errorf("use %d answered %s", i, r.Body)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("no use succeeded")
+		}
+		sessionOf(e, "olga@example.com", pw(won))
+	})
+}
