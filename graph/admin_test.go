@@ -475,3 +475,28 @@ func TestSetPasswordCodeUsedOnceAtOnce(t *testing.T) {
 		sessionOf(e, "olga@example.com", pw(won))
 	})
 }
+
+// TestNewPasswordEndsSessions: a new password (often the answer to a lost
+// one) ends the admin's sessions, cached ones too, at once on the instance
+// that set it and within the cache window on another; so does deleting
+// the admin.
+func TestNewPasswordEndsSessions(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		a, b := testenv.Start(t, db), testenv.Start(t, db)
+		acme := a.Account("Acme")
+		olga := newAdmin(a, acme, "Olga", "olga@example.com", enum.AdminAdmin, "the first passphrase")
+		session := sessionOf(a, "olga@example.com", "the first passphrase")
+		for _, e := range []*testenv.Env{a, b} {
+			expectRole(t, e, session, "ADMIN", true, "the session, cached")
+		}
+		a.MustDo("", setPassword, map[string]any{"input": map[string]any{"code": codeFor(a, olga), "password": "the second passphrase"}}, nil)
+		expectRole(t, a, session, "", false, "the session after a new password, on the instance that set it")
+		b.Advance(11 * time.Second)
+		expectRole(t, b, session, "", false, "the session after a new password, on another instance after the cache window")
+
+		session = sessionOf(a, "olga@example.com", "the second passphrase")
+		expectRole(t, a, session, "ADMIN", true, "the new session, cached")
+		a.MustDo(acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": string(olga.ID)}}, nil)
+		expectRole(t, a, session, "", false, "the session of a deleted admin")
+	})
+}
