@@ -153,6 +153,11 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 			"too long":    strings.Repeat("ü", 257),
 			"common":      "Password1234",
 			"common case": "QWERTYUIOPASDFGHJKL",
+			// Spaces and combining marks do not make a password longer or
+			// less common.
+			"common spaced":      " password 1234 ",
+			"padded with spaces": "short" + strings.Repeat(" ", 7),
+			"eleven composed":    "elevenchar" + "e\u0301",
 		} {
 			t.Run(name, func(t *testing.T) {
 				expectRejected(t, e, "", setPassword, map[string]any{"input": map[string]any{"code": code, "password": pw}}, "BAD_USER_INPUT", "input.password")
@@ -418,5 +423,80 @@ func TestOwnersDemotingEachOtherAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	})
+}
+
+// TestSignInNotBlockedByAnotherAccount: another account's owner inviting
+// an admin's email (who then never sets a password there), or disabling
+// it there, does not make the admin's sign-in ambiguous: only admins who
+// may sign in are candidates.
+func TestSignInNotBlockedByAnotherAccount(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme, other, third := e.Account("Acme"), e.Account("Other"), e.Account("Third")
+		newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminAdmin, "the right passphrase")
+		e.MustDo(other.Token, inviteAdmin, map[string]any{"input": map[string]any{"name": "Ada?", "email": "ADA@example.com", "role": "VIEWER"}}, nil)
+		off := newAdmin(e, third, "Ada", "ada@example.com", enum.AdminAdmin, "the right passphrase")
+		if _, err := off.Update().SetDisabled(true).Save(third.Admin()); err != nil {
+			t.Fatal(err)
+		}
+		var s signInResult
+		e.MustDo("", signIn, map[string]any{"input": map[string]any{"email": "ada@example.com", "password": "the right passphrase"}}, &s)
+		if s.SignIn.Admin.Role != "ADMIN" {
+			t.Errorf("signed in as %+v", s.SignIn.Admin)
+		}
+	})
+}
+
+// TestSetPasswordCodeUsedOnceAtOnce: one code sent by several clients at
+// once sets one password: one use succeeds, every other answers that the
+// link was used, and the password that won is the one that signs in.
+func TestSetPasswordCodeUsedOnceAtOnce(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		code := codeFor(e, newAdmin(e, acme, "Olga", "olga@example.com", enum.AdminOwner, ""))
+		pw := func(i int) string { return fmt.Sprintf("passphrase number %d", i) }
+		answers := parallel(4, func(i int) *testenv.Response {
+			return e.Do("", setPassword, map[string]any{"input": map[string]any{"code": code, "password": pw(i)}})
+		})
+		won := -1
+		for i, r := range answers {
+			switch {
+			case len(r.Errors) == 0 && won < 0:
+				won = i
+			case r.Code() != "BAD_USER_INPUT" || r.Field() != "input.code":
+				t.Errorf("use %d answered %s", i, r.Body)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("no use succeeded")
+		}
+		sessionOf(e, "olga@example.com", pw(won))
+	})
+}
+
+// TestNewPasswordEndsSessions: a new password (often the answer to a lost
+// one) ends the admin's sessions, cached ones too, at once on the instance
+// that set it and within the cache window on another; so does deleting
+// the admin.
+func TestNewPasswordEndsSessions(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		a, b := testenv.Start(t, db), testenv.Start(t, db)
+		acme := a.Account("Acme")
+		olga := newAdmin(a, acme, "Olga", "olga@example.com", enum.AdminAdmin, "the first passphrase")
+		session := sessionOf(a, "olga@example.com", "the first passphrase")
+		for _, e := range []*testenv.Env{a, b} {
+			expectRole(t, e, session, "ADMIN", true, "the session, cached")
+		}
+		a.MustDo("", setPassword, map[string]any{"input": map[string]any{"code": codeFor(a, olga), "password": "the second passphrase"}}, nil)
+		expectRole(t, a, session, "", false, "the session after a new password, on the instance that set it")
+		b.Advance(11 * time.Second)
+		expectRole(t, b, session, "", false, "the session after a new password, on another instance after the cache window")
+
+		session = sessionOf(a, "olga@example.com", "the second passphrase")
+		expectRole(t, a, session, "ADMIN", true, "the new session, cached")
+		a.MustDo(acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": string(olga.ID)}}, nil)
+		expectRole(t, a, session, "", false, "the session of a deleted admin")
 	})
 }

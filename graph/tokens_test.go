@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -309,8 +310,8 @@ func TestAdminChangeEndsCachedSession(t *testing.T) {
 
 // TestLastOwnerCredential: the account's last owner credential is not
 // revoked (by revokeAPIToken or signOut), as nobody could manage the
-// account after it; an expired OWNER token does not count. With another
-// owner credential it goes.
+// account after it; an expired OWNER token, or an OWNER admin without a
+// password, does not count. With another owner credential it goes.
 func TestLastOwnerCredential(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
@@ -327,8 +328,41 @@ func TestLastOwnerCredential(t *testing.T) {
 		expectRejected(t, e, acme.Token, `mutation { signOut { revokedID } }`, nil, "CONFLICT", "")
 		expectRole(t, e, acme.Token, "OWNER", true, "the last owner token")
 
+		// An invited OWNER who has not set a password yet is no credential:
+		// nobody may sign in as them.
+		newAdmin(e, acme, "Olga", "olga@example.com", enum.AdminOwner, "")
+		expectRejected(t, e, acme.Token, revoke, map[string]any{"id": first}, "CONFLICT", "")
+
 		_, second := newAPIToken(e, acme.Token, map[string]any{"name": "second", "role": "OWNER"})
 		e.MustDo(second, revoke, map[string]any{"id": first}, nil)
 		expectRole(t, e, acme.Token, "", false, "the revoked first owner token")
+	})
+}
+
+// TestOwnerTokensRevokingEachOtherAtOnce: the account's two owner tokens,
+// each revoking the other at the same time, cannot both go: one revoke
+// waits for the other's lock and then finds its own token the last.
+func TestOwnerTokensRevokingEachOtherAtOnce(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		revoke := `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`
+		for round := range 8 {
+			acc := e.Account(fmt.Sprintf("Acme %d", round))
+			var list struct {
+				APITokens struct{ Edges []struct{ Node tokenFields } }
+			}
+			e.MustDo(acc.Token, `{ apiTokens { edges { node { id } } } }`, nil, &list)
+			first := list.APITokens.Edges[0].Node.ID
+			second, secret := newAPIToken(e, acc.Token, map[string]any{"name": "second", "role": "OWNER"})
+			tokens := []string{acc.Token, secret}
+			targets := []string{second.ID, first}
+			parallel(2, func(i int) *testenv.Response {
+				return e.Do(tokens[i], revoke, map[string]any{"id": targets[i]})
+			})
+			left := e.App.Client.APIToken.Query().Where(apitoken.AccountID(acc.ID), apitoken.RoleEQ(enum.AdminOwner)).CountX(auth.SystemContext(context.Background()))
+			if left != 1 {
+				t.Fatalf("round %d: %d owner tokens left, want 1", round, left)
+			}
+		}
 	})
 }

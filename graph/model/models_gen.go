@@ -108,8 +108,9 @@ type RevokePermissionPayload struct {
 type SetAdminPasswordInput struct {
 	// The code at the end of the set-password link.
 	Code string `json:"code"`
-	// The new password: 12 to 256 characters, any characters (spaces too), not
-	// one of the most common passwords (ignoring case). Nothing else is
+	// The new password: 12 to 256 characters, any characters (spaces too, but
+	// a run of them counts as one and those at the ends as none), not one of
+	// the most common passwords (ignoring case and spaces). Nothing else is
 	// required: a long passphrase is a good password.
 	Password         string  `json:"password"`
 	ClientMutationID *string `json:"clientMutationId,omitempty"`

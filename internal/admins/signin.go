@@ -62,7 +62,10 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 		return nil, rateLimited(wait)
 	}
 	sys := auth.SystemContext(ctx)
-	where := []predicate.Admin{admin.Email(email)}
+	// Only admins who may sign in are candidates: another account's
+	// owner inviting this email, or disabling it there, must not make the
+	// email ambiguous (and lock its admin out until they name an account).
+	where := []predicate.Admin{admin.Email(email), admin.Disabled(false), admin.PasswordHashNotNil()}
 	if in.Account != nil {
 		where = append(where, admin.AccountID(*in.Account))
 	}
@@ -71,7 +74,7 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 		return nil, err
 	}
 	var a *ent.Admin
-	if len(found) == 1 && !found[0].Disabled && found[0].PasswordHash != nil {
+	if len(found) == 1 {
 		a = found[0]
 	}
 	// audit: admin.signInFailed at both returns below, committed on its own

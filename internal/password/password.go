@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // The argon2id parameters, OWASP's first recommended configuration
@@ -57,7 +58,7 @@ func Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: reading random bytes: %w", err)
 	}
-	sum := key(password, salt, memoryKiB, passes, lanes, keyLen)
+	sum := key(normal(password), salt, memoryKiB, passes, lanes, keyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memoryKiB, passes, lanes, b64.EncodeToString(salt), b64.EncodeToString(sum)), nil
 }
 
@@ -82,8 +83,13 @@ func Verify(encoded, password string) bool {
 	if err1 != nil || err2 != nil || len(sum) == 0 || len(sum) > 64 {
 		return false
 	}
-	return subtle.ConstantTimeCompare(key(password, salt, m, t, p, uint32(len(sum))), sum) == 1
+	return subtle.ConstantTimeCompare(key(normal(password), salt, m, t, p, uint32(len(sum))), sum) == 1
 }
+
+// normal is the form a password is hashed and judged in, its NFKC
+// normalization (as NIST SP 800-63B asks): one password typed on keyboards
+// that compose its characters differently is one password.
+func normal(password string) string { return norm.NFKC.String(password) }
 
 // dummy is a hash of a random password with the current parameters: a
 // sign-in without an admin to check verifies against it, so that it takes
@@ -116,20 +122,32 @@ var (
 // Check says whether password may be set as a new password: MinLength to
 // MaxLength characters, and not on the list of common passwords (ignoring
 // case). Any characters are allowed, spaces included; nothing is required.
+// The rules judge its normal form, where padding counts for nothing: the
+// length with each run of whitespace as one space and none at the ends,
+// the list without whitespace (a common password spaced out is as easily
+// guessed). The upper bound counts the characters as sent, which are
+// what hashing costs.
 func Check(password string) error {
 	if !utf8.ValidString(password) {
 		return ErrInvalid
 	}
-	switch n := utf8.RuneCountInString(password); {
-	case n < MinLength:
+	words := strings.Fields(normal(password))
+	switch {
+	case utf8.RuneCountInString(strings.Join(words, " ")) < MinLength:
 		return ErrTooShort
-	case n > MaxLength:
+	case utf8.RuneCountInString(password) > MaxLength:
 		return ErrTooLong
 	}
-	if common()[strings.ToLower(password)] {
+	if common()[listed(password)] {
 		return ErrCommon
 	}
 	return nil
+}
+
+// listed is the form the list of common passwords is compared in: normal,
+// lower case, without whitespace.
+func listed(password string) string {
+	return strings.ToLower(strings.Join(strings.Fields(normal(password)), ""))
 }
 
 // commonList holds the most common passwords of at least MinLength
@@ -142,7 +160,7 @@ var common = sync.OnceValue(func() map[string]bool {
 	set := map[string]bool{}
 	sc := bufio.NewScanner(strings.NewReader(commonList))
 	for sc.Scan() {
-		set[sc.Text()] = true
+		set[listed(sc.Text())] = true
 	}
 	return set
 })

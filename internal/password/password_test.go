@@ -30,6 +30,11 @@ func TestHashAndVerify(t *testing.T) {
 			t.Errorf("unreadable hash %q verifies", bad)
 		}
 	}
+	// One password however its characters are composed (NFC on one
+	// keyboard, NFD on another).
+	if h, _ := Hash("d\u00e9j\u00e0 vu at the caf\u00e9"); !Verify(h, "de\u0301ja\u0300 vu at the cafe\u0301") {
+		t.Error("a password composed otherwise does not verify")
+	}
 	if VerifyNone("correct horse battery staple") {
 		t.Error("VerifyNone matched")
 	}
@@ -49,6 +54,17 @@ func TestCheck(t *testing.T) {
 		{"QwErTyUiOpAsDfGhJkL", ErrCommon},   // case is ignored
 		{"my cat eats ten green beans", nil}, // a passphrase, nothing required
 		{"abc\xffdefghijklm", ErrInvalid},
+		// Characters are counted, and the list compared, on the
+		// password's normal form (NFKC), without the whitespace that
+		// only pads it: 12 code points that compose to 11 characters are
+		// too short, and a common password stays common spaced out.
+		{"elevenchar" + "e\u0301", ErrTooShort},
+		{strings.Repeat("e\u0301", 12), nil},
+		{"short" + strings.Repeat(" ", 7), ErrTooShort},
+		{"a\t\t\t\t\t\t\t\t\t\tb", ErrTooShort},
+		{"password1234 ", ErrCommon},
+		{" Pass word\u00a01234", ErrCommon},
+		{"\uff30assword1234", ErrCommon}, // a fullwidth P
 	} {
 		if err := Check(c.password); !errors.Is(err, c.want) {
 			t.Errorf("Check(%.20q) = %v, want %v", c.password, err, c.want)

@@ -6,6 +6,9 @@ import (
 	"context"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
@@ -60,7 +63,8 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 // like a missing one), and returns it as it was. The token cache's hooks
 // make it stop at once on this instance. The account's last owner
 // credential (an OWNER API token, unexpired at now, or an enabled OWNER
-// admin) is not revoked: nobody could manage the account after it.
+// admin with a password: an invited one may never set it) is not
+// revoked: nobody could manage the account after it.
 func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kinds ...enum.TokenKind) (*ent.APIToken, error) {
 	t, err := c.APIToken.Query().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -69,21 +73,30 @@ func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kind
 	if err != nil {
 		return nil, err
 	}
+	owner := t.Kind == enum.TokenAPI && t.Role != nil && *t.Role == enum.AdminOwner
+	sys := auth.SystemContext(ctx)
+	if owner {
+		// Two owner tokens revoking each other at once must not both go:
+		// the second waits for the first's lock (PostgreSQL), then counts
+		// without the first's token.
+		if err := lockOwnerTokens(sys, c, t.AccountID); err != nil {
+			return nil, err
+		}
+	}
 	// Audit hook (issue #15, item 7): "token.revoke" (or "token.signOut"
 	// from SignOut), target t.ID, before: name, kind, role.
 	if err := c.APIToken.DeleteOne(t).Exec(ctx); err != nil {
 		return nil, err
 	}
-	if t.Kind == enum.TokenAPI && t.Role != nil && *t.Role == enum.AdminOwner {
+	if owner {
 		// Counted after the delete, in the operation's transaction, which
 		// the error rolls back.
-		sys := auth.SystemContext(ctx)
 		tokens, err := c.APIToken.Query().Where(apitoken.AccountID(t.AccountID), apitoken.KindEQ(enum.TokenAPI), apitoken.RoleEQ(enum.AdminOwner),
 			apitoken.Or(apitoken.ExpiresAtIsNil(), apitoken.ExpiresAtGT(now))).Exist(sys)
 		if err != nil {
 			return nil, err
 		}
-		admins, err := c.Admin.Query().Where(admin.AccountID(t.AccountID), admin.RoleEQ(enum.AdminOwner), admin.Disabled(false)).Exist(sys)
+		admins, err := c.Admin.Query().Where(admin.AccountID(t.AccountID), admin.RoleEQ(enum.AdminOwner), admin.Disabled(false), admin.PasswordHashNotNil()).Exist(sys)
 		if err != nil {
 			return nil, err
 		}
@@ -92,6 +105,20 @@ func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kind
 		}
 	}
 	return t, nil
+}
+
+// lockOwnerTokens locks the account's OWNER API tokens until the
+// transaction ends (SQLite writes one transaction at a time anyway).
+func lockOwnerTokens(ctx context.Context, c *ent.Client, account pulid.ID) error {
+	q := c.APIToken.Query().Where(apitoken.AccountID(account), apitoken.KindEQ(enum.TokenAPI), apitoken.RoleEQ(enum.AdminOwner)).
+		Order(ent.Asc(apitoken.FieldID))
+	q.Modify(func(s *sql.Selector) {
+		if s.Dialect() != dialect.SQLite {
+			s.ForUpdate(sql.WithLockTables(apitoken.Table))
+		}
+	})
+	_, err := q.IDs(ctx)
+	return err
 }
 
 // SignOut revokes the credential the request of ctx came with, whatever
