@@ -5,11 +5,17 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"strings"
 )
+
+// setPasswordDocument is the page's one operation. The server trusts it
+// as its own (Documents), so that the page works where only a manifest's
+// documents run; the page names it by its hash.
+const setPasswordDocument = "mutation SetPassword($input: SetAdminPasswordInput!) { setAdminPassword(input: $input) { email } }"
 
 // setPasswordScript sends the form's password with the link's code to
 // setAdminPassword and shows the answer. It is allowed by its hash alone.
-const setPasswordScript = `const f = document.getElementById("f"), out = document.getElementById("out");
+var setPasswordScript = strings.Replace(`const f = document.getElementById("f"), out = document.getElementById("out");
 f.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   if (f.password.value !== f.repeat.value) { out.textContent = "The two passwords differ."; return; }
@@ -17,7 +23,7 @@ f.addEventListener("submit", async (ev) => {
   out.textContent = "Saving…";
   try {
     const res = await fetch("/query", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({
-      query: "mutation SetPassword($input: SetAdminPasswordInput!) { setAdminPassword(input: $input) { email } }",
+      documentId: "DOCUMENT_ID",
       variables: {input: {code: f.dataset.code, password: f.password.value}}})});
     const body = await res.json();
     if (body.data && body.data.setAdminPassword) {
@@ -30,7 +36,7 @@ f.addEventListener("submit", async (ev) => {
     out.textContent = "The server could not be reached; please try again.";
   }
   f.send.disabled = false;
-});`
+});`, "DOCUMENT_ID", hashOf(setPasswordDocument), 1)
 
 var setPasswordCSP = func() string {
 	sum := sha256.Sum256([]byte(setPasswordScript))
