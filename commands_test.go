@@ -37,9 +37,13 @@ func TestHelpAndSchemaCommands(t *testing.T) {
 	if out.String() != string(committed) {
 		t.Error("latchkey schema differs from schema.graphql")
 	}
-	err = run([]string{"frob"}, &out, io.Discard, log)
-	if err == nil || !strings.Contains(err.Error(), "--help") {
-		t.Errorf("unknown command: %v", err)
+	// An incomplete command, or one with words it does not take (serve
+	// --help started a server), is unknown and reads no configuration.
+	for _, args := range [][]string{{"frob"}, {"serve", "--help"}, {"account"}, {"admin", "--help"}, {"migrate", "now"}} {
+		err = run(args, &out, io.Discard, log)
+		if err == nil || !strings.Contains(err.Error(), "--help") {
+			t.Errorf("%q: %v", args, err)
+		}
 	}
 	if entries, _ := os.ReadDir("."); len(entries) != 0 {
 		t.Errorf("the commands left %d files in the working folder", len(entries))

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -185,26 +184,30 @@ func run(args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 			return err
 		}
 	}
-	if len(args) > 0 && !slices.Contains([]string{"serve", "account", "admin", "seed", "migrate"}, args[0]) {
+	// The command is judged before the configuration is read (which creates
+	// the secret file): serve and migrate take no words after them.
+	var cmd func(app.Config) error
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == "serve":
+		cmd = func(cfg app.Config) error { return serve(cfg, log) }
+	case len(args) >= 2 && args[0] == "account" && args[1] == "create":
+		cmd = func(cfg app.Config) error { return createAccount(cfg, args[2:], stdout, stderr) }
+	case len(args) >= 2 && args[0] == "admin" && args[1] == "reset-password":
+		cmd = func(cfg app.Config) error { return resetPassword(cfg, args[2:], stdout) }
+	case args[0] == "seed":
+		cmd = func(cfg app.Config) error { return seed(cfg, args[1:], stdout) }
+	case len(args) == 1 && args[0] == "migrate":
+		cmd = func(cfg app.Config) error {
+			return withDB(cfg, stdout, func(context.Context, *ent.Client, *sql.DB) (string, error) { return "migrated", nil })
+		}
+	default:
 		return unknownCommand(args)
 	}
 	cfg, err := config(log)
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(args) == 0 || args[0] == "serve":
-		return serve(cfg, log)
-	case len(args) >= 2 && args[0] == "account" && args[1] == "create":
-		return createAccount(cfg, args[2:], stdout, stderr)
-	case len(args) >= 2 && args[0] == "admin" && args[1] == "reset-password":
-		return resetPassword(cfg, args[2:], stdout)
-	case args[0] == "seed":
-		return seed(cfg, args[1:], stdout)
-	case args[0] == "migrate":
-		return withDB(cfg, stdout, func(context.Context, *ent.Client, *sql.DB) (string, error) { return "migrated", nil })
-	}
-	return unknownCommand(args)
+	return cmd(cfg)
 }
 
 func unknownCommand(args []string) error {

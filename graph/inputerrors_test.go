@@ -47,6 +47,8 @@ func TestEveryInputErrorAtOnce(t *testing.T) {
 			{"updatePermission", updatePermission, map[string]any{"id": perm, "input": map[string]any{"restrictions": map[string]any{
 				"weekdays": []any{}, "dailyFrom": "07:00"}}},
 				[]string{"input.restrictions.weekdays", "input.restrictions.dailyUntil"}},
+			{"inviteAdmin", inviteAdmin, map[string]any{"input": map[string]any{"name": "", "email": "grace@", "role": "ADMIN"}},
+				[]string{"input.name", "input.email"}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				r := expectRejected(t, e, acme.Token, c.query, c.vars, "BAD_USER_INPUT", c.fields[0])

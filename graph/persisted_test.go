@@ -103,7 +103,9 @@ func TestTrustedDocuments(t *testing.T) {
 	const device = `mutation Device($n: String!) { createDevice(input: {name: $n, timeZone: "UTC"}) { device { name } } }`
 	manifest := filepath.Join(t.TempDir(), "persisted-documents.json")
 	const typename = `query T { __typename }`
-	b, _ := json.Marshal(map[string]string{sha(role): role, "relay-7f3a": device, strings.ToUpper(sha(typename)): typename})
+	// graphql-codegen's client preset writes its ids with a sha256: prefix.
+	const kind = `query K { viewer { account { name } } }`
+	b, _ := json.Marshal(map[string]string{sha(role): role, "relay-7f3a": device, strings.ToUpper(sha(typename)): typename, "sha256:" + sha(kind): kind})
 	if err := os.WriteFile(manifest, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +128,15 @@ func TestTrustedDocuments(t *testing.T) {
 			}
 			if ans := sendRaw(t, e, a.Token, "", "", map[string]any{"extensions": apq(sha(typename))}); ans.data() != `{"__typename":"Query"}` {
 				t.Errorf("only=%v, an uppercase id in the manifest: %s", only, ans.Body)
+			}
+			for name, body := range map[string]any{
+				"documentId":            map[string]any{"documentId": "sha256:" + sha(kind)},
+				"documentId, no prefix": map[string]any{"documentId": sha(kind)},
+				"APQ hash":              map[string]any{"extensions": apq(sha(kind))},
+			} {
+				if ans := sendRaw(t, e, a.Token, "", "", body); ans.data() != `{"viewer":{"account":{"name":"Acme"}}}` {
+					t.Errorf("only=%v, a sha256:-prefixed id in the manifest, by %s: %s", only, name, ans.Body)
+				}
 			}
 			if ans := sendRaw(t, e, a.Token, "", url.Values{"documentId": {sha(role)}}.Encode(), nil); ans.data() != want {
 				t.Errorf("only=%v, GET documentId: %s", only, ans.Body)
@@ -184,9 +195,10 @@ func TestTrustedDocumentsConfig(t *testing.T) {
 		manifest string
 		only     bool
 	}{
-		"hash mismatch": {`{"` + sha("{ a }") + `": "{ b }"}`, false},
-		"not strings":   {`{"a": 1}`, false},
-		"only, none":    {"", true},
+		"hash mismatch":          {`{"` + sha("{ a }") + `": "{ b }"}`, false},
+		"prefixed hash mismatch": {`{"sha256:` + sha("{ a }") + `": "{ b }"}`, false},
+		"not strings":            {`{"a": 1}`, false},
+		"only, none":             {"", true},
 	} {
 		path := ""
 		if c.manifest != "" {

@@ -168,6 +168,8 @@ func init() {
 	admin.Hooks[1] = adminMixinHooks3[0]
 
 	admin.Hooks[2] = adminHooks[0]
+
+	admin.Hooks[3] = adminHooks[1]
 	adminMixinFields0 := adminMixin[0].Fields()
 	_ = adminMixinFields0
 	adminMixinFields1 := adminMixin[1].Fields()

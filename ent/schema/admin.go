@@ -85,5 +85,6 @@ func (Admin) Annotations() []schema.Annotation {
 // Policy keeps the rows of one account to that account.
 func (Admin) Policy() ent.Policy { return auth.TenantPolicy() }
 
-// Hooks store emails folded like users' emails.
-func (Admin) Hooks() []ent.Hook { return []ent.Hook{foldEmail} }
+// Hooks store emails folded like users' emails and refuse every invalid
+// field at once.
+func (Admin) Hooks() []ent.Hook { return []ent.Hook{foldEmail, allFieldErrors} }

@@ -365,6 +365,7 @@ func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents,
 		ide.Mount(mux, "/query")
 	}
 	mux.HandleFunc("GET /invite/{code}", httpapi.InvitePage)
+	mux.HandleFunc("GET /admin/set-password/{code}", httpapi.SetPasswordPage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

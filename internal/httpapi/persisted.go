@@ -58,7 +58,7 @@ type Documents struct {
 // NewDocuments loads the manifest at path (none if empty). only needs a
 // manifest.
 func NewDocuments(path string, only bool) (*Documents, error) {
-	d := &Documents{only: only, apq: lru.New[string](apqEntries)}
+	d := &Documents{only: only, apq: lru.New[string](apqEntries), trusted: map[string]string{hashOf(setPasswordDocument): setPasswordDocument}}
 	if path == "" {
 		if only {
 			return nil, fmt.Errorf("trusted documents only, but no manifest of them (TRUSTED_DOCUMENTS)")
@@ -73,9 +73,10 @@ func NewDocuments(path string, only bool) (*Documents, error) {
 	if err := json.Unmarshal(b, &manifest); err != nil {
 		return nil, fmt.Errorf("trusted documents %s: want a JSON object of id to document: %w", path, err)
 	}
-	// A SHA-256 id is checked, and kept in lowercase as hashes are looked up.
-	d.trusted = make(map[string]string, len(manifest))
+	// A SHA-256 id is checked, and kept in lowercase without the sha256:
+	// prefix (graphql-codegen's) as hashes are looked up.
 	for id, doc := range manifest {
+		id = strings.TrimPrefix(id, "sha256:")
 		if _, err := hex.DecodeString(id); err == nil && len(id) == sha256.Size*2 {
 			if id = strings.ToLower(id); hashOf(doc) != id {
 				return nil, fmt.Errorf("trusted documents %s: the document of %s does not have that SHA-256 hash", path, id)

@@ -1,7 +1,7 @@
 // Runs graphql-codegen against the server at the URL given (its
 // introspection over HTTP, as `graphql-codegen` with `schema: <url>` does),
-// generating TypeScript types for the schema and for documents/*.graphql,
-// and checks that the introspected schema is the committed schema.graphql.
+// generating TypeScript types for the schema and for documents/*.graphql
+// and, with the client preset, their persisted-documents manifest; and checks that the introspected schema is the committed schema.graphql.
 // Exits non-zero on any failure; prints what it checked.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import { generate } from "@graphql-codegen/cli";
 import { buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema, printSchema } from "graphql";
 
-const [url] = process.argv.slice(2);
-if (!url) {
-  console.error("usage: node codegen.mjs URL");
+const [url, manifestDir] = process.argv.slice(2);
+if (!url || !manifestDir) {
+  console.error("usage: node codegen.mjs URL MANIFEST_DIR");
   process.exit(2);
 }
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +40,23 @@ for (const want of ["export type User = Node & {", "export type OverviewQuery = 
   }
 }
 console.log(`codegen ok: ${output.content.length} characters of types`);
+
+// The client preset's persisted documents: the manifest (id → document)
+// that TRUSTED_DOCUMENTS loads, written to MANIFEST_DIR/persisted-documents.json.
+await generate(
+  {
+    schema: url,
+    documents: join(here, "documents", "*.graphql"),
+    silent: true,
+    generates: { [join(manifestDir, "/")]: { preset: "client", presetConfig: { persistedDocuments: true, fragmentMasking: false } } },
+  },
+  true,
+);
+const manifest = JSON.parse(readFileSync(join(manifestDir, "persisted-documents.json"), "utf8"));
+if (Object.keys(manifest).length === 0) {
+  fail("the client preset wrote no persisted documents");
+}
+console.log(`persisted documents ok: ${Object.keys(manifest).join(" ")}`);
 
 // The served schema, introspected as GraphiQL does, is the committed file,
 // but for @defer: the server defines it as a built-in, which the printed
