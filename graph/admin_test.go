@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -96,6 +97,18 @@ var signInRefused = writes{
 	"redeem_buckets": func(c testenv.Change) bool { return c.Removed == nil && len(c.Added)+len(c.Changed) <= 2 },
 }
 
+// signInFailed is what a refused sign-in at the email of one admin
+// writes on purpose: signInRefused's, and one SIGN_IN_FAILED record that
+// names the admin.
+func signInFailed(admin string) writes {
+	w := maps.Clone(signInRefused)
+	w["audit_events"] = func(c testenv.Change) bool {
+		return c.Removed == nil && c.Changed == nil && len(c.Added) == 1 &&
+			strings.Contains(c.Added[0], `"SIGN_IN_FAILED"`) && strings.Contains(c.Added[0], admin)
+	}
+	return w
+}
+
 var setPasswordLink = regexp.MustCompile(`https://locks\.example\.com/admin/set-password/(\S+)`)
 
 // TestInviteSetPasswordSignIn walks an admin's way in: an owner invites
@@ -146,7 +159,7 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 		code := m[1]
 
 		// Before a password is set, signing in fails like any failure.
-		expectRejectedWriting(t, e, signInRefused, "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": "anything at all, really"}}, "UNAUTHENTICATED", "")
+		expectRejectedWriting(t, e, signInFailed(got.Admin.ID), "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": "anything at all, really"}}, "UNAUTHENTICATED", "")
 
 		for name, pw := range map[string]string{
 			"too short":   "eleven char",
@@ -172,7 +185,7 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 		}
 		expectRejected(t, e, "", setPassword, map[string]any{"input": map[string]any{"code": "lk_nonsense", "password": "another long passphrase"}}, "BAD_USER_INPUT", "input.code")
 
-		expectRejectedWriting(t, e, signInRefused, "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": pw + "!"}}, "UNAUTHENTICATED", "")
+		expectRejectedWriting(t, e, signInFailed(got.Admin.ID), "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": pw + "!"}}, "UNAUTHENTICATED", "")
 		before := e.Now()
 		var s signInResult
 		e.MustDo("", signIn, map[string]any{"input": map[string]any{"email": "GRACE@example.com", "password": pw, "clientMutationId": "c3"}}, &s)
@@ -240,24 +253,29 @@ func TestSignInFailuresLookAlike(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminOwner, "the right passphrase")
+		ada := newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminOwner, "the right passphrase")
 		off := newAdmin(e, acme, "Bob", "bob@example.com", enum.AdminAdmin, "the right passphrase")
 		if _, err := off.Update().SetDisabled(true).Save(acme.Admin()); err != nil {
 			t.Fatal(err)
 		}
-		newAdmin(e, acme, "Cy", "cy@example.com", enum.AdminAdmin, "")
+		cy := newAdmin(e, acme, "Cy", "cy@example.com", enum.AdminAdmin, "")
 		var first string
-		for _, c := range [][2]string{
-			{"nobody@example.com", "the right passphrase"},
-			{"ada@example.com", "the wrong passphrase"},
-			{"bob@example.com", "the right passphrase"},
-			{"cy@example.com", "the right passphrase"},
+		// Each failure at one admin's email is in the audit trail; an
+		// unknown email has no admin to name.
+		for _, c := range []struct {
+			email, pw string
+			w         writes
+		}{
+			{"nobody@example.com", "the right passphrase", signInRefused},
+			{"ada@example.com", "the wrong passphrase", signInFailed(string(ada.ID))},
+			{"bob@example.com", "the right passphrase", signInFailed(string(off.ID))},
+			{"cy@example.com", "the right passphrase", signInFailed(string(cy.ID))},
 		} {
-			r := expectRejectedWriting(t, e, signInRefused, "", signIn, map[string]any{"input": map[string]any{"email": c[0], "password": c[1]}}, "UNAUTHENTICATED", "")
+			r := expectRejectedWriting(t, e, c.w, "", signIn, map[string]any{"input": map[string]any{"email": c.email, "password": c.pw}}, "UNAUTHENTICATED", "")
 			if body := r.Errors[0].Message; first == "" {
 				first = body
 			} else if body != first {
-				t.Errorf("%s answers %q, unlike %q", c[0], body, first)
+				t.Errorf("%s answers %q, unlike %q", c.email, body, first)
 			}
 		}
 		expectRejected(t, e, "", signIn, map[string]any{"input": map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", password.MaxLength+1)}}, "BAD_USER_INPUT", "input.password")
