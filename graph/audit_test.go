@@ -333,11 +333,8 @@ func servedMutations(e *testenv.Env, token string) []string {
 func TestEveryMutationIsAudited(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		sys := auth.SystemContext(context.Background())
-		owner := e.App.Client.APIToken.Query().Where(apitoken.TokenHash(auth.HashToken(acme.Token))).OnlyX(sys)
-		ownerID := string(owner.ID)
-		r := &auditRun{e: e, acme: acme, owner: auditActor{Kind: "API_TOKEN", ID: &ownerID, TokenID: &ownerID, Name: "owner"}, secrets: []string{acme.Token}}
+		r := newAuditRun(e)
+		acme := r.acme
 
 		steps := map[string]bool{}
 		for _, s := range auditSteps {
@@ -388,6 +385,32 @@ func TestEveryMutationIsAudited(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// newAuditRun starts a run in a new account, whose owner token acts.
+func newAuditRun(e *testenv.Env) *auditRun {
+	acme := e.Account("Acme")
+	r := &auditRun{e: e, acme: acme, secrets: []string{acme.Token}}
+	owner := r.token(acme.Token)
+	r.owner = auditActor{Kind: "API_TOKEN", ID: &owner, TokenID: &owner, Name: "owner"}
+	return r
+}
+
+// TestAuditSessionRevoked: revoking an admin's session through
+// revokeAPIToken names the session and its admin, with what the session
+// was (it has no role).
+func TestAuditSessionRevoked(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		r := newAuditRun(e)
+		grace := newAdmin(e, r.acme, "Grace", "grace@example.com", enum.AdminAdmin, auditPassword)
+		session := r.token(sessionOf(e, "grace@example.com", auditPassword))
+		tok := e.App.Client.APIToken.GetX(auth.SystemContext(context.Background()), pulid.ID(session))
+		r.do(t, r.acme.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": session}, nil)
+		r.check(t, "revokeAPIToken", auditEvents(e, r.acme.Token, nil).AuditEvents.Edges[0].Node, &auditWant{
+			action: "API_TOKEN_REVOKED", targets: []string{session, string(grace.ID)}, changes: map[string][2]any{
+				"name": {"session", nil}, "kind": {"SESSION", nil}, "role": {nil, nil}, "expiresAt": {tok.ExpiresAt.UTC().Format(time.RFC3339Nano), nil}}})
 	})
 }
 
