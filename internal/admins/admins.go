@@ -213,13 +213,13 @@ func (s *Service) SetPassword(ctx context.Context, c *ent.Client, code, pw strin
 		return nil, err
 	}
 	// No fields: never the hash or the code.
-	return a, audit.Record(as(ctx, a, ""), c, audit.Entry{Action: enum.AuditAdminPasswordSet, Targets: []pulid.ID{a.ID}, At: now})
+	return a, audit.Record(as(ctx, a), c, audit.Entry{Action: enum.AuditAdminPasswordSet, Targets: []pulid.ID{a.ID}, At: now})
 }
 
-// as is ctx with a as its viewer (by session tok, if any), for the record
-// of a write whose caller proved to be a by a code or a password rather
-// than by a token. Unlike auth.Become it does not change the viewer of the
-// rest of the request.
-func as(ctx context.Context, a *ent.Admin, tok pulid.ID) context.Context {
-	return auth.NewContext(ctx, &auth.Viewer{AccountID: a.AccountID, Role: auth.RoleOf(a.Role), AdminID: a.ID, TokenID: tok, Name: a.Name})
+// as is ctx with a as its viewer, without a session, for the record of a
+// write whose caller proved to be a by a code rather than by a token.
+// Unlike auth.Become it leaves the viewer of the rest of the request as it
+// was.
+func as(ctx context.Context, a *ent.Admin) context.Context {
+	return auth.NewContext(ctx, &auth.Viewer{AccountID: a.AccountID, Role: auth.RoleOf(a.Role), AdminID: a.ID, Name: a.Name})
 }
