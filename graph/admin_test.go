@@ -97,7 +97,7 @@ var signInRefused = writes{
 	"redeem_buckets": func(c testenv.Change) bool { return c.Removed == nil && len(c.Added)+len(c.Changed) <= 2 },
 }
 
-// signInFailed is what a refused sign-in at the email of one admin
+// signInFailed is what a wrong password of an admin who may sign in
 // writes on purpose: signInRefused's, and one SIGN_IN_FAILED record that
 // names the admin.
 func signInFailed(admin string) writes {
@@ -159,7 +159,7 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 		code := m[1]
 
 		// Before a password is set, signing in fails like any failure.
-		expectRejectedWriting(t, e, signInFailed(got.Admin.ID), "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": "anything at all, really"}}, "UNAUTHENTICATED", "")
+		expectRejectedWriting(t, e, signInRefused, "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": "anything at all, really"}}, "UNAUTHENTICATED", "")
 
 		for name, pw := range map[string]string{
 			"too short":   "eleven char",
@@ -258,18 +258,18 @@ func TestSignInFailuresLookAlike(t *testing.T) {
 		if _, err := off.Update().SetDisabled(true).Save(acme.Admin()); err != nil {
 			t.Fatal(err)
 		}
-		cy := newAdmin(e, acme, "Cy", "cy@example.com", enum.AdminAdmin, "")
+		newAdmin(e, acme, "Cy", "cy@example.com", enum.AdminAdmin, "")
 		var first string
-		// Each failure at one admin's email is in the audit trail; an
-		// unknown email has no admin to name.
+		// A wrong password of the admin who may sign in with the email is
+		// in the audit trail; the other failures name no such admin.
 		for _, c := range []struct {
 			email, pw string
 			w         writes
 		}{
 			{"nobody@example.com", "the right passphrase", signInRefused},
 			{"ada@example.com", "the wrong passphrase", signInFailed(string(ada.ID))},
-			{"bob@example.com", "the right passphrase", signInFailed(string(off.ID))},
-			{"cy@example.com", "the right passphrase", signInFailed(string(cy.ID))},
+			{"bob@example.com", "the right passphrase", signInRefused},
+			{"cy@example.com", "the right passphrase", signInRefused},
 		} {
 			r := expectRejectedWriting(t, e, c.w, "", signIn, map[string]any{"input": map[string]any{"email": c.email, "password": c.pw}}, "UNAUTHENTICATED", "")
 			if body := r.Errors[0].Message; first == "" {

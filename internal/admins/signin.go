@@ -77,10 +77,10 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 	}
 	if a == nil {
 		password.VerifyNone(in.Password)
-		return nil, s.failed(ctx, c, found)
+		return nil, errSignIn
 	}
 	if !password.Verify(*a.PasswordHash, in.Password) {
-		return nil, s.failed(ctx, c, found)
+		return nil, s.failed(ctx, c, a)
 	}
 	sess, err := s.startSession(ctx, c, a)
 	if err != nil {
@@ -141,16 +141,13 @@ func (s *Service) startSession(ctx context.Context, c *ent.Client, a *ent.Admin)
 	return &Session{Token: secret, Admin: a, ExpiresAt: *tok.ExpiresAt}, nil
 }
 
-// failed records a failed sign-in when the email named one admin, in a
-// statement of its own on c, the root client (the request's writes roll
-// back), like the attempts' counts; the server is the actor, as the
-// caller proved to be nobody. It returns errSignIn, or the error of the
-// record: the answer is the same for an unknown email.
-func (s *Service) failed(ctx context.Context, c *ent.Client, found []*ent.Admin) error {
-	if len(found) != 1 {
-		return errSignIn
-	}
-	a := found[0]
+// failed records a wrong password for a, the one admin who may sign in
+// with the email, in a statement of its own on c, the root client (the
+// request's writes roll back), like the attempts' counts; the server is
+// the actor, as the caller proved to be nobody. It returns errSignIn, or
+// the record's error. An email that names no such admin records nothing:
+// there is nobody to name, and the answer is the same.
+func (s *Service) failed(ctx context.Context, c *ent.Client, a *ent.Admin) error {
 	err := audit.Record(ctx, c, audit.Entry{Action: enum.AuditSignInFailed, Targets: []pulid.ID{a.ID}, At: s.Now(),
 		System: &audit.System{AccountID: a.AccountID, Name: "sign-in"}})
 	if err != nil {
