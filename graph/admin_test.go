@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -96,6 +97,18 @@ var signInRefused = writes{
 	"redeem_buckets": func(c testenv.Change) bool { return c.Removed == nil && len(c.Added)+len(c.Changed) <= 2 },
 }
 
+// signInFailed is what a wrong password of an admin who may sign in
+// writes on purpose: signInRefused's, and one SIGN_IN_FAILED record that
+// names the admin.
+func signInFailed(admin string) writes {
+	w := maps.Clone(signInRefused)
+	w["audit_events"] = func(c testenv.Change) bool {
+		return c.Removed == nil && c.Changed == nil && len(c.Added) == 1 &&
+			strings.Contains(c.Added[0], `"SIGN_IN_FAILED"`) && strings.Contains(c.Added[0], admin)
+	}
+	return w
+}
+
 var setPasswordLink = regexp.MustCompile(`https://locks\.example\.com/admin/set-password/(\S+)`)
 
 // TestInviteSetPasswordSignIn walks an admin's way in: an owner invites
@@ -177,7 +190,7 @@ func TestInviteSetPasswordSignIn(t *testing.T) {
 		}
 		expectRejected(t, e, "", setPassword, map[string]any{"input": map[string]any{"code": "lk_nonsense", "password": "another long passphrase"}}, "BAD_USER_INPUT", "input.code")
 
-		expectRejectedWriting(t, e, signInRefused, "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": pw + "!"}}, "UNAUTHENTICATED", "")
+		expectRejectedWriting(t, e, signInFailed(got.Admin.ID), "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": pw + "!"}}, "UNAUTHENTICATED", "")
 		before := e.Now()
 		var s signInResult
 		e.MustDo("", signIn, map[string]any{"input": map[string]any{"email": "GRACE@example.com", "password": pw, "clientMutationId": "c3"}}, &s)
@@ -245,24 +258,29 @@ func TestSignInFailuresLookAlike(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminOwner, "the right passphrase")
+		ada := newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminOwner, "the right passphrase")
 		off := newAdmin(e, acme, "Bob", "bob@example.com", enum.AdminAdmin, "the right passphrase")
 		if _, err := off.Update().SetDisabled(true).Save(acme.Admin()); err != nil {
 			t.Fatal(err)
 		}
 		newAdmin(e, acme, "Cy", "cy@example.com", enum.AdminAdmin, "")
 		var first string
-		for _, c := range [][2]string{
-			{"nobody@example.com", "the right passphrase"},
-			{"ada@example.com", "the wrong passphrase"},
-			{"bob@example.com", "the right passphrase"},
-			{"cy@example.com", "the right passphrase"},
+		// A wrong password of the admin who may sign in with the email is
+		// in the audit trail; the other failures name no such admin.
+		for _, c := range []struct {
+			email, pw string
+			w         writes
+		}{
+			{"nobody@example.com", "the right passphrase", signInRefused},
+			{"ada@example.com", "the wrong passphrase", signInFailed(string(ada.ID))},
+			{"bob@example.com", "the right passphrase", signInRefused},
+			{"cy@example.com", "the right passphrase", signInRefused},
 		} {
-			r := expectRejectedWriting(t, e, signInRefused, "", signIn, map[string]any{"input": map[string]any{"email": c[0], "password": c[1]}}, "UNAUTHENTICATED", "")
+			r := expectRejectedWriting(t, e, c.w, "", signIn, map[string]any{"input": map[string]any{"email": c.email, "password": c.pw}}, "UNAUTHENTICATED", "")
 			if body := r.Errors[0].Message; first == "" {
 				first = body
 			} else if body != first {
-				t.Errorf("%s answers %q, unlike %q", c[0], body, first)
+				t.Errorf("%s answers %q, unlike %q", c.email, body, first)
 			}
 		}
 		expectRejected(t, e, "", signIn, map[string]any{"input": map[string]any{"email": "ada@example.com", "password": strings.Repeat("x", password.MaxLength+1)}}, "BAD_USER_INPUT", "input.password")

@@ -68,6 +68,8 @@ type auditRun struct {
 	last *testenv.Response
 
 	user, device, inv, code, appToken string
+	admin, session, sessionSecret     string
+	apiToken                          string
 	perms, devices                    []string
 	// secrets are the codes and tokens the steps saw, and the hashes
 	// stored for them: no audit row may hold one.
@@ -204,6 +206,11 @@ var auditSteps = []struct {
 		// committed on its own before the device acts.
 		return nil
 	}},
+	{"revokeAppToken", func(t *testing.T, r *auditRun) *auditWant {
+		tok := r.token(r.appToken)
+		r.do(t, r.acme.Token, `mutation($id: ID!) { revokeAppToken(id: $id) { revokedID } }`, map[string]any{"id": tok}, nil)
+		return &auditWant{action: "APP_TOKEN_REVOKED", targets: []string{tok, r.user}, changes: map[string][2]any{"name": {"app", nil}, "kind": {"APP", nil}}}
+	}},
 	{"deleteDevice", func(t *testing.T, r *auditRun) *auditWant {
 		r.do(t, r.acme.Token, `mutation($id: ID!) { deleteDevice(id: $id) { deletedID } }`, map[string]any{"id": r.devices[1]}, nil)
 		return &auditWant{action: "DEVICE_DELETED", targets: []string{r.devices[1]}, changes: map[string][2]any{"name": {"Door 000", nil}}}
@@ -213,6 +220,85 @@ var auditSteps = []struct {
 		return &auditWant{action: "USER_DELETED", targets: []string{r.user}, changes: map[string][2]any{
 			"name": {"Ada L.", nil}, "email": {"ada@example.com", nil}}}
 	}},
+	{"inviteAdmin", func(t *testing.T, r *auditRun) *auditWant {
+		var out struct {
+			InviteAdmin struct{ Admin struct{ ID string } }
+		}
+		r.do(t, r.acme.Token, inviteAdmin, map[string]any{"input": map[string]any{"name": "Grace", "email": "Grace@Example.com", "role": "ADMIN"}}, &out)
+		r.admin = out.InviteAdmin.Admin.ID
+		return &auditWant{action: "ADMIN_INVITED", targets: []string{r.admin}, changes: map[string][2]any{
+			"name": {nil, "Grace"}, "email": {nil, "grace@example.com"}, "role": {nil, "ADMIN"}}}
+	}},
+	{"setAdminPassword", func(t *testing.T, r *auditRun) *auditWant {
+		sys := auth.SystemContext(context.Background())
+		code := codeFor(r.e, r.e.App.Client.Admin.GetX(sys, pulid.ID(r.admin)))
+		r.secrets = append(r.secrets, code, auditPassword)
+		r.do(t, "", setPassword, map[string]any{"input": map[string]any{"code": code, "password": auditPassword}}, nil)
+		// The caller proved to be the admin by the code.
+		return &auditWant{action: "ADMIN_PASSWORD_SET", actor: &auditActor{Kind: "ADMIN", ID: &r.admin, Name: "Grace"}, targets: []string{r.admin}}
+	}},
+	{"signIn", func(t *testing.T, r *auditRun) *auditWant {
+		// An unknown email records nothing (there is no admin to name), a
+		// wrong password one failure, committed though the operation fails.
+		for _, email := range []string{"nobody@example.com", "grace@example.com"} {
+			if r.last = r.e.Do("", signIn, map[string]any{"input": map[string]any{"email": email, "password": "not the passphrase"}}); r.last.Code() != "UNAUTHENTICATED" {
+				t.Fatalf("a wrong sign-in: %s", r.last.Body)
+			}
+		}
+		return &auditWant{action: "SIGN_IN_FAILED", actor: &auditActor{Kind: "SYSTEM", Name: "sign-in"}, targets: []string{r.admin}}
+	}},
+	{"signIn", func(t *testing.T, r *auditRun) *auditWant {
+		var out signInResult
+		r.do(t, "", signIn, map[string]any{"input": map[string]any{"email": "grace@example.com", "password": auditPassword}}, &out)
+		r.sessionSecret = out.SignIn.Token
+		r.secrets = append(r.secrets, r.sessionSecret)
+		r.session = r.token(r.sessionSecret)
+		return &auditWant{action: "SIGNED_IN", actor: &auditActor{Kind: "ADMIN", ID: &r.admin, TokenID: &r.session, Name: "Grace"},
+			targets: []string{r.admin, r.session}, changes: map[string][2]any{"lastSignInAt": {nil, r.e.Now().UTC().Format(time.RFC3339Nano)}}}
+	}},
+	{"updateAdmin", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, updateAdmin, map[string]any{"input": map[string]any{"id": r.admin, "name": "Grace H.", "role": "VIEWER", "disabled": false}}, nil)
+		return &auditWant{action: "ADMIN_UPDATED", targets: []string{r.admin}, changes: map[string][2]any{"name": {"Grace", "Grace H."}, "role": {"ADMIN", "VIEWER"}}}
+	}},
+	{"createAPIToken", func(t *testing.T, r *auditRun) *auditWant {
+		expires := r.e.Now().Add(24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+		var out struct {
+			CreateAPIToken struct {
+				Secret string
+				Token  struct{ ID string }
+			}
+		}
+		r.do(t, r.acme.Token, `mutation($in: CreateAPITokenInput!) { createAPIToken(input: $in) { secret token { id } } }`,
+			map[string]any{"in": map[string]any{"name": "ci", "role": "VIEWER", "expiresAt": expires}}, &out)
+		r.apiToken = out.CreateAPIToken.Token.ID
+		r.secrets = append(r.secrets, out.CreateAPIToken.Secret)
+		return &auditWant{action: "API_TOKEN_CREATED", targets: []string{r.apiToken}, changes: map[string][2]any{
+			"name": {nil, "ci"}, "kind": {nil, "API"}, "role": {nil, "VIEWER"}, "expiresAt": {nil, expires}}}
+	}},
+	{"revokeAPIToken", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": r.apiToken}, nil)
+		return &auditWant{action: "API_TOKEN_REVOKED", targets: []string{r.apiToken}, changes: map[string][2]any{
+			"name": {"ci", nil}, "kind": {"API", nil}, "role": {"VIEWER", nil}, "expiresAt": {r.e.Now().Add(24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339), nil}}}
+	}},
+	{"signOut", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.sessionSecret, `mutation { signOut { revokedID } }`, nil, nil)
+		return &auditWant{action: "SIGNED_OUT", actor: &auditActor{Kind: "ADMIN", ID: &r.admin, TokenID: &r.session, Name: "Grace H."},
+			targets: []string{r.session, r.admin}, changes: map[string][2]any{"kind": {"SESSION", nil}, "name": {"session", nil}}}
+	}},
+	{"deleteAdmin", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": r.admin}}, nil)
+		return &auditWant{action: "ADMIN_DELETED", targets: []string{r.admin}, changes: map[string][2]any{
+			"name": {"Grace H.", nil}, "email": {"grace@example.com", nil}, "role": {"VIEWER", nil}}}
+	}},
+}
+
+// auditPassword is the password the admin of TestEveryMutationIsAudited
+// sets.
+const auditPassword = "a long enough passphrase"
+
+// token is the ID of the token whose secret is secret.
+func (r *auditRun) token(secret string) string {
+	return string(r.e.App.Client.APIToken.Query().Where(apitoken.TokenHash(auth.HashToken(secret))).OnlyX(auth.SystemContext(context.Background())).ID)
 }
 
 func anyStrings(in []any) []string {
@@ -247,11 +333,8 @@ func servedMutations(e *testenv.Env, token string) []string {
 func TestEveryMutationIsAudited(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
-		acme := e.Account("Acme")
-		sys := auth.SystemContext(context.Background())
-		owner := e.App.Client.APIToken.Query().Where(apitoken.TokenHash(auth.HashToken(acme.Token))).OnlyX(sys)
-		ownerID := string(owner.ID)
-		r := &auditRun{e: e, acme: acme, owner: auditActor{Kind: "API_TOKEN", ID: &ownerID, TokenID: &ownerID, Name: "owner"}, secrets: []string{acme.Token}}
+		r := newAuditRun(e)
+		acme := r.acme
 
 		steps := map[string]bool{}
 		for _, s := range auditSteps {
@@ -305,6 +388,32 @@ func TestEveryMutationIsAudited(t *testing.T) {
 	})
 }
 
+// newAuditRun starts a run in a new account, whose owner token acts.
+func newAuditRun(e *testenv.Env) *auditRun {
+	acme := e.Account("Acme")
+	r := &auditRun{e: e, acme: acme, secrets: []string{acme.Token}}
+	owner := r.token(acme.Token)
+	r.owner = auditActor{Kind: "API_TOKEN", ID: &owner, TokenID: &owner, Name: "owner"}
+	return r
+}
+
+// TestAuditSessionRevoked: revoking an admin's session through
+// revokeAPIToken names the session and its admin, with what the session
+// was (it has no role).
+func TestAuditSessionRevoked(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		r := newAuditRun(e)
+		grace := newAdmin(e, r.acme, "Grace", "grace@example.com", enum.AdminAdmin, auditPassword)
+		session := r.token(sessionOf(e, "grace@example.com", auditPassword))
+		tok := e.App.Client.APIToken.GetX(auth.SystemContext(context.Background()), pulid.ID(session))
+		r.do(t, r.acme.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": session}, nil)
+		r.check(t, "revokeAPIToken", auditEvents(e, r.acme.Token, nil).AuditEvents.Edges[0].Node, &auditWant{
+			action: "API_TOKEN_REVOKED", targets: []string{session, string(grace.ID)}, changes: map[string][2]any{
+				"name": {"session", nil}, "kind": {"SESSION", nil}, "role": {nil, nil}, "expiresAt": {tok.ExpiresAt.UTC().Format(time.RFC3339Nano), nil}}})
+	})
+}
+
 // collectHashes adds the hashes stored for codes and tokens to r.secrets.
 func (r *auditRun) collectHashes(t *testing.T) {
 	t.Helper()
@@ -314,6 +423,14 @@ func (r *auditRun) collectHashes(t *testing.T) {
 	}
 	for _, tok := range r.e.App.Client.APIToken.Query().AllX(sys) {
 		r.secrets = append(r.secrets, tok.TokenHash)
+	}
+	for _, c := range r.e.App.Client.AdminCode.Query().AllX(sys) {
+		r.secrets = append(r.secrets, c.CodeHash)
+	}
+	for _, a := range r.e.App.Client.Admin.Query().AllX(sys) {
+		if a.PasswordHash != nil {
+			r.secrets = append(r.secrets, *a.PasswordHash)
+		}
 	}
 }
 

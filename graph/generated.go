@@ -536,14 +536,16 @@ type AuditActor {
   """
   id: ID
   """
-  The credential the request came with: the admin's session for ADMIN, the
-  token itself for API_TOKEN and APP_TOKEN; null for SYSTEM.
+  The credential the request came with: the admin's session for ADMIN (null
+  for ADMIN_PASSWORD_SET, whose caller presents a code), the token itself
+  for API_TOKEN and APP_TOKEN; null for SYSTEM.
   """
   tokenID: ID
   """
   The admin's or the token's name when the write was made; for SYSTEM, on
-  whose behalf the server acted (such as "invitation code" for a redeemed
-  invitation, whose caller presents a code rather than a token).
+  whose behalf the server acted ("invitation code" for a redeemed
+  invitation, whose caller presents a code rather than a token; "sign-in"
+  for a failed sign-in).
   """
   name: String!
 }
@@ -565,8 +567,8 @@ enum AuditActorKind {
   """
   APP_TOKEN
   """
-  The server itself: its command line, or a caller without a token whom
-  the server let act (redeeming an invitation code).
+  The server itself: its command line, a caller without a token whom the
+  server let act (redeeming an invitation code), or a failed sign-in.
   """
   SYSTEM
 }

@@ -1,9 +1,8 @@
 // Package admins manages the people who administer an account: inviting
 // them, changing and removing them (an account keeps an enabled OWNER),
 // the single-use codes that set their passwords, and signing in.
-//
-// Audit hooks: each write below is marked "audit:" with the action it
-// records, for the audit trail to be wired in at that point.
+// Each write of the API appends its audit record in its transaction; a
+// failed sign-in at an admin's email, in a statement of its own.
 package admins
 
 import (
@@ -18,7 +17,9 @@ import (
 	"github.com/latchkey/latchkey/ent/admincode"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/password"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -79,7 +80,10 @@ func (s *Service) Invite(ctx context.Context, c *ent.Client, in InviteInput) (*e
 	if err != nil {
 		return nil, err
 	}
-	// audit: admin.invited, target a.ID, fields name, email, role (after only).
+	if err := audit.Record(ctx, c, audit.Entry{Action: enum.AuditAdminInvited, Targets: []pulid.ID{a.ID}, At: now,
+		Changes: []changes.Field{changes.Of("name", nil, a.Name), changes.Of("email", nil, a.Email), changes.Of("role", nil, a.Role)}}); err != nil {
+		return nil, err
+	}
 	return a, s.Mailer.EnqueueAdmin(ctx, c, a, acc.Name, in.Language, code, expires, now)
 }
 
@@ -121,9 +125,8 @@ func (s *Service) Update(ctx context.Context, c *ent.Client, id pulid.ID, ch Cha
 			return nil, err
 		}
 	}
-	// audit: admin.updated, target a.ID, fields name, role, disabled
-	// (before from a, after from the result; only those that changed).
-	return c.Admin.UpdateOne(a).SetNillableName(ch.Name).SetNillableRole(ch.Role).SetNillableDisabled(ch.Disabled).Save(ctx)
+	b := c.Admin.UpdateOne(a).SetNillableName(ch.Name).SetNillableRole(ch.Role).SetNillableDisabled(ch.Disabled)
+	return audit.Save(ctx, c, s.Now(), enum.AuditAdminUpdated, b.Mutation(), b.Save)
 }
 
 // Delete removes an admin of the viewer's account, with its sessions and
@@ -136,8 +139,11 @@ func (s *Service) Delete(ctx context.Context, c *ent.Client, id pulid.ID) error 
 	if err := keepOwner(ctx, c, a, "input.id"); err != nil {
 		return err
 	}
-	// audit: admin.deleted, target a.ID, fields name, email, role (before only).
-	return c.Admin.DeleteOne(a).Exec(ctx)
+	if err := c.Admin.DeleteOne(a).Exec(ctx); err != nil {
+		return err
+	}
+	return audit.Record(ctx, c, audit.Entry{Action: enum.AuditAdminDeleted, Targets: []pulid.ID{a.ID}, At: s.Now(),
+		Changes: []changes.Field{changes.Of("name", a.Name, nil), changes.Of("email", a.Email, nil), changes.Of("role", a.Role, nil)}})
 }
 
 // keepOwner refuses to let a stop being an enabled OWNER when it is the
@@ -202,7 +208,18 @@ func (s *Service) SetPassword(ctx context.Context, c *ent.Client, code, pw strin
 	if _, err := c.APIToken.Delete().Where(apitoken.AdminID(ac.AdminID), apitoken.KindEQ(enum.TokenSession)).Exec(sys); err != nil {
 		return nil, err
 	}
-	// audit: admin.passwordSet, target ac.AdminID, no fields (never the
-	// hash or the code); actor the admin itself.
-	return c.Admin.UpdateOneID(ac.AdminID).SetPasswordHash(hash).Save(sys)
+	a, err := c.Admin.UpdateOneID(ac.AdminID).SetPasswordHash(hash).Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	// No fields: never the hash or the code.
+	return a, audit.Record(as(ctx, a), c, audit.Entry{Action: enum.AuditAdminPasswordSet, Targets: []pulid.ID{a.ID}, At: now})
+}
+
+// as is ctx with a as its viewer, without a session, for the record of a
+// write whose caller proved to be a by a code rather than by a token.
+// Unlike auth.Become it leaves the viewer of the rest of the request as it
+// was.
+func as(ctx context.Context, a *ent.Admin) context.Context {
+	return auth.NewContext(ctx, &auth.Viewer{AccountID: a.AccountID, Role: auth.RoleOf(a.Role), AdminID: a.ID, Name: a.Name})
 }

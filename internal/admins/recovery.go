@@ -49,7 +49,7 @@ func Recover(ctx context.Context, client *ent.Client, accountRef, email string, 
 	if err != nil {
 		return "", err
 	}
-	// audit: admin.recoveryIssued, target a.ID, no fields; actor the
-	// command line (system).
+	// No audit record: the command changes only the admin's codes; the
+	// password the code then sets is recorded (ADMIN_PASSWORD_SET).
 	return code, tx.Commit()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/predicate"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/enum"
@@ -77,14 +78,12 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 	if len(found) == 1 {
 		a = found[0]
 	}
-	// audit: admin.signInFailed at both returns below, committed on its own
-	// like the attempts' counts (this request's writes roll back).
 	if a == nil {
 		password.VerifyNone(in.Password)
 		return nil, errSignIn
 	}
 	if !password.Verify(*a.PasswordHash, in.Password) {
-		return nil, errSignIn
+		return nil, s.failed(ctx, c, a)
 	}
 	sess, err := s.startSession(ctx, c, a)
 	if err != nil {
@@ -120,12 +119,8 @@ func (s *Service) startSession(ctx context.Context, c *ent.Client, a *ent.Admin)
 	if err != nil {
 		return nil, err
 	}
-	if a, err = tx.Admin.UpdateOne(a).SetLastSignInAt(now).Save(sys); err != nil {
-		return nil, err
-	}
-	// audit: admin.signedIn, targets a.ID and tok.ID, fields lastSignInAt
-	// (before, after); actor a.
-	if err := tx.Commit(); err != nil {
+	upd := tx.Admin.UpdateOne(a).SetLastSignInAt(now)
+	if a, err = upd.Save(sys); err != nil {
 		return nil, err
 	}
 	tok.Edges.Admin = a
@@ -133,8 +128,35 @@ func (s *Service) startSession(ctx context.Context, c *ent.Client, a *ent.Admin)
 	if err != nil {
 		return nil, err
 	}
+	// Recorded as the new session; the request becomes it only once it is
+	// committed.
+	fields, err := audit.Changes(sys, upd.Mutation())
+	if err != nil {
+		return nil, err
+	}
+	if err := audit.Record(auth.NewContext(ctx, v), tx.Client(), audit.Entry{Action: enum.AuditSignedIn, Targets: []pulid.ID{a.ID, tok.ID}, Changes: fields, At: now}); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
 	auth.Become(ctx, v)
 	return &Session{Token: secret, Admin: a, ExpiresAt: *tok.ExpiresAt}, nil
+}
+
+// failed records a wrong password for a, the one admin who may sign in
+// with the email, in a statement of its own on c, the root client (the
+// request's writes roll back), like the attempts' counts; the server is
+// the actor, as the caller proved to be nobody. It returns errSignIn, or
+// the record's error. An email that names no such admin records nothing:
+// there is nobody to name, and the answer is the same.
+func (s *Service) failed(ctx context.Context, c *ent.Client, a *ent.Admin) error {
+	err := audit.Record(ctx, c, audit.Entry{Action: enum.AuditSignInFailed, Targets: []pulid.ID{a.ID}, At: s.Now(),
+		System: &audit.System{AccountID: a.AccountID, Name: "sign-in"}})
+	if err != nil {
+		return err
+	}
+	return errSignIn
 }
 
 // emailKey is the rate-limit key of an email: a hash, so that it fits the

@@ -62,9 +62,9 @@ const (
 	ActorAPIToken ActorKind = "API_TOKEN"
 	// ActorAppToken is a user's app token.
 	ActorAppToken ActorKind = "APP_TOKEN"
-	// ActorSystem is the server acting on its own: its command line, or a
+	// ActorSystem is the server acting on its own: its command line, a
 	// caller without a token whom the server let act (redeeming an
-	// invitation code).
+	// invitation code), or a failed sign-in.
 	ActorSystem ActorKind = "SYSTEM"
 )
 

@@ -13,7 +13,9 @@ import (
 	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
@@ -53,9 +55,9 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 	if err != nil {
 		return nil, "", err
 	}
-	// Audit hook (issue #15, item 7): "token.create", target t.ID, fields
-	// name, kind, role, expiresAt (never the secret or its hash).
-	return t, secret, nil
+	// Never the secret or its hash.
+	err = audit.Record(ctx, c, audit.Entry{Action: enum.AuditAPITokenCreated, Targets: []pulid.ID{t.ID}, Changes: described(t, enum.AuditAPITokenCreated), At: now})
+	return t, secret, err
 }
 
 // Revoke deletes the token id, if it is of one of kinds and the viewer of
@@ -66,6 +68,13 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 // admin with a password: an invited one may never set it) is not
 // revoked: nobody could manage the account after it.
 func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kinds ...enum.TokenKind) (*ent.APIToken, error) {
+	return revoke(ctx, c, now, "", id, kinds...)
+}
+
+// revoke is Revoke, recorded as action, or "" for the revocation of the
+// token's kind (APP_TOKEN_REVOKED of an app token, API_TOKEN_REVOKED of
+// an API token or a session).
+func revoke(ctx context.Context, c *ent.Client, now time.Time, action enum.AuditAction, id pulid.ID, kinds ...enum.TokenKind) (*ent.APIToken, error) {
 	t, err := c.APIToken.Query().Where(apitoken.ID(id), apitoken.KindIn(kinds...)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, &apperr.Error{Code: apperr.NotFound, Field: "id", Message: "no such token"}
@@ -83,8 +92,6 @@ func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kind
 			return nil, err
 		}
 	}
-	// Audit hook (issue #15, item 7): "token.revoke" (or "token.signOut"
-	// from SignOut), target t.ID, before: name, kind, role.
 	if err := c.APIToken.DeleteOne(t).Exec(ctx); err != nil {
 		return nil, err
 	}
@@ -104,7 +111,19 @@ func Revoke(ctx context.Context, c *ent.Client, now time.Time, id pulid.ID, kind
 			return nil, apperr.New(apperr.Conflict, "this is the account's last owner credential: create another OWNER token (or admin) first")
 		}
 	}
-	return t, nil
+	if action == "" {
+		action = enum.AuditAPITokenRevoked
+		if t.Kind == enum.TokenApp {
+			action = enum.AuditAppTokenRevoked
+		}
+	}
+	targets := []pulid.ID{t.ID}
+	for _, owner := range []*pulid.ID{t.AdminID, t.UserID} {
+		if owner != nil {
+			targets = append(targets, *owner)
+		}
+	}
+	return t, audit.Record(ctx, c, audit.Entry{Action: action, Targets: targets, Changes: described(t, action), At: now})
 }
 
 // lockOwnerTokens locks the account's OWNER API tokens until the
@@ -128,8 +147,29 @@ func SignOut(ctx context.Context, c *ent.Client, now time.Time) (pulid.ID, error
 	if v == nil || v.TokenID == "" {
 		return "", apperr.ErrUnauthenticated
 	}
-	_, err := Revoke(ctx, c, now, v.TokenID, enum.TokenAPI, enum.TokenSession, enum.TokenApp)
+	_, err := revoke(ctx, c, now, enum.AuditSignedOut, v.TokenID, enum.TokenAPI, enum.TokenSession, enum.TokenApp)
 	return v.TokenID, err
+}
+
+// described is what the trail keeps of t, as after a create or before a
+// revoke: its name and kind, and for an API token's action also its role
+// and expiry (none of a session's role).
+func described(t *ent.APIToken, action enum.AuditAction) []changes.Field {
+	field := func(name string, v any) changes.Field {
+		if action == enum.AuditAPITokenCreated {
+			return changes.Of(name, nil, v)
+		}
+		return changes.Of(name, v, nil)
+	}
+	out := []changes.Field{field("name", t.Name), field("kind", t.Kind)}
+	if action == enum.AuditAPITokenCreated || action == enum.AuditAPITokenRevoked {
+		var expires any
+		if t.ExpiresAt != nil {
+			expires = t.ExpiresAt.UTC().Format(time.RFC3339Nano)
+		}
+		out = append(out, field("role", t.Role), field("expiresAt", expires))
+	}
+	return out
 }
 
 // Lifetimes bound how long tokens work, beyond their own expiry.
