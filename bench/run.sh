@@ -153,7 +153,7 @@ start_env() {
 		sleep 0.1
 	done
 	# /readyz could come from another process on the port: our token proves it is ours.
-	if ((ok)) && [[ $(gql '{"query":"{ viewer { role } }"}' | jq -r .data.viewer.role) == ADMIN ]]; then
+	if ((ok)) && [[ $(gql '{"query":"{ viewer { role } }"}' | jq -r .data.viewer.role) == OWNER ]]; then
 		log "server pid $server_pid ready on port $port"
 	else
 		echo "run.sh: the server did not become ready; its log:" >&2
