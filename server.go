@@ -84,12 +84,22 @@ func config(log *slog.Logger) (app.Config, error) {
 		}
 		cfg.AuditRetention = d
 	}
-	if s := os.Getenv("DATABASE_MAX_CONNS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return cfg, fmt.Errorf("DATABASE_MAX_CONNS=%q: want a whole number of connections, at least 1", s)
+	cfg.Budget = app.DefaultBudget
+	for _, c := range []struct {
+		name, unit string
+		n          *int
+	}{
+		{"DATABASE_MAX_CONNS", "connections", &cfg.MaxConns},
+		{"COST_BUDGET", "points", &cfg.Budget.Max},
+		{"COST_RESTORE_RATE", "points a second", &cfg.Budget.Rate},
+	} {
+		if s := os.Getenv(c.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return cfg, fmt.Errorf("%s=%q: want a whole number of %s, at least 1", c.name, s, c.unit)
+			}
+			*c.n = n
 		}
-		cfg.MaxConns = n
 	}
 	for name, d := range map[string]*time.Duration{"SESSION_IDLE": &cfg.SessionIdle, "APP_TOKEN_TTL": &cfg.AppTokenTTL} {
 		if s := os.Getenv(name); s != "" {

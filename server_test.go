@@ -25,6 +25,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -410,19 +411,31 @@ func TestGracefulShutdown(t *testing.T) {
 		succeeded, grants, afterSignal, dropped, refusedAfter.Round(time.Millisecond), exitAfter.Round(time.Millisecond))
 }
 
-// TestConfigMaxConns: DATABASE_MAX_CONNS is a whole number of at least 1;
-// anything else stops the server with a message naming the variable.
-func TestConfigMaxConns(t *testing.T) {
+// TestConfigWholeNumbers: DATABASE_MAX_CONNS, COST_BUDGET and
+// COST_RESTORE_RATE are whole numbers of at least 1, each its own default
+// when unset; anything else stops the server with a message naming the
+// variable.
+func TestConfigWholeNumbers(t *testing.T) {
 	t.Setenv("INVITE_SECRET", strings.Repeat("ab", 32))
-	for in, want := range map[string]int{"": 0, "1": 1, "25": 25, "0": -1, "-3": -1, "ten": -1, "2.5": -1} {
-		t.Setenv("DATABASE_MAX_CONNS", in)
-		cfg, err := config(nil)
-		switch {
-		case want < 0 && (err == nil || !strings.Contains(err.Error(), "DATABASE_MAX_CONNS")):
-			t.Errorf("DATABASE_MAX_CONNS=%q: error %v, want one naming the variable", in, err)
-		case want >= 0 && (err != nil || cfg.MaxConns != want):
-			t.Errorf("DATABASE_MAX_CONNS=%q: MaxConns %d, error %v; want %d", in, cfg.MaxConns, err, want)
+	for name, c := range map[string]struct {
+		unset int
+		of    func(app.Config) int
+	}{
+		"DATABASE_MAX_CONNS": {0, func(c app.Config) int { return c.MaxConns }},
+		"COST_BUDGET":        {app.DefaultBudget.Max, func(c app.Config) int { return c.Budget.Max }},
+		"COST_RESTORE_RATE":  {app.DefaultBudget.Rate, func(c app.Config) int { return c.Budget.Rate }},
+	} {
+		for in, want := range map[string]int{"": c.unset, "1": 1, "25": 25, "0": -1, "-3": -1, "ten": -1, "2.5": -1} {
+			t.Setenv(name, in)
+			cfg, err := config(nil)
+			switch {
+			case want < 0 && (err == nil || !strings.Contains(err.Error(), name)):
+				t.Errorf("%s=%q: error %v, want one naming the variable", name, in, err)
+			case want >= 0 && (err != nil || c.of(cfg) != want):
+				t.Errorf("%s=%q: %d, error %v; want %d", name, in, c.of(cfg), err, want)
+			}
 		}
+		t.Setenv(name, "")
 	}
 }
 
