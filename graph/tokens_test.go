@@ -308,6 +308,25 @@ func TestAdminChangeEndsCachedSession(t *testing.T) {
 	})
 }
 
+// TestSignInKeepsCachedSessions: an admin's write that leaves what its
+// sessions carry (role, name, disabled) alone, such as its last sign-in,
+// keeps them cached: no lookup follows it.
+func TestSignInKeepsCachedSessions(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		session := newSession(e, acme, enum.AdminAdmin)
+		expectRole(t, e, session, "ADMIN", true, "the session")
+		e.App.Client.Admin.Update().SetLastSignInAt(e.Now()).ExecX(acme.Admin())
+		st.Reset()
+		expectRole(t, e, session, "ADMIN", true, "the session after its admin's sign-in")
+		if n := st.Count(); n != 0 {
+			t.Errorf("the session after its admin's sign-in ran %d statements, want none (cached): %q", n, st.Log())
+		}
+	})
+}
+
 // TestLastOwnerCredential: the account's last owner credential is not
 // revoked (by revokeAPIToken or signOut), as nobody could manage the
 // account after it; an expired OWNER token, or an OWNER admin without a

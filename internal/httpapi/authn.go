@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/admin"
 	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/ent/hook"
 	"github.com/latchkey/latchkey/internal/apperr"
@@ -136,7 +137,10 @@ func (c *TokenCache) Watch(client *ent.Client) {
 	deletes := ent.OpDelete | ent.OpDeleteOne
 	client.APIToken.Use(hook.On(c.forgetting, deletes))
 	client.User.Use(hook.On(c.forgetting, deletes))
-	client.Admin.Use(hook.On(c.forgetting, deletes|ent.OpUpdate|ent.OpUpdateOne))
+	// A session carries its admin's role, name and disabled flag; the
+	// admin's other writes (its last sign-in) leave its sessions cached.
+	carried := hook.Or(hook.HasFields(admin.FieldRole), hook.HasFields(admin.FieldName), hook.HasFields(admin.FieldDisabled))
+	client.Admin.Use(hook.On(c.forgetting, deletes), hook.If(hook.On(c.forgetting, ent.OpUpdate|ent.OpUpdateOne), carried))
 }
 
 // forgetting is the hook that forgets the rows a mutation is about to
