@@ -77,12 +77,20 @@ func config(log *slog.Logger) (app.Config, error) {
 		cfg.TrustedProxies = p
 	}
 	cfg.ForwardedHeader = os.Getenv("FORWARDED_HEADER")
-	if s := os.Getenv("AUDIT_RETENTION"); s != "" {
-		d, err := parseRetention(s)
-		if err != nil {
-			return cfg, fmt.Errorf("AUDIT_RETENTION=%q: %w", s, err)
+	for _, r := range []struct {
+		name string
+		d    *time.Duration
+	}{
+		{"AUDIT_RETENTION", &cfg.AuditRetention},
+		{"EVENT_RETENTION", &cfg.EventRetention},
+	} {
+		if s := os.Getenv(r.name); s != "" {
+			d, err := parseRetention(s)
+			if err != nil {
+				return cfg, fmt.Errorf("%s=%q: %w", r.name, s, err)
+			}
+			*r.d = d
 		}
-		cfg.AuditRetention = d
 	}
 	cfg.Budget = app.DefaultBudget
 	for _, c := range []struct {

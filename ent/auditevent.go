@@ -44,6 +44,8 @@ type AuditEvent struct {
 	ClientAddress string `json:"client_address,omitempty"`
 	// When the write was made, by the server's clock.
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
+	// FeedTx holds the value of the "feed_tx" field.
+	FeedTx int64 `json:"feed_tx,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AuditEventQuery when eager-loading is set.
 	Edges        AuditEventEdges `json:"edges"`
@@ -81,6 +83,8 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case auditevent.FieldID, auditevent.FieldAccountID:
 			values[i] = new(pulid.ID)
+		case auditevent.FieldFeedTx:
+			values[i] = new(sql.NullInt64)
 		case auditevent.FieldActorKind, auditevent.FieldActorName, auditevent.FieldAction, auditevent.FieldRequestID, auditevent.FieldClientAddress:
 			values[i] = new(sql.NullString)
 		case auditevent.FieldOccurredAt:
@@ -178,6 +182,12 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.OccurredAt = value.Time
 			}
+		case auditevent.FieldFeedTx:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field feed_tx", values[i])
+			} else if value.Valid {
+				_m.FeedTx = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -255,6 +265,9 @@ func (_m *AuditEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("occurred_at=")
 	builder.WriteString(_m.OccurredAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("feed_tx=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FeedTx))
 	builder.WriteByte(')')
 	return builder.String()
 }

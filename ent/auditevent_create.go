@@ -117,6 +117,20 @@ func (_c *AuditEventCreate) SetNillableOccurredAt(v *time.Time) *AuditEventCreat
 	return _c
 }
 
+// SetFeedTx sets the "feed_tx" field.
+func (_c *AuditEventCreate) SetFeedTx(v int64) *AuditEventCreate {
+	_c.mutation.SetFeedTx(v)
+	return _c
+}
+
+// SetNillableFeedTx sets the "feed_tx" field if the given value is not nil.
+func (_c *AuditEventCreate) SetNillableFeedTx(v *int64) *AuditEventCreate {
+	if v != nil {
+		_c.SetFeedTx(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AuditEventCreate) SetID(v pulid.ID) *AuditEventCreate {
 	_c.mutation.SetID(v)
@@ -308,6 +322,10 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 		_spec.SetField(auditevent.FieldOccurredAt, field.TypeTime, value)
 		_node.OccurredAt = value
 	}
+	if value, ok := _c.mutation.FeedTx(); ok {
+		_spec.SetField(auditevent.FieldFeedTx, field.TypeInt64, value)
+		_node.FeedTx = value
+	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -426,6 +444,9 @@ func (u *AuditEventUpsertOne) UpdateNewValues() *AuditEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.OccurredAt(); exists {
 			s.SetIgnore(auditevent.FieldOccurredAt)
+		}
+		if _, exists := u.create.mutation.FeedTx(); exists {
+			s.SetIgnore(auditevent.FieldFeedTx)
 		}
 	}))
 	return u
@@ -673,6 +694,9 @@ func (u *AuditEventUpsertBulk) UpdateNewValues() *AuditEventUpsertBulk {
 			}
 			if _, exists := b.mutation.OccurredAt(); exists {
 				s.SetIgnore(auditevent.FieldOccurredAt)
+			}
+			if _, exists := b.mutation.FeedTx(); exists {
+				s.SetIgnore(auditevent.FieldFeedTx)
 			}
 		}
 	}))

@@ -92,6 +92,9 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.ActorTokenIDCleared() {
 		_spec.ClearField(auditevent.FieldActorTokenID, field.TypeString)
 	}
+	if _u.mutation.FeedTxCleared() {
+		_spec.ClearField(auditevent.FieldFeedTx, field.TypeInt64)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -207,6 +210,9 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 	}
 	if _u.mutation.ActorTokenIDCleared() {
 		_spec.ClearField(auditevent.FieldActorTokenID, field.TypeString)
+	}
+	if _u.mutation.FeedTxCleared() {
+		_spec.ClearField(auditevent.FieldFeedTx, field.TypeInt64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AuditEvent{config: _u.config}

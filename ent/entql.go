@@ -160,6 +160,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldRequestID:     {Type: field.TypeString, Column: auditevent.FieldRequestID},
 			auditevent.FieldClientAddress: {Type: field.TypeString, Column: auditevent.FieldClientAddress},
 			auditevent.FieldOccurredAt:    {Type: field.TypeTime, Column: auditevent.FieldOccurredAt},
+			auditevent.FieldFeedTx:        {Type: field.TypeInt64, Column: auditevent.FieldFeedTx},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
@@ -1427,6 +1428,11 @@ func (f *AuditEventFilter) WhereClientAddress(p entql.StringP) {
 // WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
 func (f *AuditEventFilter) WhereOccurredAt(p entql.TimeP) {
 	f.Where(p.Field(auditevent.FieldOccurredAt))
+}
+
+// WhereFeedTx applies the entql int64 predicate on the feed_tx field.
+func (f *AuditEventFilter) WhereFeedTx(p entql.Int64P) {
+	f.Where(p.Field(auditevent.FieldFeedTx))
 }
 
 // WhereHasAccount applies a predicate to check if query has an edge account.

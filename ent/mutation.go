@@ -4849,6 +4849,8 @@ type AuditEventMutation struct {
 	request_id     *string
 	client_address *string
 	occurred_at    *time.Time
+	feed_tx        *int64
+	addfeed_tx     *int64
 	clearedFields  map[string]struct{}
 	account        *pulid.ID
 	clearedaccount bool
@@ -5413,6 +5415,76 @@ func (m *AuditEventMutation) ResetOccurredAt() {
 	m.occurred_at = nil
 }
 
+// SetFeedTx sets the "feed_tx" field.
+func (m *AuditEventMutation) SetFeedTx(i int64) {
+	m.feed_tx = &i
+	m.addfeed_tx = nil
+}
+
+// FeedTx returns the value of the "feed_tx" field in the mutation.
+func (m *AuditEventMutation) FeedTx() (r int64, exists bool) {
+	v := m.feed_tx
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFeedTx returns the old "feed_tx" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldFeedTx(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFeedTx is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFeedTx requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFeedTx: %w", err)
+	}
+	return oldValue.FeedTx, nil
+}
+
+// AddFeedTx adds i to the "feed_tx" field.
+func (m *AuditEventMutation) AddFeedTx(i int64) {
+	if m.addfeed_tx != nil {
+		*m.addfeed_tx += i
+	} else {
+		m.addfeed_tx = &i
+	}
+}
+
+// AddedFeedTx returns the value that was added to the "feed_tx" field in this mutation.
+func (m *AuditEventMutation) AddedFeedTx() (r int64, exists bool) {
+	v := m.addfeed_tx
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFeedTx clears the value of the "feed_tx" field.
+func (m *AuditEventMutation) ClearFeedTx() {
+	m.feed_tx = nil
+	m.addfeed_tx = nil
+	m.clearedFields[auditevent.FieldFeedTx] = struct{}{}
+}
+
+// FeedTxCleared returns if the "feed_tx" field was cleared in this mutation.
+func (m *AuditEventMutation) FeedTxCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldFeedTx]
+	return ok
+}
+
+// ResetFeedTx resets all changes to the "feed_tx" field.
+func (m *AuditEventMutation) ResetFeedTx() {
+	m.feed_tx = nil
+	m.addfeed_tx = nil
+	delete(m.clearedFields, auditevent.FieldFeedTx)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *AuditEventMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -5474,7 +5546,7 @@ func (m *AuditEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.account != nil {
 		fields = append(fields, auditevent.FieldAccountID)
 	}
@@ -5508,6 +5580,9 @@ func (m *AuditEventMutation) Fields() []string {
 	if m.occurred_at != nil {
 		fields = append(fields, auditevent.FieldOccurredAt)
 	}
+	if m.feed_tx != nil {
+		fields = append(fields, auditevent.FieldFeedTx)
+	}
 	return fields
 }
 
@@ -5538,6 +5613,8 @@ func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
 		return m.ClientAddress()
 	case auditevent.FieldOccurredAt:
 		return m.OccurredAt()
+	case auditevent.FieldFeedTx:
+		return m.FeedTx()
 	}
 	return nil, false
 }
@@ -5569,6 +5646,8 @@ func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldClientAddress(ctx)
 	case auditevent.FieldOccurredAt:
 		return m.OldOccurredAt(ctx)
+	case auditevent.FieldFeedTx:
+		return m.OldFeedTx(ctx)
 	}
 	return nil, fmt.Errorf("unknown AuditEvent field %s", name)
 }
@@ -5655,6 +5734,13 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOccurredAt(v)
 		return nil
+	case auditevent.FieldFeedTx:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFeedTx(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent field %s", name)
 }
@@ -5662,13 +5748,21 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AuditEventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addfeed_tx != nil {
+		fields = append(fields, auditevent.FieldFeedTx)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldFeedTx:
+		return m.AddedFeedTx()
+	}
 	return nil, false
 }
 
@@ -5677,6 +5771,13 @@ func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case auditevent.FieldFeedTx:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFeedTx(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
 }
@@ -5690,6 +5791,9 @@ func (m *AuditEventMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(auditevent.FieldActorTokenID) {
 		fields = append(fields, auditevent.FieldActorTokenID)
+	}
+	if m.FieldCleared(auditevent.FieldFeedTx) {
+		fields = append(fields, auditevent.FieldFeedTx)
 	}
 	return fields
 }
@@ -5710,6 +5814,9 @@ func (m *AuditEventMutation) ClearField(name string) error {
 		return nil
 	case auditevent.FieldActorTokenID:
 		m.ClearActorTokenID()
+		return nil
+	case auditevent.FieldFeedTx:
+		m.ClearFeedTx()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent nullable field %s", name)
@@ -5751,6 +5858,9 @@ func (m *AuditEventMutation) ResetField(name string) error {
 		return nil
 	case auditevent.FieldOccurredAt:
 		m.ResetOccurredAt()
+		return nil
+	case auditevent.FieldFeedTx:
+		m.ResetFeedTx()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent field %s", name)

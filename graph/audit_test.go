@@ -201,10 +201,24 @@ var auditSteps = []struct {
 			changes: map[string][2]any{"status": {"PENDING", "REDEEMED"}}}
 	}},
 	{"operateDevice", func(t *testing.T, r *auditRun) *auditWant {
-		r.do(t, r.appToken, `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed } }`, map[string]any{"d": r.devices[1]}, nil)
-		// A door decision goes to the door log (accessEvents), which is
-		// committed on its own before the device acts.
-		return nil
+		var out struct {
+			OperateDevice struct {
+				Allowed bool
+				Reason  string
+				Event   struct{ ID string }
+			}
+		}
+		r.do(t, r.appToken, `mutation($d: ID!) { operateDevice(deviceID: $d, action: UNLOCK) { allowed reason event { id } } }`, map[string]any{"d": r.devices[1]}, &out)
+		op := out.OperateDevice
+		tok := r.token(r.appToken)
+		outcome := "REFUSED"
+		if op.Allowed {
+			outcome = "DONE"
+		}
+		// The door log's event, audited with the device's outcome.
+		return &auditWant{action: "DEVICE_OPERATED", actor: &auditActor{Kind: "APP_TOKEN", ID: &tok, TokenID: &tok, Name: "app"},
+			targets: []string{op.Event.ID, r.devices[1], r.user},
+			changes: map[string][2]any{"action": {nil, "UNLOCK"}, "allowed": {nil, op.Allowed}, "reason": {nil, op.Reason}, "outcome": {nil, outcome}}}
 	}},
 	{"revokeAppToken", func(t *testing.T, r *auditRun) *auditWant {
 		tok := r.token(r.appToken)

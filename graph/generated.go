@@ -1459,6 +1459,10 @@ enum AuditAction @goModel(model: "github.com/latchkey/latchkey/internal/enum.Aud
   A user's app token was revoked.
   """
   APP_TOKEN_REVOKED
+  """
+  A user asked to operate a device: the door log's event, with the decision and the device's outcome (refused requests too).
+  """
+  DEVICE_OPERATED
 }
 type AuditEvent implements Node {
   id: ID!

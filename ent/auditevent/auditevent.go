@@ -41,6 +41,8 @@ const (
 	FieldClientAddress = "client_address"
 	// FieldOccurredAt holds the string denoting the occurred_at field in the database.
 	FieldOccurredAt = "occurred_at"
+	// FieldFeedTx holds the string denoting the feed_tx field in the database.
+	FieldFeedTx = "feed_tx"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the auditevent in the database.
@@ -68,6 +70,7 @@ var Columns = []string{
 	FieldRequestID,
 	FieldClientAddress,
 	FieldOccurredAt,
+	FieldFeedTx,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -107,7 +110,7 @@ func ActorKindValidator(ak enum.ActorKind) error {
 // ActionValidator is a validator for the "action" field enum values. It is called by the builders before save.
 func ActionValidator(a enum.AuditAction) error {
 	switch a {
-	case "USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED":
+	case "USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED", "DEVICE_OPERATED":
 		return nil
 	default:
 		return fmt.Errorf("auditevent: invalid enum value for action field: %q", a)
@@ -165,6 +168,11 @@ func ByClientAddress(opts ...sql.OrderTermOption) OrderOption {
 // ByOccurredAt orders the results by the occurred_at field.
 func ByOccurredAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOccurredAt, opts...).ToFunc()
+}
+
+// ByFeedTx orders the results by the feed_tx field.
+func ByFeedTx(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFeedTx, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

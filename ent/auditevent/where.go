@@ -92,6 +92,11 @@ func OccurredAt(v time.Time) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldEQ(FieldOccurredAt, v))
 }
 
+// FeedTx applies equality check predicate on the "feed_tx" field. It's identical to FeedTxEQ.
+func FeedTx(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldFeedTx, v))
+}
+
 // AccountIDEQ applies the EQ predicate on the "account_id" field.
 func AccountIDEQ(v pulid.ID) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldEQ(FieldAccountID, v))
@@ -615,6 +620,56 @@ func OccurredAtLT(v time.Time) predicate.AuditEvent {
 // OccurredAtLTE applies the LTE predicate on the "occurred_at" field.
 func OccurredAtLTE(v time.Time) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldLTE(FieldOccurredAt, v))
+}
+
+// FeedTxEQ applies the EQ predicate on the "feed_tx" field.
+func FeedTxEQ(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldFeedTx, v))
+}
+
+// FeedTxNEQ applies the NEQ predicate on the "feed_tx" field.
+func FeedTxNEQ(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNEQ(FieldFeedTx, v))
+}
+
+// FeedTxIn applies the In predicate on the "feed_tx" field.
+func FeedTxIn(vs ...int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIn(FieldFeedTx, vs...))
+}
+
+// FeedTxNotIn applies the NotIn predicate on the "feed_tx" field.
+func FeedTxNotIn(vs ...int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotIn(FieldFeedTx, vs...))
+}
+
+// FeedTxGT applies the GT predicate on the "feed_tx" field.
+func FeedTxGT(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGT(FieldFeedTx, v))
+}
+
+// FeedTxGTE applies the GTE predicate on the "feed_tx" field.
+func FeedTxGTE(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGTE(FieldFeedTx, v))
+}
+
+// FeedTxLT applies the LT predicate on the "feed_tx" field.
+func FeedTxLT(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLT(FieldFeedTx, v))
+}
+
+// FeedTxLTE applies the LTE predicate on the "feed_tx" field.
+func FeedTxLTE(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLTE(FieldFeedTx, v))
+}
+
+// FeedTxIsNil applies the IsNil predicate on the "feed_tx" field.
+func FeedTxIsNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIsNull(FieldFeedTx))
+}
+
+// FeedTxNotNil applies the NotNil predicate on the "feed_tx" field.
+func FeedTxNotNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotNull(FieldFeedTx))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

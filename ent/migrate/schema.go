@@ -227,12 +227,13 @@ var (
 		{Name: "actor_id", Type: field.TypeString, Nullable: true},
 		{Name: "actor_token_id", Type: field.TypeString, Nullable: true},
 		{Name: "actor_name", Type: field.TypeString},
-		{Name: "action", Type: field.TypeEnum, Enums: []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED"}},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED", "DEVICE_OPERATED"}},
 		{Name: "targets", Type: field.TypeJSON},
 		{Name: "changes", Type: field.TypeJSON},
 		{Name: "request_id", Type: field.TypeString},
 		{Name: "client_address", Type: field.TypeString},
 		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "feed_tx", Type: field.TypeInt64, Nullable: true, Default: map[string]schema.Expr{"postgres": "(pg_current_xact_id())::text::bigint", "sqlite3": "0"}},
 		{Name: "account_id", Type: field.TypeString},
 	}
 	// AuditEventsTable holds the schema information for the "audit_events" table.
@@ -243,26 +244,26 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "audit_events_accounts_account",
-				Columns:    []*schema.Column{AuditEventsColumns[11]},
+				Columns:    []*schema.Column{AuditEventsColumns[12]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_account_id",
-				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11]},
-			},
-			{
 				Name:    "auditevent_account_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[10]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[10]},
 			},
 			{
 				Name:    "auditevent_occurred_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[10]},
+			},
+			{
+				Name:    "auditevent_feed_tx",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[11]},
 			},
 		},
 	}

@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
@@ -24,7 +25,7 @@ import (
 type AuditEvent struct{ ent.Schema }
 
 func (AuditEvent) Mixin() []ent.Mixin {
-	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}}
+	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{covered: true}}
 }
 
 func (AuditEvent) Fields() []ent.Field {
@@ -54,6 +55,15 @@ func (AuditEvent) Fields() []ent.Field {
 		field.Time("occurred_at").Default(time.Now).Immutable().
 			Annotations(entgql.OrderField("OCCURRED_AT")).
 			Comment("When the write was made, by the server's clock."),
+		// The change feed's order (internal/feed): on PostgreSQL the
+		// writing transaction's id, so that a reader can wait for every
+		// transaction older than the oldest running one; SQLite, with one
+		// writer, orders by rowid and leaves it 0.
+		field.Int64("feed_tx").Optional().Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll), entsql.DefaultExprs(map[string]string{
+				dialect.Postgres: "(pg_current_xact_id())::text::bigint",
+				dialect.SQLite:   "0",
+			})),
 	}
 }
 
@@ -62,6 +72,7 @@ func (AuditEvent) Indexes() []ent.Index {
 		// Newest first within an account, the trail's one order.
 		index.Fields("account_id", "occurred_at"),
 		index.Fields("occurred_at"),
+		index.Fields("feed_tx"),
 	}
 }
 

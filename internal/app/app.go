@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/latchkey/latchkey/internal/clientaddr"
 	"github.com/latchkey/latchkey/internal/database"
 	"github.com/latchkey/latchkey/internal/door"
+	"github.com/latchkey/latchkey/internal/feed"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/housekeeping"
 	"github.com/latchkey/latchkey/internal/httpapi"
@@ -154,6 +156,10 @@ type Config struct {
 	// SessionTTL is how long an admin's session lasts after sign-in at
 	// most (SESSION_TTL); 0 means admins.DefaultSessionTTL.
 	SessionTTL time.Duration
+	// EventRetention is how far back a subscriber may resume
+	// (EVENT_RETENTION); 0 means feed.DefaultRetention. It cannot exceed
+	// AuditRetention: the feed is the audit trail.
+	EventRetention time.Duration
 }
 
 // Failed sign-ins allowed per window, per client address (an office
@@ -173,6 +179,9 @@ type App struct {
 	Mailer *outbox.Worker
 	// Driver moves the devices (simulated: there is no lock hardware here).
 	Driver *door.Simulated
+	// Feed hands every write's audit record to this instance's
+	// subscribers; Run starts it.
+	Feed *feed.Hub
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
@@ -244,6 +253,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{Client: client, DB: db, Driver: &door.Simulated{}, now: cfg.Now, log: cfg.Logger, auditRetention: cfg.AuditRetention,
 		tokens: httpapi.NewTokenCache(cfg.Now, tokens.Lifetimes{SessionIdle: cfg.SessionIdle, AppTTL: cfg.AppTokenTTL})}
 	a.tokens.Watch(client)
+	if cfg.EventRetention > cfg.AuditRetention {
+		_ = client.Close()
+		return nil, fmt.Errorf("EVENT_RETENTION (%s) cannot exceed AUDIT_RETENTION (%s): the events are the audit records", cfg.EventRetention, cfg.AuditRetention)
+	}
+	fc := feed.Config{DB: db, Log: cfg.Logger, Now: cfg.Now, Retention: cfg.EventRetention}
+	if database.IsPostgres(cfg.DatabaseURL) {
+		fc.PostgresURL = cfg.DatabaseURL
+	}
+	a.Feed = feed.New(fc)
+	client.AuditEvent.Use(a.Feed.Hook())
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -289,12 +308,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// Run sends queued mail and sweeps old records until ctx ends.
+// Run reads the change feed, sends queued mail and sweeps old records
+// until ctx ends.
 func (a *App) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { a.sweepEvery(ctx, time.Hour); close(done) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { a.sweepEvery(ctx, time.Hour) })
+	wg.Go(func() { a.Feed.Run(ctx) })
 	a.Mailer.Run(ctx, time.Second)
-	<-done
+	wg.Wait()
 }
 
 // Drain makes /readyz answer 503, so that load balancers stop sending

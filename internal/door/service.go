@@ -14,7 +14,9 @@ import (
 	"github.com/latchkey/latchkey/ent/user"
 	"github.com/latchkey/latchkey/internal/access"
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/audit"
 	"github.com/latchkey/latchkey/internal/auth"
+	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
 	"github.com/latchkey/latchkey/internal/zone"
@@ -195,25 +197,45 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	if d.Allowed {
 		outcome = enum.OutcomeSent
 	}
-	ev := s.Client.AccessEvent.Create().
-		SetAccountID(v.AccountID).
-		SetUserID(v.UserID).
-		SetUserName(u.Name).
-		SetDeviceID(deviceID).
-		SetDeviceName(d.device.Name).
-		SetAction(action).
-		SetRemote(true).
-		SetAllowed(d.Allowed).
-		SetReason(d.Reason).
-		SetOutcome(outcome).
-		SetOccurredAt(d.At)
-	if d.Permission != nil {
-		ev.SetPermissionID(d.Permission.ID)
+	create := func(c *ent.Client) *ent.AccessEventCreate {
+		ev := c.AccessEvent.Create().
+			SetAccountID(v.AccountID).
+			SetUserID(v.UserID).
+			SetUserName(u.Name).
+			SetDeviceID(deviceID).
+			SetDeviceName(d.device.Name).
+			SetAction(action).
+			SetRemote(true).
+			SetAllowed(d.Allowed).
+			SetReason(d.Reason).
+			SetOutcome(outcome).
+			SetOccurredAt(d.At)
+		if d.Permission != nil {
+			ev.SetPermissionID(d.Permission.ID)
+		}
+		return ev
 	}
 	// The log is written by the server on the user's behalf: users cannot
-	// write rows themselves.
+	// write rows themselves. A refused request is recorded, with its audit
+	// record, at once; an allowed one is committed before the driver acts
+	// and audited with the driver's outcome (record).
 	sys := auth.SystemContext(ctx)
-	event, err := ev.Save(sys)
+	var event *ent.AccessEvent
+	if d.Allowed {
+		event, err = create(s.Client).Save(sys)
+	} else {
+		err = s.inTx(ctx, func(tx *ent.Client) error {
+			var err error
+			if event, err = create(tx).Save(sys); err == nil {
+				err = s.audit(ctx, tx, event)
+			}
+			return err
+		})
+		if err == nil {
+			// Its edges load through the root client.
+			event = event.Unwrap()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +255,7 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	if opErr != nil {
 		outcome = enum.OutcomeFailed
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(sys), recordTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	if err := s.record(rctx, event, outcome, deviceID, st); err != nil {
 		return nil, errors.Join(opErr, err)
@@ -246,23 +268,57 @@ func (s *Service) Operate(ctx context.Context, deviceID pulid.ID, action enum.Lo
 	return op, nil
 }
 
-// record writes the device's answer in one transaction: the event's
-// outcome and, when the device acted, the lock state it reported, on the
-// device (a device deleted meanwhile takes no state, and the outcome is
-// written all the same).
+// record writes the device's answer in one transaction with the
+// operation's audit record: the event's outcome and, when the device
+// acted, the lock state it reported, on the device (a device deleted
+// meanwhile takes no state, and the outcome is written all the same).
 func (s *Service) record(ctx context.Context, event *ent.AccessEvent, outcome enum.DeviceOutcome, deviceID pulid.ID, st enum.LockState) error {
+	sys := auth.SystemContext(ctx)
+	return s.inTx(ctx, func(tx *ent.Client) error {
+		e, err := tx.AccessEvent.UpdateOne(event).SetOutcome(outcome).Save(sys)
+		if err == nil && outcome == enum.OutcomeDone {
+			err = tx.Device.Update().Where(device.ID(deviceID)).
+				SetLockState(st).
+				SetLockStateReportedAt(s.Now()).
+				Exec(sys)
+		}
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, e)
+	})
+}
+
+// audit appends the operation's one audit record, by the user's token:
+// the event, the device and the user (while they exist) as targets, with what was decided
+// and what the device did.
+func (s *Service) audit(ctx context.Context, c *ent.Client, e *ent.AccessEvent) error {
+	targets := []pulid.ID{e.ID}
+	for _, id := range []*pulid.ID{e.DeviceID, e.UserID} {
+		if id != nil {
+			targets = append(targets, *id)
+		}
+	}
+	return audit.Record(ctx, c, audit.Entry{
+		Action:  enum.AuditDeviceOperated,
+		Targets: targets,
+		Changes: []changes.Field{
+			changes.Of("action", nil, e.Action),
+			changes.Of("allowed", nil, e.Allowed),
+			changes.Of("reason", nil, e.Reason),
+			changes.Of("outcome", nil, e.Outcome),
+		},
+		At: e.OccurredAt,
+	})
+}
+
+// inTx runs f in a transaction of its own, committed when f succeeds.
+func (s *Service) inTx(ctx context.Context, f func(*ent.Client) error) error {
 	tx, err := s.Client.Tx(ctx)
 	if err != nil {
 		return err
 	}
-	err = tx.AccessEvent.UpdateOne(event).SetOutcome(outcome).Exec(ctx)
-	if err == nil && outcome == enum.OutcomeDone {
-		err = tx.Device.Update().Where(device.ID(deviceID)).
-			SetLockState(st).
-			SetLockStateReportedAt(s.Now()).
-			Exec(ctx)
-	}
-	if err != nil {
+	if err := f(tx.Client()); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()

@@ -29,6 +29,7 @@ const (
 	AuditAPITokenCreated    AuditAction = "API_TOKEN_CREATED"
 	AuditAPITokenRevoked    AuditAction = "API_TOKEN_REVOKED"
 	AuditAppTokenRevoked    AuditAction = "APP_TOKEN_REVOKED"
+	AuditDeviceOperated     AuditAction = "DEVICE_OPERATED"
 )
 
 var auditActions = []AuditAction{
@@ -39,6 +40,7 @@ var auditActions = []AuditAction{
 	AuditAdminInvited, AuditAdminUpdated, AuditAdminDeleted, AuditAdminPasswordSet,
 	AuditSignedIn, AuditSignInFailed, AuditSignedOut,
 	AuditAPITokenCreated, AuditAPITokenRevoked, AuditAppTokenRevoked,
+	AuditDeviceOperated,
 }
 
 // Values lists the valid audit actions (used by Ent for the column check).

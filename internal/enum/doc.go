@@ -53,6 +53,7 @@ var Docs = map[string]Doc{
 		"API_TOKEN_CREATED":   "An API token was created.",
 		"API_TOKEN_REVOKED":   "An API token or an admin's session was revoked.",
 		"APP_TOKEN_REVOKED":   "A user's app token was revoked.",
+		"DEVICE_OPERATED":     "A user asked to operate a device: the door log's event, with the decision and the device's outcome (refused requests too).",
 	}},
 	"ActorKind": {"Who did what an audit record says: the credential the request came with, or the server itself.", map[string]string{
 		"ADMIN":     "A signed-in admin (a session).",
