@@ -370,3 +370,12 @@ func (e *Env) MustDo(token, query string, vars map[string]any, out any) {
 		}
 	}
 }
+
+// RunFeed starts the app's change feed (internal/feed) until the test
+// ends: subscriptions and webhooks need it; other tests leave it off.
+func (e *Env) RunFeed() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.App.Feed.Run(ctx); close(done) }()
+	e.T.Cleanup(func() { cancel(); <-done })
+}
