@@ -285,3 +285,31 @@ func TestFeedDropsASubscriberThatFallsBehind(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedIdleHubStartsAtTheEnd: a hub without subscribers reads
+// nothing; its first subscriber gets what is written from then on, not
+// what was written while nobody listened.
+func TestFeedIdleHubStartsAtTheEnd(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, url string) {
+		e := testenv.Start(t, url)
+		h := startHub(t, e, url)
+		acme := e.Account("Acme")
+		ctx, cancel := context.WithCancel(context.Background())
+		first, err := h.Subscribe(ctx, acme.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		createUser(t, e, acme, "seen")
+		users(t, first, 1)
+		// The only subscriber leaves; the hub idles.
+		cancel()
+		for range first.C {
+		}
+		createUser(t, e, acme, "unheard")
+		s := subscribe(t, h, acme.ID, nil)
+		id := createUser(t, e, acme, "heard")
+		if got := users(t, s, 1); got[0] != id {
+			t.Errorf("the first record after the idle time is %v, want %s", got, id)
+		}
+	})
+}

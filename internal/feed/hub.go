@@ -28,9 +28,10 @@ const (
 	// buffer is how many records a live subscriber may lag behind before
 	// it is dropped (it resumes from its last event id).
 	buffer = 1024
-	// notifyEvery spaces the notifications one instance sends: the
-	// records of many commits are read by one wake-up.
-	notifyEvery = 10 * time.Millisecond
+	// readEvery spaces the reads of a hub and the notifications it
+	// sends: under many writes, one read takes the records of many
+	// commits.
+	readEvery = 10 * time.Millisecond
 	// settleFirst and settleMax space the looks again while a record's
 	// transaction is younger than one still running.
 	settleFirst = 5 * time.Millisecond
@@ -63,8 +64,6 @@ type Hub struct {
 	cfg   Config
 	store store
 	wake  chan struct{}
-	// ready is closed once the hub knows the feed's tail.
-	ready chan struct{}
 
 	mu        sync.Mutex
 	tail      Cursor
@@ -90,7 +89,6 @@ func New(cfg Config) *Hub {
 		cfg:   cfg,
 		store: store{db: cfg.DB, postgres: cfg.PostgresURL != ""},
 		wake:  make(chan struct{}, 1),
-		ready: make(chan struct{}),
 		subs:  map[pulid.ID]map[*Subscription]struct{}{},
 	}
 }
@@ -132,7 +130,8 @@ func (h *Hub) Wake() {
 }
 
 // Listen calls f with every record of every account, in feed order, on
-// the hub's goroutine: f must not block. Call it before Run.
+// the hub's goroutine, while the hub has subscribers (an idle hub reads
+// nothing): f must not block.
 func (h *Hub) Listen(f func(Record)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -150,19 +149,19 @@ func (h *Hub) Read(ctx context.Context, c Cursor, limit int) ([]Record, error) {
 // every one before it, has ended.
 func (h *Hub) Tail(ctx context.Context) (Cursor, error) { return h.store.tail(ctx) }
 
-// Run reads the feed, when woken and every Poll, until ctx ends.
+// Run follows the feed until ctx ends: when woken and every Poll, it
+// reads what was committed, at most once per readEvery (the records of
+// many commits go in one read). A hub without subscribers reads nothing,
+// so that writes cost no reading where nobody listens; it still
+// announces this instance's commits to the others.
 func (h *Hub) Run(ctx context.Context) {
-	tail, err := h.start(ctx)
-	if err != nil {
-		return
-	}
 	notify := h.listen(ctx)
 	poll := time.NewTicker(h.cfg.Poll)
 	defer poll.Stop()
 	settle := settleFirst
 	retry := time.NewTimer(0)
 	<-retry.C
-	var lastNotify time.Time
+	var lastNotify, lastRead time.Time
 	owed := false // this instance committed records it has not announced
 	for {
 		select {
@@ -176,17 +175,23 @@ func (h *Hub) Run(ctx context.Context) {
 		}
 		if owed {
 			// Tell the other instances (the notice comes back here too),
-			// at most once per notifyEvery.
-			if wait := notifyEvery - time.Since(lastNotify); wait > 0 {
+			// at most once per readEvery.
+			if wait := readEvery - time.Since(lastNotify); wait > 0 {
 				retry.Reset(wait)
 			} else {
 				owed, lastNotify = false, time.Now()
 				h.notify(ctx)
 			}
 		}
-		var unsettled bool
-		tail, unsettled = h.drain(ctx, tail)
-		if unsettled {
+		if !h.active() {
+			continue
+		}
+		if wait := readEvery - time.Since(lastRead); wait > 0 {
+			retry.Reset(wait)
+			continue
+		}
+		lastRead = time.Now()
+		if h.drain(ctx) {
 			retry.Reset(settle)
 			settle = min(2*settle, settleMax)
 		} else {
@@ -195,46 +200,33 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 }
 
-// start finds the tail, retrying until the database answers.
-func (h *Hub) start(ctx context.Context) (Cursor, error) {
-	for {
-		tail, err := h.store.tail(ctx)
-		if err == nil {
-			h.mu.Lock()
-			h.tail = tail
-			h.mu.Unlock()
-			close(h.ready)
-			return tail, nil
-		}
-		if ctx.Err() != nil {
-			return Cursor{}, ctx.Err()
-		}
-		h.cfg.Log.Error("feed: cannot read the tail", "err", err)
-		select {
-		case <-ctx.Done():
-			return Cursor{}, ctx.Err()
-		case <-time.After(h.cfg.Poll):
-		}
-	}
+// active reports whether anyone on this instance follows the feed.
+func (h *Hub) active() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) > 0
 }
 
-// drain reads every settled record after tail and hands it on; it
-// returns the new tail and whether an unsettled record is waiting.
-func (h *Hub) drain(ctx context.Context, tail Cursor) (Cursor, bool) {
+// drain reads every settled record after the hub's tail and hands it
+// on; it reports whether an unsettled record is waiting.
+func (h *Hub) drain(ctx context.Context) bool {
+	h.mu.Lock()
+	tail := h.tail
+	h.mu.Unlock()
 	for {
 		rs, unsettled, err := h.store.read(ctx, tail, "", page)
 		if err != nil {
 			if ctx.Err() == nil {
 				h.cfg.Log.Error("feed: read failed", "err", err)
 			}
-			return tail, true
+			return true
 		}
 		if len(rs) > 0 {
 			tail = rs[len(rs)-1].Cursor
 			h.dispatch(rs)
 		}
 		if unsettled || len(rs) < page {
-			return tail, unsettled
+			return unsettled
 		}
 	}
 }
@@ -255,7 +247,9 @@ func (h *Hub) dispatch(rs []Record) {
 			}
 		}
 	}
-	h.tail = rs[len(rs)-1].Cursor
+	if last := rs[len(rs)-1].Cursor; h.tail.Less(last) {
+		h.tail = last
+	}
 }
 
 func (h *Hub) dropLocked(s *Subscription) {

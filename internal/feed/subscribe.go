@@ -40,23 +40,30 @@ func (s *Subscription) Err() error {
 // from now on). A resume point older than the retention window delivers
 // one Refetch item first, then the records from now on.
 func (h *Hub) Subscribe(ctx context.Context, account pulid.ID, after *Cursor) (*Subscription, error) {
-	select {
-	case <-h.ready:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	tail, err := h.follow(ctx)
+	if err != nil {
+		return nil, err
 	}
 	c := make(chan Item, buffer)
 	s := &Subscription{C: c, c: c, account: account}
-	if after != nil {
-		s.floor = *after
-	}
 	refetch := after != nil && after.Time().Before(h.cfg.Now().Add(-h.cfg.Retention))
 	if refetch {
 		c <- Item{Refetch: true}
 	}
+	resume := after != nil && !refetch
 	h.mu.Lock()
-	tail := h.tail
-	resume := after != nil && !refetch && after.Less(tail)
+	if h.tail.Less(tail) {
+		// The hub was idle: it follows the feed from here, at once.
+		h.tail = tail
+		h.Wake()
+	}
+	tail = h.tail
+	if resume {
+		s.floor = *after
+		resume = after.Less(tail)
+	} else {
+		s.floor = tail
+	}
 	s.catchingUp = resume
 	if h.subs[account] == nil {
 		h.subs[account] = map[*Subscription]struct{}{}
@@ -74,6 +81,18 @@ func (h *Hub) Subscribe(ctx context.Context, account pulid.ID, after *Cursor) (*
 		s.close(nil)
 	}()
 	return s, nil
+}
+
+// follow returns where the hub is in the feed: its tail while it has
+// subscribers, else the feed's end now (an idle hub has read nothing).
+func (h *Hub) follow(ctx context.Context) (Cursor, error) {
+	h.mu.Lock()
+	busy, tail := len(h.subs) > 0, h.tail
+	h.mu.Unlock()
+	if busy {
+		return tail, nil
+	}
+	return h.store.tail(ctx)
 }
 
 // deliver hands a live record on; false when the subscriber is too far
