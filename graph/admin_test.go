@@ -335,14 +335,16 @@ func TestSignInRateLimits(t *testing.T) {
 }
 
 // TestAccountKeepsAnOwner: demoting, disabling or deleting the last
-// enabled OWNER is refused and writes nothing; with a second owner each
+// enabled OWNER who can sign in is refused and writes nothing (an invited
+// owner without a password yet does not count); with a second owner each
 // works.
 func TestAccountKeepsAnOwner(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
-		olga := newAdmin(e, acme, "Olga", "olga@example.com", enum.AdminOwner, "")
-		viewer := newAdmin(e, acme, "Vic", "vic@example.com", enum.AdminViewer, "")
+		olga := newAdmin(e, acme, "Olga", "olga@example.com", enum.AdminOwner, "olga's own long passphrase")
+		viewer := newAdmin(e, acme, "Vic", "vic@example.com", enum.AdminViewer, "vic's own long passphrase")
+		invited := newAdmin(e, acme, "Ivan", "ivan@example.com", enum.AdminOwner, "")
 		id := string(olga.ID)
 		expectRejected(t, e, acme.Token, updateAdmin, map[string]any{"input": map[string]any{"id": id, "role": "ADMIN"}}, "BAD_USER_INPUT", "input.role")
 		expectRejected(t, e, acme.Token, updateAdmin, map[string]any{"input": map[string]any{"id": id, "disabled": true}}, "BAD_USER_INPUT", "input.disabled")
@@ -362,6 +364,8 @@ func TestAccountKeepsAnOwner(t *testing.T) {
 		}
 		e.MustDo(acme.Token, updateAdmin, map[string]any{"input": map[string]any{"id": id, "disabled": true}}, nil)
 		expectRejected(t, e, acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": string(viewer.ID)}}, "BAD_USER_INPUT", "input.id")
+		// The invited owner, who cannot sign in yet, is no owner to keep.
+		e.MustDo(acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": string(invited.ID)}}, nil)
 		var del struct{ DeleteAdmin struct{ DeletedID string } }
 		e.MustDo(acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": id}}, &del)
 		if del.DeleteAdmin.DeletedID != id || e.Counts().Admins != 1 {
@@ -417,8 +421,8 @@ func TestOwnersDemotingEachOtherAtOnce(t *testing.T) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		for round := range 8 {
-			a := newAdmin(e, acme, "A", fmt.Sprintf("a%d@example.com", round), enum.AdminOwner, "")
-			b := newAdmin(e, acme, "B", fmt.Sprintf("b%d@example.com", round), enum.AdminOwner, "")
+			a := newAdmin(e, acme, "A", fmt.Sprintf("a%d@example.com", round), enum.AdminOwner, "a's own long passphrase")
+			b := newAdmin(e, acme, "B", fmt.Sprintf("b%d@example.com", round), enum.AdminOwner, "b's own long passphrase")
 			codes := make(chan string, 2)
 			var wg sync.WaitGroup
 			for _, id := range []string{string(a.ID), string(b.ID)} {

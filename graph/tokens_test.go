@@ -385,3 +385,22 @@ func TestOwnerTokensRevokingEachOtherAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionLookupLeavesThePasswordHash: finding the viewer of a
+// session reads the admin's name, role and flag, never its password's
+// hash.
+func TestSessionLookupLeavesThePasswordHash(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		session := newSession(e, acme, enum.AdminAdmin)
+		e.App.Client.Admin.Update().SetName("Renamed").ExecX(acme.Admin()) // the cache forgets the session
+		st.Reset()
+		expectRole(t, e, session, "ADMIN", true, "the session")
+		log := strings.Join(st.Log(), "\n")
+		if !strings.Contains(log, "admins") || strings.Contains(log, "password_hash") {
+			t.Errorf("the session's lookup, want the admin without password_hash:\n%s", log)
+		}
+	})
+}

@@ -147,14 +147,15 @@ func (s *Service) Delete(ctx context.Context, c *ent.Client, id pulid.ID) error 
 }
 
 // keepOwner refuses to let a stop being an enabled OWNER when it is the
-// account's last. It locks the account's enabled owners (PostgreSQL), so
+// account's last who can sign in: an owner invited but without a password
+// yet may never accept, so it neither counts nor is kept. It locks the account's enabled owners (PostgreSQL), so
 // that two owners demoting each other at once cannot both succeed: the
 // second waits, then no longer finds the first.
 func keepOwner(ctx context.Context, c *ent.Client, a *ent.Admin, field string) error {
-	if a.Role != enum.AdminOwner || a.Disabled {
+	if a.Role != enum.AdminOwner || a.Disabled || a.PasswordHash == nil {
 		return nil
 	}
-	q := c.Admin.Query().Where(admin.RoleEQ(enum.AdminOwner), admin.Disabled(false))
+	q := c.Admin.Query().Where(admin.RoleEQ(enum.AdminOwner), admin.Disabled(false), admin.PasswordHashNotNil())
 	q.Modify(func(s *sql.Selector) {
 		if s.Dialect() != dialect.SQLite { // which writes one transaction at a time
 			s.ForUpdate(sql.WithLockTables(admin.Table))

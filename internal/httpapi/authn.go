@@ -214,7 +214,8 @@ var errNotAToken = errors.New("not a valid token")
 func lookup(ctx context.Context, client *ent.Client, lives tokens.Lifetimes, hash string, now time.Time) (*cachedViewer, error) {
 	t, err := client.APIToken.Query().
 		Where(apitoken.TokenHash(hash), apitoken.Or(apitoken.UserIDIsNil(), apitoken.HasUser())).
-		WithAdmin().
+		// What a viewer carries of its admin, never the password's hash.
+		WithAdmin(func(q *ent.AdminQuery) { q.Select(admin.FieldName, admin.FieldRole, admin.FieldDisabled) }).
 		Only(auth.SystemContext(ctx))
 	if ent.IsNotFound(err) {
 		return nil, errNotAToken
