@@ -49,6 +49,9 @@ func TestEveryInputErrorAtOnce(t *testing.T) {
 				[]string{"input.restrictions.weekdays", "input.restrictions.dailyUntil"}},
 			{"inviteAdmin", inviteAdmin, map[string]any{"input": map[string]any{"name": "", "email": "grace@", "role": "ADMIN"}},
 				[]string{"input.name", "input.email"}},
+			{"createAPIToken", `mutation($input: CreateAPITokenInput!) { createAPIToken(input: $input) { secret } }`,
+				map[string]any{"input": map[string]any{"name": " ", "role": "VIEWER", "expiresAt": "2001-01-01T00:00:00Z"}},
+				[]string{"input.name", "input.expiresAt"}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				r := expectRejected(t, e, acme.Token, c.query, c.vars, "BAD_USER_INPUT", c.fields[0])

@@ -4,6 +4,7 @@ package tokens
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -31,9 +32,6 @@ type NewAPIToken struct {
 // recorded as its creator, and returns it with its secret (which only its
 // hash is kept of). An expiry must be after now.
 func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time) (*ent.APIToken, string, error) {
-	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
-		return nil, "", apperr.Invalid("input.expiresAt", "must be in the future")
-	}
 	v := auth.FromContext(ctx)
 	if v == nil {
 		return nil, "", apperr.ErrUnauthenticated
@@ -42,12 +40,18 @@ func CreateAPI(ctx context.Context, c *ent.Client, in NewAPIToken, now time.Time
 	if creator == "" {
 		creator = v.TokenID
 	}
-	secret, hash := auth.NewToken()
-	t, err := c.APIToken.Create().
+	create := c.APIToken.Create().
 		SetKind(enum.TokenAPI).
 		SetName(in.Name).
 		SetRole(in.Role).
-		SetNillableExpiresAt(in.ExpiresAt).
+		SetNillableExpiresAt(in.ExpiresAt)
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		// With the fields' own errors, so that every invalid field is
+		// named at once.
+		return nil, "", errors.Join(create.Mutation().FieldErrors(), apperr.Invalid("input.expiresAt", "must be in the future"))
+	}
+	secret, hash := auth.NewToken()
+	t, err := create.
 		SetTokenHash(hash).
 		SetCreatedByID(creator).
 		SetCreatedByName(v.Name).
