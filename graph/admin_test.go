@@ -299,6 +299,47 @@ func TestSignInFailuresLookAlike(t *testing.T) {
 	})
 }
 
+// TestSignInFailuresWriteAlike: a wrong password writes its audit record;
+// every other failure (an unknown email, a disabled admin, an admin
+// without a password) writes in its place, so that each runs as many reads
+// and as many writes, every write a commit of its own, and none can be
+// told by its time (BenchmarkSignIn measures it).
+func TestSignInFailuresWriteAlike(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var st testenv.Statements
+		e := testenv.Start(t, db, testenv.WithStatements(&st))
+		acme := e.Account("Acme")
+		newAdmin(e, acme, "Ada", "ada@example.com", enum.AdminOwner, "the right passphrase")
+		off := newAdmin(e, acme, "Bob", "bob@example.com", enum.AdminAdmin, "the right passphrase")
+		if _, err := off.Update().SetDisabled(true).Save(acme.Admin()); err != nil {
+			t.Fatal(err)
+		}
+		newAdmin(e, acme, "Cy", "cy@example.com", enum.AdminAdmin, "")
+		shape := func(email, pw string) [2]int {
+			e.Advance(16 * time.Minute)
+			st.Reset()
+			if r := e.Do("", signIn, map[string]any{"input": map[string]any{"email": email, "password": pw}}); r.Code() != "UNAUTHENTICATED" {
+				t.Fatalf("%s: %s", email, r.Body)
+			}
+			var n [2]int // reads, writes
+			for _, s := range st.Log() {
+				if strings.HasPrefix(strings.TrimSpace(s), "SELECT") {
+					n[0]++
+				} else {
+					n[1]++
+				}
+			}
+			return n
+		}
+		want := shape("ada@example.com", "the wrong passphrase")
+		for _, email := range []string{"nobody@example.com", "bob@example.com", "cy@example.com"} {
+			if got := shape(email, "the right passphrase"); got != want {
+				t.Errorf("%s: %d reads and %d writes, a wrong password %d and %d", email, got[0], got[1], want[0], want[1])
+			}
+		}
+	})
+}
+
 // TestSignInRateLimits: failures are limited per email (even the right
 // password is refused while the email is at its limit) and per address.
 func TestSignInRateLimits(t *testing.T) {

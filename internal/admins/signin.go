@@ -80,6 +80,8 @@ func (s *Service) SignIn(ctx context.Context, c *ent.Client, in Credentials) (*S
 	}
 	if a == nil {
 		password.VerifyNone(in.Password)
+		// In place of the record a wrong password writes (failed).
+		s.ByEmail.Touch(ctx, emailKey(email))
 		return nil, errSignIn
 	}
 	if !password.Verify(*a.PasswordHash, in.Password) {
