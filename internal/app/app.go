@@ -44,6 +44,7 @@ import (
 	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/tokens"
+	"github.com/latchkey/latchkey/internal/webhook"
 )
 
 // Page sizes of every connection.
@@ -160,6 +161,10 @@ type Config struct {
 	// (EVENT_RETENTION); 0 means feed.DefaultRetention. It cannot exceed
 	// AuditRetention: the feed is the audit trail.
 	EventRetention time.Duration
+	// WebhookAllowPrivate lets webhook endpoints point at loopback,
+	// private and other internal addresses (WEBHOOK_ALLOW_PRIVATE), for
+	// tests and development.
+	WebhookAllowPrivate bool
 }
 
 // Failed sign-ins allowed per window, per client address (an office
@@ -182,6 +187,8 @@ type App struct {
 	// Feed hands every write's audit record to this instance's
 	// subscribers; Run starts it.
 	Feed *feed.Hub
+	// Webhooks manages the accounts' webhook endpoints.
+	Webhooks *webhook.Endpoints
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
@@ -304,6 +311,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SessionTTL: cfg.SessionTTL,
 		Now:        cfg.Now,
 	}
+	a.Webhooks = &webhook.Endpoints{Keys: keys, Now: cfg.Now, AllowPrivate: cfg.WebhookAllowPrivate}
 	a.handler = clients.Handler(a.routes(cfg, grants, docs, admins))
 	return a, nil
 }
@@ -329,7 +337,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents, admins *admins.Service) http.Handler {
-	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins)
+	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins, a.Webhooks)
 	gql := handler.New(schema)
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{Documents: docs})
@@ -353,6 +361,8 @@ func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents,
 		graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
 			"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
 			"AuditEventConnection":  {Field: "OCCURRED_AT", Direction: "DESC"},
+			// A delivery log reads newest first.
+			"WebhookDeliveryConnection": {Field: "CREATED_AT", Direction: "DESC"},
 		}},
 		limits,
 		graph.MutationGuard{},
