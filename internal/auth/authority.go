@@ -95,7 +95,7 @@ var Authority = map[string]Rule{
 	"Mutation.deleteAdmin":      owners,
 
 	// Webhooks (issue #17, item 4).
-	"Query.webhookEndpoints":         staff,
+	"Query.webhookEndpoints":          staff,
 	"Mutation.createWebhookEndpoint":  managers,
 	"Mutation.updateWebhookEndpoint":  managers,
 	"Mutation.disableWebhookEndpoint": managers,
