@@ -118,6 +118,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			admin.FieldRole:         {Type: field.TypeEnum, Column: admin.FieldRole},
 			admin.FieldPasswordHash: {Type: field.TypeString, Column: admin.FieldPasswordHash},
 			admin.FieldDisabled:     {Type: field.TypeBool, Column: admin.FieldDisabled},
+			admin.FieldLanguage:     {Type: field.TypeEnum, Column: admin.FieldLanguage},
 			admin.FieldLastSignInAt: {Type: field.TypeTime, Column: admin.FieldLastSignInAt},
 		},
 	}
@@ -1306,6 +1307,11 @@ func (f *AdminFilter) WherePasswordHash(p entql.StringP) {
 // WhereDisabled applies the entql bool predicate on the disabled field.
 func (f *AdminFilter) WhereDisabled(p entql.BoolP) {
 	f.Where(p.Field(admin.FieldDisabled))
+}
+
+// WhereLanguage applies the entql string predicate on the language field.
+func (f *AdminFilter) WhereLanguage(p entql.StringP) {
+	f.Where(p.Field(admin.FieldLanguage))
 }
 
 // WhereLastSignInAt applies the entql time.Time predicate on the last_sign_in_at field.

@@ -97,6 +97,11 @@ func (m *AdminMutation) FieldErrors() error {
 			errs = append(errs, &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Admin.role": %w`, err)})
 		}
 	}
+	if v, ok := m.Language(); ok {
+		if err := admin.LanguageValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Admin.language": %w`, err)})
+		}
+	}
 	return errors.Join(errs...)
 }
 

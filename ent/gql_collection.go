@@ -501,6 +501,11 @@ func (_q *AdminQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, admin.FieldDisabled)
 				fieldSeen[admin.FieldDisabled] = struct{}{}
 			}
+		case "language":
+			if _, ok := fieldSeen[admin.FieldLanguage]; !ok {
+				selectedFields = append(selectedFields, admin.FieldLanguage)
+				fieldSeen[admin.FieldLanguage] = struct{}{}
+			}
 		case "lastSignInAt":
 			if _, ok := fieldSeen[admin.FieldLastSignInAt]; !ok {
 				selectedFields = append(selectedFields, admin.FieldLastSignInAt)

@@ -2957,6 +2957,7 @@ type AdminMutation struct {
 	role            *enum.AdminRole
 	password_hash   *string
 	disabled        *bool
+	language        *enum.Language
 	last_sign_in_at *time.Time
 	clearedFields   map[string]struct{}
 	account         *pulid.ID
@@ -3433,6 +3434,42 @@ func (m *AdminMutation) ResetDisabled() {
 	m.disabled = nil
 }
 
+// SetLanguage sets the "language" field.
+func (m *AdminMutation) SetLanguage(e enum.Language) {
+	m.language = &e
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *AdminMutation) Language() (r enum.Language, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the Admin entity.
+// If the Admin object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AdminMutation) OldLanguage(ctx context.Context) (v enum.Language, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *AdminMutation) ResetLanguage() {
+	m.language = nil
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (m *AdminMutation) SetLastSignInAt(t time.Time) {
 	m.last_sign_in_at = &t
@@ -3651,7 +3688,7 @@ func (m *AdminMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AdminMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, admin.FieldCreatedAt)
 	}
@@ -3678,6 +3715,9 @@ func (m *AdminMutation) Fields() []string {
 	}
 	if m.disabled != nil {
 		fields = append(fields, admin.FieldDisabled)
+	}
+	if m.language != nil {
+		fields = append(fields, admin.FieldLanguage)
 	}
 	if m.last_sign_in_at != nil {
 		fields = append(fields, admin.FieldLastSignInAt)
@@ -3708,6 +3748,8 @@ func (m *AdminMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case admin.FieldDisabled:
 		return m.Disabled()
+	case admin.FieldLanguage:
+		return m.Language()
 	case admin.FieldLastSignInAt:
 		return m.LastSignInAt()
 	}
@@ -3737,6 +3779,8 @@ func (m *AdminMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPasswordHash(ctx)
 	case admin.FieldDisabled:
 		return m.OldDisabled(ctx)
+	case admin.FieldLanguage:
+		return m.OldLanguage(ctx)
 	case admin.FieldLastSignInAt:
 		return m.OldLastSignInAt(ctx)
 	}
@@ -3810,6 +3854,13 @@ func (m *AdminMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDisabled(v)
+		return nil
+	case admin.FieldLanguage:
+		v, ok := value.(enum.Language)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
 		return nil
 	case admin.FieldLastSignInAt:
 		v, ok := value.(time.Time)
@@ -3923,6 +3974,9 @@ func (m *AdminMutation) ResetField(name string) error {
 		return nil
 	case admin.FieldDisabled:
 		m.ResetDisabled()
+		return nil
+	case admin.FieldLanguage:
+		m.ResetLanguage()
 		return nil
 	case admin.FieldLastSignInAt:
 		m.ResetLastSignInAt()

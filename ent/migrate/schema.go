@@ -148,6 +148,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"OWNER", "ADMIN", "VIEWER"}},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "disabled", Type: field.TypeBool, Default: false},
+		{Name: "language", Type: field.TypeEnum, Enums: []string{"EN", "DE", "ES", "FR", "IT", "NL", "CS", "SK"}, Default: "EN"},
 		{Name: "last_sign_in_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 	}
@@ -159,7 +160,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "admins_accounts_account",
-				Columns:    []*schema.Column{AdminsColumns[10]},
+				Columns:    []*schema.Column{AdminsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -168,12 +169,12 @@ var (
 			{
 				Name:    "admin_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{AdminsColumns[10]},
+				Columns: []*schema.Column{AdminsColumns[11]},
 			},
 			{
 				Name:    "admin_account_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{AdminsColumns[10], AdminsColumns[5]},
+				Columns: []*schema.Column{AdminsColumns[11], AdminsColumns[5]},
 			},
 		},
 	}

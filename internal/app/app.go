@@ -187,8 +187,12 @@ type App struct {
 	// Feed hands every write's audit record to this instance's
 	// subscribers; Run starts it.
 	Feed *feed.Hub
-	// Webhooks manages the accounts' webhook endpoints.
-	Webhooks *webhook.Endpoints
+	// Webhooks manages the accounts' webhook endpoints; Dispatcher turns
+	// the feed into their deliveries and WebhookSender posts them (Run
+	// starts both, tests call RunOnce).
+	Webhooks      *webhook.Endpoints
+	Dispatcher    *webhook.Dispatcher
+	WebhookSender *webhook.Sender
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
@@ -269,7 +273,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fc.PostgresURL = cfg.DatabaseURL
 	}
 	a.Feed = feed.New(fc)
-	client.AuditEvent.Use(a.Feed.Hook())
+	a.Dispatcher = webhook.NewDispatcher(client, a.Feed, cfg.Logger)
+	// A commit wakes this instance's hub and webhook dispatcher; the
+	// grant path pays no statement for either.
+	client.AuditEvent.Use(feed.OnCommit(func() { a.Feed.Wake(); a.Dispatcher.Wake() }))
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -311,17 +318,22 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SessionTTL: cfg.SessionTTL,
 		Now:        cfg.Now,
 	}
-	a.Webhooks = &webhook.Endpoints{Keys: keys, Now: cfg.Now, AllowPrivate: cfg.WebhookAllowPrivate}
+	a.WebhookSender = webhook.NewSender(client, keys, mails,
+		webhook.NewHTTPClient(&webhook.Dialer{AllowPrivate: cfg.WebhookAllowPrivate}, webhook.DefaultTimeout), cfg.Now, cfg.Logger)
+	a.Dispatcher.Queued = a.WebhookSender.Wake
+	a.Webhooks = &webhook.Endpoints{Keys: keys, Now: cfg.Now, AllowPrivate: cfg.WebhookAllowPrivate, Wake: a.WebhookSender.Wake}
 	a.handler = clients.Handler(a.routes(cfg, grants, docs, admins))
 	return a, nil
 }
 
-// Run reads the change feed, sends queued mail and sweeps old records
-// until ctx ends.
+// Run reads the change feed, turns it into webhook deliveries and posts
+// them, sends queued mail and sweeps old records until ctx ends.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.sweepEvery(ctx, time.Hour) })
 	wg.Go(func() { a.Feed.Run(ctx) })
+	wg.Go(func() { a.Dispatcher.Run(ctx, time.Second, 50*time.Millisecond) })
+	wg.Go(func() { a.WebhookSender.Run(ctx, time.Second) })
 	a.Mailer.Run(ctx, time.Second)
 	wg.Wait()
 }

@@ -109,8 +109,14 @@ func (s *Endpoints) Create(ctx context.Context, c *ent.Client, in Input) (*ent.W
 	if err != nil {
 		return nil, "", err
 	}
+	// Microseconds, which PostgreSQL keeps: the endpoint receives the
+	// records written from its creation on, compared on both databases
+	// alike.
+	now := s.Now().UTC().Truncate(time.Microsecond)
 	create := c.WebhookEndpoint.Create().
 		SetID(id).
+		SetCreatedAt(now).
+		SetUpdatedAt(now).
 		SetURL(*in.URL).
 		SetEventTypes(eventTypes(in.EventTypes)).
 		SetSecretKeyID(keyID).
@@ -118,7 +124,6 @@ func (s *Endpoints) Create(ctx context.Context, c *ent.Client, in Input) (*ent.W
 	if in.Description != nil && *in.Description != "" {
 		create.SetDescription(*in.Description)
 	}
-	now := s.Now()
 	e, err := audit.Save(ctx, c, now, enum.AuditWebhookEndpointCreated, create.Mutation(), create.Save)
 	return e, secret, err
 }
