@@ -38,6 +38,8 @@ type Admin struct {
 	PasswordHash *string `json:"-"`
 	// A disabled admin cannot sign in, and its sessions stop.
 	Disabled bool `json:"disabled,omitempty"`
+	// The language of the admin's mails: the one it was invited in (EN for admins from before it was kept).
+	Language enum.Language `json:"language,omitempty"`
 	// When the admin last signed in.
 	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -102,7 +104,7 @@ func (*Admin) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case admin.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case admin.FieldName, admin.FieldEmail, admin.FieldRole, admin.FieldPasswordHash:
+		case admin.FieldName, admin.FieldEmail, admin.FieldRole, admin.FieldPasswordHash, admin.FieldLanguage:
 			values[i] = new(sql.NullString)
 		case admin.FieldCreatedAt, admin.FieldUpdatedAt, admin.FieldLastSignInAt:
 			values[i] = new(sql.NullTime)
@@ -181,6 +183,12 @@ func (_m *Admin) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field disabled", values[i])
 			} else if value.Valid {
 				_m.Disabled = value.Bool
+			}
+		case admin.FieldLanguage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field language", values[i])
+			} else if value.Valid {
+				_m.Language = enum.Language(value.String)
 			}
 		case admin.FieldLastSignInAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -265,6 +273,9 @@ func (_m *Admin) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("disabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Disabled))
+	builder.WriteString(", ")
+	builder.WriteString("language=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Language))
 	builder.WriteString(", ")
 	if v := _m.LastSignInAt; v != nil {
 		builder.WriteString("last_sign_in_at=")

@@ -122,6 +122,20 @@ func (_c *AdminCreate) SetNillableDisabled(v *bool) *AdminCreate {
 	return _c
 }
 
+// SetLanguage sets the "language" field.
+func (_c *AdminCreate) SetLanguage(v enum.Language) *AdminCreate {
+	_c.mutation.SetLanguage(v)
+	return _c
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_c *AdminCreate) SetNillableLanguage(v *enum.Language) *AdminCreate {
+	if v != nil {
+		_c.SetLanguage(*v)
+	}
+	return _c
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (_c *AdminCreate) SetLastSignInAt(v time.Time) *AdminCreate {
 	_c.mutation.SetLastSignInAt(v)
@@ -244,6 +258,10 @@ func (_c *AdminCreate) defaults() error {
 		v := admin.DefaultDisabled
 		_c.mutation.SetDisabled(v)
 	}
+	if _, ok := _c.mutation.Language(); !ok {
+		v := admin.DefaultLanguage
+		_c.mutation.SetLanguage(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if admin.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized admin.DefaultID (forgotten import ent/runtime?)")
@@ -294,6 +312,14 @@ func (_c *AdminCreate) check() error {
 	}
 	if _, ok := _c.mutation.Disabled(); !ok {
 		return &ValidationError{Name: "disabled", err: errors.New(`ent: missing required field "Admin.disabled"`)}
+	}
+	if _, ok := _c.mutation.Language(); !ok {
+		return &ValidationError{Name: "language", err: errors.New(`ent: missing required field "Admin.language"`)}
+	}
+	if v, ok := _c.mutation.Language(); ok {
+		if err := admin.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Admin.language": %w`, err)}
+		}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Admin.account"`)}
@@ -365,6 +391,10 @@ func (_c *AdminCreate) createSpec() (*Admin, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Disabled(); ok {
 		_spec.SetField(admin.FieldDisabled, field.TypeBool, value)
 		_node.Disabled = value
+	}
+	if value, ok := _c.mutation.Language(); ok {
+		_spec.SetField(admin.FieldLanguage, field.TypeEnum, value)
+		_node.Language = value
 	}
 	if value, ok := _c.mutation.LastSignInAt(); ok {
 		_spec.SetField(admin.FieldLastSignInAt, field.TypeTime, value)
@@ -567,6 +597,18 @@ func (u *AdminUpsert) UpdateDisabled() *AdminUpsert {
 	return u
 }
 
+// SetLanguage sets the "language" field.
+func (u *AdminUpsert) SetLanguage(v enum.Language) *AdminUpsert {
+	u.Set(admin.FieldLanguage, v)
+	return u
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *AdminUpsert) UpdateLanguage() *AdminUpsert {
+	u.SetExcluded(admin.FieldLanguage)
+	return u
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (u *AdminUpsert) SetLastSignInAt(v time.Time) *AdminUpsert {
 	u.Set(admin.FieldLastSignInAt, v)
@@ -748,6 +790,20 @@ func (u *AdminUpsertOne) SetDisabled(v bool) *AdminUpsertOne {
 func (u *AdminUpsertOne) UpdateDisabled() *AdminUpsertOne {
 	return u.Update(func(s *AdminUpsert) {
 		s.UpdateDisabled()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *AdminUpsertOne) SetLanguage(v enum.Language) *AdminUpsertOne {
+	return u.Update(func(s *AdminUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *AdminUpsertOne) UpdateLanguage() *AdminUpsertOne {
+	return u.Update(func(s *AdminUpsert) {
+		s.UpdateLanguage()
 	})
 }
 
@@ -1102,6 +1158,20 @@ func (u *AdminUpsertBulk) SetDisabled(v bool) *AdminUpsertBulk {
 func (u *AdminUpsertBulk) UpdateDisabled() *AdminUpsertBulk {
 	return u.Update(func(s *AdminUpsert) {
 		s.UpdateDisabled()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *AdminUpsertBulk) SetLanguage(v enum.Language) *AdminUpsertBulk {
+	return u.Update(func(s *AdminUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *AdminUpsertBulk) UpdateLanguage() *AdminUpsertBulk {
+	return u.Update(func(s *AdminUpsert) {
+		s.UpdateLanguage()
 	})
 }
 

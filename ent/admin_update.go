@@ -136,6 +136,20 @@ func (_u *AdminUpdate) SetNillableDisabled(v *bool) *AdminUpdate {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *AdminUpdate) SetLanguage(v enum.Language) *AdminUpdate {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *AdminUpdate) SetNillableLanguage(v *enum.Language) *AdminUpdate {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (_u *AdminUpdate) SetLastSignInAt(v time.Time) *AdminUpdate {
 	_u.mutation.SetLastSignInAt(v)
@@ -292,6 +306,11 @@ func (_u *AdminUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Admin.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Language(); ok {
+		if err := admin.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Admin.language": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Admin.account"`)
 	}
@@ -342,6 +361,9 @@ func (_u *AdminUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Disabled(); ok {
 		_spec.SetField(admin.FieldDisabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(admin.FieldLanguage, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.LastSignInAt(); ok {
 		_spec.SetField(admin.FieldLastSignInAt, field.TypeTime, value)
@@ -564,6 +586,20 @@ func (_u *AdminUpdateOne) SetNillableDisabled(v *bool) *AdminUpdateOne {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *AdminUpdateOne) SetLanguage(v enum.Language) *AdminUpdateOne {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *AdminUpdateOne) SetNillableLanguage(v *enum.Language) *AdminUpdateOne {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (_u *AdminUpdateOne) SetLastSignInAt(v time.Time) *AdminUpdateOne {
 	_u.mutation.SetLastSignInAt(v)
@@ -733,6 +769,11 @@ func (_u *AdminUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Admin.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Language(); ok {
+		if err := admin.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Admin.language": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Admin.account"`)
 	}
@@ -800,6 +841,9 @@ func (_u *AdminUpdateOne) sqlSave(ctx context.Context) (_node *Admin, err error)
 	}
 	if value, ok := _u.mutation.Disabled(); ok {
 		_spec.SetField(admin.FieldDisabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(admin.FieldLanguage, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.LastSignInAt(); ok {
 		_spec.SetField(admin.FieldLastSignInAt, field.TypeTime, value)

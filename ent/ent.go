@@ -26,6 +26,9 @@ import (
 	"github.com/latchkey/latchkey/ent/redeembucket"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/ent/webhookdelivery"
+	"github.com/latchkey/latchkey/ent/webhookdispatch"
+	"github.com/latchkey/latchkey/ent/webhookendpoint"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -86,20 +89,23 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apitoken.Table:       apitoken.ValidColumn,
-			accessevent.Table:    accessevent.ValidColumn,
-			account.Table:        account.ValidColumn,
-			admin.Table:          admin.ValidColumn,
-			admincode.Table:      admincode.ValidColumn,
-			auditevent.Table:     auditevent.ValidColumn,
-			device.Table:         device.ValidColumn,
-			idempotencykey.Table: idempotencykey.ValidColumn,
-			invitation.Table:     invitation.ValidColumn,
-			outbox.Table:         outbox.ValidColumn,
-			permission.Table:     permission.ValidColumn,
-			redeembucket.Table:   redeembucket.ValidColumn,
-			redeemfailure.Table:  redeemfailure.ValidColumn,
-			user.Table:           user.ValidColumn,
+			apitoken.Table:        apitoken.ValidColumn,
+			accessevent.Table:     accessevent.ValidColumn,
+			account.Table:         account.ValidColumn,
+			admin.Table:           admin.ValidColumn,
+			admincode.Table:       admincode.ValidColumn,
+			auditevent.Table:      auditevent.ValidColumn,
+			device.Table:          device.ValidColumn,
+			idempotencykey.Table:  idempotencykey.ValidColumn,
+			invitation.Table:      invitation.ValidColumn,
+			outbox.Table:          outbox.ValidColumn,
+			permission.Table:      permission.ValidColumn,
+			redeembucket.Table:    redeembucket.ValidColumn,
+			redeemfailure.Table:   redeemfailure.ValidColumn,
+			user.Table:            user.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
+			webhookdispatch.Table: webhookdispatch.ValidColumn,
+			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

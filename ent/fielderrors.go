@@ -18,6 +18,8 @@ import (
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/redeemfailure"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/ent/webhookdelivery"
+	"github.com/latchkey/latchkey/ent/webhookendpoint"
 )
 
 // FieldErrors runs the validators of every field set in the mutation and
@@ -93,6 +95,11 @@ func (m *AdminMutation) FieldErrors() error {
 	if v, ok := m.Role(); ok {
 		if err := admin.RoleValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Admin.role": %w`, err)})
+		}
+	}
+	if v, ok := m.Language(); ok {
+		if err := admin.LanguageValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Admin.language": %w`, err)})
 		}
 	}
 	return errors.Join(errs...)
@@ -253,6 +260,47 @@ func (m *UserMutation) FieldErrors() error {
 	if v, ok := m.Origin(); ok {
 		if err := user.OriginValidator(v); err != nil {
 			errs = append(errs, &ValidationError{Name: "origin", err: fmt.Errorf(`ent: validator failed for field "User.origin": %w`, err)})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FieldErrors runs the validators of every field set in the mutation and
+// joins (errors.Join) one ValidationError per failing field, or is nil.
+func (m *WebhookDeliveryMutation) FieldErrors() error {
+	var errs []error
+	if v, ok := m.EventType(); ok {
+		if err := webhookdelivery.EventTypeValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "event_type", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.event_type": %w`, err)})
+		}
+	}
+	if v, ok := m.Status(); ok {
+		if err := webhookdelivery.StatusValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "WebhookDelivery.status": %w`, err)})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FieldErrors runs the validators of every field set in the mutation and
+// joins (errors.Join) one ValidationError per failing field, or is nil.
+func (m *WebhookDispatchMutation) FieldErrors() error {
+	var errs []error
+	return errors.Join(errs...)
+}
+
+// FieldErrors runs the validators of every field set in the mutation and
+// joins (errors.Join) one ValidationError per failing field, or is nil.
+func (m *WebhookEndpointMutation) FieldErrors() error {
+	var errs []error
+	if v, ok := m.URL(); ok {
+		if err := webhookendpoint.URLValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "url", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.url": %w`, err)})
+		}
+	}
+	if v, ok := m.Description(); ok {
+		if err := webhookendpoint.DescriptionValidator(v); err != nil {
+			errs = append(errs, &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "WebhookEndpoint.description": %w`, err)})
 		}
 	}
 	return errors.Join(errs...)

@@ -687,6 +687,12 @@ type AdminWhereInput struct {
 	Disabled    *bool `json:"disabled,omitempty"`
 	DisabledNEQ *bool `json:"disabledNEQ,omitempty"`
 
+	// "language" field predicates.
+	Language      *enum.Language  `json:"language,omitempty"`
+	LanguageNEQ   *enum.Language  `json:"languageNEQ,omitempty"`
+	LanguageIn    []enum.Language `json:"languageIn,omitempty"`
+	LanguageNotIn []enum.Language `json:"languageNotIn,omitempty"`
+
 	// "last_sign_in_at" field predicates.
 	LastSignInAt       *time.Time  `json:"lastSignInAt,omitempty"`
 	LastSignInAtNEQ    *time.Time  `json:"lastSignInAtNEQ,omitempty"`
@@ -938,6 +944,18 @@ func (i *AdminWhereInput) P() (predicate.Admin, error) {
 	}
 	if i.DisabledNEQ != nil {
 		predicates = append(predicates, admin.DisabledNEQ(*i.DisabledNEQ))
+	}
+	if i.Language != nil {
+		predicates = append(predicates, admin.LanguageEQ(*i.Language))
+	}
+	if i.LanguageNEQ != nil {
+		predicates = append(predicates, admin.LanguageNEQ(*i.LanguageNEQ))
+	}
+	if len(i.LanguageIn) > 0 {
+		predicates = append(predicates, admin.LanguageIn(i.LanguageIn...))
+	}
+	if len(i.LanguageNotIn) > 0 {
+		predicates = append(predicates, admin.LanguageNotIn(i.LanguageNotIn...))
 	}
 	if i.LastSignInAt != nil {
 		predicates = append(predicates, admin.LastSignInAtEQ(*i.LastSignInAt))

@@ -42,6 +42,12 @@ type Tx struct {
 	RedeemFailure *RedeemFailureClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookDispatch is the client for interacting with the WebhookDispatch builders.
+	WebhookDispatch *WebhookDispatchClient
+	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
+	WebhookEndpoint *WebhookEndpointClient
 
 	// lazily loaded.
 	client     *Client
@@ -187,6 +193,9 @@ func (tx *Tx) init() {
 	tx.RedeemBucket = NewRedeemBucketClient(tx.config)
 	tx.RedeemFailure = NewRedeemFailureClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookDispatch = NewWebhookDispatchClient(tx.config)
+	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

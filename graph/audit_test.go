@@ -70,6 +70,7 @@ type auditRun struct {
 	user, device, inv, code, appToken string
 	admin, session, sessionSecret     string
 	apiToken                          string
+	webhook                           string
 	perms, devices                    []string
 	// secrets are the codes and tokens the steps saw, and the hashes
 	// stored for them: no audit row may hold one.
@@ -298,6 +299,55 @@ var auditSteps = []struct {
 		r.do(t, r.sessionSecret, `mutation { signOut { revokedID } }`, nil, nil)
 		return &auditWant{action: "SIGNED_OUT", actor: &auditActor{Kind: "ADMIN", ID: &r.admin, TokenID: &r.session, Name: "Grace H."},
 			targets: []string{r.session, r.admin}, changes: map[string][2]any{"kind": {"SESSION", nil}, "name": {"session", nil}}}
+	}},
+	{"createWebhookEndpoint", func(t *testing.T, r *auditRun) *auditWant {
+		var out struct {
+			CreateWebhookEndpoint struct {
+				Secret   string
+				Endpoint struct{ ID string }
+			}
+		}
+		r.do(t, r.acme.Token, `mutation($in: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $in) { secret endpoint { id } } }`,
+			map[string]any{"in": map[string]any{"url": "https://hooks.example.com/in", "description": "CRM", "eventTypes": []string{"USER_CREATED", "PERMISSIONS_GRANTED"}}}, &out)
+		r.webhook = out.CreateWebhookEndpoint.Endpoint.ID
+		r.secrets = append(r.secrets, out.CreateWebhookEndpoint.Secret, strings.TrimPrefix(out.CreateWebhookEndpoint.Secret, "whsec_"))
+		return &auditWant{action: "WEBHOOK_ENDPOINT_CREATED", targets: []string{r.webhook}, changes: map[string][2]any{
+			"url": {nil, "https://hooks.example.com/in"}, "description": {nil, "CRM"}, "eventTypes": {nil, []string{"USER_CREATED", "PERMISSIONS_GRANTED"}}, "enabled": {nil, true}}}
+	}},
+	{"updateWebhookEndpoint", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, `mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {url: "https://hooks.example.com/v2", description: "CRM", eventTypes: [USER_DELETED]}) { endpoint { id } } }`,
+			map[string]any{"id": r.webhook}, nil)
+		return &auditWant{action: "WEBHOOK_ENDPOINT_UPDATED", targets: []string{r.webhook}, changes: map[string][2]any{
+			"url": {"https://hooks.example.com/in", "https://hooks.example.com/v2"}, "eventTypes": {[]string{"USER_CREATED", "PERMISSIONS_GRANTED"}, []string{"USER_DELETED"}}}}
+	}},
+	{"rotateWebhookSecret", func(t *testing.T, r *auditRun) *auditWant {
+		var out struct{ RotateWebhookSecret struct{ Secret string } }
+		r.do(t, r.acme.Token, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { previousSecretUntil } } }`, map[string]any{"id": r.webhook}, &out)
+		r.secrets = append(r.secrets, out.RotateWebhookSecret.Secret, strings.TrimPrefix(out.RotateWebhookSecret.Secret, "whsec_"))
+		return &auditWant{action: "WEBHOOK_SECRET_ROTATED", targets: []string{r.webhook}}
+	}},
+	{"disableWebhookEndpoint", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, `mutation($id: ID!) { disableWebhookEndpoint(id: $id, reason: "maintenance") { endpoint { id } } }`, map[string]any{"id": r.webhook}, nil)
+		return &auditWant{action: "WEBHOOK_ENDPOINT_DISABLED", targets: []string{r.webhook}, changes: map[string][2]any{
+			"enabled": {true, false}, "disabledAt": {nil, r.e.Now().UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)}, "disabledReason": {nil, "maintenance"}}}
+	}},
+	{"enableWebhookEndpoint", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, `mutation($id: ID!) { enableWebhookEndpoint(id: $id) { endpoint { id } } }`, map[string]any{"id": r.webhook}, nil)
+		return &auditWant{action: "WEBHOOK_ENDPOINT_ENABLED", targets: []string{r.webhook}, changes: map[string][2]any{
+			"enabled": {false, true}, "disabledAt": {r.e.Now().UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), nil}, "disabledReason": {"maintenance", nil}}}
+	}},
+	{"redeliverWebhook", func(t *testing.T, r *auditRun) *auditWant {
+		// A delivery as the dispatcher writes it (internal/webhook).
+		d := r.e.App.Client.WebhookDelivery.Create().SetAccountID(r.acme.ID).SetEndpointID(pulid.ID(r.webhook)).SetEventID("1.aud_x").
+			SetEventType(enum.AuditUserDeleted).SetPayload("{}").SetNextAttemptAt(r.e.Now()).SetStatus(enum.WebhookFailed).
+			SaveX(auth.SystemContext(context.Background()))
+		r.do(t, r.acme.Token, `mutation($id: ID!) { redeliverWebhook(id: $id) { delivery { status } } }`, map[string]any{"id": d.ID}, nil)
+		return &auditWant{action: "WEBHOOK_REDELIVERED", targets: []string{string(d.ID), r.webhook}}
+	}},
+	{"deleteWebhookEndpoint", func(t *testing.T, r *auditRun) *auditWant {
+		r.do(t, r.acme.Token, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { deletedID } }`, map[string]any{"id": r.webhook}, nil)
+		return &auditWant{action: "WEBHOOK_ENDPOINT_DELETED", targets: []string{r.webhook}, changes: map[string][2]any{
+			"url": {"https://hooks.example.com/v2", nil}, "eventTypes": {[]string{"USER_DELETED"}, nil}}}
 	}},
 	{"deleteAdmin", func(t *testing.T, r *auditRun) *auditWant {
 		r.do(t, r.acme.Token, deleteAdmin, map[string]any{"input": map[string]any{"id": r.admin}}, nil)

@@ -13,6 +13,8 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/ent/webhookdelivery"
+	"github.com/latchkey/latchkey/ent/webhookendpoint"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -27,6 +29,8 @@ var nodeTables = map[string]string{
 	"tok": apitoken.Table,
 	"adm": admin.Table,
 	"aud": auditevent.Table,
+	"whe": webhookendpoint.Table,
+	"whd": webhookdelivery.Table,
 }
 
 // nodeType finds the table of an ID; an ID with an unknown prefix is simply

@@ -37,6 +37,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldDisabled holds the string denoting the disabled field in the database.
 	FieldDisabled = "disabled"
+	// FieldLanguage holds the string denoting the language field in the database.
+	FieldLanguage = "language"
 	// FieldLastSignInAt holds the string denoting the last_sign_in_at field in the database.
 	FieldLastSignInAt = "last_sign_in_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldRole,
 	FieldPasswordHash,
 	FieldDisabled,
+	FieldLanguage,
 	FieldLastSignInAt,
 }
 
@@ -128,6 +131,18 @@ func RoleValidator(r enum.AdminRole) error {
 		return nil
 	default:
 		return fmt.Errorf("admin: invalid enum value for role field: %q", r)
+	}
+}
+
+const DefaultLanguage enum.Language = "EN"
+
+// LanguageValidator is a validator for the "language" field enum values. It is called by the builders before save.
+func LanguageValidator(l enum.Language) error {
+	switch l {
+	case "EN", "DE", "ES", "FR", "IT", "NL", "CS", "SK":
+		return nil
+	default:
+		return fmt.Errorf("admin: invalid enum value for language field: %q", l)
 	}
 }
 
@@ -182,6 +197,11 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByDisabled orders the results by the disabled field.
 func ByDisabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDisabled, opts...).ToFunc()
+}
+
+// ByLanguage orders the results by the language field.
+func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
 }
 
 // ByLastSignInAt orders the results by the last_sign_in_at field.
@@ -250,4 +270,11 @@ var (
 	_ graphql.Marshaler = (*enum.AdminRole)(nil)
 	// enum.AdminRole must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*enum.AdminRole)(nil)
+)
+
+var (
+	// enum.Language must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.Language)(nil)
+	// enum.Language must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.Language)(nil)
 )

@@ -537,6 +537,36 @@ func DisabledNEQ(v bool) predicate.Admin {
 	return predicate.Admin(sql.FieldNEQ(FieldDisabled, v))
 }
 
+// LanguageEQ applies the EQ predicate on the "language" field.
+func LanguageEQ(v enum.Language) predicate.Admin {
+	vc := v
+	return predicate.Admin(sql.FieldEQ(FieldLanguage, vc))
+}
+
+// LanguageNEQ applies the NEQ predicate on the "language" field.
+func LanguageNEQ(v enum.Language) predicate.Admin {
+	vc := v
+	return predicate.Admin(sql.FieldNEQ(FieldLanguage, vc))
+}
+
+// LanguageIn applies the In predicate on the "language" field.
+func LanguageIn(vs ...enum.Language) predicate.Admin {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Admin(sql.FieldIn(FieldLanguage, v...))
+}
+
+// LanguageNotIn applies the NotIn predicate on the "language" field.
+func LanguageNotIn(vs ...enum.Language) predicate.Admin {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Admin(sql.FieldNotIn(FieldLanguage, v...))
+}
+
 // LastSignInAtEQ applies the EQ predicate on the "last_sign_in_at" field.
 func LastSignInAtEQ(v time.Time) predicate.Admin {
 	return predicate.Admin(sql.FieldEQ(FieldLastSignInAt, v))

@@ -148,6 +148,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"OWNER", "ADMIN", "VIEWER"}},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "disabled", Type: field.TypeBool, Default: false},
+		{Name: "language", Type: field.TypeEnum, Enums: []string{"EN", "DE", "ES", "FR", "IT", "NL", "CS", "SK"}, Default: "EN"},
 		{Name: "last_sign_in_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString},
 	}
@@ -159,7 +160,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "admins_accounts_account",
-				Columns:    []*schema.Column{AdminsColumns[10]},
+				Columns:    []*schema.Column{AdminsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -168,12 +169,12 @@ var (
 			{
 				Name:    "admin_account_id",
 				Unique:  false,
-				Columns: []*schema.Column{AdminsColumns[10]},
+				Columns: []*schema.Column{AdminsColumns[11]},
 			},
 			{
 				Name:    "admin_account_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{AdminsColumns[10], AdminsColumns[5]},
+				Columns: []*schema.Column{AdminsColumns[11], AdminsColumns[5]},
 			},
 		},
 	}
@@ -227,7 +228,7 @@ var (
 		{Name: "actor_id", Type: field.TypeString, Nullable: true},
 		{Name: "actor_token_id", Type: field.TypeString, Nullable: true},
 		{Name: "actor_name", Type: field.TypeString},
-		{Name: "action", Type: field.TypeEnum, Enums: []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED", "DEVICE_OPERATED"}},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED", "DEVICE_OPERATED", "WEBHOOK_ENDPOINT_CREATED", "WEBHOOK_ENDPOINT_UPDATED", "WEBHOOK_ENDPOINT_DISABLED", "WEBHOOK_ENDPOINT_ENABLED", "WEBHOOK_ENDPOINT_DELETED", "WEBHOOK_SECRET_ROTATED", "WEBHOOK_REDELIVERED"}},
 		{Name: "targets", Type: field.TypeJSON},
 		{Name: "changes", Type: field.TypeJSON},
 		{Name: "request_id", Type: field.TypeString},
@@ -582,6 +583,115 @@ var (
 			},
 		},
 	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "event_id", Type: field.TypeString},
+		{Name: "event_type", Type: field.TypeEnum, Enums: []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "DEVICE_CREATED", "DEVICE_UPDATED", "DEVICE_DELETED", "PERMISSIONS_GRANTED", "PERMISSION_UPDATED", "PERMISSION_REVOKED", "INVITATION_RESENT", "INVITATION_REDEEMED", "ADMIN_INVITED", "ADMIN_UPDATED", "ADMIN_DELETED", "ADMIN_PASSWORD_SET", "SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "API_TOKEN_CREATED", "API_TOKEN_REVOKED", "APP_TOKEN_REVOKED", "DEVICE_OPERATED", "WEBHOOK_ENDPOINT_CREATED", "WEBHOOK_ENDPOINT_UPDATED", "WEBHOOK_ENDPOINT_DISABLED", "WEBHOOK_ENDPOINT_ENABLED", "WEBHOOK_ENDPOINT_DELETED", "WEBHOOK_SECRET_ROTATED", "WEBHOOK_REDELIVERED"}},
+		{Name: "payload", Type: field.TypeString, Size: 2147483647},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "DELIVERED", "FAILED"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "last_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_status_code", Type: field.TypeInt, Nullable: true},
+		{Name: "last_duration_ms", Type: field.TypeInt, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString},
+		{Name: "endpoint_id", Type: field.TypeString},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_deliveries_accounts_account",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[15]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "webhook_deliveries_webhook_endpoints_deliveries",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[16]},
+				RefColumns: []*schema.Column{WebhookEndpointsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_endpoint_id_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[16], WebhookDeliveriesColumns[3]},
+			},
+			{
+				Name:    "webhookdelivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[8]},
+			},
+			{
+				Name:    "webhookdelivery_account_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[15], WebhookDeliveriesColumns[1]},
+			},
+		},
+	}
+	// WebhookDispatchColumns holds the columns for the "webhook_dispatch" table.
+	WebhookDispatchColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 16},
+		{Name: "cursor_n", Type: field.TypeInt64},
+		{Name: "cursor_id", Type: field.TypeString},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// WebhookDispatchTable holds the schema information for the "webhook_dispatch" table.
+	WebhookDispatchTable = &schema.Table{
+		Name:       "webhook_dispatch",
+		Columns:    WebhookDispatchColumns,
+		PrimaryKey: []*schema.Column{WebhookDispatchColumns[0]},
+	}
+	// WebhookEndpointsColumns holds the columns for the "webhook_endpoints" table.
+	WebhookEndpointsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "url", Type: field.TypeString, Size: 2048},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "event_types", Type: field.TypeJSON},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "disabled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "disabled_reason", Type: field.TypeString, Nullable: true},
+		{Name: "secret_key_id", Type: field.TypeString},
+		{Name: "sealed_secret", Type: field.TypeBytes},
+		{Name: "previous_sealed_secret", Type: field.TypeBytes, Nullable: true},
+		{Name: "previous_secret_key_id", Type: field.TypeString, Nullable: true},
+		{Name: "previous_secret_until", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString},
+	}
+	// WebhookEndpointsTable holds the schema information for the "webhook_endpoints" table.
+	WebhookEndpointsTable = &schema.Table{
+		Name:       "webhook_endpoints",
+		Columns:    WebhookEndpointsColumns,
+		PrimaryKey: []*schema.Column{WebhookEndpointsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_endpoints_accounts_account",
+				Columns:    []*schema.Column{WebhookEndpointsColumns[14]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookendpoint_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookEndpointsColumns[14]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
@@ -598,6 +708,9 @@ var (
 		RedeemBucketsTable,
 		RedeemFailuresTable,
 		UsersTable,
+		WebhookDeliveriesTable,
+		WebhookDispatchTable,
+		WebhookEndpointsTable,
 	}
 )
 
@@ -643,4 +756,10 @@ func init() {
 		Table: "redeem_failures",
 	}
 	UsersTable.ForeignKeys[0].RefTable = AccountsTable
+	WebhookDeliveriesTable.ForeignKeys[0].RefTable = AccountsTable
+	WebhookDeliveriesTable.ForeignKeys[1].RefTable = WebhookEndpointsTable
+	WebhookDispatchTable.Annotation = &entsql.Annotation{
+		Table: "webhook_dispatch",
+	}
+	WebhookEndpointsTable.ForeignKeys[0].RefTable = AccountsTable
 }

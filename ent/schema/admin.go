@@ -49,6 +49,11 @@ func (Admin) Fields() []ent.Field {
 		field.Bool("disabled").
 			Default(false).
 			Comment("A disabled admin cannot sign in, and its sessions stop."),
+		field.Enum("language").
+			GoType(enum.Language("")).
+			Default(string(enum.LanguageEN)).
+			Annotations(entgql.Type("Language")).
+			Comment("The language of the admin's mails: the one it was invited in (EN for admins from before it was kept)."),
 		field.Time("last_sign_in_at").
 			Optional().
 			Nillable().

@@ -54,6 +54,33 @@ type CreateUserPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The endpoint to create.
+type CreateWebhookEndpointInput struct {
+	// Where the events are posted: an http or https URL (at most 2048
+	// characters) without a user name or password. Loopback, private,
+	// link-local, CGNAT, multicast and other internal addresses are refused,
+	// here and, for names, at every connection by the address they resolve to
+	// (unless the server runs with WEBHOOK_ALLOW_PRIVATE=true).
+	URL string `json:"url"`
+	// What the endpoint is for (at most 500 characters).
+	Description *string `json:"description,omitempty"`
+	// The kinds of write to send (at least one).
+	EventTypes []enum.AuditAction `json:"eventTypes"`
+	// Any text of the client's, echoed in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of createWebhookEndpoint.
+type CreateWebhookEndpointPayload struct {
+	// The new endpoint.
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The signing secret: "whsec_" followed by the key in base64, as the
+	// Standard Webhooks libraries take it. Shown only here.
+	Secret string `json:"secret"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 type DeleteAdminInput struct {
 	ID               pulid.ID `json:"id"`
 	ClientMutationID *string  `json:"clientMutationId,omitempty"`
@@ -64,6 +91,14 @@ type DeleteAdminPayload struct {
 	// The ID of the deleted admin.
 	DeletedID        pulid.ID `json:"deletedID"`
 	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+// The result of deleteWebhookEndpoint.
+type DeleteWebhookEndpointPayload struct {
+	// The ID of the deleted endpoint.
+	DeletedID pulid.ID `json:"deletedID"`
+	// The clientMutationId given, if any.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 type InviteAdminInput struct {
@@ -80,6 +115,14 @@ type InviteAdminInput struct {
 type InviteAdminPayload struct {
 	Admin            *ent.Admin `json:"admin"`
 	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+}
+
+// The result of redeliverWebhook.
+type RedeliverWebhookPayload struct {
+	// The delivery, PENDING and due now.
+	Delivery *ent.WebhookDelivery `json:"delivery"`
+	// The clientMutationId given, if any.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // The result of revokeAPIToken.
@@ -102,6 +145,16 @@ type RevokePermissionPayload struct {
 	// was its last live permission).
 	Permission *ent.Permission `json:"permission"`
 	// The clientMutationId argument, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of rotateWebhookSecret.
+type RotateWebhookSecretPayload struct {
+	// The endpoint, with previousSecretUntil set.
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The new signing secret ("whsec_" and the key in base64). Shown only here.
+	Secret string `json:"secret"`
+	// The clientMutationId given, if any.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -186,6 +239,34 @@ type UpdateUserPayload struct {
 	// The user as it is after the change.
 	User *ent.User `json:"user"`
 	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The fields of an endpoint to change; those left out keep their values.
+type UpdateWebhookEndpointInput struct {
+	// The new URL, judged as in createWebhookEndpoint.
+	URL *string `json:"url,omitempty"`
+	// The new description; "" removes it.
+	Description *string `json:"description,omitempty"`
+	// The new event types (at least one).
+	EventTypes []enum.AuditAction `json:"eventTypes,omitempty"`
+	// Any text of the client's, echoed in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of updateWebhookEndpoint.
+type UpdateWebhookEndpointPayload struct {
+	// The endpoint as it is after the change.
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The clientMutationId of the input, if one was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of disableWebhookEndpoint and enableWebhookEndpoint.
+type WebhookEndpointPayload struct {
+	// The endpoint as it is after the change.
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The clientMutationId given, if any.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 

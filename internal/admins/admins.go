@@ -68,7 +68,11 @@ type InviteInput struct {
 // queues a mail with a link that sets the password once, within CodeTTL.
 func (s *Service) Invite(ctx context.Context, c *ent.Client, in InviteInput) (*ent.Admin, error) {
 	now := s.Now()
-	a, err := c.Admin.Create().SetName(in.Name).SetEmail(in.Email).SetRole(in.Role).Save(ctx)
+	create := c.Admin.Create().SetName(in.Name).SetEmail(in.Email).SetRole(in.Role)
+	if in.Language != "" {
+		create.SetLanguage(in.Language)
+	}
+	a, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ import (
 	"github.com/latchkey/latchkey/internal/outbox"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/tokens"
+	"github.com/latchkey/latchkey/internal/webhook"
 )
 
 // Page sizes of every connection.
@@ -160,6 +161,10 @@ type Config struct {
 	// (EVENT_RETENTION); 0 means feed.DefaultRetention. It cannot exceed
 	// AuditRetention: the feed is the audit trail.
 	EventRetention time.Duration
+	// WebhookAllowPrivate lets webhook endpoints point at loopback,
+	// private and other internal addresses (WEBHOOK_ALLOW_PRIVATE), for
+	// tests and development.
+	WebhookAllowPrivate bool
 }
 
 // Failed sign-ins allowed per window, per client address (an office
@@ -182,6 +187,12 @@ type App struct {
 	// Feed hands every write's audit record to this instance's
 	// subscribers; Run starts it.
 	Feed *feed.Hub
+	// Webhooks manages the accounts' webhook endpoints; Dispatcher turns
+	// the feed into their deliveries and WebhookSender posts them (Run
+	// starts both, tests call RunOnce).
+	Webhooks      *webhook.Endpoints
+	Dispatcher    *webhook.Dispatcher
+	WebhookSender *webhook.Sender
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
@@ -262,7 +273,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fc.PostgresURL = cfg.DatabaseURL
 	}
 	a.Feed = feed.New(fc)
-	client.AuditEvent.Use(a.Feed.Hook())
+	a.Dispatcher = webhook.NewDispatcher(client, a.Feed, cfg.Logger)
+	// A commit wakes this instance's hub and webhook dispatcher; the
+	// grant path pays no statement for either.
+	client.AuditEvent.Use(feed.OnCommit(func() { a.Feed.Wake(); a.Dispatcher.Wake() }))
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -304,16 +318,22 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SessionTTL: cfg.SessionTTL,
 		Now:        cfg.Now,
 	}
+	a.WebhookSender = webhook.NewSender(client, keys, mails,
+		webhook.NewHTTPClient(&webhook.Dialer{AllowPrivate: cfg.WebhookAllowPrivate}, webhook.DefaultTimeout), cfg.Now, cfg.Logger)
+	a.Dispatcher.Queued = a.WebhookSender.Wake
+	a.Webhooks = &webhook.Endpoints{Keys: keys, Now: cfg.Now, AllowPrivate: cfg.WebhookAllowPrivate, Wake: a.WebhookSender.Wake}
 	a.handler = clients.Handler(a.routes(cfg, grants, docs, admins))
 	return a, nil
 }
 
-// Run reads the change feed, sends queued mail and sweeps old records
-// until ctx ends.
+// Run reads the change feed, turns it into webhook deliveries and posts
+// them, sends queued mail and sweeps old records until ctx ends.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.sweepEvery(ctx, time.Hour) })
 	wg.Go(func() { a.Feed.Run(ctx) })
+	wg.Go(func() { a.Dispatcher.Run(ctx, time.Second, 50*time.Millisecond) })
+	wg.Go(func() { a.WebhookSender.Run(ctx, time.Second) })
 	a.Mailer.Run(ctx, time.Second)
 	wg.Wait()
 }
@@ -329,7 +349,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents, admins *admins.Service) http.Handler {
-	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins)
+	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins, a.Webhooks)
 	gql := handler.New(schema)
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{Documents: docs})
@@ -353,6 +373,8 @@ func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents,
 		graph.PageLimit{Default: DefaultPageSize, Max: MaxPageSize, Order: map[string]graph.Order{
 			"AccessEventConnection": {Field: "OCCURRED_AT", Direction: "DESC"},
 			"AuditEventConnection":  {Field: "OCCURRED_AT", Direction: "DESC"},
+			// A delivery log reads newest first.
+			"WebhookDeliveryConnection": {Field: "CREATED_AT", Direction: "DESC"},
 		}},
 		limits,
 		graph.MutationGuard{},

@@ -93,6 +93,16 @@ var Authority = map[string]Rule{
 	"Mutation.inviteAdmin":      owners,
 	"Mutation.updateAdmin":      owners,
 	"Mutation.deleteAdmin":      owners,
+
+	// Webhooks (issue #17, item 4).
+	"Query.webhookEndpoints":          staff,
+	"Mutation.createWebhookEndpoint":  managers,
+	"Mutation.updateWebhookEndpoint":  managers,
+	"Mutation.disableWebhookEndpoint": managers,
+	"Mutation.enableWebhookEndpoint":  managers,
+	"Mutation.deleteWebhookEndpoint":  managers,
+	"Mutation.rotateWebhookSecret":    managers,
+	"Mutation.redeliverWebhook":       managers,
 }
 
 // May answers whether v (nil without a token) may call the root field

@@ -19,6 +19,8 @@ import (
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/privacy"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/ent/webhookdelivery"
+	"github.com/latchkey/latchkey/ent/webhookendpoint"
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/pulid"
@@ -189,6 +191,16 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 			return nil, privacy.Denyf("mail is not readable by users")
 		}
 		return rows(v, outbox.AccountID(v.AccountID)), nil
+	case ent.TypeWebhookEndpoint:
+		if v.Role == RoleUser {
+			return nil, privacy.Denyf("webhooks are not readable by users")
+		}
+		return rows(v, webhookendpoint.AccountID(v.AccountID)), nil
+	case ent.TypeWebhookDelivery:
+		if v.Role == RoleUser {
+			return nil, privacy.Denyf("webhooks are not readable by users")
+		}
+		return rows(v, webhookdelivery.AccountID(v.AccountID)), nil
 	}
 	return nil, privacy.Denyf("no tenant filter for %s", typ)
 }

@@ -30,6 +30,14 @@ const (
 	AuditAPITokenRevoked    AuditAction = "API_TOKEN_REVOKED"
 	AuditAppTokenRevoked    AuditAction = "APP_TOKEN_REVOKED"
 	AuditDeviceOperated     AuditAction = "DEVICE_OPERATED"
+
+	AuditWebhookEndpointCreated  AuditAction = "WEBHOOK_ENDPOINT_CREATED"
+	AuditWebhookEndpointUpdated  AuditAction = "WEBHOOK_ENDPOINT_UPDATED"
+	AuditWebhookEndpointDisabled AuditAction = "WEBHOOK_ENDPOINT_DISABLED"
+	AuditWebhookEndpointEnabled  AuditAction = "WEBHOOK_ENDPOINT_ENABLED"
+	AuditWebhookEndpointDeleted  AuditAction = "WEBHOOK_ENDPOINT_DELETED"
+	AuditWebhookSecretRotated    AuditAction = "WEBHOOK_SECRET_ROTATED"
+	AuditWebhookRedelivered      AuditAction = "WEBHOOK_REDELIVERED"
 )
 
 var auditActions = []AuditAction{
@@ -41,7 +49,13 @@ var auditActions = []AuditAction{
 	AuditSignedIn, AuditSignInFailed, AuditSignedOut,
 	AuditAPITokenCreated, AuditAPITokenRevoked, AuditAppTokenRevoked,
 	AuditDeviceOperated,
+	AuditWebhookEndpointCreated, AuditWebhookEndpointUpdated, AuditWebhookEndpointDisabled,
+	AuditWebhookEndpointEnabled, AuditWebhookEndpointDeleted, AuditWebhookSecretRotated,
+	AuditWebhookRedelivered,
 }
+
+// AuditActions lists every audit action, in the order of the contract.
+func AuditActions() []AuditAction { return append([]AuditAction(nil), auditActions...) }
 
 // Values lists the valid audit actions (used by Ent for the column check).
 func (AuditAction) Values() []string { return names(auditActions) }

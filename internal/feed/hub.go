@@ -95,7 +95,12 @@ func New(cfg Config) *Hub {
 
 // Hook wakes the hub when a write appends an audit record: after its
 // transaction commits, or at once for a write outside one.
-func (h *Hub) Hook() ent.Hook {
+func (h *Hub) Hook() ent.Hook { return OnCommit(h.Wake) }
+
+// OnCommit is a hook for audit records that calls wake once the write
+// that appended one is committed (at once for a write outside a
+// transaction): the feed has something new for this instance's readers.
+func OnCommit(wake func()) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			v, err := next.Mutate(ctx, m)
@@ -104,14 +109,14 @@ func (h *Hub) Hook() ent.Hook {
 			}
 			tx, txErr := m.(interface{ Tx() (*ent.Tx, error) }).Tx()
 			if txErr != nil {
-				h.Wake()
+				wake()
 				return v, nil
 			}
 			tx.OnCommit(func(next ent.Committer) ent.Committer {
 				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 					err := next.Commit(ctx, tx)
 					if err == nil {
-						h.Wake()
+						wake()
 					}
 					return err
 				})

@@ -72,15 +72,15 @@ var parsedTemplates = sync.OnceValues(func() (map[string]langTemplates, error) {
 	out := make(map[string]langTemplates, len(Languages))
 	for _, lang := range Languages {
 		file := "templates/" + strings.ToLower(lang) + ".tmpl"
-		tt, err := texttemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.txt.tmpl", "templates/admin-invitation.txt.tmpl", file)
+		tt, err := texttemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.txt.tmpl", "templates/admin-invitation.txt.tmpl", "templates/webhook-disabled.txt.tmpl", file)
 		if err != nil {
 			return nil, fmt.Errorf("mail: parsing %s: %w", file, err)
 		}
-		ht, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.html.tmpl", "templates/admin-invitation.html.tmpl", file)
+		ht, err := htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/invitation.html.tmpl", "templates/admin-invitation.html.tmpl", "templates/webhook-disabled.html.tmpl", file)
 		if err != nil {
 			return nil, fmt.Errorf("mail: parsing %s: %w", file, err)
 		}
-		for _, name := range append(textNames, adminTextNames...) {
+		for _, name := range slices.Concat(textNames, adminTextNames, webhookTextNames) {
 			if tt.Lookup(name) == nil {
 				return nil, fmt.Errorf("mail: %s does not define %q", file, name)
 			}

@@ -113,3 +113,21 @@ func (q Invitations) queue(ctx context.Context, create *ent.OutboxCreate, to, na
 		SetNextAttemptAt(now).
 		Exec(ctx)
 }
+
+// EnqueueWebhookDisabled queues the notice to owner a (of the account
+// named accountName, in a's language) that the webhook endpoint at url was
+// disabled at when its deliveries kept failing, the last with reason.
+func (q Invitations) EnqueueWebhookDisabled(ctx context.Context, c *ent.Client, a *ent.Admin, accountName, url, reason string, at time.Time) error {
+	msg, err := mail.RenderWebhookDisabled(mail.WebhookDisabled{
+		Language:    string(a.Language),
+		AccountName: accountName,
+		AdminName:   a.Name,
+		URL:         url,
+		Reason:      reason,
+		DisabledAt:  at,
+	})
+	if err != nil {
+		return err
+	}
+	return q.queue(ctx, c.Outbox.Create().SetAccountID(a.AccountID), a.Email, a.Name, msg, at)
+}

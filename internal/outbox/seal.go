@@ -104,12 +104,56 @@ func (k *Keys) seal(id pulid.ID, to string, text, html string) (string, []byte, 
 	if err != nil {
 		return "", nil, err
 	}
+	sealed, err := k.sealUnder(plain, additionalData(id, k.current, to))
+	return k.current, sealed, err
+}
+
+// sealUnder encrypts plain under the current key, bound to ad: the
+// nonce, then the ciphertext.
+func (k *Keys) sealUnder(plain, ad []byte) ([]byte, error) {
 	aead := k.aeads[k.current]
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return k.current, aead.Seal(nonce, nonce, plain, additionalData(id, k.current, to)), nil
+	return aead.Seal(nonce, nonce, plain, ad), nil
+}
+
+// openUnder opens what sealUnder sealed under keyID with ad.
+func (k *Keys) openUnder(keyID string, sealed, ad []byte) ([]byte, error) {
+	aead, ok := k.aeads[keyID]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", errUnknownKey, keyID)
+	}
+	if len(sealed) < aead.NonceSize() {
+		return nil, errUnsealable
+	}
+	nonce, ciphertext := sealed[:aead.NonceSize()], sealed[aead.NonceSize():]
+	plain, err := aead.Open(nil, nonce, ciphertext, ad)
+	if err != nil {
+		return nil, errUnsealable
+	}
+	return plain, nil
+}
+
+// secretData binds a sealed secret to its purpose, its row and its key,
+// apart from every mail body (whose data starts "latchkey mail").
+func secretData(purpose string, id pulid.ID, keyID string) []byte {
+	return fmt.Appendf(nil, "latchkey secret\x00%s\x00%s\x00%s", purpose, id, keyID)
+}
+
+// SealSecret seals a secret the server must read back (a webhook
+// endpoint's signing key) under the current key, bound to its purpose and
+// its row: it opens for that row only. It returns the key id and the
+// sealed bytes.
+func (k *Keys) SealSecret(purpose string, id pulid.ID, secret []byte) (string, []byte, error) {
+	sealed, err := k.sealUnder(secret, secretData(purpose, id, k.current))
+	return k.current, sealed, err
+}
+
+// OpenSecret opens what SealSecret sealed for the same purpose and row.
+func (k *Keys) OpenSecret(purpose string, id pulid.ID, keyID string, sealed []byte) ([]byte, error) {
+	return k.openUnder(keyID, sealed, secretData(purpose, id, keyID))
 }
 
 // open returns the message a queued mail holds.
@@ -119,18 +163,9 @@ func (k *Keys) open(m *ent.Outbox) (mail.Message, error) {
 		msg.Text, msg.HTML = m.TextBody, m.HTMLBody
 		return msg, nil
 	}
-	aead, ok := k.aeads[m.KeyID]
-	if !ok {
-		return msg, fmt.Errorf("%w %q", errUnknownKey, m.KeyID)
-	}
-	sealed := m.SealedBody
-	if len(sealed) < aead.NonceSize() {
-		return msg, errUnsealable
-	}
-	nonce, ciphertext := sealed[:aead.NonceSize()], sealed[aead.NonceSize():]
-	plain, err := aead.Open(nil, nonce, ciphertext, additionalData(m.ID, m.KeyID, m.ToAddress))
+	plain, err := k.openUnder(m.KeyID, m.SealedBody, additionalData(m.ID, m.KeyID, m.ToAddress))
 	if err != nil {
-		return msg, errUnsealable
+		return msg, err
 	}
 	var b bodies
 	if err := json.Unmarshal(plain, &b); err != nil {

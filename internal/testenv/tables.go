@@ -30,6 +30,9 @@ type Counts struct {
 	Admins          int `table:"admins"`
 	AdminCodes      int `table:"admin_codes"`
 	AuditEvents     int `table:"audit_events"`
+	Webhooks        int `table:"webhook_endpoints"`
+	Deliveries      int `table:"webhook_deliveries"`
+	Dispatch        int `table:"webhook_dispatch"`
 }
 
 // Counts reads the row counts of the whole database, across accounts.

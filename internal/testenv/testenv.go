@@ -200,6 +200,10 @@ func WithSecrets(secret []byte, previous ...[]byte) Option {
 // the test clock stands still unless advanced, so no budget refills.
 func WithBudget(l budget.Limits) Option { return func(c *app.Config) { c.Budget = l } }
 
+// WithWebhookAllowPrivate lets webhook endpoints point at loopback
+// receivers (WEBHOOK_ALLOW_PRIVATE=true), as webhook tests need.
+func WithWebhookAllowPrivate() Option { return func(c *app.Config) { c.WebhookAllowPrivate = true } }
+
 // WithLogger sends the server's log to l.
 func WithLogger(l *slog.Logger) Option { return func(c *app.Config) { c.Logger = l } }
 
