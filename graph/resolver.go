@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/live"
 	"github.com/latchkey/latchkey/schema"
 )
 
@@ -29,15 +30,16 @@ type Resolver struct {
 	grants *grant.Service
 	doors  *door.Service
 	admins *admins.Service
+	live   *live.Broker
 	now    func() time.Time
 }
 
 // NewSchema returns the executable schema. The service's clock is the
 // server's clock.
-func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service, admins *admins.Service) graphql.ExecutableSchema {
+func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service, admins *admins.Service, live *live.Broker) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     Published(),
-		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, admins: admins, now: grants.Now},
+		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, admins: admins, live: live, now: grants.Now},
 		Directives: DirectiveRoot{Scoped: scoped},
 	})
 }

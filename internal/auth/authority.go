@@ -93,6 +93,10 @@ var Authority = map[string]Rule{
 	"Mutation.inviteAdmin":      owners,
 	"Mutation.updateAdmin":      owners,
 	"Mutation.deleteAdmin":      owners,
+
+	// Live updates (issue #17): every role; an app token receives its own
+	// user's changes (internal/live, by the privacy scope).
+	"Subscription.changes": readers,
 }
 
 // May answers whether v (nil without a token) may call the root field
