@@ -100,6 +100,8 @@ func config(log *slog.Logger) (app.Config, error) {
 		{"DATABASE_MAX_CONNS", "connections", &cfg.MaxConns},
 		{"COST_BUDGET", "points", &cfg.Budget.Max},
 		{"COST_RESTORE_RATE", "points a second", &cfg.Budget.Rate},
+		{"LIVE_SUBSCRIPTIONS_PER_CONNECTION", "subscriptions", &cfg.Live.PerConnection},
+		{"LIVE_CONNECTIONS_PER_TOKEN", "connections", &cfg.Live.PerToken},
 	} {
 		if s := os.Getenv(c.name); s != "" {
 			n, err := strconv.Atoi(s)

@@ -24,6 +24,7 @@ import (
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/grant"
+	"github.com/latchkey/latchkey/internal/live"
 	"github.com/latchkey/latchkey/internal/pulid"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -40,10 +41,12 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
+	Change() ChangeResolver
 	Invitation() InvitationResolver
 	Mutation() MutationResolver
 	Permission() PermissionResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 }
 
@@ -60,6 +63,11 @@ type ComplexityRoot struct {
 
 type AuditEventResolver interface {
 	Actor(ctx context.Context, obj *ent.AuditEvent) (*audit.Actor, error)
+}
+type ChangeResolver interface {
+	EventID(ctx context.Context, obj *live.Change) (string, error)
+	Action(ctx context.Context, obj *live.Change) (*enum.AuditAction, error)
+	OccurredAt(ctx context.Context, obj *live.Change) (*time.Time, error)
 }
 type InvitationResolver interface {
 	Status(ctx context.Context, obj *ent.Invitation) (enum.InvitationStatus, error)
@@ -111,6 +119,9 @@ type QueryResolver interface {
 	APITokens(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.APITokenOrder) (*ent.APITokenConnection, error)
 	Viewer(ctx context.Context) (*auth.Viewer, error)
 	WebhookEndpoints(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*ent.WebhookEndpointConnection, error)
+}
+type SubscriptionResolver interface {
+	Changes(ctx context.Context, after *string, types []model.ChangeType, userID *pulid.ID, deviceID *pulid.ID) (<-chan *live.Change, error)
 }
 type ViewerResolver interface {
 	Account(ctx context.Context, obj *auth.Viewer) (*ent.Account, error)
@@ -223,6 +234,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -3741,6 +3769,130 @@ must lie from 0001-01-01T00:00:01Z on and before 10000-01-01T00:00:00Z.
 """
 scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 `, BuiltIn: false},
+	{Name: "../schema/subscription.graphql", Input: `type Subscription {
+  """
+  Every change to the account as it happens: one Change per write (a
+  grant, a revocation, a new user, a door opened, ...), in the order the
+  writes committed, from every instance of the server. Served over
+  WebSocket (the graphql-transport-ws protocol of the graphql-ws library)
+  and Server-Sent Events (the protocol of the graphql-sse library) on
+  /query; not over plain POST.
+
+  Delivery is at least once: after a reconnect, resume with the eventID of
+  the last Change handled (the after argument, or SSE's Last-Event-ID) and
+  drop a Change whose eventID was seen before. A resume point older than
+  EVENT_RETENTION (24 hours by default) gets one Change with refetch: true
+  first.
+
+  OWNER, ADMIN and VIEWER receive every change of the account; an app
+  token receives the changes of its own user (its permissions,
+  invitations, access events and devices), each node read with the same
+  rules as a query.
+  """
+  changes(
+    """
+    The eventID of the last Change received: the changes written after it
+    follow (those missed while disconnected, then live ones). Omitted: from
+    now on.
+    """
+    after: String
+    """
+    Only changes that touched a node of one of these types.
+    """
+    types: [ChangeType!]
+    """
+    Only changes that touched this user or one of its permissions,
+    invitations, app tokens or access events.
+    """
+    userID: ID
+    """
+    Only changes that touched this device or one of its permissions or
+    access events.
+    """
+    deviceID: ID
+  ): Change!
+}
+
+"""
+One write to the account, with the nodes it touched as they are now, so
+that a normalised cache (Apollo, Relay) updates them by id.
+"""
+type Change {
+  """
+  The position of this change in the account's feed: opaque, unique, and
+  the value to resume from (after, or SSE's Last-Event-ID). The same change
+  delivered twice has the same eventID. Empty for a refetch notice.
+  """
+  eventID: String!
+  """
+  What was done (the audit trail's action). Null for a refetch notice.
+  """
+  action: AuditAction
+  """
+  When the write was made. Null for a refetch notice.
+  """
+  occurredAt: Time
+  """
+  The main node the write changed, as it is now: the permission of a grant
+  (its first, for a grant of several devices), the user created or
+  updated, the invitation resent, the access event of a door operation.
+  Null when it was deleted (see deletedID) or is not readable by the
+  subscriber.
+  """
+  node: Node
+  """
+  Every node the write touched that still exists and that the subscriber
+  may read, main node first: for a grant its permissions, its invitation,
+  the user and the devices.
+  """
+  nodes: [Node!]!
+  """
+  The ID of the node the write deleted (a user, a device, an admin, a
+  revoked token), for a cache to evict; null otherwise.
+  """
+  deletedID: ID
+  """
+  True when the resume point is older than EVENT_RETENTION: changes were
+  missed that can no longer be sent, so everything the client holds must be
+  fetched again. The changes that follow are live ones.
+  """
+  refetch: Boolean!
+}
+
+"""
+The kinds of node a change can touch, for the types filter of changes.
+"""
+enum ChangeType {
+  """
+  Users of the account.
+  """
+  USER
+  """
+  Devices (locks and openers).
+  """
+  DEVICE
+  """
+  Permissions of a user on a device.
+  """
+  PERMISSION
+  """
+  Invitations of grants.
+  """
+  INVITATION
+  """
+  Access events: door decisions and operations.
+  """
+  ACCESS_EVENT
+  """
+  Admins of the account.
+  """
+  ADMIN
+  """
+  API tokens, sessions and app tokens.
+  """
+  API_TOKEN
+}
+`, BuiltIn: false},
 	{Name: "../schema/token.graphql", Input: `extend type Mutation {
   """
   Creates an API token with a name, a role and an optional expiry (OWNER
@@ -4472,6 +4624,26 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eventID":
+		return ec.fieldContext_Change_eventID(ctx, field)
+	case "action":
+		return ec.fieldContext_Change_action(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_Change_occurredAt(ctx, field)
+	case "node":
+		return ec.fieldContext_Change_node(ctx, field)
+	case "nodes":
+		return ec.fieldContext_Change_nodes(ctx, field)
+	case "deletedID":
+		return ec.fieldContext_Change_deletedID(ctx, field)
+	case "refetch":
+		return ec.fieldContext_Change_refetch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateAPITokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6576,6 +6748,44 @@ func (ec *executionContext) field_Query_webhookEndpoints_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.ChangeType, error) {
+			return ec.unmarshalOChangeType2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "userID",
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userID"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "deviceID",
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deviceID"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_User_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8125,6 +8335,155 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Change_eventID(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_eventID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().EventID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_eventID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "String")
+}
+
+func (ec *executionContext) _Change_action(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.AuditAction) graphql.Marshaler {
+			return ec.marshalOAuditAction2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋenumᚐAuditAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "AuditAction")
+}
+
+func (ec *executionContext) _Change_occurredAt(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().OccurredAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Change_node(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_nodes(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_deletedID(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalOID2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐID(ctx, field.Selections, obj.DeletedID)
+}
+func (ec *executionContext) fieldContext_Change_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_refetch(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
+	// A leaf read directly (gqlpatch).
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Refetch)
+}
+func (ec *executionContext) fieldContext_Change_refetch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _CreateAPITokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPITokenPayload) (ret graphql.Marshaler) {
@@ -11907,6 +12266,50 @@ func (ec *executionContext) _SignOutPayload_clientMutationId(ctx context.Context
 }
 func (ec *executionContext) fieldContext_SignOutPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignOutPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscription_changes(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Changes(ctx, fc.Args["after"].(*string), fc.Args["types"].([]model.ChangeType), fc.Args["userID"].(*pulid.ID), fc.Args["deviceID"].(*pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋliveᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UpdateAdminPayload_admin(ctx context.Context, field graphql.CollectedField, obj *model.UpdateAdminPayload) (ret graphql.Marshaler) {
@@ -20236,6 +20639,72 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return newObjectValue(fields, out)
 }
 
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *live.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "eventID":
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_eventID(ctx, field, obj)
+				})
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_action(ctx, field, obj)
+				})
+		case "occurredAt":
+			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_occurredAt(ctx, field, obj)
+				})
+		case "node":
+			out.Values[i] = ec._Change_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._Change_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedID":
+			out.Values[i] = ec._Change_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refetch":
+			out.Values[i] = ec._Change_refetch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(withDeferredPath(deferred))
+	}
+
+	return newObjectValue(fields, out)
+}
+
 var createAPITokenPayloadImplementors = []string{"CreateAPITokenPayload"}
 
 func (ec *executionContext) _CreateAPITokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPITokenPayload) graphql.Marshaler {
@@ -22101,6 +22570,26 @@ func (ec *executionContext) _SignOutPayload(ctx context.Context, sel ast.Selecti
 	return newObjectValue(fields, out)
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "changes":
+		return ec._Subscription_changes(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var updateAdminPayloadImplementors = []string{"UpdateAdminPayload"}
 
 func (ec *executionContext) _UpdateAdminPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateAdminPayload) graphql.Marshaler {
@@ -23530,6 +24019,24 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNChange2ᚖgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋliveᚐChange(ctx context.Context, sel ast.SelectionSet, v *live.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeType(ctx context.Context, v any) (model.ChangeType, error) {
+	var res model.ChangeType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeType(ctx context.Context, sel ast.SelectionSet, v model.ChangeType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateAPITokenInput2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐCreateAPITokenInput(ctx context.Context, v any) (model.CreateAPITokenInput, error) {
 	res, err := ec.unmarshalInputCreateAPITokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23848,12 +24355,36 @@ func (ec *executionContext) marshalNLockState2githubᚗcomᚋlatchkeyᚋlatchkey
 	return v
 }
 
+func (ec *executionContext) marshalNNode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Node!")
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx, sel, v[i])
 	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoderᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNode2githubᚗcomᚋlatchkeyᚋlatchkeyᚋentᚐNoder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
 
 	return ret
 }
@@ -24805,6 +25336,42 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOChangeType2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeTypeᚄ(ctx context.Context, v any) ([]model.ChangeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ChangeType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChangeType2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChangeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeType2githubᚗcomᚋlatchkeyᚋlatchkeyᚋgraphᚋmodelᚐChangeType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {

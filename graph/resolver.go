@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
 	"github.com/latchkey/latchkey/internal/webhook"
+	"github.com/latchkey/latchkey/internal/live"
 	"github.com/latchkey/latchkey/schema"
 )
 
@@ -31,15 +32,16 @@ type Resolver struct {
 	doors  *door.Service
 	admins *admins.Service
 	hooks  *webhook.Endpoints
+	live   *live.Broker
 	now    func() time.Time
 }
 
 // NewSchema returns the executable schema. The service's clock is the
 // server's clock.
-func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service, admins *admins.Service, hooks *webhook.Endpoints) graphql.ExecutableSchema {
+func NewSchema(client *ent.Client, grants *grant.Service, doors *door.Service, admins *admins.Service, hooks *webhook.Endpoints, live *live.Broker) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{
 		Schema:     Published(),
-		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, admins: admins, hooks: hooks, now: grants.Now},
+		Resolvers:  &Resolver{client: client, grants: grants, doors: doors, admins: admins, hooks: hooks, live: live, now: grants.Now},
 		Directives: DirectiveRoot{Scoped: scoped},
 	})
 }

@@ -204,6 +204,9 @@ type SignOutPayload struct {
 	ClientMutationID *string  `json:"clientMutationId,omitempty"`
 }
 
+type Subscription struct {
+}
+
 type UpdateAdminInput struct {
 	ID               pulid.ID        `json:"id"`
 	Name             *string         `json:"name,omitempty"`
@@ -268,6 +271,79 @@ type WebhookEndpointPayload struct {
 	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
 	// The clientMutationId given, if any.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The kinds of node a change can touch, for the types filter of changes.
+type ChangeType string
+
+const (
+	// Users of the account.
+	ChangeTypeUser ChangeType = "USER"
+	// Devices (locks and openers).
+	ChangeTypeDevice ChangeType = "DEVICE"
+	// Permissions of a user on a device.
+	ChangeTypePermission ChangeType = "PERMISSION"
+	// Invitations of grants.
+	ChangeTypeInvitation ChangeType = "INVITATION"
+	// Access events: door decisions and operations.
+	ChangeTypeAccessEvent ChangeType = "ACCESS_EVENT"
+	// Admins of the account.
+	ChangeTypeAdmin ChangeType = "ADMIN"
+	// API tokens, sessions and app tokens.
+	ChangeTypeAPIToken ChangeType = "API_TOKEN"
+)
+
+var AllChangeType = []ChangeType{
+	ChangeTypeUser,
+	ChangeTypeDevice,
+	ChangeTypePermission,
+	ChangeTypeInvitation,
+	ChangeTypeAccessEvent,
+	ChangeTypeAdmin,
+	ChangeTypeAPIToken,
+}
+
+func (e ChangeType) IsValid() bool {
+	switch e {
+	case ChangeTypeUser, ChangeTypeDevice, ChangeTypePermission, ChangeTypeInvitation, ChangeTypeAccessEvent, ChangeTypeAdmin, ChangeTypeAPIToken:
+		return true
+	}
+	return false
+}
+
+func (e ChangeType) String() string {
+	return string(e)
+}
+
+func (e *ChangeType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeType", str)
+	}
+	return nil
+}
+
+func (e ChangeType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a token may do.

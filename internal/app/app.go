@@ -39,6 +39,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpapi"
 	"github.com/latchkey/latchkey/internal/ide"
 	"github.com/latchkey/latchkey/internal/invite"
+	"github.com/latchkey/latchkey/internal/live"
 	"github.com/latchkey/latchkey/internal/mail"
 	"github.com/latchkey/latchkey/internal/observe"
 	"github.com/latchkey/latchkey/internal/outbox"
@@ -165,6 +166,9 @@ type Config struct {
 	// private and other internal addresses (WEBHOOK_ALLOW_PRIVATE), for
 	// tests and development.
 	WebhookAllowPrivate bool
+	// Live bounds the live connections (LIVE_SUBSCRIPTIONS_PER_CONNECTION,
+	// LIVE_CONNECTIONS_PER_TOKEN); zero fields mean live.DefaultLimits.
+	Live live.Limits
 }
 
 // Failed sign-ins allowed per window, per client address (an office
@@ -193,6 +197,8 @@ type App struct {
 	Webhooks      *webhook.Endpoints
 	Dispatcher    *webhook.Dispatcher
 	WebhookSender *webhook.Sender
+	// Live serves the subscriptions of this instance from Feed.
+	Live *live.Broker
 	// Metrics is what GET /metrics shows.
 	Metrics  *observe.Metrics
 	draining atomic.Bool
@@ -277,6 +283,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// A commit wakes this instance's hub and webhook dispatcher; the
 	// grant path pays no statement for either.
 	client.AuditEvent.Use(feed.OnCommit(func() { a.Feed.Wake(); a.Dispatcher.Wake() }))
+	a.Live = live.New(client, a.Feed, cfg.Live, cfg.Now, cfg.Logger)
 	a.Mailer = &outbox.Worker{
 		Client:      client,
 		Sender:      sender,
@@ -349,8 +356,12 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Close() error { return a.Client.Close() }
 
 func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents, admins *admins.Service) http.Handler {
-	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins, a.Webhooks)
+	schema := graph.NewSchema(a.Client, grants, &door.Service{Client: a.Client, Driver: a.Driver, Now: cfg.Now, OnDecision: a.Metrics.AccessDecision}, admins, a.Webhooks, a.Live)
 	gql := handler.New(schema)
+	subscriptions := &httpapi.Live{Client: a.Client, Tokens: a.tokens, Broker: a.Live, Origins: cfg.AllowedOrigins, MaxBodyBytes: cfg.MaxBodyBytes}
+	for _, t := range subscriptions.Transports() {
+		gql.AddTransport(t)
+	}
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(httpapi.GET{Documents: docs})
 	gql.AddTransport(httpapi.POST{Documents: docs, NewBatch: graph.NewBatch})
@@ -403,7 +414,10 @@ func (a *App) routes(cfg Config, grants *grant.Service, docs *httpapi.Documents,
 	}
 	// The deadline's late answer goes out while the handler still runs, so
 	// it is the outermost writer.
-	mux.Handle("/query", httpapi.Deadline(timeout, httpapi.Guard(httpapi.Authenticate(a.Client, a.tokens, gql), httpapi.Options{MaxBodyBytes: cfg.MaxBodyBytes})))
+	// Subscriptions last as long as their connection: they pass the
+	// deadline by (their transports judge their own requests).
+	mux.Handle("/query", httpapi.SplitLive(gql,
+		httpapi.Deadline(timeout, httpapi.Guard(httpapi.Authenticate(a.Client, a.tokens, gql), httpapi.Options{MaxBodyBytes: cfg.MaxBodyBytes}))))
 	if !cfg.Production {
 		ide.Mount(mux, "/query")
 	}

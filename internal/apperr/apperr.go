@@ -29,6 +29,9 @@ const (
 	DepthLimitExceeded      Code = "DEPTH_LIMIT_EXCEEDED"
 	AliasLimitExceeded      Code = "ALIAS_LIMIT_EXCEEDED"
 	ComplexityLimitExceeded Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	// SubscriptionLimitExceeded refuses a subscription beyond a live
+	// connection's share (LIVE_SUBSCRIPTIONS_PER_CONNECTION).
+	SubscriptionLimitExceeded Code = "SUBSCRIPTION_LIMIT_EXCEEDED"
 )
 
 // Error is an error meant for the API client. Field names the input field

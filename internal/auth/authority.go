@@ -103,6 +103,9 @@ var Authority = map[string]Rule{
 	"Mutation.deleteWebhookEndpoint":  managers,
 	"Mutation.rotateWebhookSecret":    managers,
 	"Mutation.redeliverWebhook":       managers,
+	// Live updates (issue #17): every role; an app token receives its own
+	// user's changes (internal/live, by the privacy scope).
+	"Subscription.changes": readers,
 }
 
 // May answers whether v (nil without a token) may call the root field

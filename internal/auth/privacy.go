@@ -205,6 +205,23 @@ func scope(v *Viewer, typ string) ([]func(*sql.Selector), error) {
 	return nil, privacy.Denyf("no tenant filter for %s", typ)
 }
 
+// ScopeKey names the rows of typ that v may see, so that viewers with the
+// same key may share what one of them read (the live updates read each
+// changed node once per key): it follows scope, case by case. Account-wide
+// roles read the same rows of every type but two: an ADMIN or VIEWER
+// reads its own credential and its own admin only.
+func ScopeKey(v *Viewer, typ string) string {
+	switch {
+	case v.Role == RoleUser:
+		return "user " + string(v.AccountID) + " " + string(v.UserID)
+	case typ == ent.TypeAPIToken && v.Role != RoleOwner:
+		return "token " + string(v.AccountID) + " " + string(v.TokenID)
+	case typ == ent.TypeAdmin && v.Role != RoleOwner:
+		return "admin " + string(v.AccountID) + " " + string(v.AdminID)
+	}
+	return "account " + string(v.AccountID)
+}
+
 // rows is the scope of one type: inAccount always, and own too when v
 // acts as one user.
 func rows[P ~func(*sql.Selector)](v *Viewer, inAccount P, own ...P) []func(*sql.Selector) {

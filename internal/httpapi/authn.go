@@ -178,31 +178,42 @@ func Authenticate(client *ent.Client, cache *TokenCache, next http.Handler) http
 			unauthenticated(w, r, "the Authorization header must be \"Bearer <token>\"")
 			return
 		}
-		hash := auth.HashToken(secret)
-		now := cache.now()
-		e := cache.get(hash, now)
-		if e == nil {
-			var err error
-			if e, err = lookup(r.Context(), client, cache.lives, hash, now); err != nil {
-				if !errors.Is(err, errNotAToken) {
-					// The database did not answer: the token may well be
-					// good, and a 401 would make clients throw it away.
-					unavailable(w, r)
-					return
-				}
-				unauthenticated(w, r, "the API token is not valid")
+		e, err := cache.check(r.Context(), client, secret)
+		if err != nil {
+			if !errors.Is(err, errNotAToken) {
+				// The database did not answer: the token may well be
+				// good, and a 401 would make clients throw it away.
+				unavailable(w, r)
 				return
 			}
-			cache.put(hash, e, now)
-		}
-		if cache.used(e, now) {
-			// A use that fails to be written is written by a later
-			// request: bookkeeping never refuses a good token.
-			_ = tokens.Touch(r.Context(), client, e.v.TokenID, now)
+			unauthenticated(w, r, "the API token is not valid")
+			return
 		}
 		observe.SetAccount(r.Context(), string(e.v.AccountID))
 		next.ServeHTTP(w, r.WithContext(auth.NewCallerContext(r.Context(), e.v)))
 	})
+}
+
+// check returns the live viewer of a token's secret, from the cache or the
+// database (errNotAToken for a secret that stands for none), and writes its
+// use at most once per tokens.UseInterval.
+func (c *TokenCache) check(ctx context.Context, client *ent.Client, secret string) (*cachedViewer, error) {
+	hash := auth.HashToken(secret)
+	now := c.now()
+	e := c.get(hash, now)
+	if e == nil {
+		var err error
+		if e, err = lookup(ctx, client, c.lives, hash, now); err != nil {
+			return nil, err
+		}
+		c.put(hash, e, now)
+	}
+	if c.used(e, now) {
+		// A use that fails to be written is written by a later
+		// request: bookkeeping never refuses a good token.
+		_ = tokens.Touch(ctx, client, e.v.TokenID, now)
+	}
+	return e, nil
 }
 
 // errNotAToken answers a secret that stands for no viewer.

@@ -1,7 +1,10 @@
 package testenv
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,4 +59,94 @@ func Node(t testing.TB, dir, script string, args ...string) string {
 		t.Fatalf("node %s in %s: %v\nstdout:\n%s\nstderr:\n%s", script, dir, err, stdout.String(), stderr.String())
 	}
 	return stdout.String()
+}
+
+// Stream is a Node script that runs beside a test and prints one JSON
+// object per line (see NodeStream).
+type Stream struct {
+	t     testing.TB
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines chan map[string]any
+	err   *Buffer
+}
+
+// NodeStream starts `node script args...` in dir and hands each line it
+// prints, a JSON object, to Next. The script ends when the test does (or
+// at Stop), after two minutes at the latest.
+func NodeStream(t testing.TB, dir, script string, args ...string) *Stream {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	cmd.Dir = dir
+	s := &Stream{t: t, cmd: cmd, lines: make(chan map[string]any, 1024), err: &Buffer{}}
+	cmd.Stderr = s.err
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(s.lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var v map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+				v = map[string]any{"unparsed": sc.Text()}
+			}
+			s.lines <- v
+		}
+	}()
+	t.Cleanup(func() {
+		s.Stop()
+		cancel()
+	})
+	return s
+}
+
+// Next returns the next line the script printed, failing the test when
+// none comes within wait.
+func (s *Stream) Next(wait time.Duration) map[string]any {
+	s.t.Helper()
+	select {
+	case v, ok := <-s.lines:
+		if !ok {
+			s.t.Fatalf("the script ended; stderr:\n%s", s.err.String())
+		}
+		return v
+	case <-time.After(wait):
+		s.t.Fatalf("the script printed nothing within %s; stderr:\n%s", wait, s.err.String())
+	}
+	return nil
+}
+
+// Quiet reports whether the script prints nothing within wait (what it
+// printed otherwise).
+func (s *Stream) Quiet(wait time.Duration) (map[string]any, bool) {
+	select {
+	case v, ok := <-s.lines:
+		if !ok {
+			return nil, true
+		}
+		return v, false
+	case <-time.After(wait):
+		return nil, true
+	}
+}
+
+// Stop asks the script to end and waits for it.
+func (s *Stream) Stop() {
+	if s.stdin == nil {
+		return
+	}
+	_, _ = io.WriteString(s.stdin, "stop\n")
+	_ = s.stdin.Close()
+	s.stdin = nil
+	_ = s.cmd.Wait()
 }
