@@ -227,7 +227,7 @@ func browse(t *testing.T, chromium, db string) {
 		t.Fatalf("the documentation explorer shows an error: %s (the server saw %q)", msg, api.all())
 	}
 	roots := eval("read the root types", `[...document.querySelectorAll('.graphiql-doc-explorer-root-type')].map(e => e.parentElement.textContent).join(', ')`)
-	if roots != "query: Query, mutation: Mutation" {
+	if roots != "query: Query, mutation: Mutation, subscription: Subscription" {
 		t.Errorf("the documentation explorer lists the root types %q", roots)
 	}
 	if msg := eval("read the result pane", resultEditorValue); msg != "" {
