@@ -166,6 +166,13 @@ func TestWebhookSignatureVerifiesWithTheReferenceLibrary(t *testing.T) {
 		if err := json.Unmarshal([]byte(posts[0].Body), &p); err != nil || p.Type != "permissions.granted" || p.Data.Action != enum.AuditPermissionsGranted || len(p.Data.Targets) == 0 {
 			t.Errorf("payload %s (%v)", posts[0].Body, err)
 		}
+		// The secret is sealed at rest: neither it nor its key is in any row.
+		snapshot := e.Snapshot()
+		for _, v := range []string{secret, strings.TrimPrefix(secret, webhook.SecretPrefix)} {
+			if strings.Contains(snapshot, v) {
+				t.Errorf("a table holds the secret %q", v)
+			}
+		}
 		other, _ := webhook.NewSecret()
 		if got := verify(t, dir, []string{secret, other}, posts); got != "[[true,false]]" {
 			t.Errorf("standardwebhooks verified %s, want [[true,false]] (the secret, not another)", got)
