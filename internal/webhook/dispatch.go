@@ -3,8 +3,8 @@ package webhook
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"slices"
 	"time"
