@@ -86,10 +86,15 @@ func CheckURL(raw string, allowPrivate bool) error {
 	case u.User != nil:
 		return errors.New("must not hold a user name or password (put a token in the path or query instead)")
 	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if _, err := netip.ParseAddr(host); err != nil && endsInNumber(host) {
+		// 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 are 127.0.0.1 to
+		// resolvers and URL parsers, whatever they are to this check.
+		return errors.New("must write an IPv4 address as four decimal numbers (a.b.c.d)")
+	}
 	if allowPrivate {
 		return nil
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if a, err := netip.ParseAddr(host); err == nil && Internal(a) {
 		return errors.New("must not point at a loopback, private, link-local or otherwise internal address")
 	}
@@ -97,6 +102,18 @@ func CheckURL(raw string, allowPrivate bool) error {
 		return errors.New("must not point at this machine")
 	}
 	return nil
+}
+
+// endsInNumber reports whether a host's last label is a number (decimal,
+// or hexadecimal after 0x), which makes the host an IPv4 address in one
+// of the legacy notations rather than a name: no top-level domain is a
+// number.
+func endsInNumber(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // Dialer connects to webhook receivers. Unless AllowPrivate, it refuses
