@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/testenv"
+	"github.com/latchkey/latchkey/internal/webhook"
 )
 
 // The webhook review's attacks (issue #17): each test stands on the real
@@ -106,6 +108,154 @@ func TestAttackWebhookInternalHostNotations(t *testing.T) {
 				expectRejected(t, e, acme.Token, atkCreateHook,
 					map[string]any{"in": map[string]any{"url": url, "eventTypes": []string{"USER_CREATED"}}}, "BAD_USER_INPUT", "input.url")
 			})
+		}
+	})
+}
+
+// TestAttackWebhookUpdateInput: an update that empties the event types,
+// or names a bad URL, is refused with its field and writes nothing.
+func TestAttackWebhookUpdateInput(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		id := atkHook(e, acme.Token, "https://hooks.example.com/in", "USER_CREATED")
+		const update = `mutation($id: ID!, $in: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $in) { endpoint { id eventTypes } } }`
+		expectRejected(t, e, acme.Token, update, map[string]any{"id": id, "in": map[string]any{"eventTypes": []string{}}}, "BAD_USER_INPUT", "input.eventTypes")
+		expectRejected(t, e, acme.Token, update, map[string]any{"id": id, "in": map[string]any{"url": "http://0x7f.1/"}}, "BAD_USER_INPUT", "input.url")
+		expectRejected(t, e, acme.Token, update, map[string]any{"id": id, "in": map[string]any{"url": ""}}, "BAD_USER_INPUT", "input.url")
+	})
+}
+
+// TestAttackWebhookOtherAccount: account B reaches none of account A's
+// endpoints or deliveries, by node, by any mutation or by redelivering
+// A's delivery, and writes nothing trying; A's endpoint receives none of
+// B's events.
+func TestAttackWebhookOtherAccount(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
+		acme, other := e.Account("Acme"), e.Account("Other")
+		rcv, posts := atkReceiver(t)
+		hook := atkHook(e, acme.Token, rcv.URL+"/a", "USER_CREATED")
+		newUser(e, other.Token, "B1", "b1@example.com")
+		atkDeliver(t, e)
+		if n := posts.Load(); n != 0 {
+			t.Fatalf("A's endpoint got %d posts of B's events", n)
+		}
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		atkDeliver(t, e)
+		if n := posts.Load(); n != 1 {
+			t.Fatalf("A's endpoint got %d posts, want 1", n)
+		}
+		var out struct {
+			Node struct {
+				Deliveries struct{ Edges []struct{ Node struct{ ID string } } }
+			}
+		}
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { deliveries(first: 5) { edges { node { id } } } } } }`,
+			map[string]any{"id": hook}, &out)
+		if len(out.Node.Deliveries.Edges) != 1 {
+			t.Fatalf("deliveries %+v", out)
+		}
+		delivery := out.Node.Deliveries.Edges[0].Node.ID
+		for _, id := range []string{hook, delivery} {
+			r := e.Do(other.Token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
+			if !strings.Contains(string(r.Body), `"node":null`) {
+				t.Errorf("B read %s: %s", id, r.Body)
+			}
+		}
+		var list struct{ WebhookEndpoints struct{ TotalCount int } }
+		e.MustDo(other.Token, `{ webhookEndpoints { totalCount } }`, nil, &list)
+		if list.WebhookEndpoints.TotalCount != 0 {
+			t.Errorf("B lists %d endpoints", list.WebhookEndpoints.TotalCount)
+		}
+		for _, m := range []string{
+			`mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {description: "mine"}) { endpoint { id } } }`,
+			`mutation($id: ID!) { disableWebhookEndpoint(id: $id) { endpoint { id } } }`,
+			`mutation($id: ID!) { enableWebhookEndpoint(id: $id) { endpoint { id } } }`,
+			`mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`,
+			`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { deletedID } }`,
+		} {
+			expectRejected(t, e, other.Token, m, map[string]any{"id": hook}, "NOT_FOUND", "id")
+		}
+		expectRejected(t, e, other.Token, `mutation($id: ID!) { redeliverWebhook(id: $id) { delivery { id } } }`,
+			map[string]any{"id": delivery}, "NOT_FOUND", "id")
+	})
+}
+
+// TestAttackWebhookNameResolvingInside: a name the check cannot judge
+// (hooks.example.com) that resolves to loopback, or IPv4-mapped
+// loopback, reaches nothing: the sender's dialer refuses the address at
+// the connection, and the log says why.
+func TestAttackWebhookNameResolvingInside(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		rcv, posts := atkReceiver(t)
+		port := rcv.URL[strings.LastIndexByte(rcv.URL, ':')+1:]
+		var lookups atomic.Int64
+		e.App.WebhookSender.HTTP = webhook.NewHTTPClient(&webhook.Dialer{Lookup: func(context.Context, string) ([]netip.Addr, error) {
+			lookups.Add(1)
+			return []netip.Addr{netip.MustParseAddr("::ffff:127.0.0.1"), netip.MustParseAddr("127.0.0.1")}, nil
+		}}, webhook.DefaultTimeout)
+		hook := atkHook(e, acme.Token, "http://hooks.example.com:"+port+"/in", "USER_CREATED")
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		atkDeliver(t, e)
+		if n := posts.Load(); n != 0 || lookups.Load() == 0 {
+			t.Fatalf("%d posts reached loopback (%d lookups)", n, lookups.Load())
+		}
+		var out struct {
+			Node struct {
+				Deliveries struct {
+					Edges []struct{ Node struct{ Status, LastError string } }
+				}
+			}
+		}
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { deliveries(first: 5) { edges { node { status lastError } } } } } }`,
+			map[string]any{"id": hook}, &out)
+		if d := out.Node.Deliveries.Edges; len(d) != 1 || d[0].Node.Status != "PENDING" || d[0].Node.LastError != webhook.ErrInternalTarget.Error() {
+			t.Errorf("deliveries %+v", d)
+		}
+	})
+}
+
+// TestAttackWebhookDeletedOrDisabledGetsNothing: a disabled endpoint gets
+// nothing, and nothing is queued for it meanwhile; deleting an endpoint
+// removes its waiting deliveries, and no sender posts them.
+func TestAttackWebhookDeletedOrDisabledGetsNothing(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
+		acme := e.Account("Acme")
+		var posts atomic.Int64
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			posts.Add(1)
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}))
+		t.Cleanup(rcv.Close)
+		hook := atkHook(e, acme.Token, rcv.URL+"/in", "USER_CREATED")
+		e.MustDo(acme.Token, `mutation($id: ID!) { disableWebhookEndpoint(id: $id) { endpoint { enabled } } }`, map[string]any{"id": hook}, nil)
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		atkDeliver(t, e)
+		sys := auth.SystemContext(context.Background())
+		if n := posts.Load(); n != 0 || e.App.Client.WebhookDelivery.Query().CountX(sys) != 0 {
+			t.Fatalf("a disabled endpoint: %d posts, %d deliveries", n, e.App.Client.WebhookDelivery.Query().CountX(sys))
+		}
+		e.MustDo(acme.Token, `mutation($id: ID!) { enableWebhookEndpoint(id: $id) { endpoint { enabled } } }`, map[string]any{"id": hook}, nil)
+		newUser(e, acme.Token, "A2", "a2@example.com")
+		atkDeliver(t, e)
+		if n := posts.Load(); n != 1 {
+			t.Fatalf("%d posts, want 1 (refused)", n)
+		}
+		// Due again at once: the next round would post it.
+		e.App.Client.WebhookDelivery.Update().SetNextAttemptAt(time.Now().Add(-time.Hour)).ExecX(sys)
+		e.MustDo(acme.Token, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { deletedID } }`, map[string]any{"id": hook}, nil)
+		if n := e.App.Client.WebhookDelivery.Query().CountX(sys); n != 0 {
+			t.Errorf("%d deliveries outlive their endpoint", n)
+		}
+		if _, err := e.App.WebhookSender.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := posts.Load(); n != 1 {
+			t.Errorf("%d posts after the endpoint was deleted, want 1", n)
 		}
 	})
 }
