@@ -148,7 +148,9 @@ func TestAttackWebhookOtherAccount(t *testing.T) {
 		}
 		var out struct {
 			Node struct {
-				Deliveries struct{ Edges []struct{ Node struct{ ID string } } }
+				Deliveries struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
 			}
 		}
 		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { deliveries(first: 5) { edges { node { id } } } } } }`,
@@ -206,7 +208,9 @@ func TestAttackWebhookNameResolvingInside(t *testing.T) {
 		var out struct {
 			Node struct {
 				Deliveries struct {
-					Edges []struct{ Node struct{ Status, LastError string } }
+					Edges []struct {
+						Node struct{ Status, LastError string }
+					}
 				}
 			}
 		}
