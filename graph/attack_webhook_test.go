@@ -264,4 +264,18 @@ func TestAttackWebhookDeletedOrDisabledGetsNothing(t *testing.T) {
 	})
 }
 
+// TestAttackWebhookEmbeddedIPv4Ranges: IPv6 prefixes that carry an IPv4
+// address to a translator inside the network, the local-use NAT64
+// prefix 64:ff9b:1::/48 and the IPv4-compatible ::/96, are internal too.
+func TestAttackWebhookEmbeddedIPv4Ranges(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		for _, url := range []string{"http://[64:ff9b:1::a9fe:a9fe]/", "http://[64:ff9b:1:a9fe:a9:fe00::]/", "http://[::127.0.0.1]/", "http://[::169.254.169.254]/"} {
+			expectRejected(t, e, acme.Token, atkCreateHook,
+				map[string]any{"in": map[string]any{"url": url, "eventTypes": []string{"USER_CREATED"}}}, "BAD_USER_INPUT", "input.url")
+		}
+	})
+}
+
 var _ = fmt.Sprint

@@ -19,7 +19,9 @@ const MaxURL = 2048
 // (loopback, private, link-local, multicast, unspecified), the shared
 // address space of carrier-grade NAT, "this network", the IETF protocol
 // block, benchmarking, reserved and broadcast addresses, and IPv6's
-// site-local and discard prefixes. IPv6 ULA (fc00::/7) is IsPrivate.
+// site-local and discard prefixes, the local-use NAT64 prefix (whose
+// translator is inside the network) and the deprecated IPv4-compatible
+// addresses. IPv6 ULA (fc00::/7) is IsPrivate.
 var internal = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
@@ -28,6 +30,8 @@ var internal = []netip.Prefix{
 	netip.MustParsePrefix("240.0.0.0/4"),
 	netip.MustParsePrefix("fec0::/10"),
 	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("::/96"),
 }
 
 // Prefixes that embed an IPv4 address, which is judged in its place: the
