@@ -278,4 +278,19 @@ func TestAttackWebhookEmbeddedIPv4Ranges(t *testing.T) {
 	})
 }
 
+// TestAttackWebhookImpossiblePort: a URL whose port no connection can
+// have (0, above 65535) is the client's mistake, refused at creation,
+// not a delivery that fails for a day.
+func TestAttackWebhookImpossiblePort(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		for _, url := range []string{"https://hooks.example.com:0/", "https://hooks.example.com:65536/", "https://hooks.example.com:99999999999999999999/"} {
+			expectRejected(t, e, acme.Token, atkCreateHook,
+				map[string]any{"in": map[string]any{"url": url, "eventTypes": []string{"USER_CREATED"}}}, "BAD_USER_INPUT", "input.url")
+		}
+		atkHook(e, acme.Token, "https://hooks.example.com:8443/in", "USER_CREATED")
+	})
+}
+
 var _ = fmt.Sprint

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -89,6 +90,11 @@ func CheckURL(raw string, allowPrivate bool) error {
 		return errors.New("must name a host")
 	case u.User != nil:
 		return errors.New("must not hold a user name or password (put a token in the path or query instead)")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return errors.New("must have a port from 1 to 65535")
+		}
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if _, err := netip.ParseAddr(host); err != nil && endsInNumber(host) {
