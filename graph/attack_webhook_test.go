@@ -293,4 +293,65 @@ func TestAttackWebhookImpossiblePort(t *testing.T) {
 	})
 }
 
+// TestAttackWebhookRedeliverInFlight: redelivering a delivery that a
+// sender is posting right now is a CONFLICT; it does not free the
+// delivery for a second sender, which would post it again beside the
+// first.
+func TestAttackWebhookRedeliverInFlight(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
+		acme := e.Account("Acme")
+		var posts atomic.Int64
+		arrived, release := make(chan string, 4), make(chan struct{})
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			posts.Add(1)
+			arrived <- r.Header.Get("webhook-id")
+			<-release
+		}))
+		t.Cleanup(rcv.Close)
+		atkHook(e, acme.Token, rcv.URL+"/in", "USER_CREATED")
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		ctx := context.Background()
+		for i := 0; ; i++ {
+			if _, err := e.App.Dispatcher.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if e.App.Client.WebhookDelivery.Query().CountX(auth.SystemContext(ctx)) == 1 {
+				break
+			}
+			if i == 500 {
+				t.Fatal("no delivery queued")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		first := make(chan error, 1)
+		go func() { _, err := e.App.WebhookSender.RunOnce(ctx); first <- err }()
+		id := <-arrived
+		r := e.Do(acme.Token, `mutation($id: ID!) { redeliverWebhook(id: $id) { delivery { status } } }`, map[string]any{"id": id})
+		s := e.App.WebhookSender
+		second := webhook.NewSender(s.Client, s.Keys, s.Mail, s.HTTP, s.Now, s.Log)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = second.RunOnce(ctx)
+		}()
+		select {
+		case <-arrived:
+			t.Errorf("a second sender posted the delivery while the first still was (redeliver answered %s)", r.Body)
+		case <-done:
+		}
+		close(release)
+		<-done
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		if r.Code() != "CONFLICT" {
+			t.Errorf("redeliver in flight: %s", r.Body)
+		}
+		if n := posts.Load(); n != 1 {
+			t.Errorf("%d posts, want 1", n)
+		}
+	})
+}
+
 var _ = fmt.Sprint
