@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -350,6 +351,69 @@ func TestAttackWebhookRedeliverInFlight(t *testing.T) {
 		}
 		if n := posts.Load(); n != 1 {
 			t.Errorf("%d posts, want 1", n)
+		}
+	})
+}
+
+// TestAttackWebhookLookupErrorHidesResolver: a name that does not
+// resolve is reported in the delivery log without the server's own
+// resolver address (a glimpse of its internal network).
+func TestAttackWebhookLookupErrorHidesResolver(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		e.App.WebhookSender.HTTP = webhook.NewHTTPClient(&webhook.Dialer{Lookup: func(_ context.Context, host string) ([]netip.Addr, error) {
+			return nil, &net.DNSError{Err: "no such host", Name: host, Server: "10.9.8.7:53", IsNotFound: true}
+		}}, webhook.DefaultTimeout)
+		hook := atkHook(e, acme.Token, "https://nowhere.example.com/in", "USER_CREATED")
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		atkDeliver(t, e)
+		var out struct {
+			Node struct {
+				Deliveries struct {
+					Edges []struct{ Node struct{ LastError string } }
+				}
+			}
+		}
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { deliveries(first: 5) { edges { node { lastError } } } } } }`,
+			map[string]any{"id": hook}, &out)
+		d := out.Node.Deliveries.Edges
+		if len(d) != 1 || d[0].Node.LastError == "" || strings.Contains(d[0].Node.LastError, "10.9.8.7") || !strings.Contains(d[0].Node.LastError, "nowhere.example.com") {
+			t.Errorf("deliveries %+v", d)
+		}
+	})
+}
+
+// TestAttackWebhookResetHidesOwnAddress: a receiver that resets the
+// connection is reported without this server's end of it.
+func TestAttackWebhookResetHidesOwnAddress(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
+		acme := e.Account("Acme")
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			_ = c.(*net.TCPConn).SetLinger(0)
+			_ = c.Close()
+		}))
+		t.Cleanup(rcv.Close)
+		hook := atkHook(e, acme.Token, rcv.URL+"/in", "USER_CREATED")
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		atkDeliver(t, e)
+		var out struct {
+			Node struct {
+				Deliveries struct {
+					Edges []struct{ Node struct{ LastError string } }
+				}
+			}
+		}
+		e.MustDo(acme.Token, `query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { deliveries(first: 5) { edges { node { lastError } } } } } }`,
+			map[string]any{"id": hook}, &out)
+		d := out.Node.Deliveries.Edges
+		if len(d) != 1 || d[0].Node.LastError == "" || strings.Contains(d[0].Node.LastError, "->") {
+			t.Errorf("deliveries %+v", d)
 		}
 	})
 }
