@@ -1,14 +1,18 @@
 package graph_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -416,6 +420,80 @@ func TestAttackWebhookResetHidesOwnAddress(t *testing.T) {
 			t.Errorf("deliveries %+v", d)
 		}
 	})
+}
+
+// TestAttackWebhookSecretShownOnce: the signing secrets (created and
+// rotated) appear in their own answers only: not in the endpoint, its
+// deliveries or the audit trail as any staff member reads them, not in
+// the server's log, and not in any table, in base64, hex or raw bytes.
+func TestAttackWebhookSecretShownOnce(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		var log bytes.Buffer
+		var mu sync.Mutex
+		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate(), testenv.WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &log, mu: &mu}, nil))))
+		acme := e.Account("Acme")
+		rcv, _ := atkReceiver(t)
+		var out struct {
+			CreateWebhookEndpoint struct {
+				Secret   string
+				Endpoint struct{ ID string }
+			}
+		}
+		e.MustDo(acme.Token, atkCreateHook, map[string]any{"in": map[string]any{"url": rcv.URL + "/in", "eventTypes": []string{"USER_CREATED", "WEBHOOK_SECRET_ROTATED"}}}, &out)
+		hook, secrets := out.CreateWebhookEndpoint.Endpoint.ID, []string{out.CreateWebhookEndpoint.Secret}
+		var rot struct{ RotateWebhookSecret struct{ Secret string } }
+		e.MustDo(acme.Token, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, map[string]any{"id": hook}, &rot)
+		secrets = append(secrets, rot.RotateWebhookSecret.Secret)
+		newUser(e, acme.Token, "A1", "a1@example.com")
+		atkDeliver(t, e)
+		var forms []string
+		for _, sec := range secrets {
+			key, err := webhook.ParseSecret(sec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forms = append(forms, sec, strings.TrimPrefix(sec, webhook.SecretPrefix), hex.EncodeToString(key), fmt.Sprintf("%q", key)[1:20])
+		}
+		seen := []string{}
+		for _, q := range []string{
+			`query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { id url description eventTypes enabled previousSecretUntil
+			  deliveries(first: 10) { edges { node { id payload lastError eventType } } } } } }`,
+			`{ webhookEndpoints { edges { node { id url previousSecretUntil } } } }`,
+			`{ auditEvents(first: 50) { edges { node { action targets changes { field before after } } } } }`,
+		} {
+			r := e.Do(acme.Token, q, map[string]any{"id": hook})
+			if r.Code() != "" {
+				t.Fatalf("%s: %s", q, r.Body)
+			}
+			seen = append(seen, string(r.Body))
+		}
+		for name, rows := range e.Tables() {
+			for _, row := range rows {
+				seen = append(seen, name+": "+row)
+			}
+		}
+		mu.Lock()
+		seen = append(seen, log.String())
+		mu.Unlock()
+		for _, text := range seen {
+			for _, f := range forms {
+				if strings.Contains(text, f) {
+					t.Errorf("a secret (%q) shows in %.300s", f, text)
+				}
+			}
+		}
+	})
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 var _ = fmt.Sprint
