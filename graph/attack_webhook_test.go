@@ -485,6 +485,21 @@ func TestAttackWebhookSecretShownOnce(t *testing.T) {
 	})
 }
 
+// TestAttackWebhookUnicodeHost: a host in full-width or other
+// compatibility characters is judged as the ASCII host the sender dials
+// (IDNA mapping): full-width 127.0.0.1 and localhost are refused.
+func TestAttackWebhookUnicodeHost(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		acme := e.Account("Acme")
+		for _, url := range []string{"http://１２７.０.０.１/", "http://ｌｏｃａｌｈｏｓｔ/", "http://①②⑦.0.0.1/", "http://169.254.169.254。/"} {
+			expectRejected(t, e, acme.Token, atkCreateHook,
+				map[string]any{"in": map[string]any{"url": url, "eventTypes": []string{"USER_CREATED"}}}, "BAD_USER_INPUT", "input.url")
+		}
+		atkHook(e, acme.Token, "https://bücher.example/in", "USER_CREATED")
+	})
+}
+
 type lockedWriter struct {
 	w  io.Writer
 	mu *sync.Mutex

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxURL bounds an endpoint's URL.
@@ -96,7 +98,7 @@ func CheckURL(raw string, allowPrivate bool) error {
 			return errors.New("must have a port from 1 to 65535")
 		}
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.TrimSuffix(asDialed(u.Hostname()), ".")
 	if _, err := netip.ParseAddr(host); err != nil && endsInNumber(host) {
 		// 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 are 127.0.0.1 to
 		// resolvers and URL parsers, whatever they are to this check.
@@ -112,6 +114,21 @@ func CheckURL(raw string, allowPrivate bool) error {
 		return errors.New("must not point at this machine")
 	}
 	return nil
+}
+
+// asDialed folds a host as IDNA's mapping does before the sender dials
+// it (compatibility forms such as full-width letters and digits, upper
+// case, the ideographic full stops), so that the check judges the host
+// that is reached: "１２７.０.０.１" is 127.0.0.1.
+func asDialed(host string) string {
+	host = strings.Map(func(r rune) rune {
+		switch r {
+		case '\u3002', '\uff0e', '\uff61':
+			return '.'
+		}
+		return r
+	}, host)
+	return strings.ToLower(norm.NFKC.String(host))
 }
 
 // endsInNumber reports whether a host's last label is a number (decimal,
