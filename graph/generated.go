@@ -4208,7 +4208,8 @@ type Viewer {
   Queues a delivery again, due at once, with a new schedule of retries (for
   a receiver that lost or refused it). It keeps its webhook-id, so a
   receiver that did process it can tell. A delivery of a disabled endpoint
-  is a CONFLICT: enable the endpoint first.
+  is a CONFLICT: enable the endpoint first; so is one a sender is posting
+  at that moment (try again when its attempt has ended).
   """
   redeliverWebhook(
     """

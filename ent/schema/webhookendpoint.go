@@ -36,7 +36,7 @@ func (WebhookEndpoint) Fields() []ent.Field {
 		field.String("description").
 			Optional().
 			Nillable().
-			MaxLen(500).
+			MaxRuneLen(500).
 			Validate(text.Check).
 			Annotations(skipInputs).
 			Comment("What the endpoint is for, as its creator described it."),

@@ -270,7 +270,8 @@ func (s *Endpoints) Rotate(ctx context.Context, c *ent.Client, id pulid.ID) (*en
 // Redeliver queues a delivery again, due now, with a new schedule of
 // attempts: for a receiver that lost or refused it. Its webhook-id stays
 // the same, so a receiver that did process it can tell. A delivery of a
-// disabled endpoint is a CONFLICT: enable the endpoint first.
+// disabled endpoint is a CONFLICT: enable the endpoint first; so is one a
+// sender holds (it is being posted).
 func (s *Endpoints) Redeliver(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.WebhookDelivery, error) {
 	d, err := c.WebhookDelivery.Query().Where(webhookdelivery.ID(id)).WithEndpoint().Only(ctx)
 	if ent.IsNotFound(err) {
@@ -283,10 +284,20 @@ func (s *Endpoints) Redeliver(ctx context.Context, c *ent.Client, id pulid.ID) (
 		return nil, apperr.New(apperr.Conflict, "the endpoint is disabled: enable it first")
 	}
 	now := s.Now()
-	d, err = c.WebhookDelivery.UpdateOne(d).
+	// A delivery a sender holds is being posted now: freeing it would
+	// let a second sender post it beside the first. The lease is judged
+	// in the update itself, so a sender that claims it meanwhile wins.
+	n, err := c.WebhookDelivery.Update().
+		Where(webhookdelivery.ID(d.ID), webhookdelivery.Or(webhookdelivery.LeaseUntilIsNil(), webhookdelivery.LeaseUntilLT(now))).
 		SetStatus(enum.WebhookPending).SetAttempts(0).SetNextAttemptAt(now).ClearLeaseUntil().
 		Save(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, apperr.New(apperr.Conflict, "the delivery is being posted now: try again in a moment")
+	}
+	if d, err = c.WebhookDelivery.Get(ctx, d.ID); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(ctx, c, audit.Entry{Action: enum.AuditWebhookRedelivered, Targets: []pulid.ID{d.ID, d.EndpointID}, At: now}); err != nil {

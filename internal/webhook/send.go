@@ -276,18 +276,32 @@ func (s *Sender) post(ctx context.Context, d *ent.WebhookDelivery) attempt {
 }
 
 // describe says why a request failed without the URL, which may hold a
-// receiver's token in its query.
+// receiver's token in its query, and without the addresses of this
+// server's own network (its resolver, its end of the connection).
 func describe(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	var ne net.Error
+	var (
+		ne  net.Error
+		dns *net.DNSError
+		op  *net.OpError
+	)
 	switch {
 	case errors.Is(err, ErrInternalTarget):
 		return ErrInternalTarget
 	case errors.As(err, &ne) && ne.Timeout():
 		return errors.New("timed out")
+	case errors.As(err, &dns):
+		// Without the resolver's address, which is this server's
+		// network, not the receiver's.
+		return fmt.Errorf("lookup %s: %s", dns.Name, dns.Err)
+	case errors.As(err, &op) && op.Source != nil:
+		// Without this server's own address.
+		c := *op
+		c.Source = nil
+		return &c
 	}
 	return err
 }

@@ -7,8 +7,11 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxURL bounds an endpoint's URL.
@@ -19,7 +22,9 @@ const MaxURL = 2048
 // (loopback, private, link-local, multicast, unspecified), the shared
 // address space of carrier-grade NAT, "this network", the IETF protocol
 // block, benchmarking, reserved and broadcast addresses, and IPv6's
-// site-local and discard prefixes. IPv6 ULA (fc00::/7) is IsPrivate.
+// site-local and discard prefixes, the local-use NAT64 prefix (whose
+// translator is inside the network) and the deprecated IPv4-compatible
+// addresses. IPv6 ULA (fc00::/7) is IsPrivate.
 var internal = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
@@ -28,6 +33,8 @@ var internal = []netip.Prefix{
 	netip.MustParsePrefix("240.0.0.0/4"),
 	netip.MustParsePrefix("fec0::/10"),
 	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("::/96"),
 }
 
 // Prefixes that embed an IPv4 address, which is judged in its place: the
@@ -86,10 +93,20 @@ func CheckURL(raw string, allowPrivate bool) error {
 	case u.User != nil:
 		return errors.New("must not hold a user name or password (put a token in the path or query instead)")
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return errors.New("must have a port from 1 to 65535")
+		}
+	}
+	host := strings.TrimSuffix(asDialed(u.Hostname()), ".")
+	if _, err := netip.ParseAddr(host); err != nil && endsInNumber(host) {
+		// 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 are 127.0.0.1 to
+		// resolvers and URL parsers, whatever they are to this check.
+		return errors.New("must write an IPv4 address as four decimal numbers (a.b.c.d)")
+	}
 	if allowPrivate {
 		return nil
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if a, err := netip.ParseAddr(host); err == nil && Internal(a) {
 		return errors.New("must not point at a loopback, private, link-local or otherwise internal address")
 	}
@@ -97,6 +114,33 @@ func CheckURL(raw string, allowPrivate bool) error {
 		return errors.New("must not point at this machine")
 	}
 	return nil
+}
+
+// asDialed folds a host as IDNA's mapping does before the sender dials
+// it (compatibility forms such as full-width letters and digits, upper
+// case, the ideographic full stops), so that the check judges the host
+// that is reached: "１２７.０.０.１" is 127.0.0.1.
+func asDialed(host string) string {
+	host = strings.Map(func(r rune) rune {
+		switch r {
+		case '\u3002', '\uff0e', '\uff61':
+			return '.'
+		}
+		return r
+	}, host)
+	return strings.ToLower(norm.NFKC.String(host))
+}
+
+// endsInNumber reports whether a host's last label is a number (decimal,
+// or hexadecimal after 0x), which makes the host an IPv4 address in one
+// of the legacy notations rather than a name: no top-level domain is a
+// number.
+func endsInNumber(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // Dialer connects to webhook receivers. Unless AllowPrivate, it refuses
