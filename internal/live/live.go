@@ -272,8 +272,11 @@ func (b *Broker) change(r *feed.Record, v *auth.Viewer) (*Change, error) {
 	ids := subjects(r)
 	// The scope of every type r touches, in the order of the types'
 	// first appearance: viewers with the same key read the same nodes.
+	// The viewer's own scope leads: what is built depends on it even when
+	// r touches no node type (an app token receives only changes whose
+	// main node it reads).
 	var key strings.Builder
-	key.WriteString(string(r.ID))
+	key.WriteString(string(r.ID) + "|" + auth.ScopeKey(v, ""))
 	var groups []group
 	for _, id := range ids {
 		p := id.Prefix()
