@@ -251,6 +251,10 @@ func (e subscriptionsOnly) CreateOperationContext(ctx context.Context, p *graphq
 	if errs == nil && oc.Operation.Operation != ast.Subscription {
 		return oc, gqlerror.List{refused(ctx, apperr.New(apperr.BadUserInput, "only subscriptions are served here; send queries and mutations with POST"))}
 	}
+	// One root field, aliases counted (the validator counts names only).
+	if errs == nil && len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"})) != 1 {
+		return oc, gqlerror.List{refused(ctx, apperr.New(apperr.BadUserInput, "a subscription selects exactly one root field; open one subscription for each"))}
+	}
 	return oc, errs
 }
 
