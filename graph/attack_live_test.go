@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/latchkey/latchkey/internal/app"
 	"github.com/latchkey/latchkey/internal/testenv"
 )
 
@@ -229,6 +230,33 @@ func TestLiveSeveralRootFields(t *testing.T) {
 			if s := sseOnce(t, e, acme.Token, q); !strings.Contains(s, `"code":"BAD_USER_INPUT"`) || strings.Contains(s, "INTERNAL") {
 				t.Errorf("SSE %s: got %s, want BAD_USER_INPUT", q, s)
 			}
+		}
+	})
+}
+
+// TestLiveMessageBoundedLikeABody: MAX_BODY_BYTES bounds a WebSocket
+// message as it bounds a POST body and an SSE request: a document the POST
+// refuses does not reach the parser over WebSocket either.
+func TestLiveMessageBoundedLikeABody(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db, func(c *app.Config) { c.MaxBodyBytes = 8 << 10 })
+		acme := e.Account("Acme")
+		query := `subscription { changes { eventID } }` + strings.Repeat(" ", 16<<10)
+		if r := e.Do(acme.Token, strings.Replace(query, "subscription", "query", 1), nil); r.Status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("POST of 16 KiB: status %d, want 413", r.Status)
+		}
+		w := connectWS(t, e, acme.Token)
+		w.subscribe("1", query, nil)
+		if m, ok := w.within(2 * time.Second); ok {
+			t.Errorf("a 16 KiB message was read: got %v, want the connection closed", m)
+		}
+		select {
+		case code := <-w.closed:
+			if code != websocket.StatusMessageTooBig {
+				t.Errorf("close status %d, want %d (message too big)", code, websocket.StatusMessageTooBig)
+			}
+		case <-time.After(wait):
+			t.Errorf("the connection is still open after a 16 KiB message")
 		}
 	})
 }

@@ -46,8 +46,8 @@ type Live struct {
 	// Origins are the browser origins allowed to open a WebSocket ("*" for
 	// any); the server's own origin always may.
 	Origins []string
-	// MaxBodyBytes bounds an SSE request's body; 0 or less means
-	// DefaultMaxBodyBytes.
+	// MaxBodyBytes bounds an SSE request's body and a WebSocket message; 0
+	// or less means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 }
 
@@ -155,7 +155,13 @@ func (t liveWS) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 		return
 	}
 	conn := &wsConn{}
+	// A message is bounded as a request body is (MAX_BODY_BYTES).
+	limit := t.l.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
 	ws := transport.Websocket{
+		PayloadReadLimit: &limit,
 		// The origin is judged above, with ALLOWED_ORIGINS.
 		Implementation:        wsImplementation{conn: conn, accept: coderws.AcceptOptions{InsecureSkipVerify: true}},
 		InitTimeout:           10 * time.Second,
