@@ -60,6 +60,7 @@ func config(log *slog.Logger) (app.Config, error) {
 		TrustedDocuments:     os.Getenv("TRUSTED_DOCUMENTS"),
 		TrustedDocumentsOnly: os.Getenv("TRUSTED_DOCUMENTS_ONLY") == "true",
 		SkipMigrations:       os.Getenv("MIGRATE_AT_START") == "false",
+		WebhookAllowPrivate:  os.Getenv("WEBHOOK_ALLOW_PRIVATE") == "true",
 		Logger:               log,
 	}
 	if s := os.Getenv("SESSION_TTL"); s != "" {

@@ -65,7 +65,7 @@ type AuditEventResolver interface {
 	Actor(ctx context.Context, obj *ent.AuditEvent) (*audit.Actor, error)
 }
 type ChangeResolver interface {
-	EventID(ctx context.Context, obj *live.Change) (string, error)
+	EventID(ctx context.Context, obj *live.Change) (*string, error)
 	Action(ctx context.Context, obj *live.Change) (*enum.AuditAction, error)
 	OccurredAt(ctx context.Context, obj *live.Change) (*time.Time, error)
 }
@@ -3795,7 +3795,7 @@ scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
     follow (those missed while disconnected, then live ones). Omitted: from
     now on.
     """
-    after: String
+    after: EventID
     """
     Only changes that touched a node of one of these types.
     """
@@ -3814,6 +3814,12 @@ scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 }
 
 """
+A position in the change feed, as Change.eventID gives it: opaque; only the
+server's own are accepted.
+"""
+scalar EventID
+
+"""
 One write to the account, with the nodes it touched as they are now, so
 that a normalised cache (Apollo, Relay) updates them by id.
 """
@@ -3821,9 +3827,9 @@ type Change {
   """
   The position of this change in the account's feed: opaque, unique, and
   the value to resume from (after, or SSE's Last-Event-ID). The same change
-  delivered twice has the same eventID. Empty for a refetch notice.
+  delivered twice has the same eventID. Null for a refetch notice.
   """
-  eventID: String!
+  eventID: EventID
   """
   What was done (the audit trail's action). Null for a refetch notice.
   """
@@ -6753,7 +6759,7 @@ func (ec *executionContext) field_Subscription_changes_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+			return ec.unmarshalOEventID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8349,15 +8355,15 @@ func (ec *executionContext) _Change_eventID(ctx context.Context, field graphql.C
 			return ec.Resolvers.Change().EventID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOEventID2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Change_eventID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Change", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Change", field, true, true, "EventID")
 }
 
 func (ec *executionContext) _Change_action(ctx context.Context, field graphql.CollectedField, obj *live.Change) (ret graphql.Marshaler) {
@@ -20652,7 +20658,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = graphql.MarshalString("Change")
 		case "eventID":
 			out.ResolveConcurrently(ec.OperationContext, readyDeferred(&deferred, field), i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Change_eventID(ctx, field, obj)
 				})
@@ -25620,6 +25626,24 @@ func (ec *executionContext) unmarshalODeviceWhereInput2ᚖgithubᚗcomᚋlatchke
 	}
 	res, err := ec.unmarshalInputDeviceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚕgithubᚗcomᚋlatchkeyᚋlatchkeyᚋinternalᚋpulidᚐIDᚄ(ctx context.Context, v any) ([]pulid.ID, error) {

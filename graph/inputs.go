@@ -114,6 +114,12 @@ func (l InputLimits) argument(vars map[string]any, f *ast.Field, a *ast.Argument
 	if v.ExpectedType != nil && v.ExpectedType.Name() == "Cursor" {
 		return l.cursor(path, value, orderValue(vars, f))
 	}
+	if v.ExpectedType != nil && v.ExpectedType.Name() == "EventID" {
+		if s, ok := value.(string); value != nil && (!ok || len(s) > l.MaxCursor || !validEventID(s)) {
+			return badInput(path, "is not an eventID this server issued; use one from a change")
+		}
+		return nil
+	}
 	return l.value(path, value)
 }
 

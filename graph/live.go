@@ -68,3 +68,10 @@ func (r *Resolver) subscribe(ctx context.Context, after *string, types []model.C
 	context.AfterFunc(ctx, conn.Release)
 	return ch, nil
 }
+
+// validEventID reports whether s is an eventID this server issues
+// (graph.InputLimits judges every EventID argument with it).
+func validEventID(s string) bool {
+	_, ok := feed.ParseCursor(s)
+	return ok
+}

@@ -17,8 +17,8 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/door"
 	"github.com/latchkey/latchkey/internal/grant"
-	"github.com/latchkey/latchkey/internal/webhook"
 	"github.com/latchkey/latchkey/internal/live"
+	"github.com/latchkey/latchkey/internal/webhook"
 	"github.com/latchkey/latchkey/schema"
 )
 

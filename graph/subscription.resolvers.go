@@ -16,11 +16,12 @@ import (
 )
 
 // EventID is the resolver for the eventID field.
-func (r *changeResolver) EventID(ctx context.Context, obj *live.Change) (string, error) {
+func (r *changeResolver) EventID(ctx context.Context, obj *live.Change) (*string, error) {
 	if obj.Record == nil {
-		return "", nil
+		return nil, nil
 	}
-	return obj.Record.Cursor.String(), nil
+	id := obj.Record.Cursor.String()
+	return &id, nil
 }
 
 // Action is the resolver for the action field.

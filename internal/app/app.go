@@ -346,8 +346,14 @@ func (a *App) Run(ctx context.Context) {
 }
 
 // Drain makes /readyz answer 503, so that load balancers stop sending
-// requests before the server stops accepting them.
-func (a *App) Drain() { a.draining.Store(true) }
+// requests before the server stops accepting them, and ends the live
+// connections (WebSocket close 1012, SSE streams end without complete).
+func (a *App) Drain() {
+	a.draining.Store(true)
+	// Live connections would hold the shutdown up: their clients resume
+	// on another instance.
+	a.Live.CloseAll()
+}
 
 // Handler serves the API, the IDE and the health checks.
 func (a *App) Handler() http.Handler { return a.handler }

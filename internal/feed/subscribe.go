@@ -70,15 +70,21 @@ func (h *Hub) Subscribe(ctx context.Context, account pulid.ID, after *Cursor) (*
 	}
 	h.subs[account][s] = struct{}{}
 	h.mu.Unlock()
-	go func() {
-		if resume {
-			s.catchUp(ctx, h, *after, tail)
-		}
-		<-ctx.Done()
+	leave := func() {
 		h.mu.Lock()
 		h.dropLocked(s)
 		h.mu.Unlock()
 		s.close(nil)
+	}
+	if !resume {
+		// No goroutine (and its stack) per idle subscriber.
+		context.AfterFunc(ctx, leave)
+		return s, nil
+	}
+	go func() {
+		s.catchUp(ctx, h, *after, tail)
+		<-ctx.Done()
+		leave()
 	}()
 	return s, nil
 }

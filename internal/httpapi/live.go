@@ -27,6 +27,8 @@ const (
 	CloseUnauthorized    = 4401
 	CloseTooManyRequests = 4429
 	CloseInternal        = 4500
+	// CloseRestart is the WebSocket standard's "service restart".
+	CloseRestart = 1012
 )
 
 // KeepAlive is how often an idle live connection hears from the server:
@@ -229,6 +231,8 @@ func (c *wsConn) WriteClose(code int, msg string) error {
 	if c.ctx != nil {
 		if err := ended(c.ctx); err != nil {
 			code, msg = CloseUnauthorized, err.Error()
+		} else if cause := context.Cause(c.ctx); errors.Is(cause, live.ErrShutdown) {
+			code, msg = CloseRestart, cause.Error()
 		}
 	}
 	return c.WebsocketConn.WriteClose(code, msg)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,6 +133,11 @@ func (t liveSSE) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		default:
 		}
 		next(resp, id)
+	}
+	if errors.Is(context.Cause(ctx), live.ErrShutdown) {
+		// No complete: the client takes the end for a lost connection,
+		// and reconnects (to another instance) and resumes.
+		return
 	}
 	if err := ended(ctx); err != nil {
 		next(&graphql.Response{Errors: gqlerror.List{refused(ctx, apperr.New(apperr.Unauthenticated, "%s", err.Error()))}}, "")

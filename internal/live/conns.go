@@ -21,6 +21,9 @@ var (
 	ErrRevoked = errors.New("the token was revoked, or its user or admin removed or changed: sign in again")
 	// ErrExpired: its token's life ended.
 	ErrExpired = errors.New("the token has expired: sign in again")
+	// ErrShutdown: this instance is stopping; the client reconnects (to
+	// another instance) and resumes from its last event id.
+	ErrShutdown = errors.New("the server is restarting: reconnect and resume from the last eventID")
 	// ErrTooManyConnections refuses a connection beyond Limits.PerToken.
 	ErrTooManyConnections = errors.New("too many live connections for this token")
 )
@@ -98,6 +101,22 @@ func (b *Broker) PerConnection() int { return b.limits.PerConnection }
 
 // PerToken is how many connections a token may hold on this instance.
 func (b *Broker) PerToken() int { return b.limits.PerToken }
+
+// CloseAll ends every live connection of this instance with ErrShutdown
+// (a draining server's clients move to another instance).
+func (b *Broker) CloseAll() {
+	b.conns.mu.Lock()
+	var all []*Conn
+	for _, set := range b.conns.byToken {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	b.conns.mu.Unlock()
+	for _, c := range all {
+		c.cancel(ErrShutdown)
+	}
+}
 
 // registry holds the live connections of this instance by token.
 type registry struct {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +103,7 @@ func New(client *ent.Client, hub *feed.Hub, limits Limits, now func() time.Time,
 		limits.PerToken = DefaultLimits.PerToken
 	}
 	b := &Broker{client: client, hub: hub, log: log, now: now, limits: limits}
-	b.shared.entries = map[string]*entry{}
+	b.shared.entries = map[changeKey]*entry{}
 	b.conns.byToken = map[pulid.ID]map[*Conn]struct{}{}
 	hub.Listen(b.ending)
 	return b
@@ -121,6 +120,7 @@ func (b *Broker) Subscribe(ctx context.Context, v *auth.Viewer, after *feed.Curs
 	}
 	out := make(chan *Change)
 	ids, _ := ctx.Value(eventIDsKey{}).(chan string)
+	scopes := scopesOf(v)
 	go func() {
 		defer close(out)
 		for it := range sub.C {
@@ -129,7 +129,7 @@ func (b *Broker) Subscribe(ctx context.Context, v *auth.Viewer, after *feed.Curs
 				c = &Change{Refetch: true}
 			} else {
 				var err error
-				if c, err = b.change(it.Record, v); err != nil {
+				if c, err = b.change(it.Record, v, &scopes); err != nil {
 					if ctx.Err() == nil {
 						b.log.Error("live: reading a change's nodes failed; the subscription ends", "err", err, "event", it.Record.Cursor.String())
 					}
@@ -265,39 +265,57 @@ func subjects(r *feed.Record) []pulid.ID {
 	return out
 }
 
-// change returns r as v receives it, nil when v may not see it: the
-// account's admins and API tokens, who read the audit trail, receive
-// every record; an app token those whose main node it may read.
-func (b *Broker) change(r *feed.Record, v *auth.Viewer) (*Change, error) {
-	ids := subjects(r)
-	// The scope of every type r touches, in the order of the types'
-	// first appearance: viewers with the same key read the same nodes.
-	// The viewer's own scope leads: what is built depends on it even when
-	// r touches no node type (an app token receives only changes whose
-	// main node it reads).
-	var key strings.Builder
-	key.WriteString(string(r.ID) + "|" + auth.ScopeKey(v, ""))
-	var groups []group
-	for _, id := range ids {
-		p := id.Prefix()
-		typ, ok := entTypes[p]
-		if !ok || slices.ContainsFunc(groups, func(g group) bool { return g.prefix == p }) {
-			continue
-		}
-		k := auth.ScopeKey(v, typ)
-		groups = append(groups, group{prefix: p, key: k})
-		key.WriteString("|" + p + ":" + k)
+// prefixes are the node types a change may touch, in a fixed order.
+var prefixes = [...]string{PrefixUser, PrefixDevice, PrefixPermission, PrefixInvitation, PrefixAccessEvent, PrefixAdmin, PrefixToken}
+
+// scopes are a viewer's auth.ScopeKey of each of prefixes.
+type scopes [len(prefixes)]string
+
+func scopesOf(v *auth.Viewer) scopes {
+	var s scopes
+	for i, p := range prefixes {
+		s[i] = auth.ScopeKey(v, entTypes[p])
 	}
-	return b.shared.get(key.String(), func() (*Change, error) {
+	return s
+}
+
+// changeKey names a change as the viewers of one scope receive it: the
+// record and the scopes of the types it touches (the others are empty),
+// so that viewers who read those types alike share it.
+type changeKey struct {
+	record pulid.ID
+	// viewer is the viewer's own scope: what is built depends on it even
+	// when r touches no node type (an app token receives only changes
+	// whose main node it reads).
+	viewer string
+	scopes scopes
+}
+
+// change returns r as v (whose scopes are s) receives it, nil when v may
+// not see it: the account's admins and API tokens, who read the audit
+// trail, receive every record; an app token those whose main node it may
+// read.
+func (b *Broker) change(r *feed.Record, v *auth.Viewer, s *scopes) (*Change, error) {
+	key := changeKey{record: r.ID, viewer: auth.ScopeKey(v, "")}
+	for _, id := range r.Targets {
+		if i := slices.Index(prefixes[:], id.Prefix()); i >= 0 {
+			key.scopes[i] = s[i]
+		}
+	}
+	return b.shared.get(key, func() (*Change, error) {
+		ids := subjects(r)
 		nodes := map[pulid.ID]ent.Noder{}
-		for _, g := range groups {
+		for i, p := range prefixes {
+			if key.scopes[i] == "" {
+				continue
+			}
 			var wanted []pulid.ID
 			for _, id := range ids {
-				if id.Prefix() == g.prefix && !slices.Contains(wanted, id) {
+				if id.Prefix() == p && !slices.Contains(wanted, id) {
 					wanted = append(wanted, id)
 				}
 			}
-			if err := b.nodes(g, v, wanted, nodes); err != nil {
+			if err := b.nodes(p, v, wanted, nodes); err != nil {
 				return nil, err
 			}
 		}
@@ -320,16 +338,14 @@ func (b *Broker) change(r *feed.Record, v *auth.Viewer) (*Change, error) {
 	})
 }
 
-type group struct{ prefix, key string }
-
 // nodes reads the nodes of one type as v sees them into into, on the
 // broker's own context: the first subscriber to ask reads for all of its
 // group, and may leave meanwhile.
-func (b *Broker) nodes(g group, v *auth.Viewer, ids []pulid.ID, into map[pulid.ID]ent.Noder) error {
+func (b *Broker) nodes(prefix string, v *auth.Viewer, ids []pulid.ID, into map[pulid.ID]ent.Noder) error {
 	ctx, cancel := context.WithTimeout(auth.NewContext(context.Background(), v), 10*time.Second)
 	defer cancel()
 	c := b.client
-	switch g.prefix {
+	switch prefix {
 	case PrefixUser:
 		return index(into, func(n *ent.User) pulid.ID { return n.ID })(c.User.Query().Where(user.IDIn(ids...)).All(ctx))
 	case PrefixDevice:
@@ -346,7 +362,7 @@ func (b *Broker) nodes(g group, v *auth.Viewer, ids []pulid.ID, into map[pulid.I
 	case PrefixToken:
 		return index(into, func(n *ent.APIToken) pulid.ID { return n.ID })(c.APIToken.Query().Where(apitoken.IDIn(ids...)).Select(without(apitoken.Columns, apitoken.FieldTokenHash)...).All(ctx))
 	}
-	return errors.New("live: no node type for prefix " + g.prefix)
+	return errors.New("live: no node type for prefix " + prefix)
 }
 
 // without is cols but drop.
@@ -368,9 +384,9 @@ func index[T ent.Noder](into map[pulid.ID]ent.Noder, id func(T) pulid.ID) func([
 // a scope gets the one read for all of them.
 type shared struct {
 	mu      sync.Mutex
-	entries map[string]*entry
+	entries map[changeKey]*entry
 	// order holds the keys oldest first; beyond keep, the oldest go.
-	order []string
+	order []changeKey
 }
 
 // keep is how many changes are remembered: a subscriber that lags behind
@@ -385,7 +401,7 @@ type entry struct {
 
 // get returns the change of key, built by build once for every caller
 // that asks while it is remembered.
-func (s *shared) get(key string, build func() (*Change, error)) (*Change, error) {
+func (s *shared) get(key changeKey, build func() (*Change, error)) (*Change, error) {
 	s.mu.Lock()
 	e, ok := s.entries[key]
 	if !ok {

@@ -34,6 +34,7 @@ import (
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/budget"
 	"github.com/latchkey/latchkey/internal/clientaddr"
+	"github.com/latchkey/latchkey/internal/live"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -165,6 +166,12 @@ func WithStatements(s *Statements) Option {
 		}
 	}
 }
+
+// WithLive bounds the live connections (zero fields: live.DefaultLimits).
+func WithLive(l live.Limits) Option { return func(c *app.Config) { c.Live = l } }
+
+// WithEventRetention sets how far back a subscriber may resume.
+func WithEventRetention(d time.Duration) Option { return func(c *app.Config) { c.EventRetention = d } }
 
 // WithDriver wraps the server's database driver, for fault injection.
 func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
