@@ -48,8 +48,8 @@ type Live struct {
 	// Origins are the browser origins allowed to open a WebSocket ("*" for
 	// any); the server's own origin always may.
 	Origins []string
-	// MaxBodyBytes bounds an SSE request's body; 0 or less means
-	// DefaultMaxBodyBytes.
+	// MaxBodyBytes bounds an SSE request's body and a WebSocket message; 0
+	// or less means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 }
 
@@ -157,7 +157,13 @@ func (t liveWS) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExe
 		return
 	}
 	conn := &wsConn{}
+	// A message is bounded as a request body is (MAX_BODY_BYTES).
+	limit := t.l.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
 	ws := transport.Websocket{
+		PayloadReadLimit: &limit,
 		// The origin is judged above, with ALLOWED_ORIGINS.
 		Implementation:        wsImplementation{conn: conn, accept: coderws.AcceptOptions{InsecureSkipVerify: true}},
 		InitTimeout:           10 * time.Second,
@@ -254,6 +260,10 @@ func (e subscriptionsOnly) CreateOperationContext(ctx context.Context, p *graphq
 	oc, errs := e.GraphExecutor.CreateOperationContext(ctx, p)
 	if errs == nil && oc.Operation.Operation != ast.Subscription {
 		return oc, gqlerror.List{refused(ctx, apperr.New(apperr.BadUserInput, "only subscriptions are served here; send queries and mutations with POST"))}
+	}
+	// One root field, aliases counted (the validator counts names only).
+	if errs == nil && len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"})) != 1 {
+		return oc, gqlerror.List{refused(ctx, apperr.New(apperr.BadUserInput, "a subscription selects exactly one root field; open one subscription for each"))}
 	}
 	return oc, errs
 }

@@ -284,6 +284,10 @@ func scopesOf(v *auth.Viewer) scopes {
 // so that viewers who read those types alike share it.
 type changeKey struct {
 	record pulid.ID
+	// viewer is the viewer's own scope: what is built depends on it even
+	// when r touches no node type (an app token receives only changes
+	// whose main node it reads).
+	viewer string
 	scopes scopes
 }
 
@@ -292,7 +296,7 @@ type changeKey struct {
 // trail, receive every record; an app token those whose main node it may
 // read.
 func (b *Broker) change(r *feed.Record, v *auth.Viewer, s *scopes) (*Change, error) {
-	key := changeKey{record: r.ID}
+	key := changeKey{record: r.ID, viewer: auth.ScopeKey(v, "")}
 	for _, id := range r.Targets {
 		if i := slices.Index(prefixes[:], id.Prefix()); i >= 0 {
 			key.scopes[i] = s[i]
