@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -257,6 +258,42 @@ func TestLiveMessageBoundedLikeABody(t *testing.T) {
 			}
 		case <-time.After(wait):
 			t.Errorf("the connection is still open after a 16 KiB message")
+		}
+	})
+}
+
+// TestLiveIdleConnectionRevoked: a connection that held no subscription
+// when its token was revoked (nobody followed the feed for it) cannot
+// subscribe afterwards: it is closed with 4401 and receives nothing.
+func TestLiveIdleConnectionRevoked(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, databaseURL string) {
+		e := testenv.Start(t, databaseURL)
+		e.RunFeed()
+		a := e.Account("Acme")
+		var out struct {
+			CreateAPIToken struct {
+				Secret string
+				Token  struct{ ID string }
+			}
+		}
+		e.MustDo(a.Token, `mutation { createAPIToken(input: {name: "dashboard", role: VIEWER}) { secret token { id } } }`, nil, &out)
+		w := connectWS(t, e, out.CreateAPIToken.Secret)
+		e.MustDo(a.Token, `mutation($id: ID!) { revokeAPIToken(id: $id) { revokedID } }`, map[string]any{"id": out.CreateAPIToken.Token.ID}, nil)
+		w.subscribe("1", `subscription { changes { eventID action } }`, nil)
+		liveUser(t, e, a.Token, "after@example.com")
+		for m := w.next(); m != nil; m = w.next() {
+			p, _ := m["payload"].(map[string]any)
+			if m["type"] == "next" && (p["data"] != nil || !strings.Contains(fmt.Sprint(p["errors"]), "UNAUTHENTICATED")) {
+				t.Fatalf("the revoked token's connection received %v", m)
+			}
+		}
+		select {
+		case code := <-w.closed:
+			if code != 4401 {
+				t.Errorf("closed with %d, want 4401", code)
+			}
+		case <-time.After(wait):
+			t.Error("the connection stayed open")
 		}
 	})
 }

@@ -7,7 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/ent/admin"
+	"github.com/latchkey/latchkey/ent/apitoken"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/feed"
@@ -188,19 +190,44 @@ func (b *Broker) ending(r feed.Record) {
 		}
 	case enum.AuditAdminUpdated:
 		if conns := b.conns.matching(id); len(conns) > 0 {
-			go b.recheck(id, conns)
+			go b.recheck(conns)
 		}
 	}
 }
 
+// current reports whether v's token still works as v: ErrRevoked when it
+// is gone (revoked, signed out, its user or admin deleted) or its admin is
+// disabled or of another role.
+func (b *Broker) current(ctx context.Context, v *auth.Viewer) error {
+	sys := auth.SystemContext(ctx)
+	t, err := b.client.APIToken.Query().Where(apitoken.ID(v.TokenID)).Select(apitoken.FieldAdminID).Only(sys)
+	switch {
+	case ent.IsNotFound(err):
+		return ErrRevoked
+	case err != nil:
+		return err
+	case t.AdminID == nil:
+		return nil
+	}
+	a, err := b.client.Admin.Query().Where(admin.ID(*t.AdminID)).Select(admin.FieldRole, admin.FieldDisabled).Only(sys)
+	switch {
+	case ent.IsNotFound(err):
+		return ErrRevoked
+	case err != nil:
+		return err
+	case a.Disabled || auth.RoleOf(a.Role) != v.Role:
+		return ErrRevoked
+	}
+	return nil
+}
+
 // recheck ends the connections of an admin's sessions that it no longer
 // carries: disabled, or of another role.
-func (b *Broker) recheck(id pulid.ID, conns []*Conn) {
-	ctx, cancel := context.WithTimeout(auth.SystemContext(context.Background()), 10*time.Second)
+func (b *Broker) recheck(conns []*Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	a, err := b.client.Admin.Query().Where(admin.ID(id)).Select(admin.FieldRole, admin.FieldDisabled).Only(ctx)
 	for _, c := range conns {
-		if err != nil || a.Disabled || auth.RoleOf(a.Role) != c.v.Role {
+		if err := b.current(ctx, c.v); err != nil {
 			c.cancel(ErrRevoked)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/ent/invitation"
 	"github.com/latchkey/latchkey/ent/permission"
 	"github.com/latchkey/latchkey/ent/user"
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/enum"
 	"github.com/latchkey/latchkey/internal/feed"
@@ -116,6 +117,18 @@ func New(client *ent.Client, hub *feed.Hub, limits Limits, now func() time.Time,
 func (b *Broker) Subscribe(ctx context.Context, v *auth.Viewer, after *feed.Cursor, f Filter) (<-chan *Change, error) {
 	sub, err := b.hub.Subscribe(ctx, v.AccountID, after)
 	if err != nil {
+		return nil, err
+	}
+	// A connection without subscriptions is not followed (an idle hub
+	// reads nothing), so its token may have ended since it connected. The
+	// feed is followed from here on: a check now leaves no gap.
+	if err := b.current(ctx, v); err != nil {
+		if c := ConnFrom(ctx); c != nil {
+			c.cancel(err)
+		}
+		if errors.Is(err, ErrRevoked) {
+			return nil, apperr.New(apperr.Unauthenticated, "%s", err)
+		}
 		return nil, err
 	}
 	out := make(chan *Change)
