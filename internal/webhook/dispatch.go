@@ -143,13 +143,6 @@ func NewDispatcher(c *ent.Client, h *feed.Hub, log *slog.Logger) *Dispatcher {
 // another instance holds the position, or nothing is new).
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	ctx = auth.SystemContext(ctx)
-	// Without an enabled endpoint there is nothing to deliver: the round
-	// reads no record and writes nothing, so that writes where nobody
-	// takes webhooks cost nothing more. The position stays; an endpoint's
-	// first round reads on from it.
-	if any, err := d.Client.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).Exist(ctx); err != nil || !any {
-		return 0, err
-	}
 	row, err := d.Client.WebhookDispatch.Get(ctx, dispatchRow)
 	if ent.IsNotFound(err) {
 		// The first round on a new database starts at the feed's start
