@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latchkey/latchkey/ent"
-	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/testenv"
 	"github.com/latchkey/latchkey/internal/webhook"
@@ -32,11 +30,8 @@ const atkCreateHook = `mutation($in: CreateWebhookEndpointInput!) { createWebhoo
 // atkHook creates an endpoint and returns its ID.
 func atkHook(e *testenv.Env, token, url string, types ...string) string {
 	e.T.Helper()
-	var out struct {
-		CreateWebhookEndpoint struct{ Endpoint struct{ ID string } }
-	}
-	e.MustDo(token, atkCreateHook, map[string]any{"in": map[string]any{"url": url, "eventTypes": types}}, &out)
-	return out.CreateWebhookEndpoint.Endpoint.ID
+	id, _ := createEndpoint(e, token, url, types...)
+	return id
 }
 
 // atkReceiver counts the posts a loopback receiver gets.
@@ -48,30 +43,6 @@ func atkReceiver(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	}))
 	t.Cleanup(s.Close)
 	return s, &n
-}
-
-// atkDeliver dispatches the feed up to its last record, then runs the
-// sender once.
-func atkDeliver(t *testing.T, e *testenv.Env) {
-	t.Helper()
-	ctx := context.Background()
-	sys := auth.SystemContext(ctx)
-	last := e.App.Client.AuditEvent.Query().Order(ent.Desc(auditevent.FieldID)).FirstX(sys)
-	for i := 0; ; i++ {
-		if _, err := e.App.Dispatcher.RunOnce(ctx); err != nil {
-			t.Fatalf("dispatch: %v", err)
-		}
-		if row, err := e.App.Client.WebhookDispatch.Query().Only(sys); err == nil && row.CursorID >= string(last.ID) {
-			break
-		}
-		if i == 500 {
-			t.Fatalf("the dispatcher did not reach %s", last.ID)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if _, err := e.App.WebhookSender.RunOnce(ctx); err != nil {
-		t.Logf("send round: %v", err)
-	}
 }
 
 // TestAttackWebhookDescriptionCountsCharacters: the description's bound
@@ -142,12 +113,12 @@ func TestAttackWebhookOtherAccount(t *testing.T) {
 		rcv, posts := atkReceiver(t)
 		hook := atkHook(e, acme.Token, rcv.URL+"/a", "USER_CREATED")
 		newUser(e, other.Token, "B1", "b1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		if n := posts.Load(); n != 0 {
 			t.Fatalf("A's endpoint got %d posts of B's events", n)
 		}
 		newUser(e, acme.Token, "A1", "a1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		if n := posts.Load(); n != 1 {
 			t.Fatalf("A's endpoint got %d posts, want 1", n)
 		}
@@ -206,7 +177,7 @@ func TestAttackWebhookNameResolvingInside(t *testing.T) {
 		}}, webhook.DefaultTimeout)
 		hook := atkHook(e, acme.Token, "http://hooks.example.com:"+port+"/in", "USER_CREATED")
 		newUser(e, acme.Token, "A1", "a1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		if n := posts.Load(); n != 0 || lookups.Load() == 0 {
 			t.Fatalf("%d posts reached loopback (%d lookups)", n, lookups.Load())
 		}
@@ -243,14 +214,14 @@ func TestAttackWebhookDeletedOrDisabledGetsNothing(t *testing.T) {
 		hook := atkHook(e, acme.Token, rcv.URL+"/in", "USER_CREATED")
 		e.MustDo(acme.Token, `mutation($id: ID!) { disableWebhookEndpoint(id: $id) { endpoint { enabled } } }`, map[string]any{"id": hook}, nil)
 		newUser(e, acme.Token, "A1", "a1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		sys := auth.SystemContext(context.Background())
 		if n := posts.Load(); n != 0 || e.App.Client.WebhookDelivery.Query().CountX(sys) != 0 {
 			t.Fatalf("a disabled endpoint: %d posts, %d deliveries", n, e.App.Client.WebhookDelivery.Query().CountX(sys))
 		}
 		e.MustDo(acme.Token, `mutation($id: ID!) { enableWebhookEndpoint(id: $id) { endpoint { enabled } } }`, map[string]any{"id": hook}, nil)
 		newUser(e, acme.Token, "A2", "a2@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		if n := posts.Load(); n != 1 {
 			t.Fatalf("%d posts, want 1 (refused)", n)
 		}
@@ -371,7 +342,7 @@ func TestAttackWebhookLookupErrorHidesResolver(t *testing.T) {
 		}}, webhook.DefaultTimeout)
 		hook := atkHook(e, acme.Token, "https://nowhere.example.com/in", "USER_CREATED")
 		newUser(e, acme.Token, "A1", "a1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		var out struct {
 			Node struct {
 				Deliveries struct {
@@ -405,7 +376,7 @@ func TestAttackWebhookResetHidesOwnAddress(t *testing.T) {
 		t.Cleanup(rcv.Close)
 		hook := atkHook(e, acme.Token, rcv.URL+"/in", "USER_CREATED")
 		newUser(e, acme.Token, "A1", "a1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		var out struct {
 			Node struct {
 				Deliveries struct {
@@ -445,7 +416,7 @@ func TestAttackWebhookSecretShownOnce(t *testing.T) {
 		e.MustDo(acme.Token, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, map[string]any{"id": hook}, &rot)
 		secrets = append(secrets, rot.RotateWebhookSecret.Secret)
 		newUser(e, acme.Token, "A1", "a1@example.com")
-		atkDeliver(t, e)
+		deliver(t, e)
 		var forms []string
 		for _, sec := range secrets {
 			key, err := webhook.ParseSecret(sec)
