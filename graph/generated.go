@@ -3848,7 +3848,17 @@ type Change {
   nodes: [Node!]!
   """
   The ID of the node the write deleted (a user, a device, an admin, a
-  revoked token), for a cache to evict; null otherwise.
+  revoked token); null otherwise. IDs are unique across types, so a cache
+  keyed by id alone (Apollo: dataIdFromObject: (o) => o.id) can name it.
+  Evicting it is not enough: a cached connection that lists it (users,
+  permissions, ...) still holds its edge, and Apollo refetches a query
+  whose edge points at an evicted node. Remove the edge first (Apollo:
+  cache.modify on the connection field, filtering edges by
+  readField("id", edge.node), and lower totalCount), then evict and
+  collect (cache.evict, cache.gc). What the deletion removed with it has
+  no Change of its own: a deleted user takes its permissions and
+  invitations, a deleted device its permissions; drop the cached nodes
+  whose user or device is the deleted one.
   """
   deletedID: ID
   """
