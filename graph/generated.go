@@ -3788,6 +3788,13 @@ scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
   token receives the changes of its own user (its permissions,
   invitations, access events and devices), each node read with the same
   rules as a query.
+
+  A refused connection: over WebSocket it closes with 4401 (no token, a
+  bad one, or the token ended), 4429 (rate limited) or 4500 (server
+  error), the reason saying why; over SSE it is an HTTP error status (401
+  without a valid token). A bad argument (after, Last-Event-ID, a filter
+  ID) is one result with an error (BAD_USER_INPUT, extensions.field), then
+  the subscription completes; the connection stays.
   """
   changes(
     """
