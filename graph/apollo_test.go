@@ -29,3 +29,23 @@ func TestApolloClient(t *testing.T) {
 		}
 	})
 }
+
+// TestApolloLiveCache runs Apollo Client with GraphQLWsLink over graphql-ws
+// (web/e2e/apollo/live.mjs): it watches the users overview, subscribes to
+// changes, and a revocation and a user deletion made over plain HTTP reach
+// the watched result through the changes alone, with no refetch.
+func TestApolloLiveCache(t *testing.T) {
+	dir := testenv.Client(t, "apollo")
+	testenv.Each(t, func(t *testing.T, databaseURL string) {
+		e := testenv.Start(t, databaseURL)
+		e.RunFeed()
+		a := e.Account("Acme")
+		user := liveUser(t, e, a.Token, "ann@example.com")
+		other := liveUser(t, e, a.Token, "bob@example.com")
+		perm := liveGrant(t, e, a.Token, user, string(e.Devices(a, 1, "Europe/Berlin")[0]))
+		out := testenv.Node(t, dir, "live.mjs", e.Server.URL+"/query", a.Token, user, perm, other)
+		if strings.TrimSpace(out) != "ok" {
+			t.Fatalf("node live.mjs printed %q, want ok", out)
+		}
+	})
+}

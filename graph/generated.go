@@ -3788,6 +3788,13 @@ scalar Time @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
   token receives the changes of its own user (its permissions,
   invitations, access events and devices), each node read with the same
   rules as a query.
+
+  A refused connection: over WebSocket it closes with 4401 (no token, a
+  bad one, or the token ended), 4429 (rate limited) or 4500 (server
+  error), the reason saying why; over SSE it is an HTTP error status (401
+  without a valid token). A bad argument (after, Last-Event-ID, a filter
+  ID) is one result with an error (BAD_USER_INPUT, extensions.field), then
+  the subscription completes; the connection stays.
   """
   changes(
     """
@@ -3854,7 +3861,17 @@ type Change {
   nodes: [Node!]!
   """
   The ID of the node the write deleted (a user, a device, an admin, a
-  revoked token), for a cache to evict; null otherwise.
+  revoked token); null otherwise. IDs are unique across types, so a cache
+  keyed by id alone (Apollo: dataIdFromObject: (o) => o.id) can name it.
+  Evicting it is not enough: a cached connection that lists it (users,
+  permissions, ...) still holds its edge, and Apollo refetches a query
+  whose edge points at an evicted node. Remove the edge first (Apollo:
+  cache.modify on the connection field, filtering edges by
+  readField("id", edge.node), and lower totalCount), then evict and
+  collect (cache.evict, cache.gc). What the deletion removed with it has
+  no Change of its own: a deleted user takes its permissions and
+  invitations, a deleted device its permissions; drop the cached nodes
+  whose user or device is the deleted one.
   """
   deletedID: ID
   """
