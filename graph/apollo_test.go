@@ -36,7 +36,7 @@ func TestApolloClient(t *testing.T) {
 // the watched result through the changes alone, with no refetch.
 func TestApolloLiveCache(t *testing.T) {
 	dir := testenv.Client(t, "apollo")
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")

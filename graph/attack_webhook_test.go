@@ -50,7 +50,7 @@ func atkReceiver(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // bytes) are taken, 501 characters are refused before anything is
 // written.
 func TestAttackWebhookDescriptionCountsCharacters(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		in := map[string]any{"url": "https://hooks.example.com/in", "eventTypes": []string{"USER_CREATED"}, "description": strings.Repeat("é", 300)}
@@ -68,7 +68,7 @@ func TestAttackWebhookDescriptionCountsCharacters(t *testing.T) {
 // trailing dot or behind a user name, is refused at creation and writes
 // nothing.
 func TestAttackWebhookInternalHostNotations(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		for _, url := range []string{
@@ -91,7 +91,7 @@ func TestAttackWebhookInternalHostNotations(t *testing.T) {
 // TestAttackWebhookUpdateInput: an update that empties the event types,
 // or names a bad URL, is refused with its field and writes nothing.
 func TestAttackWebhookUpdateInput(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		id := atkHook(e, acme.Token, "https://hooks.example.com/in", "USER_CREATED")
@@ -107,7 +107,7 @@ func TestAttackWebhookUpdateInput(t *testing.T) {
 // A's delivery, and writes nothing trying; A's endpoint receives none of
 // B's events.
 func TestAttackWebhookOtherAccount(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme, other := e.Account("Acme"), e.Account("Other")
 		rcv, posts := atkReceiver(t)
@@ -165,7 +165,7 @@ func TestAttackWebhookOtherAccount(t *testing.T) {
 // loopback, reaches nothing: the sender's dialer refuses the address at
 // the connection, and the log says why.
 func TestAttackWebhookNameResolvingInside(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		rcv, posts := atkReceiver(t)
@@ -202,7 +202,7 @@ func TestAttackWebhookNameResolvingInside(t *testing.T) {
 // nothing, and nothing is queued for it meanwhile; deleting an endpoint
 // removes its waiting deliveries, and no sender posts them.
 func TestAttackWebhookDeletedOrDisabledGetsNothing(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		var posts atomic.Int64
@@ -244,7 +244,7 @@ func TestAttackWebhookDeletedOrDisabledGetsNothing(t *testing.T) {
 // address to a translator inside the network, the local-use NAT64
 // prefix 64:ff9b:1::/48 and the IPv4-compatible ::/96, are internal too.
 func TestAttackWebhookEmbeddedIPv4Ranges(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		for _, url := range []string{"http://[64:ff9b:1::a9fe:a9fe]/", "http://[64:ff9b:1:a9fe:a9:fe00::]/", "http://[::127.0.0.1]/", "http://[::169.254.169.254]/"} {
@@ -258,7 +258,7 @@ func TestAttackWebhookEmbeddedIPv4Ranges(t *testing.T) {
 // have (0, above 65535) is the client's mistake, refused at creation,
 // not a delivery that fails for a day.
 func TestAttackWebhookImpossiblePort(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		for _, url := range []string{"https://hooks.example.com:0/", "https://hooks.example.com:65536/", "https://hooks.example.com:99999999999999999999/"} {
@@ -274,7 +274,7 @@ func TestAttackWebhookImpossiblePort(t *testing.T) {
 // delivery for a second sender, which would post it again beside the
 // first.
 func TestAttackWebhookRedeliverInFlight(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		var posts atomic.Int64
@@ -334,7 +334,7 @@ func TestAttackWebhookRedeliverInFlight(t *testing.T) {
 // resolve is reported in the delivery log without the server's own
 // resolver address (a glimpse of its internal network).
 func TestAttackWebhookLookupErrorHidesResolver(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		e.App.WebhookSender.HTTP = webhook.NewHTTPClient(&webhook.Dialer{Lookup: func(_ context.Context, host string) ([]netip.Addr, error) {
@@ -362,7 +362,7 @@ func TestAttackWebhookLookupErrorHidesResolver(t *testing.T) {
 // TestAttackWebhookResetHidesOwnAddress: a receiver that resets the
 // connection is reported without this server's end of it.
 func TestAttackWebhookResetHidesOwnAddress(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -398,7 +398,7 @@ func TestAttackWebhookResetHidesOwnAddress(t *testing.T) {
 // deliveries or the audit trail as any staff member reads them, not in
 // the server's log, and not in any table, in base64, hex or raw bytes.
 func TestAttackWebhookSecretShownOnce(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		var log bytes.Buffer
 		var mu sync.Mutex
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate(), testenv.WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &log, mu: &mu}, nil))))
@@ -460,7 +460,7 @@ func TestAttackWebhookSecretShownOnce(t *testing.T) {
 // compatibility characters is judged as the ASCII host the sender dials
 // (IDNA mapping): full-width 127.0.0.1 and localhost are refused.
 func TestAttackWebhookUnicodeHost(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		for _, url := range []string{"http://１２７.０.０.１/", "http://ｌｏｃａｌｈｏｓｔ/", "http://①②⑦.0.0.1/", "http://169.254.169.254。/"} {

@@ -167,7 +167,7 @@ func liveGrant(t testing.TB, e *testenv.Env, token, user, device string) string 
 // Authorization header) and finds a grant's permission as the change's
 // node, with the IDs the API answers with.
 func TestLiveWebSocketGrant(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -231,7 +231,7 @@ func (c *liveClient) none() {
 // real clients) receives exactly what it missed, in order and once, then
 // live changes.
 func TestLiveResume(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -271,7 +271,7 @@ func TestLiveResume(t *testing.T) {
 // TestLiveSSEEventIDs: every change on an SSE stream carries its eventID as
 // the event's id, so that a browser's EventSource resumes by itself.
 func TestLiveSSEEventIDs(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -329,7 +329,7 @@ func TestLiveSSEEventIDs(t *testing.T) {
 // TestLiveRefetch: a resume point older than EVENT_RETENTION gets one
 // change with refetch: true first, then live changes.
 func TestLiveRefetch(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL, testenv.WithEventRetention(time.Hour))
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -350,7 +350,7 @@ func TestLiveRefetch(t *testing.T) {
 // TestLiveRevokedTokenEnds: revoking a token ends its live connections: a
 // WebSocket closes with 4401, an SSE stream ends with UNAUTHENTICATED.
 func TestLiveRevokedTokenEnds(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -392,7 +392,7 @@ func TestLiveRevokedTokenEnds(t *testing.T) {
 // TestLiveDeletedUserEnds: deleting a user ends its app token's live
 // connection (WebSocket close 4401).
 func TestLiveDeletedUserEnds(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -413,7 +413,7 @@ func TestLiveDeletedUserEnds(t *testing.T) {
 // TestLiveAppTokenSeesItsUser: an app token receives its own user's
 // changes and none of another user's, by the privacy rules of queries.
 func TestLiveAppTokenSeesItsUser(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL)
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -480,7 +480,7 @@ func TestLiveOrigins(t *testing.T) {
 // LIVE_SUBSCRIPTIONS_PER_CONNECTION gets SUBSCRIPTION_LIMIT_EXCEEDED; a
 // bad after is BAD_USER_INPUT. Nothing refused writes anything.
 func TestLiveRefusals(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		e := testenv.Start(t, databaseURL, testenv.WithLive(live.Limits{PerConnection: 2, PerToken: 1}))
 		e.RunFeed()
 		a := e.Account("Acme")
@@ -542,7 +542,7 @@ func TestLiveRefusals(t *testing.T) {
 // change's nodes: twenty subscriptions cost one read of the permission,
 // not twenty.
 func TestLiveSharesReads(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, databaseURL string) {
+	testenv.EachWithFeed(t, func(t *testing.T, databaseURL string) {
 		var st testenv.Statements
 		e := testenv.Start(t, databaseURL, testenv.WithStatements(&st))
 		e.RunFeed()

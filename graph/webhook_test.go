@@ -151,7 +151,7 @@ func endpointOf(e *testenv.Env, token, id string) endpointNode {
 // refuses it with another; the delivery log shows the status and timing.
 func TestWebhookSignatureVerifiesWithTheReferenceLibrary(t *testing.T) {
 	dir := testenv.Client(t, "webhooks")
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		rcv := newReceiver(t)
@@ -205,7 +205,7 @@ func verify(t *testing.T, dir string, secrets []string, posts []received) string
 // secret; once the overlap has passed, only the new secret signs.
 func TestWebhookRotationSignsWithBoth(t *testing.T) {
 	dir := testenv.Client(t, "webhooks")
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		rcv := newReceiver(t)
@@ -245,7 +245,7 @@ func TestWebhookRotationSignsWithBoth(t *testing.T) {
 // once, every event present); the retries wait by the backoff, on the
 // server's clock.
 func TestWebhookReceiverDownThenUp(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		rcv := newReceiver(t)
@@ -298,7 +298,7 @@ func TestWebhookReceiverDownThenUp(t *testing.T) {
 // endpoint, recorded as the server's act, and queues a notice to the
 // account's owner in the owner's language; nothing is posted after.
 func TestWebhookSustainedFailureDisables(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		e.MustDo(acme.Token, `mutation { inviteAdmin(input: {name: "Olga", email: "olga@example.com", role: OWNER, language: DE}) { admin { id } } }`, nil, nil)
@@ -346,7 +346,7 @@ func TestWebhookSustainedFailureDisables(t *testing.T) {
 // TestWebhookRedeliver: a delivered event is posted again on request,
 // with the same webhook-id.
 func TestWebhookRedeliver(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		rcv := newReceiver(t)
@@ -368,7 +368,7 @@ func TestWebhookRedeliver(t *testing.T) {
 // loopback is refused when the server connects, and the receiver hears
 // nothing.
 func TestWebhookRefusesInternalTargets(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		for _, url := range []string{"http://127.0.0.1:8080/", "http://10.1.2.3/", "http://[::1]/", "http://169.254.169.254/latest", "http://100.64.0.1/",
@@ -397,7 +397,7 @@ func TestWebhookRefusesInternalTargets(t *testing.T) {
 // TestWebhookInputErrorsAllAtOnce: every invalid field is named, and
 // nothing is written.
 func TestWebhookInputErrorsAllAtOnce(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db)
 		acme := e.Account("Acme")
 		r := expectRejected(t, e, acme.Token, `mutation($in: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $in) { secret } }`,
@@ -418,7 +418,7 @@ func TestWebhookInputErrorsAllAtOnce(t *testing.T) {
 // TestWebhookRedirectNotFollowed: a 302 is a failed attempt, and its
 // target hears nothing.
 func TestWebhookRedirectNotFollowed(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		target := newReceiver(t)
@@ -440,7 +440,7 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 // webhook.MaxResponse, and a receiver that does not answer in time fails
 // the attempt at the timeout.
 func TestWebhookBoundsTheAnswer(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme := e.Account("Acme")
 		written := make(chan int64, 1)
@@ -486,7 +486,7 @@ func TestWebhookBoundsTheAnswer(t *testing.T) {
 // TestWebhookTenancy: another account's endpoints and deliveries answer
 // as IDs that do not exist.
 func TestWebhookTenancy(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
 		acme, other := e.Account("Acme"), e.Account("Other")
 		rcv := newReceiver(t)
@@ -526,7 +526,7 @@ func TestWebhookTenancy(t *testing.T) {
 // database, dispatching and sending at the same time, write each delivery
 // once and post each once.
 func TestWebhookTwoInstancesDeliverOnce(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, db string) {
+	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		if !database.IsPostgres(db) {
 			t.Skip("SQLite serves one process")
 		}

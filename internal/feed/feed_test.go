@@ -2,7 +2,9 @@ package feed_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -102,7 +104,7 @@ func users(t *testing.T, s *feed.Subscription, n int) []string {
 // account's writes, once each and in order, and nothing of another
 // account's.
 func TestFeedDeliversAnAccountsRecordsInOrder(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, url string) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
 		e := testenv.Start(t, url)
 		h := startHub(t, e, url)
 		acme, other := e.Account("Acme"), e.Account("Other")
@@ -124,7 +126,7 @@ func TestFeedDeliversAnAccountsRecordsInOrder(t *testing.T) {
 // nothing twice; one whose cursor is older than the retention window is
 // told to refetch.
 func TestFeedResumes(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, url string) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
 		e := testenv.Start(t, url)
 		h := startHub(t, e, url)
 		acme := e.Account("Acme")
@@ -176,7 +178,7 @@ func TestParseCursorRefusesJunk(t *testing.T) {
 // then both arrive in feed order; no reader passes a record that commits
 // later behind it.
 func TestFeedWaitsForOlderTransactions(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, url string) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
 		if !database.IsPostgres(url) {
 			t.Skip("SQLite has one writer: a later transaction cannot commit first")
 		}
@@ -213,7 +215,7 @@ func TestFeedWaitsForOlderTransactions(t *testing.T) {
 // reaches a subscriber of another by notification, well before either
 // polls.
 func TestFeedWakesEveryInstance(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, url string) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
 		if !database.IsPostgres(url) {
 			t.Skip("SQLite serves one process")
 		}
@@ -233,7 +235,7 @@ func TestFeedWakesEveryInstance(t *testing.T) {
 // TestFeedDropsASubscriberThatFallsBehind: a subscriber that reads
 // nothing is ended once a buffer of records waits, and says so.
 func TestFeedDropsASubscriberThatFallsBehind(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, url string) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
 		e := testenv.Start(t, url)
 		h := startHub(t, e, url)
 		acme := e.Account("Acme")
@@ -290,7 +292,7 @@ func TestFeedDropsASubscriberThatFallsBehind(t *testing.T) {
 // nothing; its first subscriber gets what is written from then on, not
 // what was written while nobody listened.
 func TestFeedIdleHubStartsAtTheEnd(t *testing.T) {
-	testenv.Each(t, func(t *testing.T, url string) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
 		e := testenv.Start(t, url)
 		h := startHub(t, e, url)
 		acme := e.Account("Acme")
@@ -310,6 +312,39 @@ func TestFeedIdleHubStartsAtTheEnd(t *testing.T) {
 		id := createUser(t, e, acme, "heard")
 		if got := users(t, s, 1); got[0] != id {
 			t.Errorf("the first record after the idle time is %v, want %s", got, id)
+		}
+	})
+}
+
+// TestFeedIgnoresOtherDatabases (PostgreSQL): a transaction left open in
+// another database of the server does not hold the feed back (it cannot
+// write this database's records).
+func TestFeedIgnoresOtherDatabases(t *testing.T) {
+	testenv.EachWithFeed(t, func(t *testing.T, url string) {
+		if !database.IsPostgres(url) {
+			t.Skip("SQLite has one writer and no other databases")
+		}
+		e := testenv.Start(t, url)
+		h := startHub(t, e, url)
+		acme := e.Account("Acme")
+		s := subscribe(t, h, acme.ID, nil)
+		other, err := sql.Open("postgres", os.Getenv("LATCHKEY_TEST_POSTGRES"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		tx, err := other.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		var xid string
+		if err := tx.QueryRow(`SELECT pg_current_xact_id()::text`).Scan(&xid); err != nil {
+			t.Fatal(err)
+		}
+		u := createUser(t, e, acme, "after")
+		if got := users(t, s, 1); fmt.Sprint(got) != fmt.Sprint([]string{u}) {
+			t.Errorf("records %v, want %v while transaction %s runs in another database", got, u, xid)
 		}
 	})
 }

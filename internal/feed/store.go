@@ -25,9 +25,19 @@ type store struct {
 
 const columns = `id, account_id, action, targets, actor_kind, actor_id, occurred_at`
 
-// horizon is the oldest transaction id still running: every transaction
-// before it has ended.
-const horizon = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)`
+// horizon is the oldest transaction id still running in this database
+// (of the statement's snapshot): every transaction before it here has
+// ended. Only this database's transactions write its audit_events, so a
+// transaction known to run in another database of the server (by its lock
+// on its own id) does not hold the feed back; one that ended meanwhile,
+// whose database is no longer known, still counts. pg_locks names 32-bit
+// ids, the snapshot 64-bit ones: they are compared by their low 32 bits.
+const horizon = `(WITH elsewhere AS MATERIALIZED (
+		SELECT l.transactionid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'transactionid' AND l.transactionid IS NOT NULL AND a.datname <> current_database())
+	SELECT COALESCE(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+	FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+	WHERE ((x::text::bigint) % 4294967296)::text::xid NOT IN (SELECT transactionid FROM elsewhere))`
 
 // read returns up to limit settled records after c, of one account or
 // (account "") of all, and whether an unsettled record stopped it.

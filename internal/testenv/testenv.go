@@ -57,6 +57,55 @@ func Each(t *testing.T, f func(t *testing.T, databaseURL string)) {
 	}
 }
 
+// EachWithFeed is Each for tests that follow the change feed: on
+// PostgreSQL each call of f gets a database of its own, not a schema. The
+// feed waits for every transaction still running in its database, and
+// another test's long one (a request held past its deadline, say) must not
+// hold it back.
+func EachWithFeed(t *testing.T, f func(t *testing.T, databaseURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		f(t, filepath.Join(t.TempDir(), "latchkey.db"))
+	})
+	if base := os.Getenv(PostgresEnv); base != "" {
+		t.Run("postgres", func(t *testing.T) {
+			t.Parallel()
+			f(t, postgresDatabase(t, base))
+		})
+	}
+}
+
+// postgresDatabase creates a database of its own for one test and returns
+// its URL; the database is dropped when the test ends.
+func postgresDatabase(t testing.TB, base string) string {
+	t.Helper()
+	db, err := sql.Open("postgres", base)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	defer db.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "t_" + hex.EncodeToString(b)
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("%s is set but PostgreSQL is unusable: %v", PostgresEnv, err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("postgres", base)
+		if err == nil {
+			_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+			_ = db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", PostgresEnv, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
 // EachB is Each for benchmarks: sub-benchmarks "sqlite" and "postgres".
 func EachB(b *testing.B, f func(b *testing.B, databaseURL string)) {
 	b.Helper()
