@@ -42,7 +42,7 @@ import (
 type faultDriver struct {
 	dialect.Driver
 	onStmt   func(ctx context.Context, tx dialect.Tx, query string)
-	onCommit func()
+	onCommit func(tx dialect.Tx)
 	fail     func(query string) error
 }
 
@@ -108,7 +108,7 @@ func (t *faultTx) before(ctx context.Context, query string) error {
 
 func (t *faultTx) Commit() error {
 	if t.d.onCommit != nil {
-		t.d.onCommit()
+		t.d.onCommit(t.Tx)
 	}
 	if t.d.fail != nil {
 		if err := t.d.fail("COMMIT"); err != nil {
@@ -219,24 +219,30 @@ func TestConnectionKilledMidGrant(t *testing.T) {
 func TestRequestEndsBeforeCommit(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, db string) {
 		var armed atomic.Bool
-		var stmtCtx atomic.Pointer[context.Context]
+		// The grant's transaction (the one that queued its mail) and its
+		// statement's context; other transactions (background work) pass.
+		type held struct {
+			ctx context.Context
+			tx  dialect.Tx
+		}
+		var stmt atomic.Pointer[held]
 		committing := make(chan struct{}, 1)
 		wrap := func(d dialect.Driver) dialect.Driver {
 			return &faultDriver{
 				Driver: d,
-				onStmt: func(ctx context.Context, _ dialect.Tx, query string) {
+				onStmt: func(ctx context.Context, tx dialect.Tx, query string) {
 					if armed.Load() && faultIsInsert(query, "outboxes") {
-						stmtCtx.Store(&ctx)
+						stmt.Store(&held{ctx, tx})
 					}
 				},
-				onCommit: func() {
-					p := stmtCtx.Swap(nil)
-					if p == nil || !armed.CompareAndSwap(true, false) {
+				onCommit: func(tx dialect.Tx) {
+					p := stmt.Load()
+					if p == nil || p.tx != tx || !stmt.CompareAndSwap(p, nil) || !armed.CompareAndSwap(true, false) {
 						return
 					}
 					committing <- struct{}{}
 					select {
-					case <-(*p).Done():
+					case <-p.ctx.Done():
 					case <-time.After(10 * time.Second):
 					}
 				},
@@ -354,7 +360,7 @@ func TestPanicInMutation(t *testing.T) {
 						panic(injected)
 					}
 				},
-				onCommit: func() {
+				onCommit: func(dialect.Tx) {
 					if p := armed.Load(); p != nil && *p == "" && armed.CompareAndSwap(p, nil) {
 						panic(injected)
 					}
