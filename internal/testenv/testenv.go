@@ -76,36 +76,6 @@ func EachWithFeed(t *testing.T, f func(t *testing.T, databaseURL string)) {
 	}
 }
 
-// postgresDatabase creates a database of its own for one test and returns
-// its URL; the database is dropped when the test ends.
-func postgresDatabase(t testing.TB, base string) string {
-	t.Helper()
-	db, err := sql.Open("postgres", base)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	defer db.Close()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "t_" + hex.EncodeToString(b)
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("%s is set but PostgreSQL is unusable: %v", PostgresEnv, err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("postgres", base)
-		if err == nil {
-			_, _ = db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			_ = db.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", PostgresEnv, err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 // EachB is Each for benchmarks: sub-benchmarks "sqlite" and "postgres".
 func EachB(b *testing.B, f func(b *testing.B, databaseURL string)) {
 	b.Helper()
@@ -118,6 +88,24 @@ func EachB(b *testing.B, f func(b *testing.B, databaseURL string)) {
 // postgresSchema creates a schema of its own for one test and returns a URL
 // whose connections use it; the schema is dropped when the test ends.
 func postgresSchema(t testing.TB, base string) string {
+	return postgresOwn(t, base, "CREATE SCHEMA %s", "DROP SCHEMA %s CASCADE", func(u *url.URL, name string) {
+		q := u.Query()
+		q.Set("search_path", name)
+		u.RawQuery = q.Encode()
+	})
+}
+
+// postgresDatabase creates a database of its own for one test and returns
+// its URL; the database is dropped when the test ends.
+func postgresDatabase(t testing.TB, base string) string {
+	return postgresOwn(t, base, "CREATE DATABASE %s", "DROP DATABASE IF EXISTS %s WITH (FORCE)", func(u *url.URL, name string) {
+		u.Path = "/" + name
+	})
+}
+
+// postgresOwn makes a new name, runs create with it on base, drops it when
+// the test ends, and returns base's URL changed by use for the name.
+func postgresOwn(t testing.TB, base, create, drop string, use func(u *url.URL, name string)) string {
 	t.Helper()
 	db, err := sql.Open("postgres", base)
 	if err != nil {
@@ -126,14 +114,14 @@ func postgresSchema(t testing.TB, base string) string {
 	defer db.Close()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+	name := "t_" + hex.EncodeToString(b)
+	if _, err := db.Exec(fmt.Sprintf(create, name)); err != nil {
 		t.Fatalf("%s is set but PostgreSQL is unusable: %v", PostgresEnv, err)
 	}
 	t.Cleanup(func() {
 		db, err := sql.Open("postgres", base)
 		if err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			_, _ = db.Exec(fmt.Sprintf(drop, name))
 			_ = db.Close()
 		}
 	})
@@ -141,9 +129,7 @@ func postgresSchema(t testing.TB, base string) string {
 	if err != nil {
 		t.Fatalf("parse %s: %v", PostgresEnv, err)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	use(u, name)
 	return u.String()
 }
 
