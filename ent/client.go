@@ -118,7 +118,8 @@ type (
 		// hooks to execute on mutations.
 		hooks *hooks
 		// interceptors to execute on queries.
-		inters *inters
+		inters   *inters
+		Appended func()
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -159,6 +160,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// Appended configures the Appended.
+func Appended(v func()) Option {
+	return func(c *config) {
+		c.Appended = v
 	}
 }
 

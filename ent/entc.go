@@ -38,7 +38,11 @@ func main() {
 			gen.FeatureVersionedMigration,
 			gen.FeatureModifier,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("./template/restrictions.tmpl", "./template/fielderrors.tmpl"))
+	}, entc.Extensions(ex),
+		entc.TemplateFiles("./template/restrictions.tmpl", "./template/fielderrors.tmpl", "./template/aftercommit.tmpl"),
+		// Appended is called once a record appended to the audit trail is
+		// committed (internal/audit): the change feed has something new.
+		entc.Dependency(entc.DependencyName("Appended"), entc.DependencyType(func() {})))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

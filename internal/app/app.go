@@ -208,6 +208,34 @@ type App struct {
 	auditRetention time.Duration
 	log            *slog.Logger
 	handler        http.Handler
+	// appended learns of every committed audit record (ent.Appended).
+	appended *listeners
+}
+
+// OnAppended calls f once each transaction that appended to the audit
+// trail commits (the change feed and the webhook dispatcher wake with it;
+// tests add their own hubs). f must not block.
+func (a *App) OnAppended(f func()) { a.appended.add(f) }
+
+// listeners are the functions a committed audit record calls.
+type listeners struct {
+	mu sync.Mutex
+	fs []func()
+}
+
+func (l *listeners) add(f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fs = append(l.fs, f)
+}
+
+func (l *listeners) call() {
+	l.mu.Lock()
+	fs := l.fs
+	l.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 // New opens and migrates the database and builds the HTTP handler.
@@ -241,7 +269,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, db, err := database.Open(cfg.DatabaseURL, cfg.MaxConns, cfg.WrapDriver)
+	appended := &listeners{}
+	client, db, err := database.Open(cfg.DatabaseURL, cfg.MaxConns, cfg.WrapDriver, ent.Appended(appended.call))
 	if err != nil {
 		return nil, err
 	}
@@ -280,9 +309,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Feed = feed.New(fc)
 	a.Dispatcher = webhook.NewDispatcher(client, a.Feed, cfg.Logger)
-	// A commit wakes this instance's hub and webhook dispatcher; the
-	// grant path pays no statement for either.
-	client.AuditEvent.Use(feed.OnCommit(func() { a.Feed.Wake(); a.Dispatcher.Wake() }))
+	// A committed audit record wakes this instance's hub and webhook
+	// dispatcher; the grant path pays no statement for either.
+	a.appended = appended
+	a.OnAppended(a.Feed.Wake)
+	a.OnAppended(a.Dispatcher.Wake)
 	a.Live = live.New(client, a.Feed, cfg.Live, cfg.Now, cfg.Logger)
 	a.Mailer = &outbox.Worker{
 		Client:      client,

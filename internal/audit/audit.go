@@ -5,11 +5,16 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/latchkey/latchkey/ent"
+	"github.com/latchkey/latchkey/ent/auditevent"
 	"github.com/latchkey/latchkey/internal/auth"
 	"github.com/latchkey/latchkey/internal/changes"
 	"github.com/latchkey/latchkey/internal/clientaddr"
@@ -45,6 +50,12 @@ type System struct {
 // token, or the server's own work for an account. A write with neither is
 // refused, as is a change of a field that holds a secret: either would be
 // a bug, and the write fails with it rather than go unrecorded.
+//
+// The record is one INSERT of this package's own (insertStatement), not
+// Ent's create: the trail is append-only, every record of it comes through
+// here, and Ent's hooks, builder and JSON encoding cost the grant more than
+// its statement (BENCHMARKS.md). Once the record is committed, c's
+// Appended (internal/app) tells the change feed.
 func Record(ctx context.Context, c *ent.Client, e Entry) error {
 	if e.At.IsZero() {
 		return errors.New("audit: an entry needs the server's time")
@@ -54,35 +65,132 @@ func Record(ctx context.Context, c *ent.Client, e Entry) error {
 			return fmt.Errorf("audit: %s holds a secret and cannot be recorded", f.Name)
 		}
 	}
-	if e.Changes == nil {
-		e.Changes = []changes.Field{}
-	}
 	addr := ""
 	if a := clientaddr.FromContext(ctx); a.IsValid() {
 		addr = a.String()
 	}
-	b := c.AuditEvent.Create().
-		SetAction(e.Action).
-		SetTargets(e.Targets).
-		SetChanges(e.Changes).
-		SetRequestID(observe.RequestID(ctx)).
-		SetClientAddress(addr).
-		// Microseconds, which PostgreSQL keeps, so both databases order alike.
-		SetOccurredAt(e.At.UTC().Truncate(time.Microsecond))
+	var (
+		account       pulid.ID
+		kind          enum.ActorKind
+		name          string
+		actor, viaTok any // NULL unless set
+	)
 	switch v := auth.FromContext(ctx); {
 	case e.System != nil:
-		b.SetAccountID(e.System.AccountID).SetActorKind(enum.ActorSystem).SetActorName(e.System.Name)
-		ctx = auth.SystemContext(ctx)
+		account, kind, name = e.System.AccountID, enum.ActorSystem, e.System.Name
 	case v == nil:
 		return errors.New("audit: a write without an actor")
 	default:
-		kind, id := actorOf(v)
-		b.SetActorKind(kind).SetActorName(v.Name).SetNillableActorID(id)
+		var id *pulid.ID
+		kind, id = actorOf(v)
+		account, name = v.AccountID, v.Name
+		if id != nil {
+			actor = string(*id)
+		}
 		if v.TokenID != "" {
-			b.SetActorTokenID(v.TokenID)
+			viaTok = string(v.TokenID)
 		}
 	}
-	return b.Exec(ctx)
+	if account == "" {
+		return errors.New("audit: a record needs its account")
+	}
+	if err := errors.Join(auditevent.ActorKindValidator(kind), auditevent.ActionValidator(e.Action)); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	err := c.Exec(ctx, insertStatement(c.SQLDialect()),
+		string(auditevent.DefaultID()), string(account), string(kind), actor, viaTok, name, string(e.Action),
+		targetsJSON(e.Targets), changesJSON(e.Changes), observe.RequestID(ctx), addr,
+		// Microseconds, which PostgreSQL keeps, so both databases order alike.
+		e.At.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return err
+	}
+	if c.Appended != nil {
+		c.AfterCommit(c.Appended)
+	}
+	return nil
+}
+
+// insertColumns are the columns Record writes, in the order of its
+// arguments; feed_tx takes its default (ent/schema).
+var insertColumns = []string{
+	auditevent.FieldID, auditevent.FieldAccountID, auditevent.FieldActorKind, auditevent.FieldActorID,
+	auditevent.FieldActorTokenID, auditevent.FieldActorName, auditevent.FieldAction, auditevent.FieldTargets,
+	auditevent.FieldChanges, auditevent.FieldRequestID, auditevent.FieldClientAddress, auditevent.FieldOccurredAt,
+}
+
+// insertStatements holds Record's INSERT by dialect, built once each.
+var insertStatements sync.Map
+
+func insertStatement(dialect string) string {
+	if q, ok := insertStatements.Load(dialect); ok {
+		return q.(string)
+	}
+	// Any value but nil (which the builder writes as NULL) makes a
+	// placeholder; Record passes the arguments.
+	args := make([]any, len(insertColumns))
+	for i := range args {
+		args[i] = ""
+	}
+	q, _ := entsql.Dialect(dialect).Insert(auditevent.Table).Columns(insertColumns...).Values(args...).Query()
+	insertStatements.Store(dialect, q)
+	return q
+}
+
+// targetsJSON and changesJSON encode a record's lists as the trail's JSON
+// columns hold them (what encoding/json makes of []pulid.ID and
+// []changes.Field, without its reflection): IDs and field names are
+// written as JSON strings, values as the JSON they are.
+func targetsJSON(ids []pulid.ID) string {
+	b := make([]byte, 0, 2+len(ids)*32)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, string(id))
+	}
+	return string(append(b, ']'))
+}
+
+func changesJSON(fs []changes.Field) string {
+	b := make([]byte, 0, 2+len(fs)*64)
+	b = append(b, '[')
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"field":`...)
+		b = appendString(b, f.Name)
+		b = append(b, `,"before":`...)
+		b = appendRaw(b, f.Before)
+		b = append(b, `,"after":`...)
+		b = appendRaw(b, f.After)
+		b = append(b, '}')
+	}
+	return string(append(b, ']'))
+}
+
+// appendString writes s as a JSON string: as it is when it holds only
+// printable ASCII that needs no escape, else through encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s)
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendRaw writes a value of a change: null when it has none.
+func appendRaw(b []byte, v json.RawMessage) []byte {
+	if len(v) == 0 {
+		return append(b, "null"...)
+	}
+	return append(b, v...)
 }
 
 // actorOf says what kind of actor v is, and its ID: the admin of a

@@ -44,8 +44,8 @@ const DefaultMaxConns = 10
 // DefaultDatabase. PostgreSQL connections keep their statements prepared
 // (internal/stmtcache); maxConns of them at most, or DefaultMaxConns if 0.
 // wrap, if not nil, wraps the driver (tests count and break statements
-// with it).
-func Open(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) (*ent.Client, *sql.DB, error) {
+// with it); opts configure the client.
+func Open(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver, opts ...ent.Option) (*ent.Client, *sql.DB, error) {
 	name, dsn := "sqlite", ""
 	switch {
 	case IsPostgres(url):
@@ -91,7 +91,7 @@ func Open(url string, maxConns int, wrap func(dialect.Driver) dialect.Driver) (*
 	if wrap != nil {
 		drv = wrap(drv)
 	}
-	return ent.NewClient(ent.Driver(drv)), db, nil
+	return ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...), db, nil
 }
 
 // Migrate applies the versioned migrations embedded in the binary (see

@@ -10,7 +10,6 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/latchkey/latchkey/ent"
 	"github.com/latchkey/latchkey/internal/pulid"
 )
 
@@ -90,39 +89,6 @@ func New(cfg Config) *Hub {
 		store: store{db: cfg.DB, postgres: cfg.PostgresURL != ""},
 		wake:  make(chan struct{}, 1),
 		subs:  map[pulid.ID]map[*Subscription]struct{}{},
-	}
-}
-
-// Hook wakes the hub when a write appends an audit record: after its
-// transaction commits, or at once for a write outside one.
-func (h *Hub) Hook() ent.Hook { return OnCommit(h.Wake) }
-
-// OnCommit is a hook for audit records that calls wake once the write
-// that appended one is committed (at once for a write outside a
-// transaction): the feed has something new for this instance's readers.
-func OnCommit(wake func()) ent.Hook {
-	return func(next ent.Mutator) ent.Mutator {
-		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			v, err := next.Mutate(ctx, m)
-			if err != nil {
-				return v, err
-			}
-			tx, txErr := m.(interface{ Tx() (*ent.Tx, error) }).Tx()
-			if txErr != nil {
-				wake()
-				return v, nil
-			}
-			tx.OnCommit(func(next ent.Committer) ent.Committer {
-				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					err := next.Commit(ctx, tx)
-					if err == nil {
-						wake()
-					}
-					return err
-				})
-			})
-			return v, nil
-		})
 	}
 }
 
