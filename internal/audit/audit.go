@@ -142,31 +142,31 @@ func insertStatement(dialect string) string {
 // []changes.Field, without its reflection): IDs and field names are
 // written as JSON strings, values as the JSON they are.
 func targetsJSON(ids []pulid.ID) string {
-	b := make([]byte, 0, 2+len(ids)*32)
-	b = append(b, '[')
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, string(id))
-	}
-	return string(append(b, ']'))
+	return jsonArray(ids, 32, func(b []byte, id pulid.ID) []byte { return appendString(b, string(id)) })
 }
 
 func changesJSON(fs []changes.Field) string {
-	b := make([]byte, 0, 2+len(fs)*64)
-	b = append(b, '[')
-	for i, f := range fs {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	return jsonArray(fs, 64, func(b []byte, f changes.Field) []byte {
 		b = append(b, `{"field":`...)
 		b = appendString(b, f.Name)
 		b = append(b, `,"before":`...)
 		b = appendRaw(b, f.Before)
 		b = append(b, `,"after":`...)
 		b = appendRaw(b, f.After)
-		b = append(b, '}')
+		return append(b, '}')
+	})
+}
+
+// jsonArray writes list as a JSON array of what item appends for each
+// element (about size bytes).
+func jsonArray[T any](list []T, size int, item func([]byte, T) []byte) string {
+	b := make([]byte, 0, 2+len(list)*size)
+	b = append(b, '[')
+	for i, v := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = item(b, v)
 	}
 	return string(append(b, ']'))
 }
