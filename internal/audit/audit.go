@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/latchkey/latchkey/ent"
@@ -97,7 +97,11 @@ func Record(ctx context.Context, c *ent.Client, e Entry) error {
 	if err := errors.Join(auditevent.ActorKindValidator(kind), auditevent.ActionValidator(e.Action)); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	err := c.Exec(ctx, insertStatement(c.SQLDialect()),
+	insert, ok := insertStatements[c.SQLDialect()]
+	if !ok {
+		return fmt.Errorf("audit: no statement for the %s dialect", c.SQLDialect())
+	}
+	err := c.Exec(ctx, insert,
 		string(auditevent.DefaultID()), string(account), string(kind), actor, viaTok, name, string(e.Action),
 		targetsJSON(e.Targets), changesJSON(e.Changes), observe.RequestID(ctx), addr,
 		// Microseconds, which PostgreSQL keeps, so both databases order alike.
@@ -119,21 +123,20 @@ var insertColumns = []string{
 	auditevent.FieldChanges, auditevent.FieldRequestID, auditevent.FieldClientAddress, auditevent.FieldOccurredAt,
 }
 
-// insertStatements holds Record's INSERT by dialect, built once each.
-var insertStatements sync.Map
+// insertStatements holds Record's INSERT by dialect.
+var insertStatements = map[string]string{
+	dialect.Postgres: insertStatement(dialect.Postgres),
+	dialect.SQLite:   insertStatement(dialect.SQLite),
+}
 
-func insertStatement(dialect string) string {
-	if q, ok := insertStatements.Load(dialect); ok {
-		return q.(string)
-	}
+func insertStatement(d string) string {
 	// Any value but nil (which the builder writes as NULL) makes a
 	// placeholder; Record passes the arguments.
 	args := make([]any, len(insertColumns))
 	for i := range args {
 		args[i] = ""
 	}
-	q, _ := entsql.Dialect(dialect).Insert(auditevent.Table).Columns(insertColumns...).Values(args...).Query()
-	insertStatements.Store(dialect, q)
+	q, _ := entsql.Dialect(d).Insert(auditevent.Table).Columns(insertColumns...).Values(args...).Query()
 	return q
 }
 

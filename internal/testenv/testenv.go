@@ -45,16 +45,7 @@ const PostgresEnv = "LATCHKEY_TEST_POSTGRES"
 // "sqlite" and "postgres". Each call of f gets a database of its own.
 func Each(t *testing.T, f func(t *testing.T, databaseURL string)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		f(t, filepath.Join(t.TempDir(), "latchkey.db"))
-	})
-	if base := os.Getenv(PostgresEnv); base != "" {
-		t.Run("postgres", func(t *testing.T) {
-			t.Parallel()
-			f(t, postgresSchema(t, base))
-		})
-	}
+	each(t, f, postgresSchema)
 }
 
 // EachWithFeed is Each for tests that follow the change feed: on
@@ -64,6 +55,13 @@ func Each(t *testing.T, f func(t *testing.T, databaseURL string)) {
 // hold it back.
 func EachWithFeed(t *testing.T, f func(t *testing.T, databaseURL string)) {
 	t.Helper()
+	each(t, f, postgresDatabase)
+}
+
+// each runs f on a new SQLite file and, if configured, on what postgres
+// makes of the PostgreSQL server's URL.
+func each(t *testing.T, f func(t *testing.T, databaseURL string), postgres func(testing.TB, string) string) {
+	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		f(t, filepath.Join(t.TempDir(), "latchkey.db"))
@@ -71,7 +69,7 @@ func EachWithFeed(t *testing.T, f func(t *testing.T, databaseURL string)) {
 	if base := os.Getenv(PostgresEnv); base != "" {
 		t.Run("postgres", func(t *testing.T) {
 			t.Parallel()
-			f(t, postgresDatabase(t, base))
+			f(t, postgres(t, base))
 		})
 	}
 }
