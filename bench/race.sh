@@ -9,13 +9,16 @@
 # the one started first alternating, and waits for both: each builds and
 # serves its revision on a database of its own, and both share the CPUs
 # and the PostgreSQL server, so a change of the machine's speed (this
-# machine is shared) moves both alike. It prints, per round and wrk run,
-# both request rates, both servers' CPU per request and the ratio B/A,
-# then the median ratio of each run over the rounds. Two copies of one
-# revision give ratios within about 5 % of 1.
+# machine is shared) moves both alike. The run started second has the
+# machine to itself for the last half second, and its seeding may take
+# longer: that favours it by a few per cent, so the rounds go in pairs,
+# one started each way, and a pair's ratio is the geometric mean of its
+# two. It prints, per round and wrk run, both request rates, both
+# servers' CPU per request and the ratio B/A, then for each run the median
+# of the pairs' ratios and their range.
 #
 # Environment (defaults in brackets), passed on to run.sh:
-#   BENCH_ROUNDS       rounds, also --rounds [5]
+#   BENCH_ROUNDS       rounds, an even number, also --rounds [6]
 #   BENCH_DURATION     seconds of each measured wrk run [20]
 #   BENCH_WARMUP       seconds of the unrecorded run before each [3]
 #   BENCH_CONNECTIONS  connection counts [8]
@@ -25,7 +28,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-sqlite=() rounds=${BENCH_ROUNDS:-5} dirs=()
+sqlite=() rounds=${BENCH_ROUNDS:-6} dirs=()
 while (($#)); do
 	case $1 in
 	--sqlite) sqlite=(--sqlite) ;;
@@ -37,7 +40,7 @@ while (($#)); do
 	shift
 done
 ((${#dirs[@]} == 2)) || { echo "race.sh: give two checkouts, A and B (see --help)" >&2; exit 2; }
-[[ $rounds =~ ^[1-9][0-9]?$ ]] || { echo "race.sh: --rounds must be 1 to 99" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]?$ ]] && ((rounds % 2 == 0)) || { echo "race.sh: --rounds must be an even number from 2 to 98" >&2; exit 2; }
 for d in "${dirs[@]}"; do
 	[[ -x $d/bench/run.sh ]] || { echo "race.sh: $d has no bench/run.sh" >&2; exit 1; }
 done
@@ -77,12 +80,16 @@ for ((r = 1; r <= rounds; r++)); do
 		"$out/A-$r/rep-1/results.tsv" "$out/B-$r/rep-1/results.tsv"
 done | tee "$out/rounds.tsv" | awk -F'\t' '{ printf "round %s %-14s A %8s/s (%s ms)  B %8s/s (%s ms)  B/A %s\n", $1, $2, $3, $4, $5, $6, $7 }'
 
-sort -t$'\t' -k2,2 -k7,7n "$out/rounds.tsv" | awk -F'\t' '
-	$2 != name { if (n) report(); name = $2; n = 0 }
-	{ v[++n] = $7 }
+# The pairs' ratios, (round 2k-1 × round 2k)^½, per run; then each
+# run's median and range.
+awk -F'\t' '{ k = $2 "\t" int(($1 + 1) / 2); p[k] = (k in p) ? sqrt(p[k] * $7) : $7 }
+	END { for (k in p) { split(k, f, "\t"); printf "%s\t%.4f\n", f[1], p[k] } }' "$out/rounds.tsv" |
+	sort -t$'\t' -k1,1 -k2,2n | awk -F'\t' '
+	$1 != name { if (n) report(); name = $1; n = 0 }
+	{ v[++n] = $2 }
 	END { if (n) report() }
 	function report(  m) {
 		m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		printf "%-14s median B/A %.3f (%+.1f %%) [%s-%s] over %d rounds\n", name, m, (m - 1) * 100, v[1], v[n], n
+		printf "%-14s median B/A %.3f (%+.1f %%) [%.3f-%.3f] over %d pairs\n", name, m, (m - 1) * 100, v[1], v[n], n
 	}'
 echo "results in $out"
