@@ -525,64 +525,6 @@ func TestWebhookTenancy(t *testing.T) {
 // TestWebhookTwoInstancesDeliverOnce (PostgreSQL): two servers on one
 // database, dispatching and sending at the same time, write each delivery
 // once and post each once.
-// TestWebhookDispatcherIdleWithoutEndpoints: while no endpoint is
-// enabled, this instance's writes wake no dispatch round, so the position
-// stays where the first round left it; once one is enabled, a wake-up
-// takes the round, with every record since.
-func TestWebhookDispatcherIdleWithoutEndpoints(t *testing.T) {
-	testenv.EachWithFeed(t, func(t *testing.T, db string) {
-		e := testenv.Start(t, db, testenv.WithWebhookAllowPrivate())
-		acme := e.Account("Acme")
-		sys := auth.SystemContext(context.Background())
-		position := func() string {
-			row, err := e.App.Client.WebhookDispatch.Query().Only(sys)
-			if err != nil {
-				return ""
-			}
-			return row.CursorID
-		}
-		last := func() string {
-			return string(e.App.Client.AuditEvent.Query().Order(ent.Desc(auditevent.FieldID)).FirstX(sys).ID)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		// Polls are an hour apart: every round below is a wake-up's.
-		go func() { e.App.Dispatcher.Run(ctx, time.Hour, time.Millisecond); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-		for i := 0; !e.App.Client.WebhookDispatch.Query().ExistX(sys); i++ {
-			if i == 500 {
-				t.Fatal("the first round wrote no position")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		start := position()
-
-		newUser(e, acme.Token, "Ann", "ann@example.com")
-		written := last()
-		for range 20 {
-			e.App.Dispatcher.Wake()
-			time.Sleep(10 * time.Millisecond)
-		}
-		if got := position(); got != start {
-			t.Fatalf("with no endpoint the position moved from %q to %q", start, got)
-		}
-
-		rcv := newReceiver(t)
-		createEndpoint(e, acme.Token, rcv.URL, "USER_CREATED")
-		want := last()
-		for i := 0; position() < want; i++ {
-			if i == 500 {
-				t.Fatalf("with an endpoint the position stayed at %q, want %q", position(), want)
-			}
-			e.App.Dispatcher.Wake()
-			time.Sleep(10 * time.Millisecond)
-		}
-		if written >= want || position() < written {
-			t.Errorf("the round did not take the record written while idle (%s)", written)
-		}
-	})
-}
-
 func TestWebhookTwoInstancesDeliverOnce(t *testing.T) {
 	testenv.EachWithFeed(t, func(t *testing.T, db string) {
 		if !database.IsPostgres(db) {

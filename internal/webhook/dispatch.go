@@ -103,11 +103,9 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run dispatches until ctx ends: every poll (records of other instances'
-// writes, or written while a transaction older than them still ran), and
-// when woken, at most every spacing, while an endpoint is enabled. Where
-// none is, this instance's writes cost no round; the poll still moves the
-// position along, so that the first endpoint does not start far behind.
+// Run dispatches until ctx ends: when woken (at most every spacing) and
+// every poll besides (records of other instances' writes, or written
+// while a transaction older than them still ran).
 func (d *Dispatcher) Run(ctx context.Context, poll, spacing time.Duration) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
@@ -121,38 +119,18 @@ func (d *Dispatcher) Run(ctx context.Context, poll, spacing time.Duration) {
 				break
 			}
 		}
-		if !d.await(ctx, t.C, spacing) {
-			return
-		}
-	}
-}
-
-// await waits for the next round of Run; false when ctx ends.
-func (d *Dispatcher) await(ctx context.Context, poll <-chan time.Time, spacing time.Duration) bool {
-	for {
 		select {
 		case <-ctx.Done():
-			return false
-		case <-poll:
-			return true
+			return
+		case <-t.C:
 		case <-d.wake:
 			select {
 			case <-ctx.Done():
-				return false
+				return
 			case <-time.After(spacing):
-			}
-			if d.wanted(ctx) {
-				return true
 			}
 		}
 	}
-}
-
-// wanted reports whether an endpoint of any account is enabled (or the
-// question failed: the round reports it).
-func (d *Dispatcher) wanted(ctx context.Context) bool {
-	ok, err := d.Client.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).Exist(auth.SystemContext(ctx))
-	return ok || err != nil
 }
 
 // NewDispatcher returns a dispatcher; Run starts it, tests call RunOnce.
