@@ -106,6 +106,58 @@ func TestUserAndDeviceValidation(t *testing.T) {
 	})
 }
 
+// TestNamesCountCharacters: the 200 a name may have are characters, as
+// PostgreSQL's varchar(200) counts them, not bytes: names of 200 letters
+// of two and three bytes each are kept whole, for every kind of name, and
+// 201 are refused as too long, writing nothing.
+func TestNamesCountCharacters(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, db string) {
+		e := testenv.Start(t, db)
+		two, three := strings.Repeat("č", 200), strings.Repeat("€", 200)
+		acme := e.Account(three)
+		var u struct {
+			CreateUser struct{ User struct{ Name string } }
+		}
+		e.MustDo(acme.Token, createUser, map[string]any{"input": map[string]any{"name": two, "email": "ann@example.com"}}, &u)
+		var d struct {
+			CreateDevice struct {
+				Device struct{ Name, VendorID string }
+			}
+		}
+		e.MustDo(acme.Token, `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { name vendorID } } }`,
+			map[string]any{"input": map[string]any{"name": three, "vendorID": two, "timeZone": "UTC"}}, &d)
+		var tok struct {
+			CreateAPIToken struct{ Token struct{ Name string } }
+		}
+		e.MustDo(acme.Token, `mutation($input: CreateAPITokenInput!) { createAPIToken(input: $input) { token { name } } }`,
+			map[string]any{"input": map[string]any{"name": two, "role": "VIEWER"}}, &tok)
+		var adm struct {
+			InviteAdmin struct{ Admin struct{ Name string } }
+		}
+		e.MustDo(acme.Token, inviteAdmin, map[string]any{"input": map[string]any{"name": three, "email": "bo@example.com", "role": "ADMIN"}}, &adm)
+		var acc struct {
+			Viewer struct{ Account struct{ Name string } }
+		}
+		e.MustDo(acme.Token, `{ viewer { account { name } } }`, nil, &acc)
+		for _, c := range []struct{ what, got, want string }{
+			{"user", u.CreateUser.User.Name, two},
+			{"device", d.CreateDevice.Device.Name, three},
+			{"vendorID", d.CreateDevice.Device.VendorID, two},
+			{"token", tok.CreateAPIToken.Token.Name, two},
+			{"admin", adm.InviteAdmin.Admin.Name, three},
+			{"account", acc.Viewer.Account.Name, three},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s: got %d characters, want the %d sent", c.what, len([]rune(c.got)), len([]rune(c.want)))
+			}
+		}
+		r := expectRejected(t, e, acme.Token, createUser, map[string]any{"input": map[string]any{"name": two + "č", "email": "bo@example.com"}}, "BAD_USER_INPUT", "input.name")
+		if msg := r.Errors[0].Message; msg != "input.name: is too long" {
+			t.Errorf("201 characters: %q, want %q", msg, "input.name: is too long")
+		}
+	})
+}
+
 // TestUpdatePermissionValidation checks that a rejected update, including
 // one that is only invalid together with the stored values, leaves the
 // permission as it was.

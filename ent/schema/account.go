@@ -21,7 +21,7 @@ func (Account) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
 			NotEmpty().
-			MaxLen(200).
+			MaxRuneLen(200).
 			Validate(text.Check).
 			Comment("The account's display name, shown in invitation mails."),
 	}

@@ -26,7 +26,7 @@ func (Admin) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
 			NotEmpty().
-			MaxLen(200).
+			MaxRuneLen(200).
 			Validate(text.Check).
 			Annotations(entgql.OrderField("NAME")).
 			Comment("The admin's full name."),

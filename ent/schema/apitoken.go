@@ -29,7 +29,7 @@ func (APIToken) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
 			Default("admin").
-			MaxLen(200).
+			MaxRuneLen(200).
 			Validate(text.Check).
 			Comment("What the token is for, as its creator named it; for an APP token, the user's device or app."),
 		field.String("token_hash").Unique().Sensitive().Immutable().

@@ -25,7 +25,7 @@ func (Device) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
 			NotEmpty().
-			MaxLen(200).
+			MaxRuneLen(200).
 			Validate(text.Check).
 			Annotations(entgql.OrderField("NAME")).
 			Comment("The device's display name, e.g. \"Front door\"."),
@@ -41,7 +41,7 @@ func (Device) Fields() []ent.Field {
 		field.String("vendor_id").
 			Optional().
 			Nillable().
-			MaxLen(200).
+			MaxRuneLen(200).
 			Validate(text.Check).
 			Comment("The device's identifier at its vendor, if any."),
 		// Reported fields (see reportedFields): written by internal/door

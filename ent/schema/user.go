@@ -29,7 +29,7 @@ func (User) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
 			NotEmpty().
-			MaxLen(200).
+			MaxRuneLen(200).
 			Validate(text.Check).
 			Annotations(entgql.OrderField("NAME")).
 			Comment("The user's full name."),
