@@ -191,8 +191,7 @@ func validationReason(ve *ent.ValidationError) string {
 	switch {
 	case strings.Contains(s, "value is less than the required length"):
 		return "must not be empty"
-	case strings.Contains(s, "value is greater than the required length"),
-		strings.Contains(s, "value is greater than the required rune length"):
+	case strings.Contains(s, "value is greater than the required"): // length, or rune length
 		return "is too long"
 	case strings.Contains(s, "invalid enum value"):
 		return "is not a valid value"
